@@ -1,0 +1,118 @@
+"""Quality-control configuration: collectors, the conditions on what they collect, and actions.
+
+The shapes follow the requester dialect (`quality_control.configs[].collector_config/rules`).
+Evaluation lives in `clipcrowd.quality`; this module only says what is well-formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from clipcrowd.domain.errors import ValidationFailed
+
+# collector type -> (allowed parameters, condition keys it produces)
+COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
+    "GOLDEN_SET": (
+        {"history_size"},
+        {"golden_set_correct_answers_rate", "golden_set_incorrect_answers_rate", "golden_set_answers_count",
+         "total_answers_count"},
+    ),
+    "ASSIGNMENT_SUBMIT_TIME": (
+        {"history_size", "fast_submit_threshold_seconds"},
+        {"fast_submitted_count", "total_submitted_count"},
+    ),
+    "ACCEPTANCE_RATE": (
+        set(),
+        {"accepted_assignments_rate", "rejected_assignments_rate", "total_assignments_count",
+         "accepted_assignments_count", "rejected_assignments_count"},
+    ),
+    "ASSIGNMENTS_ASSESSMENT": (
+        set(),
+        {"accepted_assignments_count", "rejected_assignments_count", "assessment_event"},
+    ),
+    "SKIPPED_IN_ROW_ASSIGNMENTS": (set(), {"skipped_in_row_count"}),
+    "ANSWER_COUNT": (set(), {"assignments_accepted_count"}),
+}
+CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
+RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
+DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
+# fields that SetSkillFromOutputField may copy, in either spelling
+SKILL_SOURCE_FIELDS = {
+    "approvedAssignmentsRate": "accepted_assignments_rate",
+    "accepted_assignments_rate": "accepted_assignments_rate",
+    "correctAnswersRate": "golden_set_correct_answers_rate",
+    "golden_set_correct_answers_rate": "golden_set_correct_answers_rate",
+    "rejectedAssignmentsRate": "rejected_assignments_rate",
+}
+
+
+def _check_action(action: Any, path: str) -> None:
+    if not isinstance(action, Mapping) or "type" not in action:
+        raise ValidationFailed.field(path, "an action needs a 'type'")
+    kind, params = action["type"], action.get("parameters") or {}
+    if kind in ("RESTRICTION_V2", "RESTRICTION"):
+        scope = params.get("scope")
+        if scope not in RESTRICTION_SCOPES:
+            raise ValidationFailed.field(f"{path}.parameters.scope", f"one of {sorted(RESTRICTION_SCOPES)}")
+        unit = params.get("duration_unit", "DAYS")
+        if unit not in DURATION_UNITS:
+            raise ValidationFailed.field(f"{path}.parameters.duration_unit", f"one of {sorted(DURATION_UNITS)}")
+        duration = params.get("duration")
+        if unit != "PERMANENT" and (not isinstance(duration, int) or isinstance(duration, bool) or duration < 1):
+            raise ValidationFailed.field(f"{path}.parameters.duration", "a positive integer")
+    elif kind == "SET_SKILL_FROM_OUTPUT_FIELD":
+        if not params.get("skill_id"):
+            raise ValidationFailed.field(f"{path}.parameters.skill_id", "is required")
+        if params.get("from_field") not in SKILL_SOURCE_FIELDS:
+            raise ValidationFailed.field(
+                f"{path}.parameters.from_field", f"one of {sorted(SKILL_SOURCE_FIELDS)}"
+            )
+    elif kind == "SET_SKILL":
+        if not params.get("skill_id"):
+            raise ValidationFailed.field(f"{path}.parameters.skill_id", "is required")
+        value = params.get("skill_value")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise ValidationFailed.field(f"{path}.parameters.skill_value", "a number from 0 to 100")
+    else:
+        raise ValidationFailed.field(f"{path}.type", f"unknown action {kind!r}")
+
+
+def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
+    if qc is None:
+        return
+    if not isinstance(qc, Mapping):
+        raise ValidationFailed.field(path, "must be an object with 'configs'")
+    configs = qc.get("configs", [])
+    if not isinstance(configs, list):
+        raise ValidationFailed.field(f"{path}.configs", "must be a list")
+    for i, config in enumerate(configs):
+        where = f"{path}.configs[{i}]"
+        collector = (config or {}).get("collector_config") if isinstance(config, Mapping) else None
+        if not isinstance(collector, Mapping) or collector.get("type") not in COLLECTORS:
+            raise ValidationFailed.field(f"{where}.collector_config.type", f"one of {sorted(COLLECTORS)}")
+        params_allowed, keys = COLLECTORS[collector["type"]]
+        params = collector.get("parameters") or {}
+        for name, value in params.items():
+            if name not in params_allowed:
+                raise ValidationFailed.field(f"{where}.collector_config.parameters.{name}", "unknown parameter")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValidationFailed.field(f"{where}.collector_config.parameters.{name}", "a positive number")
+        rules = config.get("rules", [])
+        if not isinstance(rules, list) or not rules:
+            raise ValidationFailed.field(f"{where}.rules", "must be a non-empty list")
+        for j, rule in enumerate(rules):
+            rwhere = f"{where}.rules[{j}]"
+            conditions = rule.get("conditions") if isinstance(rule, Mapping) else None
+            if not isinstance(conditions, list) or not conditions:
+                raise ValidationFailed.field(f"{rwhere}.conditions", "must be a non-empty list")
+            for k, cond in enumerate(conditions):
+                cwhere = f"{rwhere}.conditions[{k}]"
+                if not isinstance(cond, Mapping) or cond.get("key") not in keys:
+                    raise ValidationFailed.field(f"{cwhere}.key", f"for {collector['type']}: one of {sorted(keys)}")
+                if cond.get("operator") not in CONDITION_OPERATORS:
+                    raise ValidationFailed.field(f"{cwhere}.operator", f"one of {sorted(CONDITION_OPERATORS)}")
+                value = cond.get("value")
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValidationFailed.field(f"{cwhere}.value", "must be a number")
+            _check_action(rule.get("action"), f"{rwhere}.action")

@@ -1,0 +1,33 @@
+"""Dates on the wire are naive UTC ISO 8601 with milliseconds; inside they are naive UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from clipcrowd.domain.errors import ValidationFailed
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(timespec="milliseconds")
+
+
+def parse_time(value: Any, path: str) -> datetime | None:
+    """Accept ISO 8601 (naive = UTC, or with an offset); refuse epoch numbers and garbage."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed.field(path, "must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed.field(path, f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

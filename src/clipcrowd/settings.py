@@ -1,0 +1,63 @@
+"""The one settings class: the CLI, the server and the docs read every default from here.
+
+Values come from `CLIPCROWD_*` environment variables (or a `.env` file). Unsafe combinations are
+refused at start-up instead of being silently accepted.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server, storage and limit settings (environment prefix `CLIPCROWD_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLIPCROWD_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path("clipcrowd-data"), description="Data directory: SQLite database and media.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite in WAL mode inside `home`."
+    )
+    storage_url: str | None = Field(None, description="fsspec URL for media; default is `home`/media.")
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (PostgreSQL only).")
+    max_upload_bytes: int = Field(200 * 1024 * 1024, gt=0, description="Cap on one uploaded file.")
+    max_batch_items: int = Field(100_000, gt=0, description="Cap on items in one batch request.")
+    maintenance_interval_seconds: float = Field(
+        2.0, gt=0, description="How often expiry, auto-accept and pool closing run."
+    )
+    page_limit_default: int = Field(50, gt=0)
+    page_limit_max: int = Field(100_000, gt=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.workers > 1 and self.resolved_database_url.startswith("sqlite"):
+            raise ValueError("CLIPCROWD_WORKERS > 1 needs PostgreSQL (set CLIPCROWD_DATABASE_URL)")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'clipcrowd.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return (self.home / "media").resolve()
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str(self.media_dir)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,217 @@
+"""Table definitions. Each entity keeps the columns queries filter on, plus `data`: the object
+as the requester sent it, so it can be echoed back exactly (clients read some fields verbatim).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+PK = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+requesters = Table(
+    "requesters", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("public_name", String(200), nullable=False),
+    Column("balance", Float, nullable=False, default=0.0),
+    Column("created", DateTime, nullable=False),
+)
+
+workers = Table(
+    "workers", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200)),
+    Column("languages", JSON, nullable=False),
+    Column("client_type", String(40), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("balance", Float, nullable=False, default=0.0),
+    Column("created", DateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # requester | worker | admin
+    Column("requester_id", ForeignKey("requesters.id")),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE")),
+    Column("name", String(200), nullable=False, default=""),
+    Column("created", DateTime, nullable=False),
+    Column("expires", DateTime),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("status", String(20), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+skills = Table(
+    "skills", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, index=True),
+    Column("created", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+pools = Table(
+    "pools", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("project_id", ForeignKey("projects.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("last_started", DateTime),
+    Column("last_stopped", DateTime),
+    Column("last_close_reason", String(40)),
+    Column("will_expire", DateTime),
+    Column("data", JSON, nullable=False),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("overlap", Integer),  # NULL with infinite_overlap
+    Column("infinite_overlap", Boolean, nullable=False, default=False),
+    Column("golden", Boolean, nullable=False, default=False),
+    # assignments holding the task (ACTIVE, SUBMITTED or ACCEPTED) and those answered (not ACTIVE)
+    Column("assigned_count", Integer, nullable=False, default=0),
+    Column("answered_count", Integer, nullable=False, default=0),
+    Column("created", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_tasks_pool_golden_id", "pool_id", "golden", "id"),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("worker_id", ForeignKey("workers.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("deadline", DateTime, nullable=False),
+    Column("submitted", DateTime),
+    Column("accepted", DateTime),
+    Column("rejected", DateTime),
+    Column("skipped", DateTime),
+    Column("expired", DateTime),
+    Column("reward", Float, nullable=False, default=0.0),
+    Column("public_comment", Text),
+    Column("task_ids", JSON, nullable=False),
+    Column("solutions", JSON),
+    Index("ix_assignments_pool_status_id", "pool_id", "status", "id"),
+    Index("ix_assignments_worker_pool_status", "worker_id", "pool_id", "status"),
+    Index("ix_assignments_status_deadline", "status", "deadline"),
+)
+
+# One row per (task, worker): the database itself refuses a second answer by the same worker.
+assignment_tasks = Table(
+    "assignment_tasks", metadata,
+    Column("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("task_id", ForeignKey("tasks.id"), nullable=False),
+    Column("worker_id", ForeignKey("workers.id"), nullable=False),
+    UniqueConstraint("task_id", "worker_id", name="uq_assignment_tasks_task_worker"),
+    Index("ix_assignment_tasks_worker_task", "worker_id", "task_id"),
+)
+
+worker_skills = Table(
+    "worker_skills", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False),
+    Column("skill_id", ForeignKey("skills.id"), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("modified", DateTime, nullable=False),
+    UniqueConstraint("worker_id", "skill_id", name="uq_worker_skills_worker_skill"),
+)
+
+user_restrictions = Table(
+    "user_restrictions", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("scope", String(20), nullable=False),  # ALL_PROJECTS | PROJECT | POOL
+    Column("project_id", ForeignKey("projects.id")),
+    Column("pool_id", ForeignKey("pools.id")),
+    Column("private_comment", Text),
+    Column("created", DateTime, nullable=False),
+    Column("will_expire", DateTime),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("worker_id", ForeignKey("workers.id"), nullable=False),
+    Column("assignment_id", ForeignKey("assignments.id"), nullable=False, index=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(500), nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+
+operations = Table(
+    "operations", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("type", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("submitted", DateTime, nullable=False),
+    Column("started", DateTime),
+    Column("finished", DateTime),
+    Column("progress", Integer, nullable=False, default=0),
+    Column("parameters", JSON, nullable=False),
+    Column("details", JSON),
+)
+
+operation_log = Table(
+    "operation_log", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("operation_id", ForeignKey("operations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("type", String(60), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("input", JSON, nullable=False),
+    Column("output", JSON, nullable=False),
+)
+
+# Everything that happens: quality rules, analytics and the audit trail read these rows.
+events = Table(
+    "events", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("type", String(40), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("pool_id", ForeignKey("pools.id")),
+    Column("worker_id", ForeignKey("workers.id")),
+    Column("assignment_id", ForeignKey("assignments.id")),
+    Column("data", JSON, nullable=False),
+    Index("ix_events_pool_worker_type_id", "pool_id", "worker_id", "type", "id"),
+    Index("ix_events_pool_type_created", "pool_id", "type", "created"),
+)
