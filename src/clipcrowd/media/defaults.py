@@ -6,6 +6,8 @@ hard-codes a limit.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 #: Largest accepted width or height. 16384 is the H.264 level 6.2 limit and far beyond any camera.
 MAX_DIMENSION = 16384
 #: Width of cover images and the default sampling width (height follows the aspect ratio).
@@ -16,6 +18,8 @@ THUMBNAIL_WIDTH = 160
 JPEG_QSCALE = 4
 #: Relative spread of frame durations above which a stream counts as variable frame rate.
 VFR_TOLERANCE = 0.01
+#: Timestamp jitter (seconds) that never makes a stream VFR: containers that store milliseconds.
+VFR_JITTER = Fraction(2, 1000)
 #: Frames kept in each consumer's queue by :func:`clipcrowd.media.fanout.fan_out`.
 FANOUT_BUFFER = 8
 #: Video codecs every current browser plays inside MP4.

@@ -143,13 +143,16 @@ def frame_time(info: VideoInfo, table: np.ndarray, index: int) -> FrameTime:
     return FrameTime(index, int(table[index]), info.time_base, info.average_rate)
 
 
-def _is_vfr(table: np.ndarray) -> bool:
+def _is_vfr(table: np.ndarray, time_base: Fraction) -> bool:
     if len(table) < 3:
         return False
     steps = np.diff(table)
     spread = int(steps.max() - steps.min())
-    # Time bases that do not divide the frame period alternate by one tick (33, 33, 34 ms): not VFR.
-    return spread > max(2, defaults.VFR_TOLERANCE * float(np.median(steps)))
+    # Rounding to a time base that does not divide the frame period makes steps alternate
+    # (33, 33, 34 ms), and re-muxing to a finer base keeps that millisecond jitter: not VFR.
+    relative = defaults.VFR_TOLERANCE * float(np.median(steps))
+    jitter = max(2.0, float(defaults.VFR_JITTER / time_base), relative)
+    return spread > jitter
 
 
 def _rotation(path: str, stream: av.VideoStream) -> int:
@@ -206,7 +209,7 @@ def _video_info(
         time_base=tb,
         native_rate=Fraction(stream.base_rate) if stream.base_rate else None,
         average_rate=average.limit_denominator(1001 * 1000) if average else None,
-        vfr=_is_vfr(scan.pts),
+        vfr=_is_vfr(scan.pts, tb),
         start_pts=stream.start_time,
         first_pts=int(scan.pts[0]),
         frame_count=len(scan.pts),

@@ -31,7 +31,7 @@ from .convert import FrameSpec
 from .decoder import DecodedFrame, SkipLevel, open_decoder
 from .errors import BadFrameRateError
 from .probe import VideoInfo
-from .timecode import FrameTime
+from .timecode import FrameTime, as_fraction
 
 Policy = Literal["exact", "nearest", "keyframes"]
 #: A requested rate may exceed the native one by this much (30 on a 29.97 source) before it is refused.
@@ -90,8 +90,8 @@ class Selector:
         self.tb = info.time_base
         first = info.first_time
         last = first + info.duration
-        self.begin = max(first, Fraction(start)) if start is not None else first
-        self.end = min(last, Fraction(end)) if end is not None else last
+        self.begin = max(first, as_fraction(start)) if start is not None else first
+        self.end = min(last, as_fraction(end)) if end is not None else last
         self.step = None if fps is None else 1 / fps
         self.k = 0
         self.prev: DecodedFrame | None = None

@@ -60,3 +60,10 @@ class FrameTime:
 def to_pts(seconds: float | Fraction, time_base: Fraction) -> int:
     """The pts nearest to ``seconds`` in ``time_base`` (exact when given a Fraction)."""
     return round(Fraction(seconds) / time_base)
+
+
+def as_fraction(seconds: float | Fraction) -> Fraction:
+    """Seconds as an exact Fraction; a float is read as the decimal a person typed (0.4 is 2/5)."""
+    if isinstance(seconds, Fraction):
+        return seconds
+    return Fraction(seconds).limit_denominator(1_000_000)
