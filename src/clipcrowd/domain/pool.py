@@ -16,6 +16,7 @@ from clipcrowd.domain.filters import validate_filter
 from clipcrowd.domain.quality import validate_quality_control
 from clipcrowd.domain.timeutil import parse_time
 
+DEFAULT_REVIEW_DAYS = 7  # a submission nobody reviews is accepted after this many days
 READ_ONLY_POOL_FIELDS = {"id", "status", "created", "last_started", "last_stopped", "last_close_reason", "type"}
 
 
@@ -96,7 +97,8 @@ class PoolRules:
             default_overlap=int(overlap),
             max_duration_seconds=int(pool.get("assignment_max_duration_seconds") or 3600),
             auto_accept=True if auto_accept is None else bool(auto_accept),
-            auto_accept_period_days=int(pool.get("auto_accept_period_day") or 0),
+            auto_accept_period_days=int(DEFAULT_REVIEW_DAYS if pool.get("auto_accept_period_day") is None
+                                        else pool["auto_accept_period_day"]),
             will_expire=parse_time(pool.get("will_expire"), "will_expire"),
             filter=pool.get("filter"),
             quality_control=pool.get("quality_control") or {},

@@ -1,0 +1,29 @@
+"""Attachments: metadata and downloads (with HTTP range support for seeking in videos)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
+from clipcrowd.services import attachments, listing
+
+router = APIRouter(prefix="/attachments", tags=["attachments"])
+
+
+@router.get("")
+def find_attachments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
+    return listing.attachments_page(db, settings, request.query_params)
+
+
+@router.get("/{attachment_id}")
+def get_attachment(db: DbDep, _: Requester, attachment_id: str) -> dict[str, Any]:
+    return attachments.get(db, object_id(attachment_id, "attachment"))
+
+
+@router.get("/{attachment_id}/download")
+def download_attachment(db: DbDep, settings: SettingsDep, _: Requester, attachment_id: str) -> FileResponse:
+    row, path = attachments.local_file(db, settings, object_id(attachment_id, "attachment"))
+    return FileResponse(path, media_type=row.media_type, filename=row.name)

@@ -1,0 +1,71 @@
+"""Tasks: batch creation (synchronous, or as an operation the client polls), reading, overlap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import JSONResponse
+
+from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
+from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.ids import format_id
+from clipcrowd.services import listing, operations, tasks
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+def _flag(request: Request, name: str, default: bool = False) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("true", "false"):
+        raise ValidationFailed.field(name, "must be true or false")
+    return raw.lower() == "true"
+
+
+@router.post("", response_model=None)
+def create_tasks(
+    db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request, background: BackgroundTasks,
+) -> JSONResponse:
+    single = isinstance(body, dict)
+    items = [body] if single else body
+    if not isinstance(items, list) or not items:
+        raise ValidationFailed.field("body", "must be a task object or a non-empty list of tasks")
+    if len(items) > settings.max_batch_items:
+        raise ValidationFailed.field("body", f"at most {settings.max_batch_items} tasks in one call")
+    open_after = _flag(request, "open_pool")
+    skip_invalid = _flag(request, "skip_invalid_items")
+    batch = tasks.prepare(db, items, allow_defaults=_flag(request, "allow_defaults") or single,
+                          skip_invalid=skip_invalid and not single)
+    if _flag(request, "async_mode") and not single:
+        op_id = operations.new_id(request.query_params.get("operation_id"))
+        with db.write() as conn:
+            operations.start(conn, "TASK.BATCH_CREATE", {"pool_ids": sorted(format_id(p) for p in batch.pool_ids),
+                                                         "skip_invalid_items": skip_invalid}, op_id=op_id)
+        background.add_task(tasks.write_as_operation, db, batch, op_id, open_pool=open_after)
+        return JSONResponse(operations.get(db, op_id), status_code=202)
+    result = tasks.create_sync(db, batch, open_pool=open_after)
+    if single:
+        return JSONResponse(next(iter(result["items"].values())), status_code=201)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("")
+def find_tasks(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
+    return listing.tasks_page(db, settings, request.query_params)
+
+
+@router.get("/{task_id}")
+def get_task(db: DbDep, _: Requester, task_id: str) -> dict[str, Any]:
+    return tasks.get(db, object_id(task_id, "task"))
+
+
+@router.patch("/{task_id}")
+def patch_task(db: DbDep, _: Requester, task_id: str, body: JsonBody) -> dict[str, Any]:
+    return tasks.set_overlap(db, object_id(task_id, "task"), body)
+
+
+@router.patch("/{task_id}/set-overlap-or-min")
+def set_overlap_or_min(db: DbDep, _: Requester, task_id: str, body: JsonBody) -> dict[str, Any]:
+    return tasks.set_overlap(db, object_id(task_id, "task"), body)

@@ -1,0 +1,116 @@
+"""Collectors: from a worker's events in one pool, the metrics quality conditions test.
+
+Each collector is a function in the `COLLECTORS` registry; `TRIGGERS` says which event kinds make
+it worth re-evaluating (a golden-set rule cannot change on a review, for instance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a worker in a pool, oldest first in every sequence."""
+
+    kind: str  # SUBMITTED | ACCEPTED | REJECTED | SKIPPED | EXPIRED
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Metrics = dict[str, float]
+Collector = Callable[[Mapping[str, Any], Sequence[Event]], Metrics]
+
+
+def _rate(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole else 0.0
+
+
+def golden_set(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """Correctness on the last `history_size` golden answers (answers, not task suites)."""
+    size = int(params.get("history_size") or 0)
+    outcomes: list[bool] = []
+    for event in history:
+        if event.kind == "SUBMITTED":
+            outcomes.extend(bool(x) for x in event.data.get("golden_outcomes", []))
+    if size:
+        outcomes = outcomes[-size:]
+    correct = sum(outcomes)
+    total_answers = sum(int(e.data.get("tasks", 0)) for e in history if e.kind == "SUBMITTED")
+    return {
+        "golden_set_answers_count": float(len(outcomes)),
+        "golden_set_correct_answers_rate": _rate(correct, len(outcomes)),
+        "golden_set_incorrect_answers_rate": _rate(len(outcomes) - correct, len(outcomes)),
+        "total_answers_count": float(total_answers),
+    }
+
+
+def submit_time(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """How many of the last `history_size` task suites came back faster than the threshold."""
+    size = int(params.get("history_size") or 0)
+    threshold = float(params.get("fast_submit_threshold_seconds") or 0)
+    durations = [float(e.data.get("duration_seconds", 0)) for e in history if e.kind == "SUBMITTED"]
+    if size:
+        durations = durations[-size:]
+    return {
+        "fast_submitted_count": float(sum(d < threshold for d in durations)),
+        "total_submitted_count": float(len(durations)),
+    }
+
+
+def acceptance_rate(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """Share of reviewed task suites that were accepted (auto-accepted ones included)."""
+    accepted = sum(e.kind == "ACCEPTED" for e in history)
+    rejected = sum(e.kind == "REJECTED" for e in history)
+    total = accepted + rejected
+    return {
+        "accepted_assignments_rate": _rate(accepted, total),
+        "rejected_assignments_rate": _rate(rejected, total),
+        "total_assignments_count": float(total),
+        "accepted_assignments_count": float(accepted),
+        "rejected_assignments_count": float(rejected),
+    }
+
+
+def assessment(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    metrics = acceptance_rate(params, history)
+    last = history[-1].kind if history else ""
+    return {
+        "accepted_assignments_count": metrics["accepted_assignments_count"],
+        "rejected_assignments_count": metrics["rejected_assignments_count"],
+        "assessment_event": 1.0 if last == "ACCEPTED" else (2.0 if last == "REJECTED" else 0.0),
+    }
+
+
+def skipped_in_row(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    count = 0
+    for event in reversed(history):
+        if event.kind == "SKIPPED":
+            count += 1
+        elif event.kind == "SUBMITTED":
+            break
+    return {"skipped_in_row_count": float(count)}
+
+
+def answer_count(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    return {"assignments_accepted_count": float(sum(e.kind == "SUBMITTED" for e in history))}
+
+
+COLLECTORS: dict[str, Collector] = {
+    "GOLDEN_SET": golden_set,
+    "ASSIGNMENT_SUBMIT_TIME": submit_time,
+    "ACCEPTANCE_RATE": acceptance_rate,
+    "ASSIGNMENTS_ASSESSMENT": assessment,
+    "SKIPPED_IN_ROW_ASSIGNMENTS": skipped_in_row,
+    "ANSWER_COUNT": answer_count,
+}
+
+TRIGGERS: dict[str, set[str]] = {
+    "GOLDEN_SET": {"SUBMITTED"},
+    "ASSIGNMENT_SUBMIT_TIME": {"SUBMITTED"},
+    "ACCEPTANCE_RATE": {"ACCEPTED", "REJECTED"},
+    "ASSIGNMENTS_ASSESSMENT": {"ACCEPTED", "REJECTED"},
+    "SKIPPED_IN_ROW_ASSIGNMENTS": {"SKIPPED"},
+    "ANSWER_COUNT": {"SUBMITTED"},
+}

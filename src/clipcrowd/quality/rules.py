@@ -1,0 +1,79 @@
+"""Rules: when every condition on a collector's metrics holds, the rule's action becomes a decision."""
+
+from __future__ import annotations
+
+import operator as op
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from clipcrowd.domain.quality import SKILL_SOURCE_FIELDS
+from clipcrowd.quality.collectors import COLLECTORS, TRIGGERS, Event
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "EQ": op.eq, "NE": op.ne, "GT": op.gt, "GTE": op.ge, "LT": op.lt, "LTE": op.le,
+}
+_UNITS = {"MINUTES": timedelta(minutes=1), "HOURS": timedelta(hours=1), "DAYS": timedelta(days=1)}
+
+
+@dataclass(frozen=True)
+class Restrict:
+    """Bar the worker from a pool, its project, or all projects; `duration` None means forever."""
+
+    scope: str
+    duration: timedelta | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class SetSkill:
+    skill_id: str
+    value: float
+
+
+Decision = Restrict | SetSkill
+
+
+def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decision | None:
+    params = action.get("parameters") or {}
+    kind = action.get("type")
+    if kind in ("RESTRICTION_V2", "RESTRICTION"):
+        unit = params.get("duration_unit", "DAYS")
+        duration = None if unit == "PERMANENT" or params.get("duration") is None else (
+            _UNITS[unit] * int(params["duration"]))
+        return Restrict(scope=params["scope"], duration=duration, comment=params.get("private_comment"))
+    if kind == "SET_SKILL":
+        return SetSkill(skill_id=str(params["skill_id"]), value=float(params["skill_value"]))
+    if kind == "SET_SKILL_FROM_OUTPUT_FIELD":
+        source = SKILL_SOURCE_FIELDS[params["from_field"]]
+        if source not in metrics:
+            return None
+        return SetSkill(skill_id=str(params["skill_id"]), value=round(metrics[source], 2))
+    return None
+
+
+def evaluate(quality_control: Mapping[str, Any], trigger: str, history: Sequence[Event]) -> list[Decision]:
+    """Decisions for one worker after an event of kind `trigger`, given that worker's pool history.
+
+    >>> qc = {"configs": [{"collector_config": {"type": "ASSIGNMENT_SUBMIT_TIME",
+    ...   "parameters": {"fast_submit_threshold_seconds": 10}},
+    ...   "rules": [{"conditions": [{"key": "fast_submitted_count", "operator": "GT", "value": 0}],
+    ...              "action": {"type": "RESTRICTION_V2", "parameters": {"scope": "POOL",
+    ...                         "duration": 1, "duration_unit": "DAYS"}}}]}]}
+    >>> evaluate(qc, "SUBMITTED", [Event("SUBMITTED", {"duration_seconds": 3})])[0].scope
+    'POOL'
+    """
+    decisions: list[Decision] = []
+    for config in quality_control.get("configs", []):
+        collector = config["collector_config"]
+        kind = collector["type"]
+        if trigger not in TRIGGERS.get(kind, set()):
+            continue
+        metrics = COLLECTORS[kind](collector.get("parameters") or {}, history)
+        for rule in config.get("rules", []):
+            if all(_COMPARE[c["operator"]](metrics.get(c["key"], 0.0), float(c["value"])) for c in rule["conditions"]):
+                decision = _decision(rule["action"], metrics)
+                if decision is not None:
+                    decisions.append(decision)
+    return decisions

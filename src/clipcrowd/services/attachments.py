@@ -1,0 +1,109 @@
+"""Files workers upload as answers: streamed to storage under their SHA-256, with a size cap.
+
+The upload is spooled to a temporary file while it is hashed and counted, so a file over the cap
+or a broken connection leaves nothing behind, and two uploads of the same bytes share one blob.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, PayloadTooLarge, ValidationFailed
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.timeutil import format_time, utcnow
+from clipcrowd.services import lifecycle
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import attachments
+
+_CHUNK_LIMIT_NAME = 255
+
+
+def present(row: Any) -> dict[str, Any]:
+    return {
+        "id": format_id(row.id), "attachment_type": "ASSIGNMENT_ATTACHMENT", "name": row.name,
+        "media_type": row.media_type, "size": row.size, "sha256": row.sha256, "created": format_time(row.created),
+        "owner": {"type": "REQUESTER"},
+        "details": {"user_id": format_id(row.worker_id), "assignment_id": format_id(row.assignment_id),
+                    "pool_id": format_id(row.pool_id)},
+    }
+
+
+def blob_path(settings: Settings, sha256: str) -> Path:
+    return settings.media_dir / "attachments" / sha256[:2] / sha256
+
+
+async def receive(
+    db: Database, settings: Settings, worker_id: int, assignment_id: int, *, name: str, media_type: str,
+    declared_size: str | None, chunks: AsyncIterator[bytes],
+) -> dict[str, Any]:
+    """Store an uploaded file for an ACTIVE assignment of this worker; refuse it whole if too big."""
+    name = os.path.basename(name)[:_CHUNK_LIMIT_NAME] or "upload"
+    cap = settings.max_upload_bytes
+    if declared_size and declared_size.isdigit() and int(declared_size) > cap:
+        raise PayloadTooLarge(f"the file is {int(declared_size)} bytes; the limit is {cap} bytes")
+    with db.read() as conn:
+        row = lifecycle.load(conn, assignment_id)
+    if row.worker_id != worker_id:
+        raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
+    if row.status != "ACTIVE":
+        raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}: uploads need an ACTIVE one")
+    spool_dir = settings.media_dir / "tmp"
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, tmp_name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > cap:
+                    raise PayloadTooLarge(f"the file is larger than the limit of {cap} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed.field("file", "the uploaded file is empty")
+        sha = digest.hexdigest()
+        target = blob_path(settings, sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, target)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    with db.write() as conn:
+        new_id = conn.execute(insert(attachments).values(
+            worker_id=worker_id, assignment_id=assignment_id, pool_id=row.pool_id, name=name,
+            media_type=media_type.split(";")[0].strip(), size=size, sha256=sha,
+            storage_key=f"attachments/{sha[:2]}/{sha}", created=utcnow(),
+        ).returning(attachments.c.id)).scalar_one()
+        return present(conn.execute(select(attachments).where(attachments.c.id == new_id)).one())
+
+
+def load(db: Database, attachment_id: int) -> Any:
+    with db.read() as conn:
+        row = conn.execute(select(attachments).where(attachments.c.id == attachment_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    return row
+
+
+def get(db: Database, attachment_id: int) -> dict[str, Any]:
+    return present(load(db, attachment_id))
+
+
+def local_file(db: Database, settings: Settings, attachment_id: int) -> tuple[Any, Path]:
+    row = load(db, attachment_id)
+    path = settings.media_dir / row.storage_key
+    if not path.exists():
+        raise NotFound(f"the file of attachment {attachment_id} is missing from storage")
+    return row, path

@@ -1,0 +1,135 @@
+"""Issuing work: the next task suite of a pool for one worker, decided in one transaction.
+
+The worker must pass the pool's filter and carry no active restriction; the suite takes real
+tasks whose overlap is not yet reached and that this worker never saw, plus golden tasks as the
+mixer says. On PostgreSQL the chosen rows are locked with `FOR UPDATE SKIP LOCKED` so concurrent
+workers take different tasks; on SQLite the write transaction holds the database's write lock.
+The (task, worker) unique key makes a second copy for the same worker impossible either way.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, exists, insert, or_, select, update
+
+from clipcrowd.domain.errors import AccessDenied, ConflictState
+from clipcrowd.domain.filters import matches
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.pool import PoolRules
+from clipcrowd.domain.timeutil import format_time, utcnow
+from clipcrowd.services import pools, present, restrictions, workers
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignment_tasks, assignments, tasks
+
+
+class NoTasks(ConflictState):
+    code = "NO_TASKS_AVAILABLE"
+
+
+class PoolNotOpen(ConflictState):
+    code = "POOL_CLOSED"
+
+
+def worker_view(row: Any, task_rows: dict[int, Any]) -> dict[str, Any]:
+    """An assignment as its worker sees it: inputs only, never known solutions or golden flags."""
+    body = {
+        "id": format_id(row.id), "pool_id": format_id(row.pool_id), "status": row.status,
+        "reward": row.reward, "created": format_time(row.created), "deadline": format_time(row.deadline),
+        "tasks": [present.task(task_rows[tid], for_worker=True) for tid in row.task_ids],
+    }
+    if row.solutions is not None:
+        body["solutions"] = [{"output_values": v} for v in row.solutions]
+    return body
+
+
+def _not_seen_by(worker_id: int) -> Any:
+    return ~exists().where(assignment_tasks.c.task_id == tasks.c.id, assignment_tasks.c.worker_id == worker_id)
+
+
+def check_access(conn: Connection, worker: Any, pool: Any) -> None:
+    if pool.status != "OPEN":
+        raise PoolNotOpen(f"pool {format_id(pool.id)} is not open ({pool.status})")
+    if restrictions.is_restricted(conn, worker.id, pool.project_id, pool.id):
+        raise AccessDenied(f"you are restricted from pool {format_id(pool.id)}", code="RESTRICTED")
+    if not matches(pool.data.get("filter"), workers.facts(conn, worker)):
+        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool.id)}", code="FILTERED_OUT")
+
+
+def next_suite(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
+    with db.write() as conn:
+        row = _issue(conn, worker_id, pool_id)
+        return worker_view(row, present.tasks_by_id(conn, set(row.task_ids)))
+
+
+def _issue(conn: Connection, worker_id: int, pool_id: int) -> Any:
+    postgres = conn.dialect.name == "postgresql"
+    worker = workers.load(conn, worker_id)
+    if postgres:  # one issuing transaction per worker at a time
+        conn.execute(select(workers.workers.c.id).where(workers.workers.c.id == worker_id).with_for_update())
+    pool = pools.load(conn, pool_id)
+    check_access(conn, worker, pool)
+    if load_project(conn, pool.project_id).status != "ACTIVE":
+        raise PoolNotOpen(f"the project of pool {format_id(pool_id)} is archived")
+    active = conn.execute(select(assignments).where(
+        assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
+        assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow(),
+    ).limit(1)).one_or_none()
+    if active is not None:
+        return active
+    rules = PoolRules.of(pool.data)
+    real_query = (
+        select(tasks.c.id)
+        .where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False),
+               or_(tasks.c.infinite_overlap.is_(True), tasks.c.assigned_count < tasks.c.overlap),
+               _not_seen_by(worker_id))
+        .order_by(tasks.c.id).limit(rules.real_per_suite)
+    )
+    if postgres:
+        real_query = real_query.with_for_update(skip_locked=True)
+    real_ids = [r.id for r in conn.execute(real_query)]
+    if not real_ids and rules.real_per_suite > 0:
+        raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
+    golden_ids: list[int] = []
+    if rules.golden_per_suite:
+        golden_ids = [r.id for r in conn.execute(
+            select(tasks.c.id).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(True), _not_seen_by(worker_id))
+            .order_by(tasks.c.assigned_count, tasks.c.id).limit(rules.golden_per_suite)
+        )]
+        if not real_ids and not golden_ids:
+            raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
+    task_ids = real_ids + golden_ids
+    random.shuffle(task_ids)  # golden tasks must not sit at a guessable place
+    now = utcnow()
+    new_id = conn.execute(insert(assignments).values(
+        pool_id=pool_id, worker_id=worker_id, status="ACTIVE", created=now,
+        deadline=now + timedelta(seconds=rules.max_duration_seconds), reward=rules.reward, task_ids=task_ids,
+    ).returning(assignments.c.id)).scalar_one()
+    conn.execute(insert(assignment_tasks), [
+        {"assignment_id": new_id, "position": i, "task_id": tid, "worker_id": worker_id}
+        for i, tid in enumerate(task_ids)])
+    conn.execute(update(tasks).where(tasks.c.id.in_(task_ids)).values(assigned_count=tasks.c.assigned_count + 1))
+    return conn.execute(select(assignments).where(assignments.c.id == new_id)).one()
+
+
+def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
+    """Open pools this worker may take now (filters and restrictions applied)."""
+    with db.read() as conn:
+        worker = workers.load(conn, worker_id)
+        result = []
+        for pool in conn.execute(select(pools.pools).where(pools.pools.c.status == "OPEN").order_by(pools.pools.c.id)):
+            try:
+                check_access(conn, worker, pool)
+            except (AccessDenied, ConflictState):
+                continue
+            project = load_project(conn, pool.project_id)
+            result.append({
+                "id": format_id(pool.id), "project_id": format_id(pool.project_id),
+                "title": project.data.get("public_name"), "description": project.data.get("public_description"),
+                "reward_per_assignment": pool.data.get("reward_per_assignment"),
+                "assignment_max_duration_seconds": pool.data.get("assignment_max_duration_seconds"),
+            })
+        return result

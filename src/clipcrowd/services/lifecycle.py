@@ -1,0 +1,71 @@
+"""Assignment state changes shared by submission, review and maintenance, with their counters.
+
+`assigned_count` counts assignments holding a task (ACTIVE, SUBMITTED, ACCEPTED) and
+`answered_count` those that answered it (SUBMITTED, ACCEPTED); every transition keeps both right.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import events, pools, quality
+from clipcrowd.store.tables import assignments, tasks, workers
+
+
+def load(conn: Connection, assignment_id: int, *, for_update: bool = False) -> Any:
+    from clipcrowd.domain.errors import NotFound
+
+    query = select(assignments).where(assignments.c.id == assignment_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(f"assignment {assignment_id} does not exist")
+    return row
+
+
+def _bump(conn: Connection, task_ids: list[int], *, assigned: int = 0, answered: int = 0) -> None:
+    if task_ids:
+        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids)).values(
+            assigned_count=tasks.c.assigned_count + assigned, answered_count=tasks.c.answered_count + answered))
+
+
+def release(conn: Connection, row: Any, status: str) -> bool:
+    """ACTIVE -> SKIPPED or EXPIRED: the tasks go back to the pool for other workers."""
+    stamp = {"SKIPPED": "skipped", "EXPIRED": "expired"}[status]
+    changed = conn.execute(update(assignments).where(assignments.c.id == row.id, assignments.c.status == "ACTIVE")
+                           .values(status=status, **{stamp: utcnow()})).rowcount
+    if not changed:
+        return False
+    _bump(conn, row.task_ids, assigned=-1)
+    events.record(conn, status, pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
+    pool = pools.load(conn, row.pool_id)
+    quality.on_event(conn, pool, row.worker_id, status)
+    return True
+
+
+def accept(conn: Connection, row: Any, comment: str | None = None) -> None:
+    """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run."""
+    conn.execute(update(assignments).where(assignments.c.id == row.id).values(
+        status="ACCEPTED", accepted=utcnow(), public_comment=comment if comment is not None else row.public_comment))
+    conn.execute(update(workers).where(workers.c.id == row.worker_id).values(balance=workers.c.balance + row.reward))
+    events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
+    quality.on_event(conn, pools.load(conn, row.pool_id), row.worker_id, "ACCEPTED")
+
+
+def reject(conn: Connection, row: Any, comment: str) -> None:
+    """SUBMITTED -> REJECTED: the tasks go back to the pool; a completed pool opens again."""
+    conn.execute(update(assignments).where(assignments.c.id == row.id).values(
+        status="REJECTED", rejected=utcnow(), public_comment=comment))
+    _bump(conn, row.task_ids, assigned=-1, answered=-1)
+    events.record(conn, "REJECTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id,
+                  comment=comment)
+    quality.on_event(conn, pools.load(conn, row.pool_id), row.worker_id, "REJECTED")
+    pools.reopen_if_incomplete(conn, row.pool_id)
+
+
+def mark_answered(conn: Connection, row: Any) -> None:
+    _bump(conn, row.task_ids, answered=1)

@@ -1,0 +1,119 @@
+"""Search endpoints: which query parameters filter which resource, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, exists
+
+from clipcrowd.services import present, restrictions, user_skills, workers
+from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import (
+    assignment_tasks,
+    assignments,
+    attachments,
+    pools,
+    projects,
+    skills,
+    tasks,
+    user_restrictions,
+    worker_skills,
+)
+from clipcrowd.store.tables import (
+    workers as workers_table,
+)
+
+
+def _rows(fn: Any) -> Any:
+    return lambda _conn, rows: [fn(r) for r in rows]
+
+
+def _id_filters(table: Table, query: Mapping[str, str], names: dict[str, str]) -> list[ColumnElement[bool]]:
+    return [table.c[column] == id_value(query[param], param) for param, column in names.items() if param in query]
+
+
+def _status(table: Table, query: Mapping[str, str], allowed: Sequence[str]) -> list[ColumnElement[bool]]:
+    wanted = csv_values(query.get("status"))
+    if not wanted:
+        return []
+    from clipcrowd.domain.errors import ValidationFailed
+
+    bad = [s for s in wanted if s not in allowed]
+    if bad:
+        raise ValidationFailed.field("status", f"unknown status {bad[0]!r}; one of {list(allowed)}")
+    return [table.c.status.in_(wanted)]
+
+
+def _run(db: Database, settings: Settings, table: Table, conditions: list[ColumnElement[bool]],
+         query: Mapping[str, str], present_rows: Any, ranges: Sequence[str] = ("id", "created"),
+         sortable: Sequence[str] = ("id", "created")) -> dict[str, Any]:
+    conditions = conditions + range_conditions(table, query, ranges)
+    with db.read() as conn:
+        return page(conn, table, conditions, query, present_rows, limit_default=settings.page_limit_default,
+                    limit_max=settings.page_limit_max, sortable=sortable)
+
+
+def projects_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _status(projects, query, ["ACTIVE", "ARCHIVED"])
+    return _run(db, settings, projects, conditions, query, _rows(present.project))
+
+
+def skills_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = [skills.c.name == query["name"]] if "name" in query else []
+    return _run(db, settings, skills, conditions, query, _rows(present.skill))
+
+
+def pools_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _status(pools, query, ["OPEN", "CLOSED", "ARCHIVED", "LOCKED"])
+    conditions += _id_filters(pools, query, {"project_id": "project_id"})
+    return _run(db, settings, pools, conditions, query, _rows(present.pool),
+                ranges=("id", "created", "last_started"), sortable=("id", "created", "last_started"))
+
+
+def tasks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(tasks, query, {"pool_id": "pool_id"})
+    if "overlap" in query:
+        conditions.append(tasks.c.overlap == id_value(query["overlap"], "overlap"))
+    return _run(db, settings, tasks, conditions, query, _rows(present.task))
+
+
+def assignments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _status(assignments, query, ["ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED", "SKIPPED", "EXPIRED"])
+    conditions += _id_filters(assignments, query, {"pool_id": "pool_id", "user_id": "worker_id",
+                                                   "task_suite_id": "id"})
+    if "task_id" in query:
+        task_id = id_value(query["task_id"], "task_id")
+        conditions.append(exists().where(assignment_tasks.c.assignment_id == assignments.c.id,
+                                         assignment_tasks.c.task_id == task_id))
+    fields = ("id", "created", "submitted", "accepted", "rejected", "skipped", "expired")
+    return _run(db, settings, assignments, conditions, query, present.assignments, ranges=fields, sortable=fields)
+
+
+def attachments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    from clipcrowd.services.attachments import present as present_attachment
+
+    conditions = _id_filters(attachments, query, {"pool_id": "pool_id", "assignment_id": "assignment_id",
+                                                  "user_id": "worker_id"})
+    return _run(db, settings, attachments, conditions, query, _rows(present_attachment))
+
+
+def restrictions_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(user_restrictions, query, {"user_id": "worker_id", "project_id": "project_id",
+                                                        "pool_id": "pool_id"})
+    if "scope" in query:
+        conditions.append(user_restrictions.c.scope == query["scope"])
+    return _run(db, settings, user_restrictions, conditions, query, _rows(restrictions.present))
+
+
+def user_skills_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(worker_skills, query, {"user_id": "worker_id", "skill_id": "skill_id"})
+    return _run(db, settings, worker_skills, conditions, query, _rows(user_skills.present),
+                ranges=("id", "created", "modified"), sortable=("id", "created", "modified"))
+
+
+def workers_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = [workers_table.c.login == query["login"]] if "login" in query else []
+    return _run(db, settings, workers_table, conditions, query, _rows(workers.present))

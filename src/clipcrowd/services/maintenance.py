@@ -1,0 +1,59 @@
+"""Time-driven changes: overdue suites expire, reviews time out into acceptance, pools expire.
+
+Every step is an idempotent UPDATE guarded by the old status, so several servers may run it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from clipcrowd.domain.pool import PoolRules
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import lifecycle, pools
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignments
+from clipcrowd.store.tables import pools as pools_table
+
+
+@dataclass
+class TickReport:
+    expired: int = 0
+    auto_accepted: int = 0
+    pools_closed: int = 0
+
+
+def tick(db: Database, batch: int = 500) -> TickReport:
+    report = TickReport()
+    now = utcnow()
+    with db.read() as conn:
+        overdue = [r.id for r in conn.execute(select(assignments.c.id).where(
+            assignments.c.status == "ACTIVE", assignments.c.deadline <= now).limit(batch))]
+    for assignment_id in overdue:
+        with db.write() as conn:
+            row = lifecycle.load(conn, assignment_id, for_update=True)
+            if row.status == "ACTIVE" and lifecycle.release(conn, row, "EXPIRED"):
+                report.expired += 1
+                pools.close_if_complete(conn, row.pool_id)
+    with db.read() as conn:
+        waiting = conn.execute(
+            select(assignments.c.id, assignments.c.submitted, pools_table.c.data)
+            .join(pools_table, pools_table.c.id == assignments.c.pool_id)
+            .where(assignments.c.status == "SUBMITTED").limit(batch)).all()
+    for assignment_id, submitted, pool_data in waiting:
+        rules = PoolRules.of(pool_data)
+        if submitted is None or submitted + timedelta(days=rules.auto_accept_period_days) > now:
+            continue
+        with db.write() as conn:
+            row = lifecycle.load(conn, assignment_id, for_update=True)
+            if row.status == "SUBMITTED":
+                lifecycle.accept(conn, row)
+                report.auto_accepted += 1
+    with db.write() as conn:
+        for pool_row in conn.execute(select(pools_table.c.id).where(
+                pools_table.c.status == "OPEN", pools_table.c.will_expire <= now)).all():
+            pools.close_in(conn, pool_row.id, "EXPIRED")
+            report.pools_closed += 1
+    return report

@@ -1,0 +1,81 @@
+"""Listing in the requester dialect: filters, `sort`, `id_gt`-style cursors, `{items, has_more}`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Connection, Table, select
+
+from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.timeutil import parse_time
+
+_RANGE_OPS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
+
+
+def id_value(raw: str, name: str) -> int:
+    number = parse_id(raw)
+    if number is None:
+        raise ValidationFailed.field(name, f"{raw!r} is not an id")
+    return number
+
+
+def range_conditions(table: Table, query: Mapping[str, str], fields: Sequence[str]) -> list[ColumnElement[bool]]:
+    """`id_gt=…`, `created_lte=…` and friends for the given columns."""
+    conditions: list[ColumnElement[bool]] = []
+    for field in fields:
+        column: Column[Any] = table.c[field]
+        for suffix, method in _RANGE_OPS.items():
+            raw = query.get(f"{field}_{suffix}")
+            if raw is None:
+                continue
+            if field == "id":
+                value: Any = id_value(raw, f"{field}_{suffix}")
+            else:
+                value = parse_time(raw, f"{field}_{suffix}")
+            conditions.append(getattr(column, method)(value))
+    return conditions
+
+
+def parse_limit(query: Mapping[str, str], default: int, maximum: int) -> int:
+    raw = query.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationFailed.field("limit", "must be a positive integer")
+    return min(int(raw), maximum)
+
+
+def page(
+    conn: Connection,
+    table: Table,
+    conditions: Sequence[ColumnElement[bool]],
+    query: Mapping[str, str],
+    present: Callable[[Connection, Sequence[Any]], list[dict[str, Any]]],
+    *,
+    limit_default: int,
+    limit_max: int,
+    sortable: Sequence[str] = ("id", "created"),
+) -> dict[str, Any]:
+    """One page of rows, sorted as asked (default by id), with `has_more` from one extra row."""
+    limit = parse_limit(query, limit_default, limit_max)
+    order = []
+    for key in (query.get("sort") or "id").split(","):
+        key = key.strip()
+        descending = key.startswith("-")
+        name = key.lstrip("-")
+        if name not in sortable:
+            raise ValidationFailed.field("sort", f"cannot sort by {name!r}; one of {list(sortable)}")
+        column = table.c[name]
+        order.append(column.desc() if descending else column.asc())
+    if not any(str(o).startswith(f"{table.name}.id") for o in order):
+        order.append(table.c.id.asc())
+    rows = conn.execute(select(table).where(*conditions).order_by(*order).limit(limit + 1)).all()
+    return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
+
+
+def csv_values(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    return [part.strip() for part in raw.split(",") if part.strip()]

@@ -1,0 +1,181 @@
+"""Pool lifecycle: create, update, open, close (by hand, on completion, on expiry), archive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, select, update
+
+from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.filters import skill_ids
+from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.pool import validate_pool
+from clipcrowd.domain.timeutil import parse_time, utcnow
+from clipcrowd.services import events, operations, present
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignments, pools, skills, tasks
+
+
+class PoolInappropriateStatus(ConflictState):
+    code = "POOL_INAPPROPRIATE_STATUS"
+
+
+def load(conn: Connection, pool_id: int, *, for_update: bool = False) -> Any:
+    query = select(pools).where(pools.c.id == pool_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(f"pool {pool_id} does not exist")
+    return row
+
+
+def _check_references(conn: Connection, data: dict[str, Any]) -> int:
+    project_id = parse_id(data.get("project_id"))
+    if project_id is None:
+        raise ValidationFailed.field("project_id", f"{data.get('project_id')!r} is not an id")
+    try:
+        project = load_project(conn, project_id)
+    except NotFound:
+        raise ValidationFailed.field("project_id", f"project {data.get('project_id')} does not exist") from None
+    if project.status != "ACTIVE":
+        raise ConflictState(f"project {project_id} is archived: it takes no new pools")
+    wanted = {parse_id(s) for s in skill_ids(data.get("filter"))}
+    if None in wanted:
+        raise ValidationFailed.field("filter", "a skill key is not a skill id")
+    found = {r.id for r in conn.execute(select(skills.c.id).where(skills.c.id.in_(wanted)))}
+    if wanted - found:
+        missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
+        raise ValidationFailed.field("filter", f"unknown skill id(s): {missing}")
+    return project_id
+
+
+def create(db: Database, body: Any) -> dict[str, Any]:
+    data = validate_pool(body)
+    with db.write() as conn:
+        project_id = _check_references(conn, data)
+        data["project_id"] = str(data["project_id"])
+        new_id = conn.execute(insert(pools).values(
+            project_id=project_id, status="CLOSED", created=utcnow(), last_close_reason="NOT_STARTED",
+            will_expire=parse_time(data.get("will_expire"), "will_expire"), data=data,
+        ).returning(pools.c.id)).scalar_one()
+        return present.pool(load(conn, new_id))
+
+
+def get(db: Database, pool_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        return present.pool(load(conn, pool_id))
+
+
+def replace(db: Database, pool_id: int, body: Any) -> dict[str, Any]:
+    data = validate_pool(body)
+    with db.write() as conn:
+        row = load(conn, pool_id, for_update=True)
+        if row.status == "ARCHIVED":
+            raise PoolInappropriateStatus(f"pool {pool_id} is archived and cannot be changed")
+        project_id = _check_references(conn, data)
+        if project_id != row.project_id:
+            raise ValidationFailed.field("project_id", "a pool cannot move to another project")
+        data["project_id"] = str(data["project_id"])
+        conn.execute(update(pools).where(pools.c.id == pool_id).values(
+            data=data, will_expire=parse_time(data.get("will_expire"), "will_expire")))
+        return present.pool(load(conn, pool_id))
+
+
+def open_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+    """Open a closed pool; None when it already was open (the API answers 204)."""
+    with db.write() as conn:
+        row = load(conn, pool_id, for_update=True)
+        if row.status == "OPEN":
+            return None
+        if row.status == "ARCHIVED":
+            raise PoolInappropriateStatus(f"pool {pool_id} is archived and cannot be opened")
+        if load_project(conn, row.project_id).status != "ACTIVE":
+            raise ConflictState(f"the project of pool {pool_id} is archived")
+        if row.will_expire is not None and row.will_expire <= utcnow():
+            raise PoolInappropriateStatus(f"pool {pool_id} expired at {row.will_expire}: move will_expire first")
+        has_tasks = conn.execute(select(exists().where(tasks.c.pool_id == pool_id))).scalar()
+        if not has_tasks:
+            raise ConflictState(f"pool {pool_id} has no tasks", code="EMPTY_POOL")
+        conn.execute(update(pools).where(pools.c.id == pool_id).values(
+            status="OPEN", last_started=utcnow(), last_close_reason=None))
+        events.record(conn, "POOL_OPENED", pool_id=pool_id)
+        op_id = operations.start(conn, "POOL.OPEN", {"pool_id": str(pool_id)})
+        operations.finish(conn, op_id, success=True)
+    return operations.get(db, op_id)
+
+
+def close_in(conn: Connection, pool_id: int, reason: str) -> None:
+    changed = conn.execute(update(pools).where(pools.c.id == pool_id, pools.c.status == "OPEN").values(
+        status="CLOSED", last_stopped=utcnow(), last_close_reason=reason)).rowcount
+    if changed:
+        events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason=reason)
+
+
+def close_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+    with db.write() as conn:
+        row = load(conn, pool_id, for_update=True)
+        if row.status != "OPEN":
+            return None
+        close_in(conn, pool_id, "MANUAL")
+        op_id = operations.start(conn, "POOL.CLOSE", {"pool_id": str(pool_id)})
+        operations.finish(conn, op_id, success=True)
+    return operations.get(db, op_id)
+
+
+def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+    with db.write() as conn:
+        row = load(conn, pool_id, for_update=True)
+        if row.status == "ARCHIVED":
+            return None
+        if row.status == "OPEN":
+            raise PoolInappropriateStatus(f"pool {pool_id} is open: close it before archiving")
+        conn.execute(update(pools).where(pools.c.id == pool_id).values(status="ARCHIVED"))
+        op_id = operations.start(conn, "POOL.ARCHIVE", {"pool_id": str(pool_id)})
+        operations.finish(conn, op_id, success=True)
+    return operations.get(db, op_id)
+
+
+def is_complete(conn: Connection, pool_id: int) -> bool:
+    """Every real task has as many answers as its overlap (golden tasks never complete)."""
+    pending = conn.execute(select(exists().where(
+        tasks.c.pool_id == pool_id, tasks.c.golden.is_(False), tasks.c.infinite_overlap.is_(False),
+        tasks.c.answered_count < tasks.c.overlap,
+    ))).scalar()
+    if pending:
+        return False
+    has_real = conn.execute(select(exists().where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)))).scalar()
+    active = conn.execute(select(exists().where(and_(
+        assignments.c.pool_id == pool_id, assignments.c.status == "ACTIVE")))).scalar()
+    return bool(has_real) and not active
+
+
+def close_if_complete(conn: Connection, pool_id: int) -> bool:
+    if load(conn, pool_id).status == "OPEN" and is_complete(conn, pool_id):
+        close_in(conn, pool_id, "COMPLETED")
+        return True
+    return False
+
+
+def reopen_if_incomplete(conn: Connection, pool_id: int) -> None:
+    """A pool closed as COMPLETED that needs answers again (a rejection, more overlap) reopens."""
+    row = load(conn, pool_id)
+    if row.status == "CLOSED" and row.last_close_reason == "COMPLETED" and not is_complete(conn, pool_id):
+        if row.will_expire is None or row.will_expire > utcnow():
+            conn.execute(update(pools).where(pools.c.id == pool_id).values(
+                status="OPEN", last_started=utcnow(), last_close_reason=None))
+            events.record(conn, "POOL_OPENED", pool_id=pool_id, reason="NEEDS_ANSWERS")
+
+
+def completion_percentage(conn: Connection, pool_id: int) -> float:
+    """Share of wanted answers on real tasks that have come in, 0 to 100."""
+    wanted, got = conn.execute(select(
+        func.coalesce(func.sum(tasks.c.overlap), 0),
+        func.coalesce(func.sum(func.min(tasks.c.answered_count, tasks.c.overlap)
+                               if conn.dialect.name == "sqlite"
+                               else func.least(tasks.c.answered_count, tasks.c.overlap)), 0),
+    ).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False), tasks.c.infinite_overlap.is_(False))).one()
+    if not wanted:
+        return 0.0
+    return round(100.0 * float(got) / float(wanted), 2)

@@ -1,0 +1,99 @@
+"""Rows to public objects in the requester dialect (ids as fixed-width strings, naive UTC dates)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.timeutil import format_time
+from clipcrowd.store.tables import tasks
+
+
+def project(row: Any) -> dict[str, Any]:
+    return {**row.data, "id": format_id(row.id), "status": row.status, "created": format_time(row.created)}
+
+
+def skill(row: Any) -> dict[str, Any]:
+    return {**row.data, "id": format_id(row.id), "name": row.name, "created": format_time(row.created)}
+
+
+def pool(row: Any) -> dict[str, Any]:
+    return {
+        **row.data,
+        "id": format_id(row.id),
+        "project_id": format_id(row.project_id),
+        "status": row.status,
+        "type": "REGULAR",
+        "created": format_time(row.created),
+        "last_started": format_time(row.last_started),
+        "last_stopped": format_time(row.last_stopped),
+        "last_close_reason": row.last_close_reason,
+    }
+
+
+def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
+    """A task; for a worker only what the page needs (never known solutions or the golden flag)."""
+    if for_worker:
+        return {"id": format_id(row.id), "input_values": row.data.get("input_values", {})}
+    body = {**row.data, "id": format_id(row.id), "pool_id": format_id(row.pool_id),
+            "created": format_time(row.created), "infinite_overlap": row.infinite_overlap}
+    if row.infinite_overlap:
+        body.pop("overlap", None)
+    else:
+        body["overlap"] = row.overlap
+    return body
+
+
+def tasks_by_id(conn: Connection, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(tasks).where(tasks.c.id.in_(ids))).all()
+    return {r.id: r for r in rows}
+
+
+def assignments(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    by_id = tasks_by_id(conn, {tid for r in rows for tid in r.task_ids})
+    return [assignment(r, by_id) for r in rows]
+
+
+def assignment(row: Any, task_rows: dict[int, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": format_id(row.id),
+        "task_suite_id": format_id(row.id),
+        "pool_id": format_id(row.pool_id),
+        "user_id": format_id(row.worker_id),
+        "status": row.status,
+        "reward": row.reward,
+        "mixed": True,
+        "automerged": False,
+        "tasks": [task(task_rows[tid]) for tid in row.task_ids if tid in task_rows],
+        "created": format_time(row.created),
+        "submitted": format_time(row.submitted),
+        "accepted": format_time(row.accepted),
+        "rejected": format_time(row.rejected),
+        "skipped": format_time(row.skipped),
+        "expired": format_time(row.expired),
+        "public_comment": row.public_comment,
+    }
+    if row.solutions is not None:
+        body["solutions"] = [{"output_values": values} for values in row.solutions]
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def operation(row: Any) -> dict[str, Any]:
+    body = {
+        "id": row.id,
+        "type": row.type,
+        "status": row.status,
+        "submitted": format_time(row.submitted),
+        "started": format_time(row.started),
+        "finished": format_time(row.finished),
+        "progress": row.progress,
+        "parameters": row.parameters,
+    }
+    if row.details is not None:
+        body["details"] = row.details
+    return {k: v for k, v in body.items() if v is not None}

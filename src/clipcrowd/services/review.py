@@ -1,0 +1,41 @@
+"""The requester's side of assignments: reading them and accepting or rejecting submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from clipcrowd.domain.errors import ConflictState, ValidationFailed
+from clipcrowd.domain.ids import format_id
+from clipcrowd.services import lifecycle, pools, present
+from clipcrowd.store.db import Database
+
+
+def get(db: Database, assignment_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        return present.assignments(conn, [lifecycle.load(conn, assignment_id)])[0]
+
+
+def set_status(db: Database, assignment_id: int, body: Any) -> dict[str, Any]:
+    """PATCH body `{status: ACCEPTED|REJECTED, public_comment}`; a rejection needs a comment."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("assignment", "must be a JSON object")
+    status, comment = body.get("status"), body.get("public_comment")
+    if status not in ("ACCEPTED", "REJECTED"):
+        raise ValidationFailed.field("status", "must be ACCEPTED or REJECTED")
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed.field("public_comment", "must be a string")
+    if status == "REJECTED" and not (comment or "").strip():
+        raise ValidationFailed.field("public_comment", "is required to reject: tell the worker why")
+    with db.write() as conn:
+        row = lifecycle.load(conn, assignment_id, for_update=True)
+        if row.status == status:
+            return present.assignments(conn, [row])[0]
+        if row.status != "SUBMITTED":
+            raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}: only SUBMITTED ones are reviewed")
+        if status == "ACCEPTED":
+            lifecycle.accept(conn, row, comment)
+        else:
+            lifecycle.reject(conn, row, comment or "")
+        pools.close_if_complete(conn, row.pool_id)
+        return present.assignments(conn, [lifecycle.load(conn, assignment_id)])[0]

@@ -1,0 +1,50 @@
+"""Skills: named numbers (0-100) attached to workers, set by hand or by quality rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from clipcrowd.domain.errors import NotFound, ValidationFailed
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import present
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import skills
+
+
+def _validate(body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("skill", "must be a JSON object")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed.field("name", "is required and must be a non-empty string")
+    if "hidden" in body and not isinstance(body["hidden"], bool):
+        raise ValidationFailed.field("hidden", "must be true or false")
+    return {k: v for k, v in body.items() if k not in ("id", "created")}
+
+
+def create(db: Database, body: Any) -> dict[str, Any]:
+    data = _validate(body)
+    with db.write() as conn:
+        new_id = conn.execute(
+            insert(skills).values(name=data["name"], created=utcnow(), data=data).returning(skills.c.id)
+        ).scalar_one()
+        return present.skill(conn.execute(select(skills).where(skills.c.id == new_id)).one())
+
+
+def get(db: Database, skill_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        row = conn.execute(select(skills).where(skills.c.id == skill_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"skill {skill_id} does not exist")
+        return present.skill(row)
+
+
+def replace(db: Database, skill_id: int, body: Any) -> dict[str, Any]:
+    data = _validate(body)
+    with db.write() as conn:
+        if conn.execute(update(skills).where(skills.c.id == skill_id).values(name=data["name"], data=data)).rowcount == 0:
+            raise NotFound(f"skill {skill_id} does not exist")
+    return get(db, skill_id)

@@ -1,0 +1,118 @@
+"""What a worker sends back: answers checked against the output spec, skips, golden scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+
+from clipcrowd.domain.errors import AccessDenied, ConflictState, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.pool import PoolRules
+from clipcrowd.domain.specs import check_values, file_fields
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import events, lifecycle, pools, present, quality
+from clipcrowd.services.issuing import worker_view
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignments, attachments
+
+
+def _same(expected: Any, given: Any) -> bool:
+    if isinstance(expected, (int, float)) and isinstance(given, (int, float)) and not isinstance(given, bool):
+        return float(expected) == float(given)
+    return bool(expected == given)
+
+
+def golden_correct(known_solutions: list[Mapping[str, Any]], output: Mapping[str, Any]) -> bool:
+    """Correct when some known solution agrees on every field it names."""
+    return any(all(_same(v, output.get(k)) for k, v in ks.get("output_values", {}).items())
+               for ks in known_solutions)
+
+
+def _normalise(solutions: Any, count: int) -> list[dict[str, Any]]:
+    if not isinstance(solutions, list):
+        raise ValidationFailed.field("solutions", "must be a list with one {output_values} per task")
+    if len(solutions) != count:
+        raise ValidationFailed.field("solutions", f"expected {count} solutions (one per task), got {len(solutions)}")
+    values = []
+    for i, solution in enumerate(solutions):
+        if not isinstance(solution, Mapping) or not isinstance(solution.get("output_values"), Mapping):
+            raise ValidationFailed.field(f"solutions[{i}].output_values", "is required and must be an object")
+        values.append(dict(solution["output_values"]))
+    return values
+
+
+def _owned_active(conn: Any, worker_id: int, assignment_id: int) -> Any:
+    row = lifecycle.load(conn, assignment_id, for_update=True)
+    if row.worker_id != worker_id:
+        raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
+    if row.status == "ACTIVE" and row.deadline <= utcnow():
+        lifecycle.release(conn, row, "EXPIRED")
+        raise ConflictState(f"assignment {format_id(assignment_id)} expired at {row.deadline.isoformat()}",
+                            code="ASSIGNMENT_EXPIRED")
+    if row.status != "ACTIVE":
+        raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}, not ACTIVE")
+    return row
+
+
+def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
+    """Check and store answers; auto-accept when the pool says so; run quality rules; maybe close."""
+    solutions = body.get("solutions") if isinstance(body, Mapping) else None
+    with db.write() as conn:
+        row = _owned_active(conn, worker_id, assignment_id)
+        pool = pools.load(conn, row.pool_id)
+        spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"]
+        values = _normalise(solutions, len(row.task_ids))
+        for i, output in enumerate(values):
+            check_values(spec, output, f"solutions[{i}].output_values")
+        _check_files(conn, spec, values, row)
+        task_rows = present.tasks_by_id(conn, set(row.task_ids))
+        golden_outcomes = [golden_correct(task_rows[tid].data["known_solutions"], out)
+                           for tid, out in zip(row.task_ids, values, strict=True) if task_rows[tid].golden]
+        now = utcnow()
+        conn.execute(update(assignments).where(assignments.c.id == row.id).values(
+            status="SUBMITTED", submitted=now, solutions=values))
+        lifecycle.mark_answered(conn, row)
+        events.record(conn, "SUBMITTED", pool_id=row.pool_id, worker_id=worker_id, assignment_id=row.id,
+                      duration_seconds=(now - row.created).total_seconds(), tasks=len(row.task_ids),
+                      golden_outcomes=golden_outcomes)
+        quality.on_event(conn, pool, worker_id, "SUBMITTED")
+        if PoolRules.of(pool.data).auto_accept:
+            lifecycle.accept(conn, lifecycle.load(conn, row.id))
+        pools.close_if_complete(conn, row.pool_id)
+        final = lifecycle.load(conn, row.id)
+        return worker_view(final, task_rows)
+
+
+def _check_files(conn: Any, spec: Mapping[str, Any], values: list[dict[str, Any]], row: Any) -> None:
+    names = file_fields(spec)
+    if not names:
+        return
+    mine = {r.id for r in conn.execute(select(attachments.c.id).where(attachments.c.assignment_id == row.id))}
+    for i, output in enumerate(values):
+        for name in names:
+            given = output.get(name)
+            refs = given if isinstance(given, list) else ([given] if given is not None else [])
+            for ref in refs:
+                if parse_id(ref) not in mine:
+                    raise ValidationFailed.field(
+                        f"solutions[{i}].output_values.{name}",
+                        f"{ref!r} is not a file uploaded for this assignment")
+
+
+def skip(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any]:
+    with db.write() as conn:
+        row = _owned_active(conn, worker_id, assignment_id)
+        lifecycle.release(conn, row, "SKIPPED")
+        final = lifecycle.load(conn, row.id)
+        return worker_view(final, present.tasks_by_id(conn, set(row.task_ids)))
+
+
+def get_for_worker(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        row = lifecycle.load(conn, assignment_id)
+        if row.worker_id != worker_id:
+            raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
+        return worker_view(row, present.tasks_by_id(conn, set(row.task_ids)))

@@ -1,0 +1,201 @@
+"""Tasks: batch creation (validated whole before anything is written), reading, overlap changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from clipcrowd.domain.errors import ClipcrowdError, ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.pool import PoolRules
+from clipcrowd.domain.specs import check_values
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import operations, pools, present
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import tasks
+
+READ_ONLY = {"id", "created", "__item_idx"}
+
+
+@dataclass
+class PreparedBatch:
+    """Rows ready to insert, with each item's index; failures already explained."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pool_ids: set[int] = field(default_factory=set)
+
+
+class _PoolCache:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.cache: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, pool_id: int) -> tuple[Any, Any]:
+        if pool_id not in self.cache:
+            pool = pools.load(self.conn, pool_id)
+            self.cache[pool_id] = (pool, load_project(self.conn, pool.project_id))
+        return self.cache[pool_id]
+
+
+def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        raise ValidationFailed.field("task", "must be a JSON object")
+    pool_id = parse_id(item.get("pool_id"))
+    if pool_id is None:
+        raise ValidationFailed.field("pool_id", f"is required and must be a pool id, got {item.get('pool_id')!r}")
+    try:
+        pool, project = cache.get(pool_id)
+    except NotFound:
+        raise ValidationFailed.field("pool_id", f"pool {item.get('pool_id')} does not exist", "DOES_NOT_EXIST") from None
+    if pool.status == "ARCHIVED":
+        raise ConflictState(f"pool {pool_id} is archived: it takes no new tasks", {"pool_id": format_id(pool_id)})
+    spec = project.data.get("task_spec", {})
+    check_values(spec.get("input_spec", {}), item.get("input_values"), "input_values")
+    known = item.get("known_solutions")
+    if known is not None:
+        if not isinstance(known, list):
+            raise ValidationFailed.field("known_solutions", "must be a list of {output_values}")
+        for i, solution in enumerate(known):
+            where = f"known_solutions[{i}]"
+            if not isinstance(solution, Mapping) or "output_values" not in solution:
+                raise ValidationFailed.field(where, "needs output_values")
+            check_values(spec.get("output_spec", {}), solution["output_values"], f"{where}.output_values",
+                         enforce_required=False)
+            weight = solution.get("correctness_weight", 1)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+                raise ValidationFailed.field(f"{where}.correctness_weight", "a number from 0 to 1")
+    infinite = item.get("infinite_overlap", False)
+    if not isinstance(infinite, bool):
+        raise ValidationFailed.field("infinite_overlap", "must be true or false")
+    overlap = item.get("overlap")
+    if infinite:
+        if overlap is not None:
+            raise ValidationFailed.field("overlap", "must be null when infinite_overlap is true")
+    elif overlap is None:
+        if not allow_defaults:
+            raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
+        overlap = PoolRules.of(pool.data).default_overlap
+    elif isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
+        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+    data = {k: v for k, v in item.items() if k not in READ_ONLY}
+    data["pool_id"] = format_id(pool_id)
+    data["overlap"] = overlap
+    data["infinite_overlap"] = infinite
+    return {
+        "pool_id": pool_id, "overlap": overlap, "infinite_overlap": infinite,
+        "golden": bool(known), "assigned_count": 0, "answered_count": 0, "data": data,
+    }
+
+
+def prepare(db: Database, items: list[Any], *, allow_defaults: bool, skip_invalid: bool) -> PreparedBatch:
+    """Validate every item. Without skip_invalid any fault refuses the whole batch."""
+    batch = PreparedBatch()
+    with db.read() as conn:
+        cache = _PoolCache(conn)
+        for i, item in enumerate(items):
+            idx = str(item.get("__item_idx", i)) if isinstance(item, Mapping) else str(i)
+            try:
+                row = _prepare_item(item, cache, allow_defaults)
+            except ClipcrowdError as exc:
+                batch.failures[idx] = exc.payload if isinstance(exc, ValidationFailed) and exc.payload else {
+                    "task": {"code": exc.code, "message": exc.message}}
+                batch.failed_inputs[idx] = dict(item) if isinstance(item, Mapping) else {"value": item}
+                continue
+            batch.rows.append(row)
+            batch.indexes.append(idx)
+            batch.inputs.append(dict(item))
+            batch.pool_ids.add(row["pool_id"])
+    if batch.failures and not skip_invalid:
+        payload = {f"[{idx}].{path}": fault for idx, faults in batch.failures.items() for path, fault in faults.items()}
+        first = next(iter(payload.items()))
+        raise ValidationFailed(
+            f"{len(batch.failures)} of {len(items)} tasks are invalid, nothing was created; "
+            f"first: {first[0]}: {first[1].get('message')}", payload)
+    return batch
+
+
+def write(conn: Connection, batch: PreparedBatch, *, open_pool: bool = False) -> list[int]:
+    now = utcnow()
+    ids: list[int] = []
+    if batch.rows:
+        result = conn.execute(
+            insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True),
+            [{**row, "created": now} for row in batch.rows],
+        )
+        ids = [r.id for r in result]
+    for pool_id in batch.pool_ids:
+        pools.reopen_if_incomplete(conn, pool_id)
+        if open_pool:
+            conn.execute(update(pools.pools).where(pools.pools.c.id == pool_id, pools.pools.c.status == "CLOSED")
+                         .values(status="OPEN", last_started=now, last_close_reason=None))
+    return ids
+
+
+def write_as_operation(db: Database, batch: PreparedBatch, op_id: str, *, open_pool: bool = False) -> None:
+    """The deferred half of an async batch: insert, log every item, finish the operation."""
+    try:
+        with db.write() as conn:
+            ids = write(conn, batch, open_pool=open_pool)
+            entries = [(True, {**inp, "__item_idx": idx, "pool_id": format_id(row["pool_id"])},
+                        {"task_id": format_id(task_id)})
+                       for idx, inp, row, task_id in zip(batch.indexes, batch.inputs, batch.rows, ids, strict=True)]
+            entries += [(False, {**batch.failed_inputs[idx], "__item_idx": idx}, faults)
+                        for idx, faults in batch.failures.items()]
+            operations.log(conn, op_id, "TASK_CREATE", entries)
+            operations.finish(conn, op_id, success=bool(ids) or not batch.failures, details={
+                "items_count": len(ids) + len(batch.failures), "success_count": len(ids),
+                "failed_count": len(batch.failures)})
+    except Exception as exc:  # the operation must end, whatever went wrong; the error is reported in it
+        with db.write() as conn:
+            operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
+def create_sync(db: Database, batch: PreparedBatch, *, open_pool: bool = False) -> dict[str, Any]:
+    with db.write() as conn:
+        ids = write(conn, batch, open_pool=open_pool)
+        rows = present.tasks_by_id(conn, set(ids))
+        return {
+            "items": {idx: present.task(rows[task_id]) for idx, task_id in zip(batch.indexes, ids, strict=True)},
+            "validation_errors": batch.failures,
+        }
+
+
+def load(conn: Connection, task_id: int) -> Any:
+    row = conn.execute(select(tasks).where(tasks.c.id == task_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return row
+
+
+def get(db: Database, task_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        return present.task(load(conn, task_id))
+
+
+def set_overlap(db: Database, task_id: int, body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("task", "must be a JSON object")
+    infinite = body.get("infinite_overlap", False)
+    overlap = body.get("overlap")
+    if not isinstance(infinite, bool):
+        raise ValidationFailed.field("infinite_overlap", "must be true or false")
+    if not infinite and (isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1):
+        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+    with db.write() as conn:
+        row = load(conn, task_id)
+        if pools.load(conn, row.pool_id).status == "ARCHIVED":
+            raise ConflictState(f"the pool of task {task_id} is archived")
+        data = {**row.data, "overlap": None if infinite else overlap, "infinite_overlap": infinite}
+        conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+            overlap=None if infinite else overlap, infinite_overlap=infinite, data=data))
+        pools.reopen_if_incomplete(conn, row.pool_id)
+        return present.task(load(conn, task_id))

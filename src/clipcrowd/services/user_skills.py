@@ -1,0 +1,78 @@
+"""Skill values of workers, set by the requester or by quality rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from clipcrowd.domain.errors import NotFound, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.timeutil import format_time, utcnow
+from clipcrowd.services import events
+from clipcrowd.services.workers import load as load_worker
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import skills, worker_skills
+
+
+def present(row: Any) -> dict[str, Any]:
+    return {
+        "id": format_id(row.id), "user_id": format_id(row.worker_id), "skill_id": format_id(row.skill_id),
+        "value": round(row.value), "exact_value": row.value, "created": format_time(row.created),
+        "modified": format_time(row.modified),
+    }
+
+
+def set_in(conn: Connection, worker_id: int, skill_id: int, value: float, *, pool_id: int | None = None) -> int:
+    now = utcnow()
+    existing = conn.execute(select(worker_skills.c.id).where(
+        worker_skills.c.worker_id == worker_id, worker_skills.c.skill_id == skill_id)).first()
+    if existing is not None:
+        conn.execute(update(worker_skills).where(worker_skills.c.id == existing.id).values(value=value, modified=now))
+        row_id = int(existing.id)
+    else:
+        row_id = int(conn.execute(insert(worker_skills).values(
+            worker_id=worker_id, skill_id=skill_id, value=value, created=now, modified=now,
+        ).returning(worker_skills.c.id)).scalar_one())
+    events.record(conn, "SKILL_SET", pool_id=pool_id, worker_id=worker_id, skill_id=skill_id, value=value)
+    return row_id
+
+
+def set_value(db: Database, body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("user_skill", "must be a JSON object")
+    worker_id, skill_id = parse_id(body.get("user_id")), parse_id(body.get("skill_id"))
+    if worker_id is None:
+        raise ValidationFailed.field("user_id", "is required and must be a user id")
+    if skill_id is None:
+        raise ValidationFailed.field("skill_id", "is required and must be a skill id")
+    value = body.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        raise ValidationFailed.field("value", "must be a number from 0 to 100")
+    with db.write() as conn:
+        try:
+            load_worker(conn, worker_id)
+        except NotFound as exc:
+            raise ValidationFailed.field("user_id", exc.message, "DOES_NOT_EXIST") from None
+        if conn.execute(select(skills.c.id).where(skills.c.id == skill_id)).first() is None:
+            raise ValidationFailed.field("skill_id", f"skill {skill_id} does not exist", "DOES_NOT_EXIST")
+        row_id = set_in(conn, worker_id, skill_id, float(value))
+        return present(conn.execute(select(worker_skills).where(worker_skills.c.id == row_id)).one())
+
+
+def get(db: Database, user_skill_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        row = conn.execute(select(worker_skills).where(worker_skills.c.id == user_skill_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"user skill {user_skill_id} does not exist")
+    return present(row)
+
+
+def remove(db: Database, user_skill_id: int) -> None:
+    with db.write() as conn:
+        row = conn.execute(select(worker_skills).where(worker_skills.c.id == user_skill_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"user skill {user_skill_id} does not exist")
+        conn.execute(delete(worker_skills).where(worker_skills.c.id == user_skill_id))
+        events.record(conn, "SKILL_REMOVED", worker_id=row.worker_id, skill_id=row.skill_id)
