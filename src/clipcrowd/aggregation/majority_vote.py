@@ -1,0 +1,95 @@
+"""Majority vote, optionally weighted by per-worker skills and per-answer weights."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from ._data import Answers, IntArray, encode_answers
+from .base import BaseAggregator, FloatArray, agreement, normalize_rows
+from .errors import UnsupportedParameterError
+
+__all__ = ["MajorityVote", "weighted_vote"]
+
+
+def weighted_vote(answers: Answers, answer_weight: FloatArray | None) -> tuple[FloatArray, IntArray]:
+    """(posteriors, label codes) of a vote where each answer counts ``answer_weight``.
+
+    Ties go to the label that sorts first. Tasks whose votes all weigh 0 get uniform posteriors.
+    """
+    scores = answers.task_label_counts(answer_weight)
+    probas = normalize_rows(scores)
+    empty = probas.sum(axis=1) == 0
+    if empty.any():
+        probas[empty] = 1.0 / answers.n_labels
+    return probas, probas.argmax(axis=1).astype(np.int64)
+
+
+class MajorityVote(BaseAggregator):
+    r"""**Majority vote**: each task gets the label with the most votes (or the largest sum of weights).
+
+    A vote weighs the answer's ``weight`` column (1 when absent) times the worker's skill when
+    ``skills`` are given to :meth:`fit`. ``probas_`` is the share of votes per label; ties go to the
+    label that sorts first. ``skills_`` (and ``worker_quality_``) is each worker's weighted agreement
+    with the majority labels. Duplicate (worker, task) answers are separate votes.
+
+    This is the baseline every truth-inference study compares against, e.g. Zheng et al., "Truth
+    Inference in Crowdsourcing: Is the Problem Solved?", PVLDB 10(5), 2017.
+
+    Example:
+        >>> import pandas as pd
+        >>> from clipcrowd.aggregation import MajorityVote
+        >>> df = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2"],
+        ...                    "worker": ["a", "b", "c", "a", "b"],
+        ...                    "label": ["cat", "cat", "dog", "dog", "cat"]})
+        >>> MajorityVote().fit_predict(df).to_dict()
+        {'t1': 'cat', 't2': 'cat'}
+        >>> MajorityVote().fit(df, skills=pd.Series({"a": 0.9, "b": 0.6, "c": 0.5})).labels_.to_dict()
+        {'t1': 'cat', 't2': 'dog'}
+    """
+
+    def __init__(self, default_skill: float | None = None, on_missing_skill: str = "error") -> None:
+        #: skill of workers absent from ``skills`` when ``on_missing_skill="value"``.
+        self.default_skill = default_skill
+        #: "error" (raise) or "value" (use ``default_skill``) for workers absent from ``skills``.
+        self.on_missing_skill = on_missing_skill
+
+    def fit(self, data: pd.DataFrame, skills: pd.Series | None = None) -> Self:
+        """Fit on answers; ``skills`` (a Series indexed by worker) weighs each worker's votes."""
+        answers = encode_answers(data)
+        self._answers = answers
+        worker_weight = None if skills is None else self._skill_array(answers, skills)
+        self._fit_weighted(answers, worker_weight)
+        return self
+
+    def fit_predict(self, data: pd.DataFrame, skills: pd.Series | None = None) -> pd.Series:
+        return self.fit(data, skills).labels_
+
+    def fit_predict_proba(self, data: pd.DataFrame, skills: pd.Series | None = None) -> pd.DataFrame:
+        return self.fit(data, skills).probas_
+
+    def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
+        self._fit_weighted(answers, None)
+
+    def _fit_weighted(self, answers: Answers, worker_weight: FloatArray | None) -> None:
+        answer_weight = None
+        if worker_weight is not None:
+            answer_weight = worker_weight[answers.worker] * answers.weights()
+        probas, chosen = weighted_vote(answers, answer_weight)
+        self._set_posteriors(answers, probas)
+        self.skills_ = self._worker_series(answers, agreement(answers, chosen), "skill")
+        self.worker_quality_ = self.skills_
+
+    def _skill_array(self, answers: Answers, skills: pd.Series) -> FloatArray:
+        values = skills.reindex(answers.workers).to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+        if missing.any():
+            if self.on_missing_skill != "value" or self.default_skill is None:
+                raise UnsupportedParameterError(
+                    f"skills are missing for {int(missing.sum())} worker(s); give them or use "
+                    "on_missing_skill='value' with a default_skill"
+                )
+            values[missing] = self.default_skill
+        return values
