@@ -1,0 +1,68 @@
+"""The worker API from Python: used by the simulated crowd and by integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from clipcrowd.client.errors import raise_for_error
+
+
+class WorkerClient:
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0):
+        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=timeout,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        raise_for_error(response)
+        return response.json() if response.content else None
+
+    def pools(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/worker/pools")["items"]
+
+    def next_suite(self, pool_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/worker/pools/{pool_id}/next")
+
+    def submit(self, assignment_id: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/submit",
+                          json={"solutions": [{"output_values": o} for o in outputs]})
+
+    def skip(self, assignment_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/skip")
+
+    def upload(self, assignment_id: str, name: str, content: bytes, media_type: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/attachments",
+                          params={"name": name}, content=content, headers={"Content-Type": media_type})
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncWorkerClient:
+    """The same calls for asyncio, so one process can act as many workers at once."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str):
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        response = await self.http.request(method, path, headers=headers, **kwargs)
+        raise_for_error(response)
+        return response.json() if response.content else None
+
+    async def next_suite(self, pool_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/worker/pools/{pool_id}/next")
+
+    async def submit(self, assignment_id: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/submit",
+                                json={"solutions": [{"output_values": o} for o in outputs]})
+
+    async def skip(self, assignment_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/skip")
+
+    async def upload(self, assignment_id: str, name: str, content: bytes, media_type: str) -> dict[str, Any]:
+        return await self._call("POST", f"/api/v1/worker/assignments/{assignment_id}/attachments",
+                                params={"name": name}, content=content, headers={"Content-Type": media_type})
