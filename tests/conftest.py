@@ -17,3 +17,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped while CLIPCROWD_REQUIRE_ALL=1 (skips count as failures): {reason}"
+
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from clipcrowd.store.db import Database  # noqa: E402
+from tests.apiclient import api  # noqa: E402, F401  (fixture)
+from tests.support import Live, fresh_postgres, fresh_sqlite, live_server, postgres_reachable  # noqa: E402
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The same test on the embedded default and on the production database."""
+    if request.param == "postgres":
+        reason = postgres_reachable()
+        if reason:
+            pytest.skip(reason)
+        database = fresh_postgres()
+    else:
+        database = fresh_sqlite(tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def live(db: Database, tmp_path: Path) -> Iterator[Live]:
+    with live_server(db, tmp_path) as server:
+        yield server

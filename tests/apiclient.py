@@ -1,0 +1,57 @@
+"""An in-process client for the ASGI app, for API tests that need no real port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clipcrowd.api.app import create_app
+from clipcrowd.services import auth
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from tests.factories import pool_body, text_project
+
+
+class Api:
+    def __init__(self, client: TestClient, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"OAuth {token}"}
+
+    def call(self, method: str, path: str, expect: int | None = None, **kwargs: Any) -> Any:
+        response = self.client.request(method, path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, response.text
+        return response
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.call(method, path, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+
+@pytest.fixture
+def api(db: Database, tmp_path: Path) -> Iterator[Api]:
+    token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
+    with TestClient(create_app(Settings(home=tmp_path, database_url=db.url), db)) as client:
+        yield Api(client, token)
+
+
+def make_pool(api: Api, **overrides: Any) -> dict[str, Any]:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    return api.ok("POST", "/api/v1/pools", json=pool_body(project["id"], **overrides))
+
+
+def add_tasks(api: Api, pool_id: str, count: int, **fields: Any) -> list[dict[str, Any]]:
+    items = [{"pool_id": pool_id, "input_values": {"text": f"t{i}"}, **fields} for i in range(count)]
+    result = api.ok("POST", "/api/v1/tasks", json=items, params={"allow_defaults": "true"})
+    return [result["items"][str(i)] for i in range(count)]
+
+
+def worker(api: Api, login: str, **fields: Any) -> dict[str, Any]:
+    made = api.ok("POST", "/api/v1/workers", json={"login": login, **fields})
+    made["headers"] = {"Authorization": f"Bearer {made['token']}"}
+    return made
