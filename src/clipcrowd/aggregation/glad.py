@@ -142,13 +142,15 @@ class GLAD(BaseAggregator):
         with s_i = sigmoid(alpha_w exp(beta_t)) and p_i the posterior that answer i is right."""
         task, worker, weight = answers.task, answers.worker, answers.weights()
         for _ in range(self.m_step_max_iter):
-            largest = 0.0
+            largest_grad, largest_step = 0.0, 0.0
             for block in ("alpha", "beta"):
                 scale = np.exp(beta[task])
                 x = alpha[worker] * scale
-                s = expit(x)
+                log_right = _log_sigmoid(x)
+                s = np.exp(log_right)
                 residual = weight * (correct - s)
                 curvature = weight * s * (1.0 - s)
+                terms = weight * (log_right - (1.0 - correct) * x)  # p log s + (1 - p) log(1 - s)
                 if block == "alpha":
                     index, params, mu, dx = worker, alpha, mu_a, scale
                     sums = np.bincount(index, weights=curvature * dx * dx, minlength=params.size)
@@ -158,9 +160,9 @@ class GLAD(BaseAggregator):
                     sums = np.bincount(index, weights=residual * x - curvature * x * x, minlength=params.size)
                     hess = sums.astype(np.float64) - 1.0
                 grad = np.bincount(index, weights=residual * dx, minlength=params.size) - (params - mu)
-                largest = max(largest, float(np.abs(grad).max(initial=0.0)))
+                current = np.bincount(index, weights=terms, minlength=params.size) - 0.5 * (params - mu) ** 2
+                largest_grad = max(largest_grad, float(np.abs(grad).max(initial=0.0)))
                 step = grad / np.maximum(-hess, 1.0)
-                current = self._block_objective(answers, correct, alpha, beta, mu, block)
                 for _halving in range(8):
                     trial = params + step
                     trial_alpha, trial_beta = (trial, beta) if block == "alpha" else (alpha, trial)
@@ -171,11 +173,12 @@ class GLAD(BaseAggregator):
                     step = np.where(worse, step * 0.5, step)
                 else:
                     step = np.where(worse, 0.0, step)
+                largest_step = max(largest_step, float(np.abs(step).max(initial=0.0)))
                 if block == "alpha":
                     alpha = alpha + step
                 else:
                     beta = beta + step
-            if largest < self.m_step_tol:
+            if largest_grad < self.m_step_tol or largest_step < 1e-4:
                 break
         return alpha, beta
 
@@ -185,7 +188,7 @@ class GLAD(BaseAggregator):
     ) -> FloatArray:
         """Each parameter's share of the M-step objective (per worker or per task)."""
         x = alpha[answers.worker] * np.exp(beta[answers.task])
-        terms = answers.weights() * (correct * _log_sigmoid(x) + (1.0 - correct) * _log_sigmoid(-x))
+        terms = answers.weights() * (_log_sigmoid(x) - (1.0 - correct) * x)
         if block == "alpha":
             return np.bincount(answers.worker, weights=terms, minlength=alpha.size) - 0.5 * (alpha - mu) ** 2
         return np.bincount(answers.task, weights=terms, minlength=beta.size) - 0.5 * (beta - mu) ** 2
