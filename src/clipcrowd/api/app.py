@@ -29,6 +29,7 @@ from clipcrowd.api.routes import (
 from clipcrowd.services import maintenance
 from clipcrowd.settings import Settings, get_settings
 from clipcrowd.store.db import Database
+from clipcrowd.web import install as install_web
 
 log = logging.getLogger("clipcrowd")
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    install_web(app)
     return app
 
 

@@ -6,6 +6,7 @@ or a broken connection leaves nothing behind, and two uploads of the same bytes 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -18,7 +19,9 @@ from sqlalchemy import insert, select
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import lifecycle
+from clipcrowd.services import lifecycle, upload_check
+from clipcrowd.services.pools import load as load_pool
+from clipcrowd.services.projects import load as load_project
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import attachments
@@ -51,6 +54,8 @@ async def receive(
         raise PayloadTooLarge(f"the file is {int(declared_size)} bytes; the limit is {cap} bytes")
     with db.read() as conn:
         row = lifecycle.load(conn, assignment_id)
+        project = load_project(conn, load_pool(conn, row.pool_id).project_id)
+    accepts = upload_check.accepted_kinds(project.data.get("task_spec", {}).get("view_spec"))
     if row.worker_id != worker_id:
         raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
     if row.status != "ACTIVE":
@@ -69,6 +74,9 @@ async def receive(
                 out.write(chunk)
         if size == 0:
             raise ValidationFailed.field("file", "the uploaded file is empty")
+        # decoded, not trusted by name: a refused file changes nothing and the assignment stays open
+        await asyncio.to_thread(upload_check.check, Path(tmp_name), name=name, media_type=media_type,
+                                accepts=accepts)
         sha = digest.hexdigest()
         target = blob_path(settings, sha)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -215,3 +215,18 @@ events = Table(
     Index("ix_events_pool_worker_type_id", "pool_id", "worker_id", "type", "id"),
     Index("ix_events_pool_type_created", "pool_id", "type", "created"),
 )
+
+# Invite links: a requester-made code that lets a person create her own worker account for a pool.
+invites = Table(
+    "invites", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("client_type", String(40), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("expires", DateTime),
+    Column("max_uses", Integer),
+    Column("uses", Integer, nullable=False, default=0),
+    Column("revoked", Boolean, nullable=False, default=False),
+)

@@ -1,0 +1,91 @@
+"""Queries behind the worker's pages: the task page's data, her history and earnings, pool intros.
+
+Everything here is what the worker may see: task inputs only (never known solutions or which
+task is golden), her own assignments, the project's public texts and interface.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from clipcrowd.domain.errors import AccessDenied
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.timeutil import format_time
+from clipcrowd.services import issuing, lifecycle, pools, present, workers
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignments
+from clipcrowd.store.tables import pools as pools_table
+from clipcrowd.store.tables import projects as projects_table
+
+
+def _public_project(project: Any) -> dict[str, Any]:
+    spec = project.data.get("task_spec", {})
+    view = spec.get("view_spec") or {}
+    return {
+        "id": format_id(project.id), "title": project.data.get("public_name") or "",
+        "description": project.data.get("public_description") or "",
+        "instructions": project.data.get("public_instructions") or "",
+        "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
+        "output_spec": spec.get("output_spec", {}),
+    }
+
+
+def task_page(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any]:
+    """The assignment as its worker sees it, plus the project's public texts and interface."""
+    with db.read() as conn:
+        row = lifecycle.load(conn, assignment_id)
+        if row.worker_id != worker_id:
+            raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
+        pool = pools.load(conn, row.pool_id)
+        project = load_project(conn, pool.project_id)
+        return {
+            "assignment": issuing.worker_view(row, present.tasks_by_id(conn, set(row.task_ids))),
+            "project": _public_project(project),
+            "pool": {"id": format_id(pool.id), "status": pool.status,
+                     "reward": pool.data.get("reward_per_assignment")},
+            "public_comment": row.public_comment,
+        }
+
+
+def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
+    """What a worker reads before taking a pool: title, texts, reward, and whether she may take it."""
+    with db.read() as conn:
+        worker = workers.load(conn, worker_id)
+        pool = pools.load(conn, pool_id)
+        project = load_project(conn, pool.project_id)
+        refusal = None
+        try:
+            issuing.check_access(conn, worker, pool)
+        except Exception as exc:  # any ClipcrowdError: shown to her as the reason she cannot start
+            refusal = getattr(exc, "message", str(exc))
+        active = conn.execute(select(assignments.c.id).where(
+            assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
+            assignments.c.status == "ACTIVE").limit(1)).scalar()
+        return {
+            "pool": {"id": format_id(pool.id), "reward": pool.data.get("reward_per_assignment"),
+                     "max_seconds": pool.data.get("assignment_max_duration_seconds"), "status": pool.status},
+            "project": _public_project(project), "refusal": refusal,
+            "active_assignment": format_id(active) if active else None,
+        }
+
+
+def history(db: Database, worker_id: int, limit: int = 200) -> dict[str, Any]:
+    """Her balance, what she earned and is waiting for, and her assignments (newest first)."""
+    with db.read() as conn:
+        worker = workers.load(conn, worker_id)
+        rows = conn.execute(
+            select(assignments, projects_table.c.data.label("project_data"))
+            .join(pools_table, pools_table.c.id == assignments.c.pool_id)
+            .join(projects_table, projects_table.c.id == pools_table.c.project_id)
+            .where(assignments.c.worker_id == worker_id).order_by(assignments.c.id.desc()).limit(limit)).all()
+        items = [{
+            "id": format_id(r.id), "pool_id": format_id(r.pool_id), "title": r.project_data.get("public_name"),
+            "status": r.status, "reward": r.reward, "created": format_time(r.created),
+            "submitted": format_time(r.submitted), "comment": r.public_comment, "tasks": len(r.task_ids),
+        } for r in rows]
+        pending = sum(i["reward"] for i in items if i["status"] == "SUBMITTED")
+        return {"login": worker.login, "balance": round(worker.balance, 4), "pending": round(pending, 4),
+                "items": items}

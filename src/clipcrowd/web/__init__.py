@@ -1,0 +1,48 @@
+"""Web pages: the worker's task pages and the requester's desk, served by `clipcrowd serve`.
+
+Jinja2 templates and plain ES modules shipped in this package; no build step and nothing loaded
+from outside the server. Pages hold no logic: they call `services/` and the JSON API.
+
+`install(app)` mounts the routers, the static files and the page-friendly error handling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.web import desk_pages, worker_pages
+from clipcrowd.web._session import SignInFirst, render, sign_in_redirect
+
+STATIC = Path(__file__).parent / "static"
+_PAGE_PREFIXES = ("/w", "/desk")
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(worker_pages.router)
+    app.include_router(desk_pages.router)
+    app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    api_handler = app.exception_handlers.get(ClipcrowdError)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/w", status_code=303)
+
+    @app.exception_handler(SignInFirst)
+    async def _sign_in(_request: Request, exc: SignInFirst) -> Response:
+        return sign_in_redirect(exc)
+
+    @app.exception_handler(ClipcrowdError)
+    async def _error(request: Request, exc: ClipcrowdError) -> Response:
+        """Pages answer errors as a page; the API keeps its `{code, message, payload}` bodies."""
+        path = request.url.path
+        if any(path == p or path.startswith(p + "/") for p in _PAGE_PREFIXES):
+            return render(request, "error.html", status_code=exc.status_code, message=exc.message)
+        if api_handler is None:
+            raise exc
+        response: Response = await api_handler(request, exc)
+        return response

@@ -1,0 +1,127 @@
+"""The requester's desk: projects and pools, pool progress, the review queue, workers, downloads."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.services import attachments, invites, pools, web_desk
+from clipcrowd.services.auth import resolve
+from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _id(value: str, kind: str = "pool") -> int:
+    from clipcrowd.api.deps import object_id
+
+    return object_id(value, kind)
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "") -> Response:
+    return render(request, "desk/sign_in.html", next=safe_next(next, "/desk"), error=None)
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
+    token = token.strip()
+    try:
+        principal = resolve(request.app.state.db, token)
+        wrong = principal.role not in ("requester", "admin")
+        error = "this is a worker token; the desk needs a requester token" if wrong else None
+    except ClipcrowdError as exc:
+        error = exc.message
+    if error:
+        return render(request, "desk/sign_in.html", status_code=401, next=safe_next(next, "/desk"), error=error)
+    return signed_in(safe_next(next, "/desk"), token, request)
+
+
+@router.post("/sign-out")
+def sign_out() -> Response:
+    return signed_out("/desk/sign-in")
+
+
+@router.get("")
+def home(request: Request, _: PageRequester) -> Response:
+    return render(request, "desk/home.html", projects=web_desk.overview(request.app.state.db))
+
+
+@router.get("/pools/{pool_id}")
+def pool_page(request: Request, _: PageRequester, pool_id: str, message: str = "") -> Response:
+    return render(request, "desk/pool.html", p=web_desk.progress(request.app.state.db, _id(pool_id)),
+                  message=message, invite=None)
+
+
+@router.post("/pools/{pool_id}/open")
+def open_pool(request: Request, _: PageRequester, pool_id: str) -> Response:
+    return _pool_action(request, pool_id, pools.open_pool, "opened")
+
+
+@router.post("/pools/{pool_id}/close")
+def close_pool(request: Request, _: PageRequester, pool_id: str) -> Response:
+    return _pool_action(request, pool_id, pools.close_pool, "closed")
+
+
+def _pool_action(request: Request, pool_id: str, action: object, done: str) -> Response:
+    number = _id(pool_id)
+    try:
+        action(request.app.state.db, number)  # type: ignore[operator]
+        message = f"Pool {done}."
+    except ClipcrowdError as exc:
+        message = exc.message
+    return RedirectResponse(f"/desk/pools/{pool_id}?message={quote(message)}", status_code=303)
+
+
+@router.post("/pools/{pool_id}/invites")
+def make_invite(request: Request, _: PageRequester, pool_id: str,
+                client_type: Annotated[str, Form()] = "BROWSER", languages: Annotated[str, Form()] = "EN") -> Response:
+    db, number = request.app.state.db, _id(pool_id)
+    langs = [x.strip() for x in languages.split(",") if x.strip()]
+    try:
+        made = invites.create(db, number, {"client_type": client_type, "languages": langs})
+    except ClipcrowdError as exc:
+        return render(request, "desk/pool.html", status_code=400, p=web_desk.progress(db, number),
+                      message=exc.message, invite=None)
+    link = str(request.base_url).rstrip("/") + f"/w/invite/{made['code']}"
+    return render(request, "desk/pool.html", p=web_desk.progress(db, number), message="", invite=link)
+
+
+@router.get("/pools/{pool_id}/review")
+def review(request: Request, _: PageRequester, pool_id: str) -> Response:
+    queue = web_desk.review_queue(request.app.state.db, _id(pool_id))
+    data = json.dumps(queue, separators=(",", ":")).replace("</", "<\\/")
+    return render(request, "desk/review.html", queue=queue, data=data)
+
+
+@router.get("/pools/{pool_id}/workers")
+def worker_table(request: Request, _: PageRequester, pool_id: str) -> Response:
+    number = _id(pool_id)
+    db = request.app.state.db
+    return render(request, "desk/workers.html", p=web_desk.progress(db, number), rows=web_desk.worker_table(db, number))
+
+
+@router.get("/pools/{pool_id}/results.json")
+def results_json(request: Request, _: PageRequester, pool_id: str) -> Response:
+    rows = web_desk.results(request.app.state.db, _id(pool_id))
+    return JSONResponse(rows, headers={"Content-Disposition": f'attachment; filename="pool-{pool_id}.json"'})
+
+
+@router.get("/pools/{pool_id}/results.csv")
+def results_csv(request: Request, _: PageRequester, pool_id: str) -> Response:
+    text = web_desk.results_csv(web_desk.results(request.app.state.db, _id(pool_id)))
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="pool-{pool_id}.csv"'})
+
+
+@router.get("/attachments/{attachment_id}")
+def media(request: Request, _: PageRequester, attachment_id: str) -> Response:
+    """An uploaded file, inline, with HTTP range support so a video seeks without downloading it all."""
+    row, path = attachments.local_file(request.app.state.db, request.app.state.settings,
+                                       _id(attachment_id, "attachment"))
+    return FileResponse(path, media_type=row.media_type, content_disposition_type="inline", filename=row.name)

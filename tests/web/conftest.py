@@ -1,0 +1,192 @@
+"""A live clipcrowd server (uvicorn in a thread, SQLite in tmp_path) and Debian's Chromium.
+
+Test media is generated here with PyAV (a tone, a picture, a short H.264 video), served by the
+test app under /test-media so task inputs never point outside the server.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+import uvicorn
+from fastapi.staticfiles import StaticFiles
+
+from clipcrowd.api.app import create_app
+from clipcrowd.media import encode_image
+from clipcrowd.services import auth, pools, projects, skills, tasks, workers
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+
+CAPTURED = Path("/work/shared/reference/toloka/captured/extracted")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--use-fake-device-for-media-stream",
+                 "--use-fake-ui-for-media-stream", "--disable-gpu"]
+
+
+def captured(name: str) -> Any:
+    return json.loads((CAPTURED / name).read_text())
+
+
+def write_tone(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
+    with av.open(str(path), "w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=rate, layout="mono")
+        t = np.arange(int(seconds * rate)) / rate
+        samples = (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = rate
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def write_video(path: Path, frames: int = 24, size: tuple[int, int] = (160, 120)) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(12))
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(frames):
+            img = np.zeros((size[1], size[0], 3), np.uint8)
+            img[..., 0] = (i * 10) % 256
+            img[:, : (i * 6) % size[0], 1] = 200
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+@dataclass
+class LiveServer:
+    url: str
+    db: Database
+    settings: Settings
+    requester_token: str
+    media: Path
+    made: dict[str, Any] = field(default_factory=dict)
+
+    def worker(self, login: str, *, client_type: str = "BROWSER", password: str = "password123") -> dict[str, Any]:
+        return workers.create(self.db, {"login": login, "password": password, "languages": ["EN"],
+                                        "client_type": client_type})
+
+    def project(self, body: dict[str, Any]) -> str:
+        return str(projects.create(self.db, body)["id"])
+
+    def pool(self, body: dict[str, Any], project_id: str) -> str:
+        return str(pools.create(self.db, {**body, "project_id": project_id})["id"])
+
+    def tasks(self, pool_id: str, items: list[dict[str, Any]], *, open_pool: bool = True) -> None:
+        batch = tasks.prepare(self.db, [{**copy.deepcopy(t), "pool_id": pool_id} for t in items],
+                              allow_defaults=True, skip_invalid=False)
+        tasks.create_sync(self.db, batch)
+        if open_pool:
+            pools.open_pool(self.db, int(pool_id))
+
+    def video_setup(self, *, task_count: int = 1, overlap: int = 1) -> str:
+        """Seed 000: the captured video project and pool (auto_accept false), tasks served locally."""
+        skill = skills.create(self.db, captured("video_skill.json"))
+        project_id = self.project(captured("video_project.json"))
+        pool = json.loads(json.dumps(captured("video_pool.json")).replace('"100002"', f'"{skill["id"]}"'))
+        pool["defaults"] = {"default_overlap_for_new_task_suites": overlap}
+        pool_id = self.pool(pool, project_id)
+        items = captured("video_tasks.json")["body"][:task_count]
+        for item in items:
+            item["input_values"]["examplegif"] = "/test-media/example.png"
+        self.tasks(pool_id, items)
+        return pool_id
+
+    def audio_setup(self, *, real: int = 8, golden: int = 4) -> str:
+        """Seed 001: the captured audio project and pool; golden tasks with known solutions."""
+        project_id = self.project(captured("audio_project.json"))
+        pool_id = self.pool(captured("audio_pool.json"), project_id)
+        body = captured("audio_tasks.json")["body"]
+        gold = [t for t in body if t.get("known_solutions")][:golden]
+        chosen = gold + [t for t in body if not t.get("known_solutions")][:real]
+        for item in chosen:
+            item["input_values"]["path"] = "/test-media/tone.wav"
+        self.tasks(pool_id, chosen)
+        return pool_id
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(home: Path, **settings: Any) -> Iterator[LiveServer]:
+    db = Database(f"sqlite:///{home / 'clipcrowd.db'}")
+    db.migrate()
+    requester_id = auth.ensure_requester(db)
+    token = auth.create_token(db, "requester", requester_id=requester_id)
+    media = home / "served"
+    media.mkdir(parents=True, exist_ok=True)
+    write_tone(media / "tone.wav")
+    (media / "example.png").write_bytes(encode_image(np.full((60, 80, 3), 180, np.uint8), "png"))
+    app_settings = Settings(home=home, **settings)
+    app = create_app(app_settings, db)
+    app.mount("/test-media", StaticFiles(directory=media), name="test-media")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", db, app_settings, token, media)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        db.dispose()
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from start_server(tmp_path, max_upload_bytes=400_000)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_worker(page: Any, live: LiveServer, login: str, password: str = "password123") -> None:
+    page.goto(f"{live.url}/w/sign-in")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.url}/w")
+
+
+def sign_in_desk(page: Any, live: LiveServer, target: str = "/desk") -> None:
+    page.goto(f"{live.url}/desk/sign-in?next={target}")
+    page.fill("input[name=token]", live.requester_token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.url}{target}")
