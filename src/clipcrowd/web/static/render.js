@@ -81,7 +81,8 @@ function media(tag, node, path, ctx) {
   if (node.loop) el.loop = true;
   let played = false;
   let ended = false;
-  el.addEventListener("play", () => { played = true; ctx.refresh(); });
+  const start = () => { if (!played) { played = true; ctx.refresh(); } };
+  for (const name of ["play", "playing", "timeupdate"]) el.addEventListener(name, start);
   el.addEventListener("ended", () => { ended = true; ctx.refresh(); });
   ctx.watch(() => { const url = safeUrl(resolve(node.url, ctx)); if (el.getAttribute("src") !== url) el.src = url; });
   ctx.self = { played: () => played, playedFully: () => ended };
