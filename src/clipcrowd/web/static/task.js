@@ -133,4 +133,5 @@ document.getElementById("skip").addEventListener("click", skip);
 draw();
 clock();
 if (assignment.status !== "ACTIVE") finish(`This suite is ${assignment.status.toLowerCase()}.`);
+window.__drawnAt = performance.now();
 document.body.dataset.ready = "1";
