@@ -8,6 +8,7 @@ from outside the server. Pages hold no logic: they call `services/` and the JSON
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -44,5 +45,5 @@ def install(app: FastAPI) -> None:
             return render(request, "error.html", status_code=exc.status_code, message=exc.message)
         if api_handler is None:
             raise exc
-        response: Response = await api_handler(request, exc)
-        return response
+        response = api_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
