@@ -34,13 +34,15 @@ from clipcrowd.web import install as install_web
 log = logging.getLogger("clipcrowd")
 
 
-async def _maintenance_loop(db: Database, interval: float) -> None:
-    while True:
+async def _maintenance_loop(db: Database, interval: float, stop: asyncio.Event) -> None:
+    """Tick until asked to stop; a tick in progress always finishes (it holds a connection)."""
+    while not stop.is_set():
         try:
             await run_in_threadpool(maintenance.tick, db)
         except Exception:  # the loop must outlive one bad tick; the error is logged with its traceback
             log.exception("maintenance tick failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -49,13 +51,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loop = asyncio.create_task(_maintenance_loop(database, settings.maintenance_interval_seconds))
+        stop = asyncio.Event()
+        loop = asyncio.create_task(_maintenance_loop(database, settings.maintenance_interval_seconds, stop))
         try:
             yield
         finally:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+            stop.set()
+            await loop
             if db is None:
                 database.dispose()
 

@@ -98,6 +98,7 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
 def prepare(db: Database, items: list[Any], *, allow_defaults: bool, skip_invalid: bool) -> PreparedBatch:
     """Validate every item. Without skip_invalid any fault refuses the whole batch."""
     batch = PreparedBatch()
+    first_error: ClipcrowdError | None = None
     with db.read() as conn:
         cache = _PoolCache(conn)
         for i, item in enumerate(items):
@@ -105,6 +106,7 @@ def prepare(db: Database, items: list[Any], *, allow_defaults: bool, skip_invali
             try:
                 row = _prepare_item(item, cache, allow_defaults)
             except ClipcrowdError as exc:
+                first_error = first_error or exc
                 batch.failures[idx] = exc.payload if isinstance(exc, ValidationFailed) and exc.payload else {
                     "task": {"code": exc.code, "message": exc.message}}
                 batch.failed_inputs[idx] = dict(item) if isinstance(item, Mapping) else {"value": item}
@@ -114,6 +116,8 @@ def prepare(db: Database, items: list[Any], *, allow_defaults: bool, skip_invali
             batch.inputs.append(dict(item))
             batch.pool_ids.add(row["pool_id"])
     if batch.failures and not skip_invalid:
+        if len(items) == 1 and first_error is not None:
+            raise first_error
         payload = {f"[{idx}].{path}": fault for idx, faults in batch.failures.items() for path, fault in faults.items()}
         first = next(iter(payload.items()))
         raise ValidationFailed(
