@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
-from tests.support import Live, fresh_postgres, fresh_sqlite, live_server, postgres_reachable  # noqa: E402
+from tests.support import Live, drop_test_database, fresh_postgres, fresh_sqlite, live_server, postgres_reachable  # noqa: E402
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -45,3 +45,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 def live(db: Database, tmp_path: Path) -> Iterator[Live]:
     with live_server(db, tmp_path) as server:
         yield server
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_test_database()

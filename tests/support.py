@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from clipcrowd.api.app import create_app
@@ -20,21 +20,40 @@ from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 
-PG_URL = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BASE_PG_URL = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test process gets its own database next to the configured one, so runs never disturb each other.
+_PG_NAME = f"clipcrowd_test_{os.getpid()}"
+PG_URL = make_url(BASE_PG_URL).set(database=_PG_NAME).render_as_string(hide_password=False)
 SHARED = Path(os.environ.get("CLIPCROWD_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 CAPTURED = SHARED / "reference" / "toloka" / "captured" / "extracted"
 
 
+_pg_state: dict[str, str | None] = {}
+
+
 def postgres_reachable() -> str | None:
-    """None when the test PostgreSQL answers, else why not."""
+    """None when the test PostgreSQL answers (creating this process's database once), else why not."""
+    if "reason" in _pg_state:
+        return _pg_state["reason"]
     try:
-        engine = create_engine(PG_URL)
+        engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{_PG_NAME}"'))
         engine.dispose()
-        return None
+        _pg_state["reason"] = None
     except OperationalError as exc:
-        return f"PostgreSQL at {PG_URL} is unreachable: {str(exc.orig).strip().splitlines()[0]}"
+        _pg_state["reason"] = f"PostgreSQL at {BASE_PG_URL} is unreachable: {str(exc.orig).strip().splitlines()[0]}"
+    return _pg_state["reason"]
+
+
+def drop_test_database() -> None:
+    if _pg_state.get("reason", "absent") is not None:
+        return
+    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def fresh_postgres() -> Database:
