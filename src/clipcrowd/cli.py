@@ -192,6 +192,53 @@ def simulate(
                f"{len(report.submitted)} workers in {report.seconds:.1f} s; workers stopped: {stopped}")
 
 
+OUTPUT_FORMATS = (".csv", ".json", ".parquet")
+
+
+@app.command()
+def aggregate(
+    pool_id: str,
+    method: Annotated[str, typer.Option(help="Aggregation method: ds, mv, wawa, glad, mace, ...")] = "ds",
+    out: Annotated[Path, typer.Option(help="Labels file; .csv, .json or .parquet.")] = Path("labels.csv"),
+    field: Annotated[str | None, typer.Option(help="Output field (default: the only label field).")] = None,
+    include_submitted: Annotated[bool, typer.Option(help="Also use answers not yet accepted.")] = False,
+    url: Annotated[str, typer.Option(envvar="CLIPCROWD_URL", help="Server URL.")] = "http://127.0.0.1:8080",
+    token: Annotated[str | None, typer.Option(envvar="CLIPCROWD_TOKEN", help="Requester token.")] = None,
+) -> None:
+    """Aggregate a pool's answers on the server and write one label per task (task, label, confidence)."""
+    import httpx
+
+    from clipcrowd.client import ApiError, Client
+
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        fail(f"cannot write {out.name!r}: the file name must end in one of {', '.join(OUTPUT_FORMATS)}")
+        return
+    if not token:
+        fail("a requester token is needed: --token or CLIPCROWD_TOKEN")
+        return
+    try:
+        with Client(url, token) as client:
+            labels = client.aggregate(pool_id, method=method, field=field, include_submitted=include_submitted)
+    except ApiError as exc:
+        fail(f"{exc.code}: {exc.message}")
+        return
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {url}: {exc}")
+        return
+    try:
+        if suffix == ".csv":
+            labels.to_csv(out, index=False)
+        elif suffix == ".json":
+            labels.to_json(out, orient="records", indent=1)
+        else:
+            labels.to_parquet(out, index=False)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+        return
+    typer.echo(f"pool {pool_id}: {len(labels)} labels by {method} written to {out}")
+
+
 def main() -> None:
     try:
         app()

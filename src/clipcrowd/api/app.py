@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from clipcrowd import __version__
 from clipcrowd.api import errors
 from clipcrowd.api.routes import (
+    aggregation,
     assignments,
     attachments,
     operations,
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
-    for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker):
+    for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
+                   aggregation):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(operations.analytics_router, prefix="/api/staging")
 

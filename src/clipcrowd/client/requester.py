@@ -133,3 +133,61 @@ class Client:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"pool {pool_id} still open after {timeout} s")
             time.sleep(interval)
+
+    # aggregation ---------------------------------------------------------------------------
+    def wait_operation(self, operation_id: str, *, timeout: float = 3600.0, interval: float = 0.2) -> dict[str, Any]:
+        """Poll an operation until it ends; a FAIL raises ApiError with the operation's error."""
+        from clipcrowd.client.errors import ApiError
+
+        deadline = time.monotonic() + timeout
+        while True:
+            op = self._call("GET", f"/api/v1/operations/{operation_id}")
+            if op["status"] == "SUCCESS":
+                return op
+            if op["status"] == "FAIL":
+                error = (op.get("details") or {}).get("error", "the operation failed")
+                raise ApiError(200, "OPERATION_FAILED", str(error), {"operation_id": operation_id})
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"operation {operation_id} still {op['status']} after {timeout} s")
+            time.sleep(interval)
+
+    def aggregate(self, pool_id: str, method: str = "ds", field: str | None = None, wait: bool = True, *,
+                  include_submitted: bool = False, params: dict[str, Any] | None = None,
+                  timeout: float = 3600.0) -> Any:
+        """Aggregate a pool's answers on the server (results are stored there too).
+
+        With ``wait`` (default): a ``pandas.DataFrame`` with columns ``task``, ``label``,
+        ``confidence``, one row per task. Without: the running operation (a dict); read its labels
+        later with :meth:`get_aggregated_solutions`.
+        """
+        body = {"pool_id": pool_id, "method": method, "field": field, "include_submitted": include_submitted,
+                "params": params or {}}
+        op = self._call("POST", "/api/v1/aggregated-solutions/aggregate-by-pool", json=body)
+        if not wait:
+            return op
+        self.wait_operation(op["id"], timeout=timeout)
+        return self.get_aggregated_solutions(op["id"])
+
+    def get_aggregated_solutions(self, operation_id: str) -> Any:
+        """The labels an aggregation operation stored, as a DataFrame (``task``, ``label``, ``confidence``)."""
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"limit": 10_000}
+        while True:
+            page = self._call("GET", f"/api/v1/aggregated-solutions/{operation_id}", params=query)
+            rows += [{"task": item["task_id"], "label": next(iter(item["output_values"].values())),
+                      "confidence": item["confidence"]} for item in page["items"]]
+            if not page["has_more"] or not page["items"]:
+                return pd.DataFrame(rows, columns=["task", "label", "confidence"])
+            query["task_id_gt"] = page["items"][-1]["task_id"]
+
+    def get_worker_quality(self, pool_id: str, method: str | None = None) -> Any:
+        """Stored per-worker quality of a pool as a DataFrame (``worker``, ``method``, ``field``,
+        ``quality``, ``answers``)."""
+        import pandas as pd
+
+        items = list(self.iterate("/api/v1/worker-quality", pool_id=pool_id, method=method, limit=10_000))
+        rows = [{"worker": i["user_id"], "method": i["method"], "field": i["field"], "quality": i["quality"],
+                 "answers": i["answers"]} for i in items]
+        return pd.DataFrame(rows, columns=["worker", "method", "field", "quality", "answers"])

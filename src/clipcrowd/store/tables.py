@@ -230,3 +230,35 @@ invites = Table(
     Column("uses", Integer, nullable=False, default=0),
     Column("revoked", Boolean, nullable=False, default=False),
 )
+
+# Aggregation results: one label per (pool, output field, method, task) and one quality per worker.
+# Re-running a method on a pool replaces its rows; `operation_id` tells which run wrote them.
+aggregated_labels = Table(
+    "aggregated_labels", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("task_id", ForeignKey("tasks.id"), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("label", JSON, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("pool_id", "field", "method", "task_id", name="uq_aggregated_labels_pool_field_method_task"),
+    Index("ix_aggregated_labels_operation_id", "operation_id", "id"),
+)
+
+worker_quality = Table(
+    "worker_quality", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("quality", Float),  # NULL when the method cannot rate the worker (e.g. no counted answer)
+    Column("answers", Integer, nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("pool_id", "field", "method", "worker_id", name="uq_worker_quality_pool_field_method_worker"),
+    Index("ix_worker_quality_worker_id", "worker_id"),
+)

@@ -1,0 +1,264 @@
+"""Aggregating a pool: its answers in, one label per task and one quality per worker stored.
+
+The request is checked before anything starts (unknown pool, method, field or parameters, a pool
+without answers: a 4xx naming the field, nothing stored). The heavy part — loading every answer,
+running :func:`clipcrowd.aggregation.aggregate`, writing the results — runs as an operation
+(``SOLUTION.AGGREGATE``) in the background. Results are written in one transaction, replacing an
+earlier run of the same method on the same pool and field, so a reader never sees half a run.
+The review desk and quality rules read the stored rows (`aggregated_labels`, `worker_quality`)
+instead of aggregating again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, exists, insert, select
+
+from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
+from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import events, operations
+from clipcrowd.services import pools as pool_service
+from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import aggregated_labels, assignments, tasks, worker_quality
+from clipcrowd.store.tables import operations as operations_table
+
+log = logging.getLogger("clipcrowd.aggregation")
+
+OPERATION = "SOLUTION.AGGREGATE"
+#: output types whose values can be labels (strings, numbers, booleans; not files, URLs or arrays)
+LABEL_TYPES = ("string", "integer", "float", "boolean")
+#: parameters the HTTP API does not take (a per-worker skills Series cannot travel as JSON params)
+REFUSED_PARAMS = ("skills",)
+
+
+@dataclass(frozen=True)
+class AggregationRequest:
+    """A checked request: everything the background run needs."""
+
+    pool_id: int
+    method: str
+    field: str
+    include_submitted: bool
+    params: dict[str, Any]
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return ("ACCEPTED", "SUBMITTED") if self.include_submitted else ("ACCEPTED",)
+
+    def public(self) -> dict[str, Any]:
+        return {"pool_id": format_id(self.pool_id), "method": self.method, "field": self.field,
+                "include_submitted": self.include_submitted, "params": self.params}
+
+
+def label_field(output_spec: Mapping[str, Any], wanted: Any) -> str:
+    """The output field to aggregate: ``wanted`` if it can hold labels, else the only one that can."""
+    usable = [name for name, spec in output_spec.items()
+              if isinstance(spec, Mapping) and spec.get("type") in LABEL_TYPES]
+    if wanted is not None:
+        if not isinstance(wanted, str) or wanted not in output_spec:
+            raise ValidationFailed.field(
+                "field", f"{wanted!r} is not an output field; output fields: {sorted(output_spec)}")
+        if wanted not in usable:
+            kind = output_spec[wanted].get("type")
+            raise ValidationFailed.field(
+                "field", f"{wanted!r} has type {kind!r}; labels need one of {list(LABEL_TYPES)}")
+        return wanted
+    if len(usable) == 1:
+        return usable[0]
+    if not usable:
+        raise ValidationFailed.field(
+            "field", f"no output field holds labels ({list(LABEL_TYPES)}): {sorted(output_spec)}")
+    raise ValidationFailed.field("field", f"several output fields can be aggregated, choose one of {sorted(usable)}")
+
+
+def prepare(db: Database, body: Any) -> AggregationRequest:
+    """Check a request body ``{pool_id, method, field, include_submitted, params}``; raise 4xx errors."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("body", "must be an object {pool_id, method, field, include_submitted, params}")
+    method = body.get("method", "ds")
+    if not isinstance(method, str) or method not in AGGREGATORS:
+        raise ValidationFailed.field("method", f"unknown method {method!r}; one of {sorted(AGGREGATORS)}")
+    include_submitted = body.get("include_submitted", False)
+    if not isinstance(include_submitted, bool):
+        raise ValidationFailed.field("include_submitted", "must be true or false")
+    params = body.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise ValidationFailed.field("params", "must be an object of the method's parameters")
+    refused = [name for name in params if name in REFUSED_PARAMS]
+    if refused:
+        raise ValidationFailed.field("params", f"{refused[0]!r} cannot be given through the API")
+    try:
+        AGGREGATORS[method](**params)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed.field("params", f"bad parameters for {method!r}: {exc}") from None
+    pool_id = parse_id(body.get("pool_id"))
+    if pool_id is None:
+        raise ValidationFailed.field("pool_id", f"{body.get('pool_id')!r} is not a pool id")
+    with db.read() as conn:
+        pool = pool_service.load(conn, pool_id)
+        spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"]
+        name = label_field(spec, body.get("field"))
+        request = AggregationRequest(pool_id, method, name, include_submitted, dict(params))
+        answered = conn.execute(select(exists().where(
+            assignments.c.pool_id == pool_id, assignments.c.status.in_(request.statuses)))).scalar()
+        if not answered:
+            kinds = " or ".join(request.statuses).lower()
+            raise ValidationFailed.field("pool_id", f"pool {format_id(pool_id)} has no {kinds} answers to aggregate")
+        if AGGREGATORS[method].gold == "required" and not conn.execute(select(exists().where(
+                tasks.c.pool_id == pool_id, tasks.c.golden.is_(True)))).scalar():
+            raise ValidationFailed.field("method", f"{method!r} needs golden tasks; pool {format_id(pool_id)} has none")
+    return request
+
+
+def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, Any]:
+    with db.write() as conn:
+        operations.start(conn, OPERATION, request.public(), op_id=op_id)
+    return operations.get(db, op_id)
+
+
+def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.DataFrame, pd.Series]:
+    """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions).
+
+    Answers without a value for the field (an optional output left empty) are left out.
+    """
+    task_col: list[str] = []
+    worker_col: list[str] = []
+    label_col: list[Any] = []
+    rows = conn.execute(
+        select(assignments.c.worker_id, assignments.c.task_ids, assignments.c.solutions)
+        .where(assignments.c.pool_id == request.pool_id, assignments.c.status.in_(request.statuses))
+        .order_by(assignments.c.id)
+    )
+    for worker_id, task_ids, solutions in rows:
+        worker = format_id(worker_id)
+        for task_id, values in zip(task_ids, solutions or (), strict=False):
+            value = values.get(request.field) if isinstance(values, Mapping) else None
+            if value is None:
+                continue
+            task_col.append(format_id(task_id))
+            worker_col.append(worker)
+            label_col.append(value)
+    answers = pd.DataFrame({"task": task_col, "worker": worker_col, "label": label_col})
+    gold: dict[str, Any] = {}
+    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
+        tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
+    for task_id, data in golden:
+        for known in data.get("known_solutions") or ():
+            value = (known.get("output_values") or {}).get(request.field)
+            if value is not None:
+                gold[format_id(task_id)] = value
+                break
+    return answers, pd.Series(gold, dtype=object)
+
+
+def _usable_gold(answers: pd.DataFrame, gold: pd.Series, method: str) -> pd.Series | None:
+    """Gold for methods that use it, limited to labels some worker gave (others cannot be modelled)."""
+    if AGGREGATORS[method].gold == "none" or gold.empty:
+        return None
+    known = set(answers["label"].tolist())
+    usable = gold[[value in known for value in gold.tolist()]]
+    return usable if not usable.empty else None
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def run(db: Database, request: AggregationRequest, op_id: str) -> None:
+    """The background half: aggregate, store, record an event, finish the operation (or fail it)."""
+    try:
+        with db.read() as conn:
+            answers, gold = load_answers(conn, request)
+        result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **request.params)
+        counts: dict[Any, int] = answers["worker"].value_counts().to_dict()
+        confidence: dict[Any, float] = result.confidence.to_dict()
+        labels = result.labels.dropna()
+        now = utcnow()
+        label_rows = [
+            {"pool_id": request.pool_id, "task_id": parse_id(task), "field": request.field, "method": request.method,
+             "label": _plain(label), "confidence": float(confidence[task]), "operation_id": op_id, "created": now}
+            for task, label in zip(labels.index.tolist(), labels.tolist(), strict=True)
+        ]
+        quality = result.worker_quality
+        quality_rows = [
+            {"pool_id": request.pool_id, "worker_id": parse_id(worker), "field": request.field,
+             "method": request.method, "quality": None if pd.isna(value) else float(value),
+             "answers": int(counts[worker]), "operation_id": op_id, "created": now}
+            for worker, value in zip(quality.index.tolist(), quality.tolist(), strict=True)
+        ]
+        scope = {"pool_id": request.pool_id, "field": request.field, "method": request.method}
+        details: dict[str, Any] = {"tasks": len(label_rows), "workers": len(quality_rows), "method": request.method,
+                   "field": request.field, "answers": result.n_answers,
+                   "duplicate_answers": result.n_duplicate_answers}
+        with db.write() as conn:
+            for table in (aggregated_labels, worker_quality):
+                conn.execute(delete(table).where(*(table.c[k] == v for k, v in scope.items())))
+            if label_rows:
+                conn.execute(insert(aggregated_labels), label_rows)
+            conn.execute(insert(worker_quality), quality_rows)
+            events.record(conn, "AGGREGATED", pool_id=request.pool_id, operation_id=op_id, **details)
+            operations.finish(conn, op_id, success=True, details=details)
+    except Exception as exc:  # the operation must end, whatever went wrong; the error is reported in it
+        expected = isinstance(exc, AggregationInputError | ClipcrowdError)
+        if not expected:
+            log.exception("aggregation %s failed", op_id)
+        with db.write() as conn:
+            operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
+
+
+def _operation(conn: Connection, op_id: str) -> Any:
+    row = conn.execute(select(operations_table).where(operations_table.c.id == op_id)).one_or_none()
+    if row is None or row.type != OPERATION:
+        raise NotFound(f"aggregation operation {op_id} does not exist")
+    return row
+
+
+def labels_page(db: Database, settings: Settings, op_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """One page of an operation's labels, by task id; ``task_id_gt`` continues after a page."""
+    limit = parse_limit(query, settings.page_limit_default, settings.page_limit_max)
+    t = aggregated_labels.c
+    conditions = [t.operation_id == op_id]
+    for suffix, method in (("gt", "__gt__"), ("gte", "__ge__"), ("lt", "__lt__"), ("lte", "__le__")):
+        raw = query.get(f"task_id_{suffix}")
+        if raw is not None:
+            conditions.append(getattr(t.task_id, method)(id_value(raw, f"task_id_{suffix}")))
+    with db.read() as conn:
+        _operation(conn, op_id)
+        rows = conn.execute(select(aggregated_labels).where(*conditions).order_by(t.task_id).limit(limit + 1)).all()
+    items = [{"pool_id": format_id(r.pool_id), "task_id": format_id(r.task_id),
+              "output_values": {r.field: r.label}, "confidence": r.confidence} for r in rows[:limit]]
+    return {"items": items, "has_more": len(rows) > limit}
+
+
+def worker_quality_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    """Stored worker qualities of a pool (``pool_id`` required; ``method``, ``field``, ``user_id``)."""
+    if "pool_id" not in query:
+        raise ValidationFailed.field("pool_id", "is required")
+    t = worker_quality.c
+    conditions = [t.pool_id == id_value(query["pool_id"], "pool_id")]
+    if "user_id" in query:
+        conditions.append(t.worker_id == id_value(query["user_id"], "user_id"))
+    for name in ("method", "field"):
+        if name in query:
+            conditions.append(t[name] == query[name])
+    conditions += range_conditions(worker_quality, query, ("id",))
+
+    def present(_conn: Connection, rows: Any) -> list[dict[str, Any]]:
+        return [{"id": format_id(r.id), "pool_id": format_id(r.pool_id), "user_id": format_id(r.worker_id),
+                 "field": r.field, "method": r.method, "quality": r.quality, "answers": r.answers,
+                 "operation_id": r.operation_id} for r in rows]
+
+    with db.read() as conn:
+        return page(conn, worker_quality, conditions, query, present, limit_default=settings.page_limit_default,
+                    limit_max=settings.page_limit_max, sortable=("id",))
