@@ -25,3 +25,12 @@ def record(
             assignment_id=assignment_id, data=data,
         )
     )
+
+
+def record_many(conn: Connection, kinds: list[str], *, pool_id: int, worker_id: int, assignment_id: int,
+                data: dict[str, Any]) -> None:
+    """Several events about one assignment in one statement (a submission that is also accepted)."""
+    now = utcnow()
+    conn.execute(insert(events), [
+        {"type": kind, "created": now, "pool_id": pool_id, "worker_id": worker_id, "assignment_id": assignment_id,
+         "data": data if i == 0 else {}} for i, kind in enumerate(kinds)])

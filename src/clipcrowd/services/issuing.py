@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, or_, select, update
 
-from clipcrowd.domain.errors import AccessDenied, ConflictState
-from clipcrowd.domain.filters import matches
+from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
+from clipcrowd.domain.filters import matches, skill_ids
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
@@ -55,64 +55,70 @@ def check_access(conn: Connection, worker: Any, pool: Any) -> None:
         raise PoolNotOpen(f"pool {format_id(pool.id)} is not open ({pool.status})")
     if restrictions.is_restricted(conn, worker.id, pool.project_id, pool.id):
         raise AccessDenied(f"you are restricted from pool {format_id(pool.id)}", code="RESTRICTED")
-    if not matches(pool.data.get("filter"), workers.facts(conn, worker)):
+    tree = pool.data.get("filter")
+    if tree and not matches(tree, workers.facts(conn, worker, with_skills=bool(skill_ids(tree)))):
         raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool.id)}", code="FILTERED_OUT")
 
 
 def next_suite(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
     with db.write() as conn:
-        row = _issue(conn, worker_id, pool_id)
-        return worker_view(row, present.tasks_by_id(conn, set(row.task_ids)))
+        row, task_rows = _issue(conn, worker_id, pool_id)
+        return worker_view(row, task_rows)
 
 
-def _issue(conn: Connection, worker_id: int, pool_id: int) -> Any:
-    postgres = conn.dialect.name == "postgresql"
-    worker = workers.load(conn, worker_id)
-    if postgres:  # one issuing transaction per worker at a time
-        conn.execute(select(workers.workers.c.id).where(workers.workers.c.id == worker_id).with_for_update())
+_TASK_COLUMNS = (tasks.c.id, tasks.c.pool_id, tasks.c.data, tasks.c.golden)
+
+
+def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[int, Any]]:
+    """Choose and record a suite; about eight statements, since this runs for every suite issued."""
+    query = select(workers.workers).where(workers.workers.c.id == worker_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()  # one issuing transaction per worker at a time
+    worker = conn.execute(query).one_or_none()
+    if worker is None:
+        raise NotFound(f"user {format_id(worker_id)} does not exist")
+    # An open pool always belongs to an active project: archiving a project needs its pools closed.
     pool = pools.load(conn, pool_id)
     check_access(conn, worker, pool)
-    if load_project(conn, pool.project_id).status != "ACTIVE":
-        raise PoolNotOpen(f"the project of pool {format_id(pool_id)} is archived")
     active = conn.execute(select(assignments).where(
         assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
         assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow(),
     ).limit(1)).one_or_none()
     if active is not None:
-        return active
+        return active, present.tasks_by_id(conn, set(active.task_ids))
     rules = PoolRules.of(pool.data)
     real_query = (
-        select(tasks.c.id)
+        select(*_TASK_COLUMNS)
         .where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False),
                or_(tasks.c.infinite_overlap.is_(True), tasks.c.assigned_count < tasks.c.overlap),
                _not_seen_by(worker_id))
         .order_by(tasks.c.id).limit(rules.real_per_suite)
     )
-    if postgres:
+    if conn.dialect.name == "postgresql":
         real_query = real_query.with_for_update(skip_locked=True)
-    real_ids = [r.id for r in conn.execute(real_query)]
-    if not real_ids and rules.real_per_suite > 0:
+    chosen = list(conn.execute(real_query))
+    if not chosen and rules.real_per_suite > 0:
         raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
-    golden_ids: list[int] = []
     if rules.golden_per_suite:
-        golden_ids = [r.id for r in conn.execute(
-            select(tasks.c.id).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(True), _not_seen_by(worker_id))
+        chosen += list(conn.execute(
+            select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(True),
+                                         _not_seen_by(worker_id))
             .order_by(tasks.c.assigned_count, tasks.c.id).limit(rules.golden_per_suite)
-        )]
-        if not real_ids and not golden_ids:
+        ))
+        if not chosen:
             raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
-    task_ids = real_ids + golden_ids
-    random.shuffle(task_ids)  # golden tasks must not sit at a guessable place
+    random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    task_ids = [t.id for t in chosen]
     now = utcnow()
-    new_id = conn.execute(insert(assignments).values(
+    row = conn.execute(insert(assignments).values(
         pool_id=pool_id, worker_id=worker_id, status="ACTIVE", created=now,
         deadline=now + timedelta(seconds=rules.max_duration_seconds), reward=rules.reward, task_ids=task_ids,
-    ).returning(assignments.c.id)).scalar_one()
+    ).returning(*assignments.c)).one()
     conn.execute(insert(assignment_tasks), [
-        {"assignment_id": new_id, "position": i, "task_id": tid, "worker_id": worker_id}
+        {"assignment_id": row.id, "position": i, "task_id": tid, "worker_id": worker_id}
         for i, tid in enumerate(task_ids)])
     conn.execute(update(tasks).where(tasks.c.id.in_(task_ids)).values(assigned_count=tasks.c.assigned_count + 1))
-    return conn.execute(select(assignments).where(assignments.c.id == new_id)).one()
+    return row, {t.id: t for t in chosen}
 
 
 def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:

@@ -51,9 +51,14 @@ def accept(conn: Connection, row: Any, comment: str | None = None) -> None:
     """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run."""
     conn.execute(update(assignments).where(assignments.c.id == row.id).values(
         status="ACCEPTED", accepted=utcnow(), public_comment=comment if comment is not None else row.public_comment))
-    conn.execute(update(workers).where(workers.c.id == row.worker_id).values(balance=workers.c.balance + row.reward))
     events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
-    quality.on_event(conn, pools.load(conn, row.pool_id), row.worker_id, "ACCEPTED")
+    paid(conn, row, pools.load(conn, row.pool_id))
+
+
+def paid(conn: Connection, row: Any, pool: Any) -> None:
+    """What follows an acceptance: the reward, then the pool's acceptance-based rules."""
+    conn.execute(update(workers).where(workers.c.id == row.worker_id).values(balance=workers.c.balance + row.reward))
+    quality.on_event(conn, pool, row.worker_id, "ACCEPTED")
 
 
 def reject(conn: Connection, row: Any, comment: str) -> None:
@@ -67,5 +72,9 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
     pools.reopen_if_incomplete(conn, row.pool_id)
 
 
-def mark_answered(conn: Connection, row: Any) -> None:
-    _bump(conn, row.task_ids, answered=1)
+def mark_answered(conn: Connection, row: Any) -> bool:
+    """Count the answers in; True when some real task has just got all the answers it wants."""
+    counts = conn.execute(update(tasks).where(tasks.c.id.in_(row.task_ids)).values(
+        answered_count=tasks.c.answered_count + 1,
+    ).returning(tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap)).all()
+    return any(not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap for c in counts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,9 +15,8 @@ from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, lifecycle, pools, present, quality
 from clipcrowd.services.issuing import worker_view
-from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments, attachments
+from clipcrowd.store.tables import assignments, attachments, projects
 
 
 def _same(expected: Any, given: Any) -> bool:
@@ -57,13 +57,20 @@ def _owned_active(conn: Any, worker_id: int, assignment_id: int) -> Any:
     return row
 
 
+def _pool_with_spec(conn: Any, pool_id: int) -> tuple[Any, dict[str, Any]]:
+    row = conn.execute(
+        select(pools.pools, projects.c.data.label("project_data"))
+        .join(projects, projects.c.id == pools.pools.c.project_id).where(pools.pools.c.id == pool_id)
+    ).one()
+    return row, row.project_data["task_spec"]["output_spec"]
+
+
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
     """Check and store answers; auto-accept when the pool says so; run quality rules; maybe close."""
     solutions = body.get("solutions") if isinstance(body, Mapping) else None
     with db.write() as conn:
         row = _owned_active(conn, worker_id, assignment_id)
-        pool = pools.load(conn, row.pool_id)
-        spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"]
+        pool, spec = _pool_with_spec(conn, row.pool_id)
         values = _normalise(solutions, len(row.task_ids))
         for i, output in enumerate(values):
             check_values(spec, output, f"solutions[{i}].output_values")
@@ -72,18 +79,22 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         golden_outcomes = [golden_correct(task_rows[tid].data["known_solutions"], out)
                            for tid, out in zip(row.task_ids, values, strict=True) if task_rows[tid].golden]
         now = utcnow()
+        auto = PoolRules.of(pool.data).auto_accept
+        status = "ACCEPTED" if auto else "SUBMITTED"
         conn.execute(update(assignments).where(assignments.c.id == row.id).values(
-            status="SUBMITTED", submitted=now, solutions=values))
-        lifecycle.mark_answered(conn, row)
-        events.record(conn, "SUBMITTED", pool_id=row.pool_id, worker_id=worker_id, assignment_id=row.id,
-                      duration_seconds=(now - row.created).total_seconds(), tasks=len(row.task_ids),
-                      golden_outcomes=golden_outcomes)
+            status=status, submitted=now, accepted=now if auto else None, solutions=values))
+        completes = lifecycle.mark_answered(conn, row)
+        events.record_many(conn, ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"], pool_id=row.pool_id,
+                           worker_id=worker_id, assignment_id=row.id, data={
+                               "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
+                               "golden_outcomes": golden_outcomes})
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
-        if PoolRules.of(pool.data).auto_accept:
-            lifecycle.accept(conn, lifecycle.load(conn, row.id))
-        pools.close_if_complete(conn, row.pool_id)
-        final = lifecycle.load(conn, row.id)
-        return worker_view(final, task_rows)
+        if auto:
+            lifecycle.paid(conn, row, pool)
+        if completes:
+            pools.close_if_complete(conn, row.pool_id)
+        final = {**row._mapping, "status": status, "solutions": values}
+        return worker_view(SimpleNamespace(**final), task_rows)
 
 
 def _check_files(conn: Any, spec: Mapping[str, Any], values: list[dict[str, Any]], row: Any) -> None:

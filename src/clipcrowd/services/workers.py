@@ -92,10 +92,10 @@ def get(db: Database, worker_id: int) -> dict[str, Any]:
         return present(load(conn, worker_id))
 
 
-def facts(conn: Connection, worker: Any) -> WorkerFacts:
-    """What pool filters may look at for this worker."""
+def facts(conn: Connection, worker: Any, *, with_skills: bool = True) -> WorkerFacts:
+    """What pool filters may look at for this worker (skills are read only when a filter needs them)."""
     skill_rows = conn.execute(select(worker_skills.c.skill_id, worker_skills.c.value)
-                              .where(worker_skills.c.worker_id == worker.id)).all()
+                              .where(worker_skills.c.worker_id == worker.id)).all() if with_skills else []
     return WorkerFacts(
         profile={**worker.profile, "languages": worker.languages},
         computed={"client_type": worker.client_type},
