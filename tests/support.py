@@ -100,7 +100,7 @@ def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
     token = auth.create_token(db, "requester", requester_id=requester_id, name="tests")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(config, db), host="127.0.0.1", port=port,
-                                           log_level="warning", http="h11", limit_concurrency=1000))
+                                           log_level="warning", http="httptools", limit_concurrency=1000))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -89,10 +89,19 @@ def serve(
         db.dispose()
         os.environ.update({"CLIPCROWD_HOME": str(settings.home), "CLIPCROWD_DATABASE_URL": settings.resolved_database_url})
         uvicorn.run("clipcrowd.api.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level=settings.log_level, http="h11")
+                    workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop())
     else:
         uvicorn.run(create_app(settings, db), host=settings.host, port=settings.port, log_level=settings.log_level,
-                    http="h11")
+                    http="httptools", loop=_loop())
+
+
+def _loop() -> str:
+    """uvloop where it is installed (Linux, macOS), asyncio's own loop elsewhere."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
 
 
 @app.command()
