@@ -16,8 +16,10 @@ from clipcrowd import __version__
 from clipcrowd.api import errors
 from clipcrowd.api.routes import (
     aggregation,
+    assets,
     assignments,
     attachments,
+    jobs,
     operations,
     people,
     pools,
@@ -27,7 +29,7 @@ from clipcrowd.api.routes import (
     tasks,
     worker,
 )
-from clipcrowd.services import maintenance
+from clipcrowd.services import job_executor, maintenance
 from clipcrowd.settings import Settings, get_settings
 from clipcrowd.store.db import Database
 from clipcrowd.web import install as install_web
@@ -54,11 +56,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         loop = asyncio.create_task(_maintenance_loop(database, settings.maintenance_interval_seconds, stop))
+        app.state.job_executor = await run_in_threadpool(job_executor.create, database, settings)
         try:
             yield
         finally:
             stop.set()
             await loop
+            await run_in_threadpool(app.state.job_executor.stop)
             if db is None:
                 database.dispose()
 
@@ -67,7 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     errors.install(app)
     for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
-                   aggregation):
+                   aggregation, assets, jobs):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(operations.analytics_router, prefix="/api/staging")
 

@@ -262,3 +262,45 @@ worker_quality = Table(
     UniqueConstraint("pool_id", "field", "method", "worker_id", name="uq_worker_quality_pool_field_method_worker"),
     Index("ix_worker_quality_worker_id", "worker_id"),
 )
+
+# Media assets of a project (ingest): one row per external id; files live in Storage under
+# `projects/<project id>/...` so that deleting a project removes every file it owns.
+assets = Table(
+    "assets", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("kind", String(20), nullable=False),  # VIDEO | FRAME | IMAGE | AUDIO
+    Column("status", String(20), nullable=False),  # PENDING | PROCESSING | READY | ERROR
+    Column("error", Text),
+    Column("created", DateTime, nullable=False),
+    Column("updated", DateTime, nullable=False),
+    Column("source", JSON, nullable=False),  # what to fetch: an upload key, a URL or a list of images
+    Column("json_metadata", JSON, nullable=False),
+    Column("json_content", JSON),  # FRAME assets: the frame list
+    Column("content_key", String(500)),
+    Column("proxy_key", String(500)),
+    Column("cover_key", String(500)),
+    Column("frames_key", String(500)),  # frame-to-pts table (.npy)
+    Column("info", JSON),  # probe facts
+    UniqueConstraint("project_id", "external_id", name="uq_assets_project_external_id"),
+)
+
+# Long work (media processing) as rows that worker processes claim with a lease; a claim is a
+# compare-and-set on `status`, so several servers may run workers over one database.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("kind", String(60), nullable=False),
+    Column("status", String(20), nullable=False),  # QUEUED | RUNNING | DONE | FAILED
+    Column("payload", JSON, nullable=False),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE")),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(200)),
+    Column("lease_until", DateTime),
+    Column("error", Text),
+    Column("created", DateTime, nullable=False),
+    Column("started", DateTime),
+    Column("finished", DateTime),
+    Index("ix_jobs_status_id", "status", "id"),
+)

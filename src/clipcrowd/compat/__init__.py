@@ -1,0 +1,4 @@
+"""Facades that let code written for other platforms' SDKs run against a clipcrowd server.
+
+``from clipcrowd.compat.kili import Kili``: the asset-import part of Kili's Python SDK.
+"""

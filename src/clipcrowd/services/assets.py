@@ -1,0 +1,241 @@
+"""Assets after import: search, metadata updates, deletion (of one asset or a whole project),
+the files clipcrowd serves for them, and tasks made from them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, delete, func, select, update
+
+from clipcrowd import ingest
+from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.ingest import defaults as ingest_defaults
+from clipcrowd.ingest import layout
+from clipcrowd.ingest.params import check_parameters
+from clipcrowd.services import projects
+from clipcrowd.services import tasks as task_service
+from clipcrowd.services.asset_import import storage
+from clipcrowd.services.asset_views import FIELDS, asset_url, present
+from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assets, jobs, pools
+from clipcrowd.store.tables import projects as projects_table
+
+STATUSES = ("PENDING", "PROCESSING", "READY", "ERROR")
+_MEDIA_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
+                ".webm": "video/webm", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                ".wav": "audio/wav", ".mp3": "audio/mpeg", ".avi": "video/x-msvideo"}
+
+
+def load(conn: Connection, asset_id: int) -> Any:
+    row = conn.execute(select(assets).where(assets.c.id == asset_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"asset {format_id(asset_id)} does not exist")
+    return row
+
+
+def get(db: Database, asset_id: int) -> dict[str, Any]:
+    with db.read() as conn:
+        return present(load(conn, asset_id))
+
+
+def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    """A page of assets: ``project_id``, ``external_id`` (comma list), ``external_id_contains``,
+    ``status``, ``kind``, ``fields`` (comma list), ``id_gt`` and friends, ``sort``, ``limit``."""
+    conditions = range_conditions(assets, query, ("id", "created"))
+    if "project_id" in query:
+        conditions.append(assets.c.project_id == id_value(query["project_id"], "project_id"))
+    exact = csv_values(query.get("external_id"))
+    if exact:
+        conditions.append(assets.c.external_id.in_(exact))
+    if query.get("external_id_contains"):
+        needle = query["external_id_contains"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(assets.c.external_id.like(f"%{needle}%", escape="\\"))
+    for name, allowed in (("status", STATUSES), ("kind", ingest.INPUT_TYPES)):
+        wanted = csv_values(query.get(name))
+        if wanted:
+            bad = [w for w in wanted if w not in allowed]
+            if bad:
+                raise ValidationFailed.field(name, f"unknown {name} {bad[0]!r}; one of {list(allowed)}")
+            conditions.append(assets.c[name].in_(wanted))
+    fields = csv_values(query.get("fields"))
+    if fields:
+        unknown = [f for f in fields if f not in FIELDS]
+        if unknown:
+            raise ValidationFailed.field("fields", f"unknown field {unknown[0]!r}; one of {list(FIELDS)}")
+    with db.read() as conn:
+        return page(conn, assets, conditions, query, lambda _c, rows: [present(r, fields) for r in rows],
+                    limit_default=settings.page_limit_default, limit_max=settings.page_limit_max)
+
+
+def _new_metadata(row: Any, meta: Any, where: str) -> dict[str, Any]:
+    """``meta`` replaces the metadata; processingParameters are kept, and merged with any given."""
+    if not isinstance(meta, Mapping):
+        raise ValidationFailed.field(where, "must be an object")
+    check_parameters(meta, where)
+    kept = dict(row.json_metadata.get(ingest.PARAMS) or {})
+    given = dict(meta.get(ingest.PARAMS) or {})
+    params = {**kept, **given}
+    fps = given.get("framesPlayedPerSecond")
+    info = row.info or {}
+    if fps is not None and row.kind == "VIDEO" and info.get("video_duration") is not None:
+        native = info.get("average_rate")
+        if native and fps > native * float(ingest_defaults.RATE_SLACK):
+            raise ValidationFailed.field(f"{where}.{ingest.PARAMS}.framesPlayedPerSecond",
+                                         f"{fps:g} is above the video's native rate {native:g}")
+        if "numberOfFrames" not in given:
+            keep = bool(native) and fps * float(ingest_defaults.RATE_SLACK) >= native
+            params["shouldKeepNativeFrameRate"] = keep
+            params["numberOfFrames"] = info["frame_count"] if keep else math.ceil(info["video_duration"] * fps)
+    out = dict(meta)
+    if params:
+        out[ingest.PARAMS] = params
+    return out
+
+
+def update_metadata(db: Database, asset_id: int, body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping) or "json_metadata" not in body:
+        raise ValidationFailed.field("json_metadata", "is required")
+    with db.write() as conn:
+        row = load(conn, asset_id)
+        meta = _new_metadata(row, body["json_metadata"], "json_metadata")
+        conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=utcnow()))
+        return present(load(conn, asset_id))
+
+
+def update_many(db: Database, body: Any) -> dict[str, Any]:
+    """``{project_id, items: [{external_id | id, json_metadata}]}``: all checked first, then all written."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("body", "must be an object with project_id and items")
+    project_id = parse_id(body.get("project_id"))
+    if project_id is None:
+        raise ValidationFailed.field("project_id", "is required")
+    items = body.get("items")
+    if not isinstance(items, list) or not items:
+        raise ValidationFailed.field("items", "must be a non-empty list")
+    with db.write() as conn:
+        projects.load(conn, project_id)
+        changes = []
+        for i, item in enumerate(items):
+            where = f"items[{i}]"
+            if not isinstance(item, Mapping):
+                raise ValidationFailed.field(where, "must be an object")
+            if "id" in item:
+                query = select(assets).where(assets.c.id == id_value(str(item["id"]), f"{where}.id"))
+            elif isinstance(item.get("external_id"), str):
+                query = select(assets).where(assets.c.external_id == item["external_id"])
+            else:
+                raise ValidationFailed.field(where, "needs an id or an external_id")
+            row = conn.execute(query.where(assets.c.project_id == project_id)).one_or_none()
+            if row is None:
+                raise ValidationFailed.field(where, f"no asset {item.get('id', item.get('external_id'))!r} "
+                                                    "in this project", "DOES_NOT_EXIST")
+            changes.append((row.id, _new_metadata(row, item.get("json_metadata"), f"{where}.json_metadata")))
+        now = utcnow()
+        for asset_id, meta in changes:
+            conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=now))
+        rows = conn.execute(select(assets).where(assets.c.id.in_([c[0] for c in changes]))).all()
+        return {"items": [present(r) for r in sorted(rows, key=lambda r: r.id)]}
+
+
+def delete_asset(db: Database, settings: Settings, asset_id: int) -> None:
+    with db.write() as conn:
+        row = load(conn, asset_id)
+        conn.execute(delete(assets).where(assets.c.id == asset_id))
+    storage(settings).delete_prefix(layout.asset_prefix(row.project_id, asset_id))
+
+
+def delete_project(db: Database, settings: Settings, project_id: int) -> dict[str, Any]:
+    """Delete a project with its assets, jobs and stored files; a project with pools is refused."""
+    with db.write() as conn:
+        projects.load(conn, project_id)
+        if conn.execute(select(pools.c.id).where(pools.c.project_id == project_id).limit(1)).first() is not None:
+            raise ConflictState(f"project {format_id(project_id)} has pools (tasks and answers): archive it instead")
+        count = conn.execute(select(func.count()).select_from(assets).where(assets.c.project_id == project_id)).scalar()
+        conn.execute(delete(jobs).where(jobs.c.project_id == project_id))
+        conn.execute(delete(assets).where(assets.c.project_id == project_id))
+        conn.execute(delete(projects_table).where(projects_table.c.id == project_id))
+    files = storage(settings).delete_prefix(layout.project_prefix(project_id))
+    return {"id": format_id(project_id), "deleted_assets": int(count or 0), "deleted_files": files}
+
+
+def media_file(db: Database, settings: Settings, asset_id: int, part: str) -> tuple[Any, str]:
+    """``(path or file object, media type)`` of an asset's ``content``, ``media``, ``proxy``, ``cover``
+    or ``frames/<n>``; only READY assets have media."""
+    with db.read() as conn:
+        row = load(conn, asset_id)
+    if row.status != "READY":
+        raise ConflictState(f"asset {format_id(asset_id)} is {row.status}: it has no media yet")
+    key = {"content": row.content_key, "media": row.proxy_key or row.content_key, "proxy": row.proxy_key,
+           "cover": row.cover_key}.get(part)
+    if part.startswith("frames/"):
+        index = parse_id(part.split("/", 1)[1])
+        if row.kind != "FRAME" or index is None or index >= len(row.json_content or []):
+            raise NotFound(f"asset {format_id(asset_id)} has no frame {part.split('/', 1)[1]!r}")
+        key = layout.asset_key(row.project_id, row.id, layout.frame_name(index))
+    if key is None:
+        raise NotFound(f"asset {format_id(asset_id)} has no {part}")
+    store = storage(settings)
+    media_type = _MEDIA_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
+    local = store.local_path(key)
+    if local is not None:
+        if not local.exists():
+            raise NotFound(f"the {part} of asset {format_id(asset_id)} is missing from storage")
+        return local, media_type
+    return store.open(key), media_type
+
+
+def frame_table(db: Database, settings: Settings, asset_id: int) -> dict[str, Any]:
+    """Frame N's pts is ``pts[N]`` (in ``time_base`` units): the table every frame index refers to."""
+    with db.read() as conn:
+        row = load(conn, asset_id)
+    if row.status != "READY" or row.frames_key is None:
+        raise NotFound(f"asset {format_id(asset_id)} has no frame table")
+    with storage(settings).open(row.frames_key) as src:
+        table = np.load(io.BytesIO(src.read()))
+    return {"asset_id": format_id(asset_id), "time_base": (row.info or {}).get("time_base"),
+            "frame_count": len(table), "pts": [int(v) for v in table]}
+
+
+def tasks_from_assets(db: Database, body: Any) -> dict[str, Any]:
+    """``{pool_id, asset_ids?, overlap?}``: one task per READY asset of the pool's project (all when no ids)."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("body", "must be an object with pool_id")
+    pool_id = parse_id(body.get("pool_id"))
+    if pool_id is None:
+        raise ValidationFailed.field("pool_id", "is required")
+    with db.read() as conn:
+        pool = conn.execute(select(pools).where(pools.c.id == pool_id)).one_or_none()
+        if pool is None:
+            raise ValidationFailed.field("pool_id", f"pool {body.get('pool_id')} does not exist", "DOES_NOT_EXIST")
+        project = projects.load(conn, pool.project_id)
+        query = select(assets).where(assets.c.project_id == pool.project_id, assets.c.status == "READY")
+        wanted = body.get("asset_ids")
+        if wanted is not None:
+            if not isinstance(wanted, list):
+                raise ValidationFailed.field("asset_ids", "must be a list of asset ids")
+            query = query.where(assets.c.id.in_([id_value(str(a), "asset_ids") for a in wanted]))
+        rows = conn.execute(query.order_by(assets.c.id)).all()
+    if wanted is not None and len(rows) != len(set(wanted)):
+        raise ValidationFailed.field("asset_ids", "every asset must exist, be READY and belong to the pool's project")
+    if not rows:
+        raise ValidationFailed.field("asset_ids", "there are no READY assets to make tasks from")
+    spec = project.data.get("task_spec", {}).get("input_spec", {})
+    field = ingest.ASSET_FIELD if ingest.ASSET_FIELD in spec else next(
+        (n for n, f in spec.items() if f.get("type") == "url"), None)
+    if field is None:
+        raise ValidationFailed.field("pool_id", "the project's input_spec has no url field to point at an asset")
+    extra = {"overlap": body["overlap"]} if "overlap" in body else {}
+    items = [{"pool_id": format_id(pool_id), "input_values": {field: asset_url(r.id, "media")}, **extra}
+             for r in rows]
+    batch = task_service.prepare(db, items, allow_defaults=True, skip_invalid=False)
+    return task_service.create_sync(db, batch, open_pool=False)
