@@ -122,7 +122,8 @@ def main() -> None:
                 result = run(server, n, args.seconds)
                 rows.append((db, n, result))
                 print(f"{db:9s} {n:4d} workers: {result['round_trips_per_s']:7.1f} round trips/s  "
-                      f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:7.1f} ms  ({result['requests']} requests)",
+                      f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
+                      f"({result['requests']} requests)",
                       flush=True)
         finally:
             server.stop()

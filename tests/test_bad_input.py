@@ -24,7 +24,8 @@ def _error(response: Any, status: int, code: str, *names: str) -> dict[str, Any]
 
 
 def test_malformed_json(api: Api) -> None:
-    response = api.call("POST", "/api/v1/projects", content=b'{"public_name": ', headers={"Content-Type": "application/json"})
+    response = api.call("POST", "/api/v1/projects", content=b'{"public_name": ',
+                        headers={"Content-Type": "application/json"})
     _error(response, 400, "VALIDATION_ERROR", "malformed JSON")
     assert api.ok("GET", "/api/v1/projects")["items"] == []
 
@@ -59,7 +60,8 @@ def test_wrong_input_types_refuse_the_whole_batch(api: Api) -> None:
 def test_skip_invalid_items_keeps_the_good_ones(api: Api) -> None:
     pool = make_pool(api)
     items = [{"pool_id": pool["id"], "input_values": {"text": "ok"}}, {"pool_id": pool["id"], "input_values": {}}]
-    result = api.ok("POST", "/api/v1/tasks", json=items, params={"allow_defaults": "true", "skip_invalid_items": "true"})
+    result = api.ok("POST", "/api/v1/tasks", json=items,
+                    params={"allow_defaults": "true", "skip_invalid_items": "true"})
     assert list(result["items"]) == ["0"] and "input_values.text" in result["validation_errors"]["1"]
 
 
@@ -85,7 +87,8 @@ def test_tasks_for_an_archived_pool(api: Api) -> None:
     api.call("POST", f"/api/v1/pools/{pool['id']}/archive", expect=202)
     other = make_pool(api)
     response = api.call("POST", "/api/v1/tasks", params={"allow_defaults": "true"}, json=[
-        {"pool_id": other["id"], "input_values": {"text": "x"}}, {"pool_id": pool["id"], "input_values": {"text": "x"}}])
+        {"pool_id": other["id"], "input_values": {"text": "x"}},
+        {"pool_id": pool["id"], "input_values": {"text": "x"}}])
     body = _error(response, 400, "VALIDATION_ERROR", "archived")
     assert body["payload"]["[1].task"]["code"] == "CONFLICT_STATE"
     assert api.ok("GET", "/api/v1/tasks", params={"pool_id": other["id"]})["items"] == []

@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from clipcrowd.settings import Settings
+
+if TYPE_CHECKING:
+    from clipcrowd.store.db import Database
 
 app = typer.Typer(help="clipcrowd: build video and audio datasets with people in the loop.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -30,19 +33,18 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"bad setting {'.'.join(str(p) for p in first['loc']) or ''}: {first['msg']}")
         raise  # unreachable: fail() exits
 
 
-def open_database(settings: Settings):  # type: ignore[no-untyped-def]
+def open_database(settings: Settings) -> Database:
     from sqlalchemy.exc import OperationalError
-
-    from clipcrowd.store.db import Database
 
     settings.home.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
@@ -87,7 +89,8 @@ def serve(
     console.print(f"clipcrowd on http://{settings.host}:{settings.port}  (API: /api/v1, docs: /docs)")
     if settings.workers > 1:
         db.dispose()
-        os.environ.update({"CLIPCROWD_HOME": str(settings.home), "CLIPCROWD_DATABASE_URL": settings.resolved_database_url})
+        os.environ.update({"CLIPCROWD_HOME": str(settings.home),
+                           "CLIPCROWD_DATABASE_URL": settings.resolved_database_url})
         uvicorn.run("clipcrowd.api.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
                     workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop())
     else:

@@ -5,11 +5,12 @@ Idempotent: what was made once is remembered in `<home>/demo.json` and reused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
 
-from clipcrowd.domain.errors import AuthenticationFailed
+from clipcrowd.domain.errors import AuthenticationFailed, ClipcrowdError
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import auth, pools, projects, tasks, workers
 from clipcrowd.settings import Settings
@@ -95,10 +96,8 @@ def ensure_demo(db: Database, settings: Settings) -> dict[str, Any]:
     tasks.create_sync(db, tasks.prepare(db, items, allow_defaults=True, skip_invalid=False))
     pools.open_pool(db, int(pool["id"]))
     login, password = "demo-worker", "demo-password"
-    try:
+    with contextlib.suppress(ClipcrowdError):  # the account survives from an earlier demo whose record was lost
         workers.create(db, {"login": login, "password": password})
-    except Exception:  # the account survives from an earlier demo whose record was lost
-        pass
     info = {"token": token, "project_id": project["id"], "pool_id": pool["id"],
             "worker_login": login, "worker_password": password}
     record.write_text(json.dumps(info, indent=2))

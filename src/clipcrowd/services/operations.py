@@ -56,14 +56,19 @@ def finish(conn: Connection, op_id: str, *, success: bool, details: dict[str, An
     ))
 
 
-def log(conn: Connection, op_id: str, kind: str, entries: Iterable[tuple[bool, dict[str, Any], dict[str, Any]]]) -> None:
+LogEntry = tuple[bool, dict[str, Any], dict[str, Any]]  # success, input, output
+
+
+def log(conn: Connection, op_id: str, kind: str, entries: Iterable[LogEntry]) -> None:
     rows = [{"operation_id": op_id, "type": kind, "success": ok, "input": inp, "output": out}
             for ok, inp, out in entries]
     if rows:
         conn.execute(insert(operation_log), rows)
 
 
-def instant(db: Database, kind: str, parameters: dict[str, Any], details: dict[str, Any] | None = None) -> dict[str, Any]:
+def instant(
+    db: Database, kind: str, parameters: dict[str, Any], details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """An operation that is already done when it is returned."""
     with db.write() as conn:
         op_id = start(conn, kind, parameters)

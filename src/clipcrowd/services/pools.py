@@ -161,11 +161,11 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
 def reopen_if_incomplete(conn: Connection, pool_id: int) -> None:
     """A pool closed as COMPLETED that needs answers again (a rejection, more overlap) reopens."""
     row = load(conn, pool_id)
-    if row.status == "CLOSED" and row.last_close_reason == "COMPLETED" and not is_complete(conn, pool_id):
-        if row.will_expire is None or row.will_expire > utcnow():
-            conn.execute(update(pools).where(pools.c.id == pool_id).values(
-                status="OPEN", last_started=utcnow(), last_close_reason=None))
-            events.record(conn, "POOL_OPENED", pool_id=pool_id, reason="NEEDS_ANSWERS")
+    if (row.status == "CLOSED" and row.last_close_reason == "COMPLETED" and not is_complete(conn, pool_id)
+            and (row.will_expire is None or row.will_expire > utcnow())):
+        conn.execute(update(pools).where(pools.c.id == pool_id).values(
+            status="OPEN", last_started=utcnow(), last_close_reason=None))
+        events.record(conn, "POOL_OPENED", pool_id=pool_id, reason="NEEDS_ANSWERS")
 
 
 def completion_percentage(conn: Connection, pool_id: int) -> float:

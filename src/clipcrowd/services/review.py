@@ -32,7 +32,8 @@ def set_status(db: Database, assignment_id: int, body: Any) -> dict[str, Any]:
         if row.status == status:
             return present.assignments(conn, [row])[0]
         if row.status != "SUBMITTED":
-            raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}: only SUBMITTED ones are reviewed")
+            raise ConflictState(
+                f"assignment {format_id(assignment_id)} is {row.status}: only SUBMITTED ones are reviewed")
         if status == "ACCEPTED":
             lifecycle.accept(conn, row, comment)
         else:

@@ -45,6 +45,7 @@ def get(db: Database, skill_id: int) -> dict[str, Any]:
 def replace(db: Database, skill_id: int, body: Any) -> dict[str, Any]:
     data = _validate(body)
     with db.write() as conn:
-        if conn.execute(update(skills).where(skills.c.id == skill_id).values(name=data["name"], data=data)).rowcount == 0:
+        changed = conn.execute(update(skills).where(skills.c.id == skill_id).values(name=data["name"], data=data))
+        if changed.rowcount == 0:
             raise NotFound(f"skill {skill_id} does not exist")
     return get(db, skill_id)

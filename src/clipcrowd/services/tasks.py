@@ -54,7 +54,8 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
     try:
         pool, project = cache.get(pool_id)
     except NotFound:
-        raise ValidationFailed.field("pool_id", f"pool {item.get('pool_id')} does not exist", "DOES_NOT_EXIST") from None
+        raise ValidationFailed.field(
+            "pool_id", f"pool {item.get('pool_id')} does not exist", "DOES_NOT_EXIST") from None
     if pool.status == "ARCHIVED":
         raise ConflictState(f"pool {pool_id} is archived: it takes no new tasks", {"pool_id": format_id(pool_id)})
     spec = project.data.get("task_spec", {})

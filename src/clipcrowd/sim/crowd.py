@@ -43,8 +43,9 @@ class SimReport:
 
 def _filter_values(tree: Any, key: str) -> list[str]:
     if isinstance(tree, dict):
-        if "and" in tree or "or" in tree:
-            return [v for child in tree.get("and", tree.get("or", [])) for v in _filter_values(child, key)]
+        children = tree.get("and") or tree.get("or")
+        if isinstance(children, list):
+            return [v for child in children for v in _filter_values(child, key)]
         if tree.get("key") == key and tree.get("operator") in ("EQ", "IN") and isinstance(tree.get("value"), str):
             return [tree["value"]]
     return []
