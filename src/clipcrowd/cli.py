@@ -46,6 +46,8 @@ def load_settings(**overrides: Any) -> Settings:
 def open_database(settings: Settings) -> Database:
     from sqlalchemy.exc import OperationalError
 
+    from clipcrowd.store.db import Database
+
     settings.home.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     try:

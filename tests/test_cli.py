@@ -1,0 +1,71 @@
+"""The `clipcrowd` command as a user types it: real processes, one-line errors, exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import Live, free_port
+
+CLIPCROWD = str(Path(sys.executable).parent / "clipcrowd")
+
+
+def run(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "CLIPCROWD_HOME": str(home), **(env or {})}
+    full_env.pop("CLIPCROWD_TOKEN", None)
+    return subprocess.run([CLIPCROWD, *args], env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [x for x in done.stderr.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_init_tokens_and_workers(tmp_path: Path) -> None:
+    assert run("init", home=tmp_path).returncode == 0
+    assert (tmp_path / "clipcrowd.db").exists()
+    token = run("tokens", "create", "--name", "ci", home=tmp_path)
+    assert token.returncode == 0 and token.stdout.strip().startswith("ccr_")
+    made = run("workers", "create", "ann", "--password", "long enough", home=tmp_path)
+    assert made.returncode == 0 and "ann" in made.stdout and "token" in made.stdout
+    one_line_error(run("workers", "create", "ann", home=tmp_path), "already exists")
+    one_line_error(run("workers", "create", "bob", "--password", "short", home=tmp_path), "password")
+    one_line_error(run("workers", "create", "cat", "--client-type", "FAX", home=tmp_path), "client_type")
+
+
+def test_bad_settings_and_unreachable_database(tmp_path: Path) -> None:
+    one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_PORT": "eighty"}), "port")
+    one_line_error(run("init", home=tmp_path, env={
+        "CLIPCROWD_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"}), "cannot reach")
+
+
+def test_simulate_needs_a_token_and_a_server(tmp_path: Path) -> None:
+    one_line_error(run("simulate", "000000000001", home=tmp_path), "token")
+    one_line_error(run("simulate", "000000000001", "--token", "x", "--url", f"http://127.0.0.1:{free_port()}",
+                       home=tmp_path), "cannot reach")
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_simulate_against_a_live_server(live: Live, tmp_path: Path) -> None:
+    one_line_error(run("simulate", "000000000404", "--token", live.token, "--url", live.url, home=tmp_path),
+                   "DOES_NOT_EXIST")
+    from clipcrowd.client import Client
+    from tests.factories import pool_body, text_project
+
+    with Client(live.url, live.token) as client:
+        project = client.create_project(text_project())
+        pool = client.create_pool(pool_body(project["id"], defaults={"default_overlap_for_new_task_suites": 2}))
+        client.create_tasks([{"pool_id": pool["id"], "input_values": {"text": str(i)}} for i in range(5)])
+        client.open_pool(pool["id"])
+    done = run("simulate", pool["id"], "--workers", "4", "--token", live.token, "--url", live.url, "--timeout", "60",
+               home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"pool {pool['id']}: CLOSED; 10 suites submitted" in done.stdout
