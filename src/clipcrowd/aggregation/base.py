@@ -78,22 +78,24 @@ class BaseAggregator(abc.ABC):
             raise UnsupportedParameterError(f"{type(self).__name__} needs gold labels (true_labels)")
         return encode_gold(answers, true_labels)
 
-    def _set_posteriors(self, answers: Answers, posteriors: FloatArray) -> None:
+    def _set_posteriors(self, answers: Answers, posteriors: FloatArray, chosen: IntArray | None = None) -> None:
         """Store ``probas_`` and ``labels_`` from a (tasks, labels) array whose rows sum to 1.
 
-        Ties go to the label that sorts first (``argmax`` returns the first maximum).
+        Ties go to the label that sorts first (``argmax`` returns the first maximum); ``chosen``
+        passes label codes the caller already has.
         """
         self.probas_ = _frame(posteriors, answers)
-        self.labels_ = pd.Series(
-            answers.labels.take(posteriors.argmax(axis=1)), index=answers.tasks, name="agg_label"
-        )
+        if chosen is None:
+            chosen = argmax_label_major(posteriors.T)
+        self.labels_ = pd.Series(answers.labels.take(chosen), index=answers.tasks, name="agg_label")
 
     def _worker_series(self, answers: Answers, values: FloatArray, name: str) -> pd.Series:
         return pd.Series(values, index=answers.workers, name=name)
 
 
 def _frame(values: FloatArray, answers: Answers) -> pd.DataFrame:
-    return pd.DataFrame(values, index=answers.tasks, columns=answers.labels)
+    # pandas keeps a 2-D block as (columns, rows): a transposed label-major array is taken as is
+    return pd.DataFrame(values, index=answers.tasks, columns=answers.labels, copy=False)
 
 
 def clamp_gold(posteriors: FloatArray, gold_tasks: IntArray, gold_labels: IntArray) -> None:
@@ -108,13 +110,17 @@ def agreement(answers: Answers, chosen: IntArray, weight: FloatArray | None = No
 
     Tasks with ``chosen < 0`` are left out. Workers with no counted answer get NaN.
     """
-    w = answers.weights() if weight is None else weight
+    w = answers.weight if weight is None else weight
     target = chosen[answers.task]
+    hit_mask = answers.label == target
     counted = target >= 0
-    hit = np.bincount(
-        answers.worker, weights=w * (answers.label == target), minlength=answers.n_workers
-    )
-    total = np.bincount(answers.worker, weights=w * counted, minlength=answers.n_workers)
+    if w is None:  # unweighted: count, no per-answer products
+        hit = np.bincount(answers.worker, weights=hit_mask, minlength=answers.n_workers)
+        total = np.bincount(answers.worker[counted] if not counted.all() else answers.worker,
+                            minlength=answers.n_workers)
+    else:
+        hit = np.bincount(answers.worker, weights=w * hit_mask, minlength=answers.n_workers)
+        total = np.bincount(answers.worker, weights=w * counted, minlength=answers.n_workers)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(hit / total, dtype=np.float64)
 
@@ -125,10 +131,40 @@ def normalize_rows(scores: FloatArray) -> FloatArray:
     return np.divide(scores, sums, out=np.zeros_like(scores), where=sums > 0)
 
 
+def argmax_label_major(scores: FloatArray) -> IntArray:
+    """Per column of a (labels, tasks) array, the row of the first maximum (ties to the lower label).
+
+    A loop over the few labels with element-wise comparisons: much faster than ``argmax`` over short
+    rows, and it never copies the array.
+    """
+    best = scores[0].copy()
+    chosen = np.zeros(scores.shape[1], dtype=np.intp)
+    for j in range(1, scores.shape[0]):
+        better = scores[j] > best
+        chosen[better] = j
+        np.maximum(best, scores[j], out=best)
+    return chosen
+
+
+def softmax_label_major(log_scores: FloatArray) -> FloatArray:
+    """Turn a C-contiguous (labels, tasks) array of log scores into posteriors, in place; return
+    the per-task log normalizers (the per-task log-likelihood terms)."""
+    top = log_scores.max(axis=0)
+    log_scores -= top
+    np.exp(log_scores, out=log_scores)
+    sums = log_scores.sum(axis=0)
+    log_scores /= sums
+    np.log(sums, out=sums)
+    sums += top
+    return sums
+
+
 def log_normalize(log_scores: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Rows of log scores to (posteriors, log-normalizers): a stable softmax per row."""
-    top = log_scores.max(axis=1, keepdims=True)
-    shifted = np.exp(log_scores - top)
-    sums = shifted.sum(axis=1, keepdims=True)
-    shifted /= sums
-    return shifted, (np.log(sums) + top).ravel()
+    """Rows of log scores to (posteriors, log-normalizers): a stable softmax per row.
+
+    Works on a label-major copy (see :func:`softmax_label_major`); the posteriors come back as a
+    (tasks, labels) view of it.
+    """
+    label_major = np.array(log_scores.T, dtype=np.float64, order="C")
+    log_norm = softmax_label_major(label_major)
+    return label_major.T, log_norm

@@ -6,9 +6,10 @@ from typing import Literal, Self
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ._data import Answers, IntArray, encode_answers
-from .base import BaseAggregator, FloatArray, clamp_gold, log_normalize
+from .base import BaseAggregator, FloatArray, clamp_gold, softmax_label_major
 from .errors import UnsupportedParameterError
 from .majority_vote import weighted_vote
 
@@ -104,36 +105,41 @@ class DawidSkene(BaseAggregator):
 
     # -- EM -----------------------------------------------------------------------------------------
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
+        # Posteriors live label-major, (labels, tasks): the E-step writes one row per true label
+        # (one sparse product each) and the softmax over labels runs across long contiguous rows.
+        # The hooks `_class_priors` and `_m_step` still see the (tasks, labels) view.
         n_labels = answers.n_labels
         matrix, matrix_t = answers.answer_matrix(), answers.answer_matrix_t()
-        posteriors, _ = weighted_vote(answers, None)
-        clamp_gold(posteriors, gold_tasks, gold_labels)
-        priors = self._class_priors(posteriors)
-        errors = self._m_step(answers, matrix_t @ posteriors, first=True)
+        posteriors = weighted_vote(answers, None)[0].T
+        clamp_gold(posteriors.T, gold_tasks, gold_labels)
+        priors = self._class_priors(posteriors.T)
+        errors = self._m_step(answers, _expected_counts(matrix_t, posteriors), first=True)
         self.loss_history_ = []
         self.converged_ = False
         self.n_iter_ = 0
         for _ in range(self.n_iter):
-            log_errors = np.log(errors).reshape(-1, n_labels)
-            log_scores = matrix @ log_errors
-            log_scores += np.log(np.clip(priors, EPS, None))
-            posteriors, log_norm = log_normalize(log_scores)
+            log_errors = np.log(errors).reshape(-1, n_labels)  # (workers * given, true)
+            log_priors = np.log(np.clip(priors, EPS, None))
+            for true in range(n_labels):
+                np.add(matrix @ log_errors[:, true], log_priors[true], out=posteriors[true])
+            gold_scores = posteriors[gold_labels, gold_tasks]  # a copy: the log scores of gold labels
+            log_norm = softmax_label_major(posteriors)
             loglik = float(log_norm.sum())
             if gold_tasks.size:
-                loglik += float((log_scores[gold_tasks, gold_labels] - log_norm[gold_tasks]).sum())
-                clamp_gold(posteriors, gold_tasks, gold_labels)
+                loglik += float((gold_scores - log_norm[gold_tasks]).sum())
+                clamp_gold(posteriors.T, gold_tasks, gold_labels)
             if self.smoothing > 0:
                 loglik += self.smoothing * float(log_errors.sum())
             loss = loglik / answers.n_answers
             self.n_iter_ += 1
-            priors = self._class_priors(posteriors)
-            errors = self._m_step(answers, matrix_t @ posteriors, first=False)
+            priors = self._class_priors(posteriors.T)
+            errors = self._m_step(answers, _expected_counts(matrix_t, posteriors), first=False)
             previous = self.loss_history_[-1] if self.loss_history_ else -np.inf
             self.loss_history_.append(loss)
             if abs(loss - previous) < self.tol:
                 self.converged_ = True
                 break
-        self._store(answers, posteriors, priors, errors)
+        self._store(answers, posteriors.T, priors, errors)
 
     def _class_priors(self, posteriors: FloatArray) -> FloatArray:
         return posteriors.mean(axis=0)
@@ -181,3 +187,9 @@ class DawidSkene(BaseAggregator):
         if (values < 0).any() or not np.isfinite(values).all():
             raise UnsupportedParameterError("initial_error must hold finite non-negative counts or probabilities")
         return values.reshape(answers.n_workers, answers.n_labels, answers.n_labels)
+
+
+def _expected_counts(matrix_t: sp.csr_matrix, posteriors: FloatArray) -> FloatArray:
+    """(workers * given, true) expected answer counts from label-major posteriors: one sparse
+    product per true label, on contiguous rows (no transposed copy of the posteriors)."""
+    return np.stack([matrix_t @ row for row in posteriors], axis=1)

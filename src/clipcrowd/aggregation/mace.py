@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.special import digamma
 
 from ._data import Answers, IntArray
-from .base import BaseAggregator, FloatArray, clamp_gold, log_normalize
+from .base import BaseAggregator, FloatArray, clamp_gold, softmax_label_major
 
 __all__ = ["MACE"]
 
@@ -78,15 +78,14 @@ class MACE(BaseAggregator):
     loss_history_: list[float]
 
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
-        best: tuple[float, FloatArray, FloatArray, list[float]] | None = None
+        best: tuple[float, FloatArray, FloatArray, list[float], FloatArray] | None = None
         for restart in range(max(self.n_restarts, 1)):
             rng = np.random.default_rng([self.random_state, restart])
-            spamming, thetas, history = self._run(answers, gold_tasks, gold_labels, rng, first=restart == 0)
-            if best is None or history[-1] > best[0]:
-                best = (history[-1], spamming, thetas, history)
+            run = self._run(answers, gold_tasks, gold_labels, rng, first=restart == 0)
+            if best is None or run[2][-1] > best[0]:
+                best = (run[2][-1], *run)
         assert best is not None
-        _, self.spamming_, self.thetas_, self.loss_history_ = best
-        posteriors, _, _, _ = self._e_step(answers, self.spamming_, self.thetas_, gold_tasks, gold_labels)
+        _, self.spamming_, self.thetas_, self.loss_history_, posteriors = best
         self._set_posteriors(answers, posteriors)
         competence = self.spamming_[:, 1] / self.spamming_.sum(axis=1)
         self.worker_quality_ = self._worker_series(answers, competence, "competence")
@@ -99,7 +98,8 @@ class MACE(BaseAggregator):
         gold_labels: IntArray,
         rng: np.random.Generator,
         first: bool,
-    ) -> tuple[FloatArray, FloatArray, list[float]]:
+    ) -> tuple[FloatArray, FloatArray, list[float], FloatArray]:
+        """One EM run: (spamming, thetas, objective history, posteriors under the final parameters)."""
         n_workers, k = answers.n_workers, answers.n_labels
         spamming = rng.uniform(1.0, 1.0 + self.default_noise, size=(n_workers, 2))
         thetas = rng.uniform(1.0, 1.0 + self.default_noise, size=(n_workers, k))
@@ -109,7 +109,8 @@ class MACE(BaseAggregator):
             thetas = np.array(self.init_thetas, dtype=np.float64, copy=True).reshape(n_workers, k)
         spamming /= spamming.sum(axis=1, keepdims=True)
         thetas /= thetas.sum(axis=1, keepdims=True)
-        _, loglik, spam_counts, strategy_counts = self._e_step(answers, spamming, thetas, gold_tasks, gold_labels)
+        posteriors, loglik, spam_counts, strategy_counts = self._e_step(
+            answers, spamming, thetas, gold_tasks, gold_labels)
         history = [loglik / answers.n_answers]
         for _ in range(self.n_iter):
             if self.method == "vb":
@@ -118,46 +119,55 @@ class MACE(BaseAggregator):
             else:
                 spamming = _smoothed(spam_counts, 0.01 / k)
                 thetas = _smoothed(strategy_counts, 0.01 / k)
-            _, loglik, spam_counts, strategy_counts = self._e_step(
+            posteriors, loglik, spam_counts, strategy_counts = self._e_step(
                 answers, spamming, thetas, gold_tasks, gold_labels
             )
             history.append(loglik / answers.n_answers)
             if abs(history[-1] - history[-2]) < self.tol:
                 break
-        return spamming, thetas, history
+        return spamming, thetas, history, posteriors
 
     @staticmethod
     def _e_step(
         answers: Answers, spamming: FloatArray, thetas: FloatArray, gold_tasks: IntArray, gold_labels: IntArray
     ) -> tuple[FloatArray, float, FloatArray, FloatArray]:
         """Posteriors, log marginal likelihood, expected (spam, know) counts per worker and expected
-        spam counts per (worker, label)."""
-        task, worker, label, weight = answers.task, answers.worker, answers.label, answers.weights()
-        k = answers.n_labels
-        spam = spamming[worker, 0] * thetas[worker, label]
-        know = spamming[worker, 1]
-        log_spam = np.log(spam)
-        log_gain = np.log1p(know / spam)  # log(spam + know) - log(spam): the answer is the true label
-        base = np.bincount(task, weights=weight * log_spam, minlength=answers.n_tasks)
-        gain = np.bincount(task * k + label, weights=weight * log_gain, minlength=answers.n_tasks * k)
-        log_scores = gain.reshape(-1, k) + (base - np.log(k))[:, None]
-        posteriors, log_norm = log_normalize(log_scores)
+        spam counts per (worker, label).
+
+        Every per-answer quantity depends only on the (worker, given label) pair, so it is computed
+        on that small table and gathered once per answer; the posteriors are label-major (see
+        :func:`softmax_label_major`); the expected counts need one weighted count per pass.
+        """
+        k, n_tasks = answers.n_labels, answers.n_tasks
+        pair, weight = answers.worker_label(), answers.weight
+        spam = spamming[:, :1] * thetas  # (workers, labels): P(spam and this label)
+        know = spamming[:, 1:]
+        log_spam = np.log(spam).ravel().take(pair)
+        log_gain = np.log1p(know / spam).ravel().take(pair)  # log(spam + know) - log(spam): answer is the truth
+        share_known = (know / (spam + know)).ravel().take(pair)
+        if weight is not None:
+            log_spam *= weight
+            log_gain *= weight
+        base = np.bincount(answers.task, weights=log_spam, minlength=n_tasks)
+        base -= np.log(k)
+        gain = np.bincount(answers.label_task(), weights=log_gain, minlength=k * n_tasks)
+        posteriors: FloatArray = np.asarray(gain, dtype=np.float64).reshape(k, n_tasks)
+        posteriors += base
+        gold_scores = posteriors[gold_labels, gold_tasks]  # a copy: the log scores of gold labels
+        log_norm = softmax_label_major(posteriors)
         loglik = float(log_norm.sum())
         if gold_tasks.size:
-            loglik += float((log_scores[gold_tasks, gold_labels] - log_norm[gold_tasks]).sum())
-            clamp_gold(posteriors, gold_tasks, gold_labels)
-        knew = posteriors[task, label] * know / (spam + know)
-        spammed = 1.0 - knew
-        n = answers.n_workers
-        spam_counts = np.stack(
-            [
-                np.bincount(worker, weights=weight * spammed, minlength=n),
-                np.bincount(worker, weights=weight * knew, minlength=n),
-            ],
-            axis=1,
-        )
-        strategy = np.bincount(worker * k + label, weights=weight * spammed, minlength=n * k).reshape(n, k)
-        return posteriors, loglik, spam_counts.astype(np.float64), strategy.astype(np.float64)
+            loglik += float((gold_scores - log_norm[gold_tasks]).sum())
+            clamp_gold(posteriors.T, gold_tasks, gold_labels)
+        knew: FloatArray = posteriors.ravel().take(answers.label_task())
+        knew *= share_known
+        if weight is not None:
+            knew *= weight
+        knew_pairs = np.bincount(pair, weights=knew, minlength=answers.n_workers * k).reshape(-1, k)
+        strategy = answers.pair_totals().reshape(-1, k) - knew_pairs  # expected spammed answers per pair
+        knew_workers = knew_pairs.sum(axis=1)
+        spam_counts = np.stack([answers.worker_totals() - knew_workers, knew_workers], axis=1)
+        return posteriors.T, loglik, spam_counts, strategy
 
 
 def _variational(counts: FloatArray, prior: FloatArray) -> FloatArray:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import Answers, IntArray, encode_answers
-from .base import BaseAggregator, FloatArray, agreement, normalize_rows
+from .base import BaseAggregator, FloatArray, agreement, argmax_label_major
 from .errors import UnsupportedParameterError
 
 __all__ = ["MajorityVote", "weighted_vote"]
@@ -17,14 +17,18 @@ __all__ = ["MajorityVote", "weighted_vote"]
 def weighted_vote(answers: Answers, answer_weight: FloatArray | None) -> tuple[FloatArray, IntArray]:
     """(posteriors, label codes) of a vote where each answer counts ``answer_weight``.
 
-    Ties go to the label that sorts first. Tasks whose votes all weigh 0 get uniform posteriors.
+    The posteriors are a (tasks, labels) view of a label-major array (see
+    :meth:`Answers.label_task_counts`). Ties go to the label that sorts first. Tasks whose votes
+    all weigh 0 get uniform posteriors.
     """
-    scores = answers.task_label_counts(answer_weight)
-    probas = normalize_rows(scores)
-    empty = probas.sum(axis=1) == 0
+    shares = answers.label_task_counts(answer_weight)  # a fresh array: normalised in place
+    sums = shares.sum(axis=0)
+    empty = sums == 0
     if empty.any():
-        probas[empty] = 1.0 / answers.n_labels
-    return probas, probas.argmax(axis=1).astype(np.int64)
+        shares[:, empty] = 1.0
+        sums[empty] = answers.n_labels
+    shares /= sums
+    return shares.T, argmax_label_major(shares)
 
 
 class MajorityVote(BaseAggregator):
@@ -78,7 +82,7 @@ class MajorityVote(BaseAggregator):
         if worker_weight is not None:
             answer_weight = worker_weight[answers.worker] * answers.weights()
         probas, chosen = weighted_vote(answers, answer_weight)
-        self._set_posteriors(answers, probas)
+        self._set_posteriors(answers, probas, chosen)
         self.skills_ = self._worker_series(answers, agreement(answers, chosen), "skill")
         self.worker_quality_ = self.skills_
 
