@@ -16,7 +16,7 @@ import pytest
 
 from clipcrowd.compat.kili import Kili
 from clipcrowd.store.db import Database
-from tests.media._generate import write_images, write_video
+from tests.media._generate import write_audio_only, write_images, write_video
 from tests.support import Live, live_server
 
 #: The upload and download cap of the test server: the "too large" file is just over it.
@@ -39,6 +39,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for i, image in enumerate(write_images(root / "vid2_frame", 3, width=64, height=48, ext="jpg"), start=1):
         image.rename(root / "vid2_frame" / f"video2-img{i:06d}.jpg")
     write_images(root / "other", 1, width=80, height=48, ext="jpg")[0].rename(root / "vid2_frame" / "wider.jpg")
+    write_audio_only(root / "tone.m4a", seconds=1.0)
     (root / "empty.mp4").write_bytes(b"")
     data = good.path.read_bytes()
     (root / "truncated.mp4").write_bytes(data[: len(data) // 2])

@@ -43,7 +43,7 @@ def fetch(url: str, dest: Path, *, max_bytes: int, timeout: float = defaults.FET
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLargeError(f"{url} is larger than the limit of {max_bytes} bytes")
+                        raise TooLargeError(f"{url} is larger than allowed: the limit is {max_bytes} bytes")
                     if time.monotonic() > deadline:
                         raise FetchError(f"{url} took longer than {timeout:g} s to download")
                     out.write(chunk)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path, PurePosixPath
@@ -33,7 +34,7 @@ from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assets
 
-_SAFE_SUFFIX = 12
+_SAFE_NAME = 100
 
 
 def storage(settings: Settings) -> Storage:
@@ -65,9 +66,9 @@ async def upload(db: Database, settings: Settings, project_id: int, name: str,
     """Stream an uploaded file into the project's uploads (content-addressed); refuse it whole if too big."""
     input_type(db, project_id)
     cap = settings.max_upload_bytes
-    suffix = PurePosixPath(os.path.basename(name or "")).suffix.lower()[:_SAFE_SUFFIX]
-    if not suffix[1:].isalnum():
-        suffix = ""
+    # the key keeps the sender's file name (made safe) so errors can name the file as sent
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(os.path.basename(name or "")).name)[-_SAFE_NAME:]
+    suffix = "/" + (safe.lstrip(".") or "upload")
     spool = settings.home / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=spool, prefix="asset-upload-")
