@@ -60,7 +60,7 @@ def test_spammers_are_caught_by_golden_tasks(live: Live) -> None:
         client.create_tasks([{"pool_id": pool_id, "input_values": {"text": f"gold {i}"}, "infinite_overlap": True,
                               "known_solutions": [{"output_values": {"result": "a" if i % 2 else "b"}}]}
                              for i in range(12)])
-        report = simulate(live.url, live.token, pool_id, workers=12, accuracy=0.97, spammers=0.25, timeout=240,
+        report = simulate(live.url, live.token, pool_id, workers=12, accuracy=1.0, spammers=0.25, timeout=240,
                           idle_seconds=3, seed=7)
         restricted = {r["user_id"] for r in client.get_restrictions(pool_id=pool_id)}
     spammers = {w.user_id for w in report.workers if w.spammer}
