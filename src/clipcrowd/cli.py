@@ -184,6 +184,7 @@ def simulate(
     token: Annotated[str | None, typer.Option(envvar="CLIPCROWD_TOKEN", help="Requester token.")] = None,
 ) -> None:
     """Dry-run a pool: simulated workers take suites through the worker API until it closes."""
+    import aiohttp
     import httpx
 
     from clipcrowd.client.errors import ApiError
@@ -198,7 +199,7 @@ def simulate(
     except ApiError as exc:
         fail(f"{exc.code}: {exc.message}")
         return
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, aiohttp.ClientError) as exc:
         fail(f"cannot reach {url}: {exc}")
         return
     stopped = ", ".join(f"{k} {v}" for k, v in sorted(report.stopped.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,13 +15,17 @@ class ApiError(Exception):
 
 
 def raise_for_error(response: httpx.Response) -> None:
-    if response.status_code < 400:
-        return
+    if response.status_code >= 400:
+        raise_for_error_body(response.status_code, response.content)
+
+
+def raise_for_error_body(status: int, content: bytes) -> None:
+    """Raise ApiError from an error answer's status and raw body (any HTTP client)."""
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    raise ApiError(response.status_code, str(body.get("code", "HTTP_ERROR")),
-                   str(body.get("message", response.text[:200])), body.get("payload"))
+    raise ApiError(status, str(body.get("code", "HTTP_ERROR")),
+                   str(body.get("message", content[:200].decode("utf-8", "replace"))), body.get("payload"))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from clipcrowd.client.errors import ApiError
 from clipcrowd.client.requester import Client
@@ -78,7 +78,7 @@ class _Plan:
 
 
 async def _work(
-    worker: SimWorker, plan: _Plan, pool_id: str, http: httpx.AsyncClient, report: SimReport,
+    worker: SimWorker, plan: _Plan, pool_id: str, http: aiohttp.ClientSession, report: SimReport,
     stop_at: float, idle_seconds: float, seed: int,
 ) -> None:
     api = AsyncWorkerClient(http, worker.token)
@@ -140,8 +140,9 @@ async def simulate_async(
                                             client_type=worker.client_type)
                 worker.token, worker.user_id = made["token"], made["id"]
     began = time.monotonic()
-    limits = httpx.Limits(max_connections=len(crowd) + 4, max_keepalive_connections=len(crowd) + 4)
-    async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=120.0, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=len(crowd) + 4)
+    async with aiohttp.ClientSession(url.rstrip("/"), connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=120)) as http:
         await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed)
                                for w in crowd))
     report.seconds = time.monotonic() - began
