@@ -21,8 +21,11 @@ class SkillWeightedVote(BaseAggregator):
     def _vote(self, answers: Answers, skills: FloatArray) -> None:
         self.skills_ = self._worker_series(answers, skills, "skill")
         self.worker_quality_ = self.skills_
-        probas, _ = weighted_vote(answers, skills[answers.worker] * answers.weights())
-        self._set_posteriors(answers, probas)
+        answer_weight = skills.take(answers.worker)
+        if answers.weight is not None:
+            answer_weight *= answers.weight
+        probas, chosen = weighted_vote(answers, answer_weight)
+        self._set_posteriors(answers, probas, chosen)
 
     def predict(self, data: pd.DataFrame) -> pd.Series:
         """Labels of (possibly new) answers, weighted by the fitted skills; unknown workers raise."""
