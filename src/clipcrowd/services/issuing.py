@@ -13,7 +13,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, or_, select, update
+from sqlalchemy import Connection, exists, insert, select, update
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
 from clipcrowd.domain.filters import matches, skill_ids
@@ -23,7 +23,7 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import pools, present, restrictions, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignment_tasks, assignments, tasks
+from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, tasks
 
 
 class NoTasks(ConflictState):
@@ -89,9 +89,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     rules = PoolRules.of(pool.data)
     real_query = (
         select(*_TASK_COLUMNS)
-        .where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False),
-               or_(tasks.c.infinite_overlap.is_(True), tasks.c.assigned_count < tasks.c.overlap),
-               _not_seen_by(worker_id))
+        .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id))
         .order_by(tasks.c.id).limit(rules.real_per_suite)
     )
     if conn.dialect.name == "postgresql":
@@ -101,8 +99,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
     if rules.golden_per_suite:
         chosen += list(conn.execute(
-            select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(True),
-                                         _not_seen_by(worker_id))
+            select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id))
             .order_by(tasks.c.assigned_count, tasks.c.id).limit(rules.golden_per_suite)
         ))
         if not chosen:

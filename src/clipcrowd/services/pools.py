@@ -14,7 +14,7 @@ from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.services import events, operations, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments, pools, skills, tasks
+from clipcrowd.store.tables import UNANSWERED_REAL_TASK, assignments, pools, skills, tasks
 
 
 class PoolInappropriateStatus(ConflictState):
@@ -139,10 +139,7 @@ def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
 
 def is_complete(conn: Connection, pool_id: int) -> bool:
     """Every real task has as many answers as its overlap (golden tasks never complete)."""
-    pending = conn.execute(select(exists().where(
-        tasks.c.pool_id == pool_id, tasks.c.golden.is_(False), tasks.c.infinite_overlap.is_(False),
-        tasks.c.answered_count < tasks.c.overlap,
-    ))).scalar()
+    pending = conn.execute(select(exists().where(tasks.c.pool_id == pool_id, UNANSWERED_REAL_TASK))).scalar()
     if pending:
         return False
     has_real = conn.execute(select(exists().where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)))).scalar()

@@ -19,6 +19,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    or_,
+    true,
 )
 
 metadata = MetaData(
@@ -106,8 +110,25 @@ tasks = Table(
     Column("answered_count", Integer, nullable=False, default=0),
     Column("created", DateTime, nullable=False),
     Column("data", JSON, nullable=False),
-    Index("ix_tasks_pool_golden_id", "pool_id", "golden", "id"),
+    Index("ix_tasks_pool_id", "pool_id", "id"),
 )
+
+# Partial indexes over the tasks that still need work, so issuing a suite and checking whether a
+# pool is complete stay index lookups however many of a pool's tasks are already done. Queries
+# repeat these predicates word for word (`OPEN_REAL_TASK`, `UNANSWERED_REAL_TASK`, `GOLDEN_TASK`):
+# SQLite uses a partial index only when the query's WHERE clause contains its terms, and prefers
+# it only while no full index also covers (pool_id, golden), hence the plain (pool_id, id) index.
+OPEN_REAL_TASK = and_(tasks.c.golden == false(), or_(tasks.c.infinite_overlap == true(),
+                                                     tasks.c.assigned_count < tasks.c.overlap))
+GOLDEN_TASK = tasks.c.golden == true()
+UNANSWERED_REAL_TASK = and_(tasks.c.golden == false(), tasks.c.infinite_overlap == false(),
+                            tasks.c.answered_count < tasks.c.overlap)
+Index("ix_tasks_open_real", tasks.c.pool_id, tasks.c.id,
+      postgresql_where=OPEN_REAL_TASK, sqlite_where=OPEN_REAL_TASK)
+Index("ix_tasks_unanswered_real", tasks.c.pool_id,
+      postgresql_where=UNANSWERED_REAL_TASK, sqlite_where=UNANSWERED_REAL_TASK)
+Index("ix_tasks_golden", tasks.c.pool_id, tasks.c.assigned_count, tasks.c.id,
+      postgresql_where=GOLDEN_TASK, sqlite_where=GOLDEN_TASK)
 
 assignments = Table(
     "assignments", metadata,
