@@ -16,12 +16,17 @@ from clipcrowd.store.db import Database
 _SCHEMES = {"oauth", "bearer", "apikey"}
 
 
-def get_db(request: Request) -> Database:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread
+# pool, a thread hop per dependency per request. These never block for long: the token lookup
+# is a cached hash check, with one indexed query when the cache misses.
+
+
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -36,20 +41,20 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get("clipcrowd_token")
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise AuthenticationFailed("no token: send 'Authorization: OAuth <token>'")
     return resolve(request.app.state.db, token)
 
 
-def require_requester(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def require_requester(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.role not in ("requester", "admin"):
         raise AccessDenied("this needs a requester token")
     return principal
 
 
-def require_worker(principal: Annotated[Principal, Depends(get_principal)]) -> int:
+async def require_worker(principal: Annotated[Principal, Depends(get_principal)]) -> int:
     if principal.role != "worker" or principal.worker_id is None:
         raise AccessDenied("this needs a worker token")
     return principal.worker_id
