@@ -52,19 +52,76 @@ def label_kind(value: Any) -> str:
 
 
 def _codes(column: pd.Series, name: str, sort: bool) -> tuple[IntArray, pd.Index]:
-    """One hashing pass per column: missing values come back as code -1, so no separate NaN pass."""
+    """One hashing pass per column (missing values come back as code -1, so no separate NaN pass);
+    with ``sort``, the few uniques are sorted afterwards and the codes remapped through a table."""
+    found = (_small_int_codes(column, name) if sort else None) or _arrow_codes(column, name)
+    if found is None:
+        try:
+            raw, uniques = pd.factorize(column)
+        except TypeError as exc:  # unhashable values
+            raise MixedLabelTypesError(f"column {name!r} holds values that cannot be compared: {exc}") from exc
+        missing = raw < 0
+        if missing.any():
+            raise MissingValuesError(f"column {name!r} has {int(missing.sum())} missing value(s)")
+        # int32 halves the memory of the three code arrays; flat indexes that can outgrow it are
+        # computed in int64 (see `_flat`).
+        found = raw.astype(np.int32 if len(uniques) < 2**31 else np.int64), pd.Index(uniques, name=name)
+    codes, index = found
+    if sort:
+        try:
+            order = None if index.is_monotonic_increasing else index.argsort()
+        except TypeError as exc:  # unorderable values, e.g. 1 and "1" in an object column
+            raise MixedLabelTypesError(f"column {name!r} mixes values that cannot be compared: {exc}") from exc
+        if order is not None:
+            rank = np.empty(len(order), dtype=codes.dtype)
+            rank[order] = np.arange(len(order), dtype=codes.dtype)
+            codes, index = rank.take(codes), index.take(order)
+    return codes, index
+
+
+def _small_int_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None:
+    """Sorted codes of a numpy integer column with small non-negative values (class labels), by
+    counting: no hash table (``pd.factorize`` sizes one for every row: 40 MB per million)."""
+    if not isinstance(column.dtype, np.dtype) or column.dtype.kind != "i" or len(column) == 0:
+        return None
+    values = column.to_numpy()
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high > 4 * len(values) + 1024:
+        return None
+    present = np.bincount(values, minlength=high + 1) > 0
+    rank = (np.cumsum(present) - 1).astype(np.int32)
+    uniques = np.flatnonzero(present).astype(column.dtype)
+    return rank.take(values), pd.Index(uniques, name=name)
+
+
+def _arrow_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None:
+    """Codes of a pyarrow-backed column (pandas' default string storage), or None for other columns.
+
+    What ``pd.factorize`` does for such columns, with two differences that matter at millions of
+    answers: the hash table lives in the system allocator, which hands its pages back when the
+    table is freed (pyarrow's default pool keeps them, and the peak memory of everything after the
+    factorisation then sits on top of them), and the int32 indices are kept (no int64 copy).
+    """
+    if getattr(column.dtype, "storage", None) != "pyarrow" and not isinstance(column.dtype, pd.ArrowDtype):
+        return None
     try:
-        codes, uniques = pd.factorize(column, sort=sort)
-    except TypeError as exc:  # unorderable values, e.g. 1 and "1" in an object column
-        raise MixedLabelTypesError(f"column {name!r} mixes values that cannot be compared: {exc}") from exc
-    missing = codes < 0
-    if missing.any():
-        raise MissingValuesError(f"column {name!r} has {int(missing.sum())} missing value(s)")
-    index = pd.Index(uniques, name=name)
-    # int32 halves the memory of the three code arrays; flat indexes that can outgrow it are
-    # computed in int64 (see `_flat`).
-    dtype = np.int32 if len(index) < 2**31 else np.int64
-    return codes.astype(dtype, copy=False), index
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - a pyarrow-backed column implies pyarrow
+        return None
+    values = column.array
+    data = pa.array(values)  # zero-copy: the column's own (chunked) arrow array
+    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+    if not chunks:
+        return None
+    if data.null_count:
+        raise MissingValuesError(f"column {name!r} has {data.null_count} missing value(s)")
+    encoded = pc.dictionary_encode(data, memory_pool=pa.system_memory_pool())
+    parts = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    codes = np.concatenate([part.indices.to_numpy() for part in parts])
+    # every chunk carries the dictionary as built so far: the last one holds all values
+    index = pd.Index(pd.array(parts[-1].dictionary, dtype=column.dtype), name=name)
+    return codes, index
 
 
 def _flat(major: IntArray, n_minor: int, minor: IntArray) -> IntArray:
@@ -164,26 +221,27 @@ class Answers:
         totals: FloatArray = self._cache["pair_totals"]
         return totals
 
-    def answer_matrix(self) -> sp.csr_matrix:
+    def answer_matrix(self) -> sp.csc_matrix:
         """Sparse (tasks) x (workers * labels) matrix of answer weights; duplicates are summed.
 
         ``A @ M`` sums, per task, the rows of ``M`` indexed by (worker, given label); ``A.T @ P`` sums,
         per (worker, given label), the task rows of ``P``. Both are the only passes over the answers
-        that the EM algorithms need.
+        that the EM algorithms need. Only the transpose is stored (row-compressed); this is its
+        column-compressed view: one copy of the answers instead of two, for ~30% slower ``A @ M``.
         """
-        if "matrix" not in self._cache:
-            data = self.weights()
-            shape = (self.n_tasks, self.n_workers * self.n_labels)
-            matrix = sp.csr_matrix((data, (self.task, self.worker_label())), shape=shape)
-            matrix.sum_duplicates()
-            self._cache["matrix"] = matrix
-        return self._cache["matrix"]
+        return self.answer_matrix_t().T
 
     def answer_matrix_t(self) -> sp.csr_matrix:
         """The transpose of :meth:`answer_matrix` in row-compressed form (for fast ``A.T @ P``)."""
         if "matrix_t" not in self._cache:
-            self._cache["matrix_t"] = self.answer_matrix().T.tocsr()
-        return self._cache["matrix_t"]
+            # not `weights()`: a cached array of ones would outlive the matrix that copied it
+            data = self.weight if self.weight is not None else np.ones(self.n_answers)
+            shape = (self.n_workers * self.n_labels, self.n_tasks)
+            matrix = sp.csr_matrix((data, (self.worker_label(), self.task)), shape=shape)
+            matrix.sum_duplicates()
+            self._cache["matrix_t"] = matrix
+        matrix_t: sp.csr_matrix = self._cache["matrix_t"]
+        return matrix_t
 
     def count_duplicates(self) -> int:
         """Number of answers beyond the first for the same (worker, task) pair."""

@@ -111,13 +111,18 @@ def agreement(answers: Answers, chosen: IntArray, weight: FloatArray | None = No
     Tasks with ``chosen < 0`` are left out. Workers with no counted answer get NaN.
     """
     w = answers.weight if weight is None else weight
-    target = chosen[answers.task]
+    target: IntArray = chosen.astype(np.int32).take(answers.task)  # label codes: few
     hit_mask = answers.label == target
     counted = target >= 0
-    if w is None:  # unweighted: count, no per-answer products
-        hit = np.bincount(answers.worker, weights=hit_mask, minlength=answers.n_workers)
-        total = np.bincount(answers.worker[counted] if not counted.all() else answers.worker,
-                            minlength=answers.n_workers)
+    del target  # the per-answer temporaries are what sets the peak memory here: keep them few
+    hit: npt.NDArray[Any]
+    total: npt.NDArray[Any]
+    if w is None:  # unweighted: counts, no per-answer float products
+        hit = np.bincount(answers.worker[hit_mask], minlength=answers.n_workers)
+        if counted.all():
+            total = answers.worker_totals()
+        else:
+            total = np.bincount(answers.worker[counted], minlength=answers.n_workers)
     else:
         hit = np.bincount(answers.worker, weights=w * hit_mask, minlength=answers.n_workers)
         total = np.bincount(answers.worker, weights=w * counted, minlength=answers.n_workers)
