@@ -2,7 +2,8 @@
 
 Every (data set, method, implementation) runs in its own subprocess, which reads the answers from
 a parquet file, records its resident set size (RSS) after loading, fits, and reports wall time and
-``ru_maxrss``. "Extra memory" is peak RSS minus RSS after loading: what the algorithm itself costs
+its peak RSS (``VmHWM``; ``ru_maxrss`` would report the parent's size when that is larger).
+"Extra memory" is peak RSS minus RSS after loading: what the algorithm itself costs
 above the input's own size. Synthetic inputs come from the seeded generator
 ``clipcrowd.aggregation.synthetic.make_answers`` (good, mediocre and spamming workers, string ids).
 
@@ -29,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import pandas as pd
 path, impl, method, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
@@ -47,11 +48,17 @@ else:
     names = {"mv": "MajorityVote", "wawa": "Wawa", "ds": "DawidSkene", "glad": "GLAD", "mace": "MACE",
              "one_coin_ds": "OneCoinDawidSkene", "zbs": "ZeroBasedSkill"}
     model = getattr(ck, names[method])(**params)
+def peak_mb():
+    # VmHWM: the high-water mark of this process's own memory map. Not ru_maxrss, which Linux
+    # carries over exec from the forked copy of the parent: with a parent holding large inputs it
+    # reports the parent's size, hiding any child that needs less.
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
 base = rss_mb()  # after imports: the extra memory is the algorithm's own
 start = time.perf_counter()
 labels = model.fit_predict(answers)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(json.dumps({"seconds": seconds, "base_mb": base, "peak_mb": peak, "n_tasks": len(labels)}))
 """
 
