@@ -20,7 +20,7 @@ from clipcrowd.domain.filters import matches, skill_ids
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import pools, present, restrictions, workers
+from clipcrowd.services import lifecycle, pools, present, restrictions, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, tasks
@@ -70,30 +70,43 @@ _TASK_COLUMNS = (tasks.c.id, tasks.c.pool_id, tasks.c.data, tasks.c.golden)
 
 
 def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[int, Any]]:
-    """Choose and record a suite; about eight statements, since this runs for every suite issued."""
-    query = select(workers.workers).where(workers.workers.c.id == worker_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()  # one issuing transaction per worker at a time
-    worker = conn.execute(query).one_or_none()
-    if worker is None:
-        raise NotFound(f"user {format_id(worker_id)} does not exist")
-    # An open pool always belongs to an active project: archiving a project needs its pools closed.
-    pool = pools.load(conn, pool_id)
-    check_access(conn, worker, pool)
-    active = conn.execute(select(assignments).where(
+    """Choose and record a suite in about eight statements: this runs for every suite issued."""
+    w, p = workers.workers, pools.pools
+    # One statement reads the worker (locked on PostgreSQL: one issuing transaction per worker at
+    # a time), the pool, whether a restriction applies and whether a suite is already open.
+    restricted = exists().where(restrictions.active_condition(worker_id, p.c.project_id, p.c.id))
+    open_suite = (select(assignments.c.id).where(
         assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
-        assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow(),
-    ).limit(1)).one_or_none()
-    if active is not None:
+        assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow()).limit(1).scalar_subquery())
+    query = (select(w, p.c.status.label("pool_status"), p.c.project_id, p.c.data.label("pool_data"),
+                    restricted.label("restricted"), open_suite.label("open_suite"))
+             .select_from(w.join(p, p.c.id == pool_id)).where(w.c.id == worker_id))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=w, key_share=True)
+    found = conn.execute(query).one_or_none()
+    if found is None:
+        workers.load(conn, worker_id)  # names what is missing: the worker ...
+        pools.load(conn, pool_id)  # ... or the pool
+        raise NotFound(f"pool {format_id(pool_id)} does not exist")
+    # An open pool always belongs to an active project: archiving a project needs its pools closed.
+    if found.pool_status != "OPEN":
+        raise PoolNotOpen(f"pool {format_id(pool_id)} is not open ({found.pool_status})")
+    if found.restricted:
+        raise AccessDenied(f"you are restricted from pool {format_id(pool_id)}", code="RESTRICTED")
+    tree = found.pool_data.get("filter")
+    if tree and not matches(tree, workers.facts(conn, found, with_skills=bool(skill_ids(tree)))):
+        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool_id)}", code="FILTERED_OUT")
+    if found.open_suite is not None:
+        active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
-    rules = PoolRules.of(pool.data)
+    rules = PoolRules.of(found.pool_data)
     real_query = (
         select(*_TASK_COLUMNS)
         .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id))
         .order_by(tasks.c.id).limit(rules.real_per_suite)
     )
     if conn.dialect.name == "postgresql":
-        real_query = real_query.with_for_update(skip_locked=True)
+        real_query = real_query.with_for_update(skip_locked=True, key_share=True)
     chosen = list(conn.execute(real_query))
     if not chosen and rules.real_per_suite > 0:
         raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")

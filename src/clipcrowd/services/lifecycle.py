@@ -20,7 +20,7 @@ def load(conn: Connection, assignment_id: int, *, for_update: bool = False) -> A
 
     query = select(assignments).where(assignments.c.id == assignment_id)
     if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = conn.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"assignment {assignment_id} does not exist")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, exists, false, func, insert, select, update
 
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.filters import skill_ids
@@ -24,7 +24,7 @@ class PoolInappropriateStatus(ConflictState):
 def load(conn: Connection, pool_id: int, *, for_update: bool = False) -> Any:
     query = select(pools).where(pools.c.id == pool_id)
     if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = conn.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"pool {pool_id} does not exist")
@@ -137,22 +137,35 @@ def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
     return operations.get(db, op_id)
 
 
+def _complete_condition(pool_id: int) -> Any:
+    """Every real task has as many answers as its overlap, none is out with a worker, and there is
+    at least one real task (golden tasks never complete)."""
+    return and_(
+        ~exists().where(tasks.c.pool_id == pool_id, UNANSWERED_REAL_TASK),
+        exists().where(tasks.c.pool_id == pool_id, tasks.c.golden == false()),
+        ~exists().where(assignments.c.pool_id == pool_id, assignments.c.status == "ACTIVE"),
+    )
+
+
 def is_complete(conn: Connection, pool_id: int) -> bool:
-    """Every real task has as many answers as its overlap (golden tasks never complete)."""
-    pending = conn.execute(select(exists().where(tasks.c.pool_id == pool_id, UNANSWERED_REAL_TASK))).scalar()
-    if pending:
-        return False
-    has_real = conn.execute(select(exists().where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)))).scalar()
-    active = conn.execute(select(exists().where(and_(
-        assignments.c.pool_id == pool_id, assignments.c.status == "ACTIVE")))).scalar()
-    return bool(has_real) and not active
+    return bool(conn.execute(select(_complete_condition(pool_id))).scalar())
 
 
 def close_if_complete(conn: Connection, pool_id: int) -> bool:
-    if load(conn, pool_id).status == "OPEN" and is_complete(conn, pool_id):
-        close_in(conn, pool_id, "COMPLETED")
-        return True
-    return False
+    """Close an open pool as COMPLETED when it is.
+
+    On PostgreSQL the pool row is locked first: two last submissions running side by side would
+    each see the other's suite still out and neither would close the pool. With the lock the
+    second one waits, then checks again on a fresh snapshot that holds the first one's answers.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(pools.c.id).where(pools.c.id == pool_id).with_for_update(key_share=True))
+    changed = conn.execute(update(pools).where(pools.c.id == pool_id, pools.c.status == "OPEN",
+                                               _complete_condition(pool_id))
+                           .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")).rowcount
+    if changed:
+        events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
+    return bool(changed)
 
 
 def reopen_if_incomplete(conn: Connection, pool_id: int) -> None:

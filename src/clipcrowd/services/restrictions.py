@@ -90,7 +90,8 @@ def remove(db: Database, restriction_id: int) -> None:
         events.record(conn, "UNRESTRICTED", pool_id=row.pool_id, worker_id=row.worker_id, scope=row.scope)
 
 
-def active_condition(worker_id: int, project_id: int, pool_id: int) -> Any:
+def active_condition(worker_id: int, project_id: Any, pool_id: Any) -> Any:
+    """Restrictions of this worker that bar her from the pool now (ids or columns to correlate with)."""
     r = user_restrictions.c
     return and_(
         r.worker_id == worker_id,

@@ -79,12 +79,16 @@ class _Plan:
 
 async def _work(
     worker: SimWorker, plan: _Plan, pool_id: str, http: aiohttp.ClientSession, report: SimReport,
-    stop_at: float, idle_seconds: float, seed: int,
+    stop_at: float, idle_seconds: float, seed: int, pace: float | None = None,
 ) -> None:
     api = AsyncWorkerClient(http, worker.token)
     rng = random.Random(seed * 100_003 + worker.index)
     idle_since: float | None = None
+    next_start = time.monotonic() + (rng.random() * pace if pace else 0.0)
     while time.monotonic() < stop_at:
+        if pace:  # start suites on a fixed schedule, whatever the server's latency
+            await asyncio.sleep(max(0.0, next_start - time.monotonic()))
+            next_start += pace
         started = time.perf_counter()
         try:
             suite = await api.next_suite(pool_id)
@@ -127,9 +131,13 @@ async def _work(
 
 async def simulate_async(
     url: str, token: str, pool_id: str, crowd: list[SimWorker], *, truth: Truth | None = None,
-    timeout: float = 600.0, idle_seconds: float = 5.0, seed: int = 0,
+    timeout: float = 600.0, idle_seconds: float = 5.0, seed: int = 0, pace: float | None = None,
 ) -> SimReport:
-    """Register the crowd as workers, then let all of them work at once until the pool closes."""
+    """Register the crowd as workers, then let all of them work at once until the pool closes.
+
+    `pace` starts each worker's suites that many seconds apart (an open-loop load, for measuring
+    latency at a given rate); without it a worker asks again as soon as she has submitted.
+    """
     report = SimReport(workers=crowd)
     with Client(url, token) as client:
         plan = _Plan(client, pool_id, truth)
@@ -143,7 +151,7 @@ async def simulate_async(
     connector = aiohttp.TCPConnector(limit=len(crowd) + 4)
     async with aiohttp.ClientSession(url.rstrip("/"), connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=120)) as http:
-        await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed)
+        await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed, pace)
                                for w in crowd))
     report.seconds = time.monotonic() - began
     with Client(url, token) as client:

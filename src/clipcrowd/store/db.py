@@ -2,7 +2,9 @@
 
 On SQLite a write transaction starts with `BEGIN IMMEDIATE`, which takes the write lock at once,
 so two writers never both read a task as free and both take it; WAL keeps readers unblocked.
-On PostgreSQL the issuing code locks rows with `FOR UPDATE SKIP LOCKED` instead.
+On PostgreSQL the issuing code locks rows with `FOR NO KEY UPDATE SKIP LOCKED` instead. Row locks
+there are always `FOR NO KEY UPDATE`: a plain `FOR UPDATE` also waits for the `KEY SHARE` locks
+that every insert referencing the row takes, and two such transactions deadlock.
 """
 
 from __future__ import annotations
