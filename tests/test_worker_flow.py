@@ -152,3 +152,33 @@ def test_file_output_upload_and_download(api: Api) -> None:
     assert downloaded.content == content
     partial = api.call("GET", f"/api/v1/attachments/{uploaded['id']}/download", headers={"Range": "bytes=0-99"})
     assert partial.status_code == 206 and partial.content == content[:100]
+
+
+def test_golden_answers_never_reach_a_worker(api: Api) -> None:
+    secret = "zz-known-answer-zz"
+    project = api.ok("POST", "/api/v1/projects", json={
+        "public_name": "labels", "task_spec": {"input_spec": {"text": {"type": "string"}},
+                                               "output_spec": {"result": {"type": "string"}}}})
+    from tests.factories import pool_body
+
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"], mixer_config={
+        "real_tasks_count": 1, "golden_tasks_count": 1, "training_tasks_count": 0}))
+    add_tasks(api, pool["id"], 2, infinite_overlap=True, known_solutions=[{"output_values": {"result": secret}}])
+    add_tasks(api, pool["id"], 2)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    ann = worker(api, "ann")
+    seen = [api.call("GET", "/api/v1/worker/pools", headers=ann["headers"]).text]
+    issued = api.call("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=ann["headers"])
+    suite = issued.json()
+    assert len(suite["tasks"]) == 2
+    seen += [issued.text, api.call("GET", f"/api/v1/worker/assignments/{suite['id']}", headers=ann["headers"]).text]
+    wrong = api.call("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=ann["headers"],
+                     json={"solutions": [{"output_values": {"result": 5}}] * 2})
+    done = api.call("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=ann["headers"],
+                    json={"solutions": [{"output_values": {"result": "guess"}}] * 2})
+    seen += [wrong.text, done.text, api.call("GET", "/api/v1/worker/me", headers=ann["headers"]).text]
+    assert done.status_code == 200
+    for body in seen:
+        assert secret not in body and "known_solutions" not in body and "golden" not in body
+    # the requester, on the other hand, sees them
+    assert secret in api.call("GET", f"/api/v1/assignments/{suite['id']}").text

@@ -45,9 +45,16 @@ def default_truth(task_id: str, field: str, choices: list[Any]) -> Any:
     return choices[digest[0] % len(choices)]
 
 
+def confused_choice(confusion_seed: int, true: Any, wrong: list[Any], rng: random.Random) -> Any:
+    """A wrong answer drawn from this worker's own confusion row for the true value."""
+    row = random.Random(f"{confusion_seed}:{true!r}")
+    weights = [row.expovariate(1.0) for _ in wrong]  # a Dirichlet(1, ..., 1) row, fixed per worker
+    return rng.choices(wrong, weights=weights)[0]
+
+
 def answer(
     rng: random.Random, accuracy: float, spammer: bool, truth: Mapping[str, Any], choices: Mapping[str, list[Any]],
-    spec: Mapping[str, Any],
+    spec: Mapping[str, Any], confusion_seed: int = 0,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, field in spec.items():
@@ -62,7 +69,7 @@ def answer(
             elif rng.random() < accuracy or len(options) == 1:
                 values[name] = true
             else:
-                values[name] = rng.choice([o for o in options if o != true] or options)
+                values[name] = confused_choice(confusion_seed, true, [o for o in options if o != true] or options, rng)
         elif kind == "string":
             values[name] = truth.get(name, "simulated answer")
         elif kind == "integer":

@@ -109,7 +109,7 @@ async def _work(
         outputs = []
         for task in suite["tasks"]:
             values = answers.answer(rng, worker.accuracy, worker.spammer, plan.truth.get(task["id"], {}),
-                                    plan.choices, plan.output_spec)
+                                    plan.choices, plan.output_spec, worker.confusion_seed)
             for name in plan.files:
                 kind = _upload_kind(plan.project, name)
                 content = tiny_video(seed=worker.index) if kind == "video" else tiny_audio(seed=worker.index)

@@ -15,6 +15,9 @@ class SimWorker:
     think_seconds: float
     spammer: bool = False
     fast: bool = False
+    # How her mistakes fall: a weight per wrong option, so one worker keeps confusing a with b
+    # while another errs the other way (a per-worker confusion matrix, as real crowds have).
+    confusion_seed: int = 0
     languages: list[str] = field(default_factory=lambda: ["EN"])
     client_type: str = "BROWSER"
     token: str = ""
@@ -41,7 +44,7 @@ def make_crowd(
         crowd.append(SimWorker(
             index=i, accuracy=min(1.0, max(0.0, accuracy + spread)),
             think_seconds=0.0 if i < n_fast else think_seconds * rng.uniform(0.8, 1.2),
-            spammer=n_fast <= i < n_fast + n_spam, fast=i < n_fast,
+            spammer=n_fast <= i < n_fast + n_spam, fast=i < n_fast, confusion_seed=rng.randrange(2**31),
             languages=list(languages or ["EN"]), client_type=client_type,
         ))
     return crowd
