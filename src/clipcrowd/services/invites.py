@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from clipcrowd.domain.errors import NotFound, ValidationFailed
-from clipcrowd.domain.filters import CLIENT_TYPES
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import auth, workers
@@ -26,12 +25,7 @@ from clipcrowd.store.tables import invites
 def create(db: Database, pool_id: int, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A new invite code for a pool (the code itself is only in this answer)."""
     body = body or {}
-    languages = body.get("languages", ["EN"])
-    if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
-        raise ValidationFailed.field("languages", "must be a list of language codes such as 'EN'")
-    client_type = body.get("client_type", "BROWSER")
-    if client_type not in CLIENT_TYPES:
-        raise ValidationFailed.field("client_type", f"one of {sorted(CLIENT_TYPES)}")
+    languages, client_type = workers.profile_fields(body)
     max_uses = body.get("max_uses")
     if max_uses is not None and (isinstance(max_uses, bool) or not isinstance(max_uses, int) or max_uses < 1):
         raise ValidationFailed.field("max_uses", "must be a positive integer")

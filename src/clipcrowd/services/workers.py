@@ -42,18 +42,24 @@ def present(row: Any) -> dict[str, Any]:
     }
 
 
-def _validate(body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("worker", "must be a JSON object")
-    login = body.get("login")
-    if not isinstance(login, str) or not login.strip() or len(login) > 200:
-        raise ValidationFailed.field("login", "is required: a non-empty string of at most 200 characters")
+def profile_fields(body: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The languages and client type a worker (or an invite) declares, checked; EN and BROWSER by default."""
     languages = body.get("languages", ["EN"])
     if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
         raise ValidationFailed.field("languages", "must be a list of language codes such as 'EN'")
     client_type = body.get("client_type", "BROWSER")
     if client_type not in CLIENT_TYPES:
         raise ValidationFailed.field("client_type", f"one of {sorted(CLIENT_TYPES)}")
+    return languages, client_type
+
+
+def _validate(body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("worker", "must be a JSON object")
+    login = body.get("login")
+    if not isinstance(login, str) or not login.strip() or len(login) > 200:
+        raise ValidationFailed.field("login", "is required: a non-empty string of at most 200 characters")
+    languages, client_type = profile_fields(body)
     profile = body.get("profile", {})
     if not isinstance(profile, Mapping):
         raise ValidationFailed.field("profile", "must be an object")
