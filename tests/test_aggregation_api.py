@@ -130,6 +130,19 @@ def test_rerun_replaces_rows_and_methods_are_kept_apart(api: Api) -> None:
     assert {t: i["output_values"]["result"] for t, i in stored_labels(api, mv["id"]).items()} == expected
 
 
+def test_requester_dialect_body(api: Api) -> None:
+    """toloka-kit's `aggregate_solutions_by_pool(type=DAWID_SKENE, pool_id, fields=[{name}])`."""
+    pool = answered_pool(api)
+    op = run(api, type="DAWID_SKENE", pool_id=pool["id"], fields=[{"name": "result"}], answer_weight_skill_id="1")
+    assert op["status"] == "SUCCESS" and op["details"]["method"] == "ds"
+    expected = aggregate(answers_from_api(api, pool["id"]), "ds").labels.to_dict()
+    assert {t: i["output_values"]["result"] for t, i in stored_labels(api, op["id"]).items()} == expected
+    bad = (({"type": "WEIGHTED_DYNAMIC_OVERLAP"}, "type"), ({"fields": [{"name": "result"}] * 2}, "fields"))
+    for body, field in bad:
+        refused = api.call("POST", AGGREGATE, expect=400, json={"pool_id": pool["id"], **body}).json()
+        assert field in refused["payload"]
+
+
 def test_labels_page_by_task_id(api: Api) -> None:
     pool = answered_pool(api)
     op = run(api, pool_id=pool["id"], method="mv")

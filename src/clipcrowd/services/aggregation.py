@@ -40,6 +40,8 @@ OPERATION = "SOLUTION.AGGREGATE"
 LABEL_TYPES = ("string", "integer", "float", "boolean")
 #: parameters the HTTP API does not take (a per-worker skills Series cannot travel as JSON params)
 REFUSED_PARAMS = ("skills",)
+#: the requester dialect's aggregation types (toloka-kit's `aggregate_solutions_by_pool`)
+DIALECT_TYPES = {"DAWID_SKENE": "ds"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
     """Check a request body ``{pool_id, method, field, include_submitted, params}``; raise 4xx errors."""
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("body", "must be an object {pool_id, method, field, include_submitted, params}")
+    body = _from_dialect(body)
     method = body.get("method", "ds")
     if not isinstance(method, str) or method not in AGGREGATORS:
         raise ValidationFailed.field("method", f"unknown method {method!r}; one of {sorted(AGGREGATORS)}")
@@ -119,6 +122,27 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
                 tasks.c.pool_id == pool_id, tasks.c.golden.is_(True)))).scalar():
             raise ValidationFailed.field("method", f"{method!r} needs golden tasks; pool {format_id(pool_id)} has none")
     return request
+
+
+def _from_dialect(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Accept the requester dialect's body too: ``{type: "DAWID_SKENE", pool_id, fields: [{name}]}``
+    (``answer_weight_skill_id`` is ignored, as Dawid-Skene learns the weights itself)."""
+    if "type" not in body and "fields" not in body:
+        return body
+    plain = {k: v for k, v in body.items() if k not in ("type", "fields", "answer_weight_skill_id")}
+    if "type" in body and "method" not in body:
+        kind = body["type"]
+        if kind not in DIALECT_TYPES:
+            raise ValidationFailed.field(
+                "type", f"unsupported aggregation type {kind!r}; one of {sorted(DIALECT_TYPES)}")
+        plain["method"] = DIALECT_TYPES[kind]
+    if "fields" in body and "field" not in body:
+        fields = body["fields"]
+        if not (isinstance(fields, list) and len(fields) == 1 and isinstance(fields[0], Mapping)
+                and isinstance(fields[0].get("name"), str)):
+            raise ValidationFailed.field("fields", "must be a list with one {name} (one output field per run)")
+        plain["field"] = fields[0]["name"]
+    return plain
 
 
 def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, Any]:
