@@ -135,36 +135,37 @@ class MACE(BaseAggregator):
         spam counts per (worker, label).
 
         Every per-answer quantity depends only on the (worker, given label) pair, so it is computed
-        on that small table and gathered once per answer; the posteriors are label-major (see
-        :func:`softmax_label_major`); the expected counts need one weighted count per pass.
+        on that small table: only two gathers and two weighted counts touch every answer.
+        - The spam term of an answer, log P(spam, label), is the same whichever label is true: it
+          shifts all of a task's log scores alike, so it cancels in the posteriors; its total
+          (a sum over pairs) is added to the log-likelihood directly.
+        - The expected "knew" count of a pair is its share ``know / (spam + know)`` times the sum of
+          the posteriors of its answers' labels: one count per pass, scaled on the table.
+        Posteriors are label-major (see :func:`softmax_label_major`).
         """
         k, n_tasks = answers.n_labels, answers.n_tasks
-        pair, weight = answers.worker_label(), answers.weight
+        pair, weight, label_task = answers.worker_label(), answers.weight, answers.label_task()
         spam = spamming[:, :1] * thetas  # (workers, labels): P(spam and this label)
         know = spamming[:, 1:]
-        log_spam = np.log(spam).ravel().take(pair)
+        pair_totals = answers.pair_totals().reshape(-1, k)
         log_gain = np.log1p(know / spam).ravel().take(pair)  # log(spam + know) - log(spam): answer is the truth
-        share_known = (know / (spam + know)).ravel().take(pair)
         if weight is not None:
-            log_spam *= weight
             log_gain *= weight
-        base = np.bincount(answers.task, weights=log_spam, minlength=n_tasks)
-        base -= np.log(k)
-        gain = np.bincount(answers.label_task(), weights=log_gain, minlength=k * n_tasks)
+        gain = np.bincount(label_task, weights=log_gain, minlength=k * n_tasks)
         posteriors: FloatArray = np.asarray(gain, dtype=np.float64).reshape(k, n_tasks)
-        posteriors += base
         gold_scores = posteriors[gold_labels, gold_tasks]  # a copy: the log scores of gold labels
         log_norm = softmax_label_major(posteriors)
-        loglik = float(log_norm.sum())
+        spam_total = float((pair_totals * np.log(spam)).sum()) - n_tasks * np.log(k)
+        loglik = float(log_norm.sum()) + spam_total
         if gold_tasks.size:
             loglik += float((gold_scores - log_norm[gold_tasks]).sum())
             clamp_gold(posteriors.T, gold_tasks, gold_labels)
-        knew: FloatArray = posteriors.ravel().take(answers.label_task())
-        knew *= share_known
+        truth: FloatArray = posteriors.ravel().take(label_task)  # P(the given label is the true one)
         if weight is not None:
-            knew *= weight
-        knew_pairs = np.bincount(pair, weights=knew, minlength=answers.n_workers * k).reshape(-1, k)
-        strategy = answers.pair_totals().reshape(-1, k) - knew_pairs  # expected spammed answers per pair
+            truth *= weight
+        truth_pairs = np.bincount(pair, weights=truth, minlength=answers.n_workers * k).reshape(-1, k)
+        knew_pairs = truth_pairs * (know / (spam + know))
+        strategy = pair_totals - knew_pairs  # expected spammed answers per pair
         knew_workers = knew_pairs.sum(axis=1)
         spam_counts = np.stack([answers.worker_totals() - knew_workers, knew_workers], axis=1)
         return posteriors.T, loglik, spam_counts, strategy
