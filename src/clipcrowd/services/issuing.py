@@ -13,7 +13,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
 from clipcrowd.domain.filters import matches, skill_ids
@@ -113,7 +113,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if rules.golden_per_suite:
         chosen += list(conn.execute(
             select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id))
-            .order_by(tasks.c.assigned_count, tasks.c.id).limit(rules.golden_per_suite)
+            .order_by(func.random()).limit(rules.golden_per_suite)  # spread over the golden set
         ))
         if not chosen:
             raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
@@ -127,7 +127,11 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     conn.execute(insert(assignment_tasks), [
         {"assignment_id": row.id, "position": i, "task_id": tid, "worker_id": worker_id}
         for i, tid in enumerate(task_ids)])
-    conn.execute(update(tasks).where(tasks.c.id.in_(task_ids)).values(assigned_count=tasks.c.assigned_count + 1))
+    # The real tasks' rows are already locked (in id order, by the SELECT above); golden tasks keep
+    # no counters (see services.lifecycle), so this waits for nobody.
+    real_ids = [t.id for t in chosen if not t.golden]
+    if real_ids:
+        conn.execute(update(tasks).where(tasks.c.id.in_(real_ids)).values(assigned_count=tasks.c.assigned_count + 1))
     return row, {t.id: t for t in chosen}
 
 

@@ -1,6 +1,6 @@
 """Assignment state changes shared by submission, review and maintenance, with their counters.
 
-`assigned_count` counts assignments holding a task (ACTIVE, SUBMITTED, ACCEPTED) and
+`assigned_count` counts the assignments holding a real task (ACTIVE, SUBMITTED, ACCEPTED) and
 `answered_count` those that answered it (SUBMITTED, ACCEPTED); every transition keeps both right.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, false, select, update
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, quality
@@ -27,9 +27,27 @@ def load(conn: Connection, assignment_id: int, *, for_update: bool = False) -> A
     return row
 
 
+# Counters are kept on real tasks only: golden tasks have no overlap to fill, and every suite
+# shares them, so locking them on each submission would only make transactions wait.
+_REAL = tasks.c.golden == false()
+
+
+def _lock_real_in_order(conn: Connection, task_ids: list[int]) -> None:
+    """Lock the real tasks' rows by ascending id before changing their counters.
+
+    Suites share tasks (overlap), and an UPDATE over several rows locks them in whatever order it
+    meets them; two transactions meeting two shared rows in opposite orders deadlock on
+    PostgreSQL. Taking the locks in one global order first makes that impossible.
+    """
+    if conn.dialect.name == "postgresql" and len(task_ids) > 1:
+        conn.execute(select(tasks.c.id).where(tasks.c.id.in_(task_ids), _REAL).order_by(tasks.c.id)
+                     .with_for_update(key_share=True))
+
+
 def _bump(conn: Connection, task_ids: list[int], *, assigned: int = 0, answered: int = 0) -> None:
     if task_ids:
-        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids)).values(
+        _lock_real_in_order(conn, task_ids)
+        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids), _REAL).values(
             assigned_count=tasks.c.assigned_count + assigned, answered_count=tasks.c.answered_count + answered))
 
 
@@ -74,7 +92,8 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
 
 def mark_answered(conn: Connection, row: Any) -> bool:
     """Count the answers in; True when some real task has just got all the answers it wants."""
-    counts = conn.execute(update(tasks).where(tasks.c.id.in_(row.task_ids)).values(
+    _lock_real_in_order(conn, row.task_ids)
+    counts = conn.execute(update(tasks).where(tasks.c.id.in_(row.task_ids), _REAL).values(
         answered_count=tasks.c.answered_count + 1,
     ).returning(tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap)).all()
     return any(not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap for c in counts)

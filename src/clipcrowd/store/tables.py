@@ -127,7 +127,7 @@ Index("ix_tasks_open_real", tasks.c.pool_id, tasks.c.id,
       postgresql_where=OPEN_REAL_TASK, sqlite_where=OPEN_REAL_TASK)
 Index("ix_tasks_unanswered_real", tasks.c.pool_id,
       postgresql_where=UNANSWERED_REAL_TASK, sqlite_where=UNANSWERED_REAL_TASK)
-Index("ix_tasks_golden", tasks.c.pool_id, tasks.c.assigned_count, tasks.c.id,
+Index("ix_tasks_golden", tasks.c.pool_id, tasks.c.id,
       postgresql_where=GOLDEN_TASK, sqlite_where=GOLDEN_TASK)
 
 assignments = Table(

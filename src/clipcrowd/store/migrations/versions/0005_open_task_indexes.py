@@ -27,7 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.drop_index("ix_tasks_pool_golden_id")
     op.create_index("ix_tasks_pool_id", "tasks", ["pool_id", "id"])
-    op.create_index("ix_tasks_golden", "tasks", ["pool_id", "assigned_count", "id"], postgresql_where=_GOLDEN,
+    op.create_index("ix_tasks_golden", "tasks", ["pool_id", "id"], postgresql_where=_GOLDEN,
                     sqlite_where=_GOLDEN)
     op.create_index("ix_tasks_open_real", "tasks", ["pool_id", "id"], postgresql_where=_OPEN, sqlite_where=_OPEN)
     op.create_index("ix_tasks_unanswered_real", "tasks", ["pool_id"], postgresql_where=_UNANSWERED,
