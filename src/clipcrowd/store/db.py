@@ -9,6 +9,8 @@ that every insert referencing the row takes, and two such transactions deadlock.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +21,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,9 +31,11 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 40):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
         if self.is_sqlite:
+            # Pooled connections: opening one and setting its pragmas costs more than most queries.
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 60}, poolclass=NullPool
+                url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=pool_size, max_overflow=10,
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
@@ -43,8 +46,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that will write: committed on success, rolled back on any error."""
-        with self.engine.connect() as conn:
+        """A transaction that will write: committed on success, rolled back on any error.
+
+        On SQLite the threads of this process also queue on a lock before `BEGIN IMMEDIATE`: SQLite
+        itself makes a waiting writer sleep and poll, which stretches the slowest waits to seconds
+        under load, where a lock hands the database over the moment it is free.
+        """
+        with self.engine.connect() as conn, self._write_lock or contextlib.nullcontext():
             conn.info["immediate"] = True
             try:
                 with conn.begin():
