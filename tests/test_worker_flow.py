@@ -182,3 +182,19 @@ def test_golden_answers_never_reach_a_worker(api: Api) -> None:
         assert secret not in body and "known_solutions" not in body and "golden" not in body
     # the requester, on the other hand, sees them
     assert secret in api.call("GET", f"/api/v1/assignments/{suite['id']}").text
+
+
+def test_maintenance_closes_a_pool_whose_completion_was_missed(api: Api) -> None:
+    """Two last submissions side by side may both miss that the pool is complete: the loop notices."""
+    pool = make_pool(api, defaults={"default_overlap_for_new_task_suites": 1})
+    add_tasks(api, pool["id"], 2)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    db = api.client.app.state.db  # type: ignore[attr-defined]
+    from clipcrowd.store.tables import tasks
+
+    with db.write() as conn:
+        conn.execute(update(tasks).values(assigned_count=1, answered_count=1))
+    assert maintenance.tick(db).pools_closed == 1
+    closed = api.ok("GET", f"/api/v1/pools/{pool['id']}")
+    assert (closed["status"], closed["last_close_reason"]) == ("CLOSED", "COMPLETED")
+    assert maintenance.tick(db).pools_closed == 0

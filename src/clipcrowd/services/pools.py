@@ -152,14 +152,13 @@ def is_complete(conn: Connection, pool_id: int) -> bool:
 
 
 def close_if_complete(conn: Connection, pool_id: int) -> bool:
-    """Close an open pool as COMPLETED when it is.
+    """Close an open pool as COMPLETED when it is, in one guarded UPDATE.
 
-    On PostgreSQL the pool row is locked first: two last submissions running side by side would
-    each see the other's suite still out and neither would close the pool. With the lock the
-    second one waits, then checks again on a fresh snapshot that holds the first one's answers.
+    Two last submissions running side by side on PostgreSQL may each still see the other's suite
+    out, and neither closes the pool; locking the pool row would prevent that but would queue
+    every submission behind every other. The maintenance loop runs this same check every few
+    seconds on committed data, so such a pool closes moments later instead.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(pools.c.id).where(pools.c.id == pool_id).with_for_update(key_share=True))
     changed = conn.execute(update(pools).where(pools.c.id == pool_id, pools.c.status == "OPEN",
                                                _complete_condition(pool_id))
                            .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")).rowcount
