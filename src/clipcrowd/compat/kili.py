@@ -11,7 +11,7 @@ URL and key::
 Local files are streamed to the server (``POST /api/v1/assets/uploads``), URLs are fetched by the
 server, and ``append_many_to_dataset`` waits (by default) until every asset is processed. Field
 names are Kili's camelCase (``externalId``, ``jsonMetadata``...). Only what the video-import
-workflow needs is here; other Kili arguments raise ``NotImplementedError`` naming themselves.
+workflow needs is here; other Kili arguments raise ``UnsupportedArgument`` (a ``TypeError``) naming themselves.
 """
 
 from __future__ import annotations
@@ -242,7 +242,11 @@ class Kili:
         return {"asset_ids": list(asset_ids)}
 
 
+class UnsupportedArgument(TypeError):
+    """A Kili argument this facade does not offer: said at once rather than silently ignored."""
+
+
 def _unsupported(**arguments: Any) -> None:
     given = sorted(name for name, value in arguments.items() if value not in (None, False, [], ()))
     if given:
-        raise NotImplementedError(f"clipcrowd's Kili facade does not support: {', '.join(given)}")
+        raise UnsupportedArgument(f"clipcrowd's Kili facade does not support: {', '.join(given)}")
