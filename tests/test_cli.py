@@ -34,6 +34,15 @@ def test_init_tokens_and_workers(tmp_path: Path) -> None:
     assert (tmp_path / "clipcrowd.db").exists()
     token = run("tokens", "create", "--name", "ci", home=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("ccr_")
+    revoked = run("tokens", "revoke", token.stdout.strip(), home=tmp_path)
+    assert revoked.returncode == 0 and revoked.stdout.strip() == "revoked"
+    one_line_error(run("tokens", "revoke", token.stdout.strip(), home=tmp_path), "no such token")
+    from clipcrowd.domain.errors import AuthenticationFailed
+    from clipcrowd.services import auth
+    from clipcrowd.store.db import Database
+
+    with pytest.raises(AuthenticationFailed):
+        auth.resolve(Database(f"sqlite:///{tmp_path / 'clipcrowd.db'}"), token.stdout.strip())
     made = run("workers", "create", "ann", "--password", "long enough", home=tmp_path)
     assert made.returncode == 0 and "ann" in made.stdout and "token" in made.stdout
     one_line_error(run("workers", "create", "ann", home=tmp_path), "already exists")

@@ -150,6 +150,17 @@ def tokens_create(
     typer.echo(auth.create_token(db, "requester", requester_id=requester_id, name=name, expires=expires))
 
 
+@tokens_app.command("revoke")
+def tokens_revoke(token: str, home: HomeOpt = None) -> None:
+    """Revoke a token (requester or worker); it stops working at once (other server processes: within 5 s)."""
+    from clipcrowd.services import auth
+
+    db = open_database(load_settings(home=home))
+    if not auth.revoke(db, token.strip()):
+        fail("no such token, or it was already revoked")
+    typer.echo("revoked")
+
+
 @workers_app.command("create")
 def workers_create(
     login: str,

@@ -62,7 +62,8 @@ def create_token(
 def revoke(db: Database, token: str) -> bool:
     _cache.pop(hash_token(token), None)
     with db.write() as conn:
-        return bool(conn.execute(update(api_tokens).where(api_tokens.c.token_hash == hash_token(token))
+        return bool(conn.execute(update(api_tokens).where(api_tokens.c.token_hash == hash_token(token),
+                                                          api_tokens.c.revoked.is_(False))
                                  .values(revoked=True)).rowcount)
 
 

@@ -56,10 +56,6 @@ def tick(db: Database, batch: int = 500) -> TickReport:
                 pools_table.c.status == "OPEN", pools_table.c.will_expire <= now)).all():
             pools.close_in(conn, pool_row.id, "EXPIRED")
             report.pools_closed += 1
-    with db.read() as conn:
-        still_open = [r.id for r in conn.execute(select(pools_table.c.id).where(pools_table.c.status == "OPEN"))]
-    for pool_id in still_open:  # a safety net: completion is normally noticed by the last submission
-        with db.write() as conn:
-            if pools.close_if_complete(conn, pool_id):
-                report.pools_closed += 1
+    with db.write() as conn:  # completion is normally noticed by the last submission; this is the net
+        report.pools_closed += pools.close_all_complete(conn)
     return report

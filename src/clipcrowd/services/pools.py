@@ -137,7 +137,7 @@ def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
     return operations.get(db, op_id)
 
 
-def _complete_condition(pool_id: int) -> Any:
+def _complete_condition(pool_id: Any) -> Any:
     """Every real task has as many answers as its overlap, none is out with a worker, and there is
     at least one real task (golden tasks never complete)."""
     return and_(
@@ -165,6 +165,16 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
     if changed:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
     return bool(changed)
+
+
+def close_all_complete(conn: Connection) -> int:
+    """The maintenance loop's safety net: every open pool that is complete, closed in one UPDATE."""
+    closed = conn.execute(update(pools).where(pools.c.status == "OPEN", _complete_condition(pools.c.id))
+                          .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")
+                          .returning(pools.c.id)).all()
+    for row in closed:
+        events.record(conn, "POOL_CLOSED", pool_id=row.id, reason="COMPLETED")
+    return len(closed)
 
 
 def reopen_if_incomplete(conn: Connection, pool_id: int) -> None:
