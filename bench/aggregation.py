@@ -64,12 +64,12 @@ print(json.dumps({"seconds": seconds, "base_mb": base, "peak_mb": peak, "n_tasks
 
 
 
-def params_for(method: str, impl: str, slow_iter: int) -> dict[str, object]:
+def params_for(method: str, impl: str, slow_iter: int, mace_restarts: int) -> dict[str, object]:
     """Same work on both sides: GLAD/MACE at a fixed iteration count, tolerance off."""
     if method == "glad":
         return {"n_iter": slow_iter, "tol": 0.0 if impl == "ours" else float("-inf")}
     if method == "mace":
-        return {"n_iter": slow_iter, "n_restarts": 1} | ({"tol": 0.0} if impl == "ours" else {})
+        return {"n_iter": slow_iter, "n_restarts": mace_restarts} | ({"tol": 0.0} if impl == "ours" else {})
     return {}
 
 
@@ -97,6 +97,11 @@ def main() -> None:
     parser.add_argument("--crowdkit-slow-max", type=int, default=100_000,
                         help="skip crowd-kit GLAD/MACE above this size")
     parser.add_argument("--slow-iter", type=int, default=5, help="fixed iterations for GLAD and MACE")
+    parser.add_argument("--mace-restarts", type=int, default=1,
+                        help="MACE restarts on both sides (crowd-kit's default: 10, with 50 iterations)")
+    parser.add_argument("--shuffled", action="store_true",
+                        help="also each synthetic input with its rows shuffled (the generator lists answers "
+                             "task by task, as exports do; shuffled rows cannot take the runs shortcut)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--repeat", type=int, default=3, help="runs per side; the fastest is kept")
     parser.add_argument("--repeat-max-seconds", type=float, default=30.0, help="do not repeat runs slower than this")
@@ -118,6 +123,10 @@ def main() -> None:
                     path = Path(tmp) / f"syn_{size}_{k}_{overlap}.parquet"
                     answers.to_parquet(path)
                     inputs.append((f"synthetic n={size:,} K={k} overlap={overlap}", path, size))
+                    if args.shuffled:
+                        path = Path(tmp) / f"syn_{size}_{k}_{overlap}_shuffled.parquet"
+                        answers.sample(frac=1.0, random_state=size).reset_index(drop=True).to_parquet(path)
+                        inputs.append((f"shuffled n={size:,} K={k} overlap={overlap}", path, size))
         if args.real:
             shared = Path(os.environ.get("CLIPCROWD_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
             for folder in sorted((shared / "data" / "crowd").iterdir()):
@@ -136,11 +145,11 @@ def main() -> None:
                 theirs: dict[str, float] | None = None
                 for attempt in range(max(args.repeat, 1)):
                     if attempt == 0 or (ours and ours["seconds"] < args.repeat_max_seconds):
-                        ours = fastest(ours, run(path, "ours", method, params_for(method, "ours", args.slow_iter),
-                                                 args.timeout))
+                        mine = params_for(method, "ours", args.slow_iter, args.mace_restarts)
+                        ours = fastest(ours, run(path, "ours", method, mine, args.timeout))
                     if not skip and (attempt == 0 or (theirs and theirs["seconds"] < args.repeat_max_seconds)):
-                        theirs = fastest(theirs, run(path, "crowdkit", method,
-                                                     params_for(method, "ck", args.slow_iter), args.timeout))
+                        peer = params_for(method, "ck", args.slow_iter, args.mace_restarts)
+                        theirs = fastest(theirs, run(path, "crowdkit", method, peer, args.timeout))
                 row = {"input": name, "method": method, "ours": ours, "crowdkit": theirs}
                 rows.append(row)
                 print(format_row(name, method, ours, theirs), flush=True)

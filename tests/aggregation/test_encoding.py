@@ -52,3 +52,61 @@ def test_mixed_label_kinds_in_object_column() -> None:
     data = pd.DataFrame({"task": ["t1", "t1"], "worker": ["a", "b"], "label": pd.Series([1, "1"], dtype=object)})
     with pytest.raises(MixedLabelTypesError):
         encode_answers(data)
+
+
+def _runs(values: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``values`` repeated in runs of 1..length rows each."""
+    return np.repeat(values, rng.integers(1, length + 1, size=len(values)))
+
+
+RUN_COLUMNS = {
+    # sorted string ids in runs: coded from the runs alone, nothing hashed
+    "sorted strings": lambda rng: _runs(np.array([f"task-{i:06d}" for i in range(8000)]), 4, rng),
+    # runs in random order, one value coming back later: run heads are hashed
+    "unsorted strings": lambda rng: np.concatenate(
+        [_runs(rng.permutation([f"t{i}" for i in range(8000)]), 4, rng), ["t17"] * 3]),
+    "sorted ints": lambda rng: _runs(np.arange(8000) * 7, 4, rng),
+    "unsorted ints": lambda rng: np.concatenate([_runs(rng.permutation(8000), 4, rng), [5, 5, 6]]),
+    # values changing at almost every row: hashed row by row
+    "no runs": lambda rng: rng.permutation([f"t{i}" for i in range(20000)]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RUN_COLUMNS))
+def test_columns_in_runs_are_coded_like_pandas_factorize(kind: str) -> None:
+    """Exports list answers task by task; such columns take a shortcut (runs of equal values),
+    which must give exactly what hashing every row gives."""
+    rng = np.random.default_rng(7)
+    tasks = pd.Series(RUN_COLUMNS[kind](rng))
+    if tasks.dtype == object:
+        tasks = tasks.astype("str")
+    data = pd.DataFrame({"task": tasks, "worker": rng.integers(0, 50, len(tasks)).astype(str),
+                         "label": rng.integers(0, 3, len(tasks))})
+    encoded = encode_answers(data)
+    expected_codes, expected = pd.factorize(data["task"])
+    np.testing.assert_array_equal(encoded.task, expected_codes)
+    assert list(encoded.tasks) == list(expected) and encoded.tasks.dtype == pd.Index(expected).dtype
+    assert encoded.task.dtype == np.int32
+
+
+def test_missing_value_inside_runs_is_refused() -> None:
+    tasks = pd.Series(np.repeat([f"t{i:05d}" for i in range(6000)], 3), dtype="str")
+    tasks[9000] = None
+    data = pd.DataFrame({"task": tasks, "worker": "w", "label": 1})
+    with pytest.raises(MissingValuesError, match="'task' has 1 missing"):
+        encode_answers(data)
+
+
+def test_large_frames_code_columns_in_parallel_with_the_same_result() -> None:
+    from clipcrowd.aggregation import _data
+
+    rng = np.random.default_rng(3)
+    n = _data.PARALLEL_MIN_ROWS + 10
+    data = pd.DataFrame({"task": rng.integers(0, n // 3, n).astype(str), "worker": rng.integers(0, 900, n).astype(str),
+                         "label": rng.integers(0, 4, n)})
+    encoded = encode_answers(data)
+    for column, codes in (("task", encoded.task), ("worker", encoded.worker)):
+        np.testing.assert_array_equal(codes, pd.factorize(data[column])[0])
+    bad = data.assign(worker=data["worker"].where(data.index != 5))
+    with pytest.raises(MissingValuesError, match="'worker' has 1 missing"):
+        encode_answers(bad)

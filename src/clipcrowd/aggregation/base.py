@@ -117,12 +117,15 @@ def agreement(answers: Answers, chosen: IntArray, weight: FloatArray | None = No
     del target  # the per-answer temporaries are what sets the peak memory here: keep them few
     hit: npt.NDArray[Any]
     total: npt.NDArray[Any]
-    if w is None:  # unweighted: counts, no per-answer float products
+    if w is None and counted.all():  # unweighted: one count of (worker, hit) pairs, no float products
+        pairs = answers.worker.astype(np.intp)
+        pairs *= 2
+        pairs += hit_mask
+        per_pair = np.bincount(pairs, minlength=2 * answers.n_workers).reshape(-1, 2)
+        hit, total = per_pair[:, 1], per_pair.sum(axis=1)
+    elif w is None:
         hit = np.bincount(answers.worker[hit_mask], minlength=answers.n_workers)
-        if counted.all():
-            total = answers.worker_totals()
-        else:
-            total = np.bincount(answers.worker[counted], minlength=answers.n_workers)
+        total = np.bincount(answers.worker[counted], minlength=answers.n_workers)
     else:
         hit = np.bincount(answers.worker, weights=w * hit_mask, minlength=answers.n_workers)
         total = np.bincount(answers.worker, weights=w * counted, minlength=answers.n_workers)

@@ -21,14 +21,16 @@ def weighted_vote(answers: Answers, answer_weight: FloatArray | None) -> tuple[F
     :meth:`Answers.label_task_counts`). Ties go to the label that sorts first. Tasks whose votes
     all weigh 0 get uniform posteriors.
     """
-    shares = answers.label_task_counts(answer_weight)  # a fresh array: normalised in place
-    sums = shares.sum(axis=0)
+    votes = answers.label_task_votes(answer_weight)
+    chosen = argmax_label_major(votes)
+    sums = votes.sum(axis=0)
     empty = sums == 0
     if empty.any():
-        shares[:, empty] = 1.0
+        votes = votes.astype(np.float64)
+        votes[:, empty] = 1.0
         sums[empty] = answers.n_labels
-    shares /= sums
-    return shares.T, argmax_label_major(shares)
+    shares: FloatArray = np.divide(votes, sums, dtype=np.float64)  # also turns integer counts into floats
+    return shares.T, chosen
 
 
 class MajorityVote(BaseAggregator):
