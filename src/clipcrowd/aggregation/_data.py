@@ -152,7 +152,7 @@ def _run_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None
     run[starts] = 1
     np.cumsum(run, out=run)  # each row's run number
     first = np.concatenate(([0], starts))
-    heads = data.take(first) if isinstance(data, np.ndarray) else _arrow_take(data, first)
+    heads: Any = data.take(first) if isinstance(data, np.ndarray) else _arrow_take(data, first)
     if _strictly_increasing(heads):
         index = pd.Index(pd.array(heads, dtype=column.dtype), name=name)
         return run, index
