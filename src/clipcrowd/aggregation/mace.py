@@ -78,14 +78,17 @@ class MACE(BaseAggregator):
     loss_history_: list[float]
 
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
-        best: tuple[float, FloatArray, FloatArray, list[float], FloatArray] | None = None
+        # only the best run's parameters are kept: its posteriors come from one more E-step at the
+        # end (holding every best-so-far posterior table would add a (tasks, labels) array to the peak)
+        best: tuple[float, FloatArray, FloatArray, list[float]] | None = None
         for restart in range(max(self.n_restarts, 1)):
             rng = np.random.default_rng([self.random_state, restart])
             run = self._run(answers, gold_tasks, gold_labels, rng, first=restart == 0)
             if best is None or run[2][-1] > best[0]:
                 best = (run[2][-1], *run)
         assert best is not None
-        _, self.spamming_, self.thetas_, self.loss_history_, posteriors = best
+        _, self.spamming_, self.thetas_, self.loss_history_ = best
+        posteriors = self._e_step(answers, self.spamming_, self.thetas_, gold_tasks, gold_labels)[0]
         self._set_posteriors(answers, posteriors)
         competence = self.spamming_[:, 1] / self.spamming_.sum(axis=1)
         self.worker_quality_ = self._worker_series(answers, competence, "competence")
@@ -98,8 +101,9 @@ class MACE(BaseAggregator):
         gold_labels: IntArray,
         rng: np.random.Generator,
         first: bool,
-    ) -> tuple[FloatArray, FloatArray, list[float], FloatArray]:
-        """One EM run: (spamming, thetas, objective history, posteriors under the final parameters)."""
+    ) -> tuple[FloatArray, FloatArray, list[float]]:
+        """One EM run: (spamming, thetas, objective history); the last entry of the history is the
+        objective under the returned parameters."""
         n_workers, k = answers.n_workers, answers.n_labels
         spamming = rng.uniform(1.0, 1.0 + self.default_noise, size=(n_workers, 2))
         thetas = rng.uniform(1.0, 1.0 + self.default_noise, size=(n_workers, k))
@@ -109,8 +113,9 @@ class MACE(BaseAggregator):
             thetas = np.array(self.init_thetas, dtype=np.float64, copy=True).reshape(n_workers, k)
         spamming /= spamming.sum(axis=1, keepdims=True)
         thetas /= thetas.sum(axis=1, keepdims=True)
-        posteriors, loglik, spam_counts, strategy_counts = self._e_step(
-            answers, spamming, thetas, gold_tasks, gold_labels)
+        # the posteriors themselves are not needed between E-steps (the M-step uses the counts):
+        # dropping them at once keeps one (tasks, labels) array alive instead of two
+        _, loglik, spam_counts, strategy_counts = self._e_step(answers, spamming, thetas, gold_tasks, gold_labels)
         history = [loglik / answers.n_answers]
         for _ in range(self.n_iter):
             if self.method == "vb":
@@ -119,13 +124,11 @@ class MACE(BaseAggregator):
             else:
                 spamming = _smoothed(spam_counts, 0.01 / k)
                 thetas = _smoothed(strategy_counts, 0.01 / k)
-            posteriors, loglik, spam_counts, strategy_counts = self._e_step(
-                answers, spamming, thetas, gold_tasks, gold_labels
-            )
+            _, loglik, spam_counts, strategy_counts = self._e_step(answers, spamming, thetas, gold_tasks, gold_labels)
             history.append(loglik / answers.n_answers)
             if abs(history[-1] - history[-2]) < self.tol:
                 break
-        return spamming, thetas, history, posteriors
+        return spamming, thetas, history
 
     @staticmethod
     def _e_step(
@@ -152,6 +155,7 @@ class MACE(BaseAggregator):
         if weight is not None:
             log_gain *= weight
         gain = np.bincount(label_task, weights=log_gain, minlength=k * n_tasks)
+        del log_gain
         posteriors: FloatArray = np.asarray(gain, dtype=np.float64).reshape(k, n_tasks)
         gold_scores = posteriors[gold_labels, gold_tasks]  # a copy: the log scores of gold labels
         log_norm = softmax_label_major(posteriors)
