@@ -128,9 +128,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(home: Path, **settings: Any) -> Iterator[LiveServer]:
-    db = Database(f"sqlite:///{home / 'clipcrowd.db'}")
-    db.migrate()
+def start_server(home: Path, database: Database | None = None, **settings: Any) -> Iterator[LiveServer]:
+    """The app on a free port over `database` (by default a new SQLite file in `home`)."""
+    db = database or Database(f"sqlite:///{home / 'clipcrowd.db'}")
+    if database is None:
+        db.migrate()
     requester_id = auth.ensure_requester(db)
     token = auth.create_token(db, "requester", requester_id=requester_id)
     media = home / "served"
@@ -154,12 +156,19 @@ def start_server(home: Path, **settings: Any) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        db.dispose()
+        if database is None:
+            db.dispose()
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
     yield from start_server(tmp_path, max_upload_bytes=400_000)
+
+
+@pytest.fixture
+def live_any_db(db: Database, tmp_path: Path) -> Iterator[LiveServer]:
+    """Like `live`, over the root conftest's `db`: the same test on SQLite and on PostgreSQL."""
+    yield from start_server(tmp_path, db, max_upload_bytes=400_000)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,15 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
     ),
     "SKIPPED_IN_ROW_ASSIGNMENTS": (set(), {"skipped_in_row_count"}),
     "ANSWER_COUNT": (set(), {"assignments_accepted_count"}),
+    # clipcrowd's own: the worker quality an aggregation run of the pool stored (`worker_quality`)
+    "AGGREGATED_QUALITY": (
+        {"method", "field"},
+        {"aggregated_worker_quality", "aggregated_answers_count"},
+    ),
 }
+#: registry names of `clipcrowd.aggregation.AGGREGATORS`, kept here because the domain imports no
+#: numeric library; `tests/test_aggregated_quality_rules.py` pins the two lists together
+AGGREGATION_METHODS = ("mv", "wawa", "gold_mv", "zbs", "ds", "one_coin_ds", "glad", "mace", "k_of_n")
 CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
@@ -44,10 +52,12 @@ SKILL_SOURCE_FIELDS = {
     "correctAnswersRate": "golden_set_correct_answers_rate",
     "golden_set_correct_answers_rate": "golden_set_correct_answers_rate",
     "rejectedAssignmentsRate": "rejected_assignments_rate",
+    "aggregatedWorkerQuality": "aggregated_worker_quality",
+    "aggregated_worker_quality": "aggregated_worker_quality",
 }
 
 
-def _check_action(action: Any, path: str) -> None:
+def _check_action(action: Any, path: str, keys: set[str]) -> None:
     if not isinstance(action, Mapping) or "type" not in action:
         raise ValidationFailed.field(path, "an action needs a 'type'")
     kind, params = action["type"], action.get("parameters") or {}
@@ -68,6 +78,10 @@ def _check_action(action: Any, path: str) -> None:
             raise ValidationFailed.field(
                 f"{path}.parameters.from_field", f"one of {sorted(SKILL_SOURCE_FIELDS)}"
             )
+        if SKILL_SOURCE_FIELDS[params["from_field"]] == "aggregated_worker_quality" and \
+                "aggregated_worker_quality" not in keys:
+            raise ValidationFailed.field(
+                f"{path}.parameters.from_field", "the aggregated worker quality needs collector AGGREGATED_QUALITY")
     elif kind == "SET_SKILL":
         if not params.get("skill_id"):
             raise ValidationFailed.field(f"{path}.parameters.skill_id", "is required")
@@ -76,6 +90,19 @@ def _check_action(action: Any, path: str) -> None:
             raise ValidationFailed.field(f"{path}.parameters.skill_value", "a number from 0 to 100")
     else:
         raise ValidationFailed.field(f"{path}.type", f"unknown action {kind!r}")
+
+
+def _check_aggregated_params(params: Mapping[str, Any], path: str) -> None:
+    """AGGREGATED_QUALITY: `method` (required) names an aggregation method; `field` (optional) an output field."""
+    method = params.get("method")
+    if method is None:
+        raise ValidationFailed.field(f"{path}.method", f"is required: one of {sorted(AGGREGATION_METHODS)}")
+    if not isinstance(method, str) or method not in AGGREGATION_METHODS:
+        raise ValidationFailed.field(
+            f"{path}.method", f"unknown method {method!r}; one of {sorted(AGGREGATION_METHODS)}")
+    field = params.get("field")
+    if field is not None and (not isinstance(field, str) or not field.strip()):
+        raise ValidationFailed.field(f"{path}.field", "must be the name of an output field")
 
 
 def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
@@ -93,11 +120,17 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
             raise ValidationFailed.field(f"{where}.collector_config.type", f"one of {sorted(COLLECTORS)}")
         params_allowed, keys = COLLECTORS[collector["type"]]
         params = collector.get("parameters") or {}
-        for name, value in params.items():
+        if not isinstance(params, Mapping):
+            raise ValidationFailed.field(f"{where}.collector_config.parameters", "must be an object")
+        for name in params:
             if name not in params_allowed:
                 raise ValidationFailed.field(f"{where}.collector_config.parameters.{name}", "unknown parameter")
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise ValidationFailed.field(f"{where}.collector_config.parameters.{name}", "a positive number")
+        if collector["type"] == "AGGREGATED_QUALITY":
+            _check_aggregated_params(params, f"{where}.collector_config.parameters")
+        else:
+            for name, value in params.items():
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                    raise ValidationFailed.field(f"{where}.collector_config.parameters.{name}", "a positive number")
         rules = config.get("rules", [])
         if not isinstance(rules, list) or not rules:
             raise ValidationFailed.field(f"{where}.rules", "must be a non-empty list")
@@ -115,4 +148,4 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
                 value = cond.get("value")
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValidationFailed.field(f"{cwhere}.value", "must be a number")
-            _check_action(rule.get("action"), f"{rwhere}.action")
+            _check_action(rule.get("action"), f"{rwhere}.action", keys)

@@ -15,7 +15,7 @@ from typing import Any
 class Event:
     """One thing that happened to a worker in a pool, oldest first in every sequence."""
 
-    kind: str  # SUBMITTED | ACCEPTED | REJECTED | SKIPPED | EXPIRED
+    kind: str  # SUBMITTED | ACCEPTED | REJECTED | SKIPPED | EXPIRED | AGGREGATED
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -97,6 +97,32 @@ def answer_count(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics
     return {"assignments_accepted_count": float(sum(e.kind == "SUBMITTED" for e in history))}
 
 
+def aggregated_quality(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """The worker's quality from the latest aggregation run of `method` (and `field`, when given).
+
+    AGGREGATED events carry one run's stored row for the worker: ``method``, ``field``, ``quality``
+    (the method's probability that she answers correctly, 0-1, or None when it cannot rate her) and
+    ``answers``. The quality comes out as a percentage, like the other rates. Without a matching run
+    there are no metrics, so no rule fires; without a rating only the answer count is given.
+
+    >>> aggregated_quality({"method": "ds"}, [Event("AGGREGATED", {"method": "ds", "field": "result",
+    ...                                                           "quality": 0.5, "answers": 12})])
+    {'aggregated_answers_count': 12.0, 'aggregated_worker_quality': 50.0}
+    """
+    method, wanted_field = params.get("method"), params.get("field")
+    for event in reversed(history):
+        if event.kind != "AGGREGATED" or event.data.get("method") != method:
+            continue
+        if wanted_field is not None and event.data.get("field") != wanted_field:
+            continue
+        metrics = {"aggregated_answers_count": float(event.data.get("answers") or 0)}
+        quality = event.data.get("quality")
+        if quality is not None:
+            metrics["aggregated_worker_quality"] = 100.0 * float(quality)
+        return metrics
+    return {}
+
+
 COLLECTORS: dict[str, Collector] = {
     "GOLDEN_SET": golden_set,
     "ASSIGNMENT_SUBMIT_TIME": submit_time,
@@ -104,6 +130,7 @@ COLLECTORS: dict[str, Collector] = {
     "ASSIGNMENTS_ASSESSMENT": assessment,
     "SKIPPED_IN_ROW_ASSIGNMENTS": skipped_in_row,
     "ANSWER_COUNT": answer_count,
+    "AGGREGATED_QUALITY": aggregated_quality,
 }
 
 TRIGGERS: dict[str, set[str]] = {
@@ -113,4 +140,5 @@ TRIGGERS: dict[str, set[str]] = {
     "ASSIGNMENTS_ASSESSMENT": {"ACCEPTED", "REJECTED"},
     "SKIPPED_IN_ROW_ASSIGNMENTS": {"SKIPPED"},
     "ANSWER_COUNT": {"SUBMITTED"},
+    "AGGREGATED_QUALITY": {"AGGREGATED"},
 }

@@ -53,6 +53,12 @@ def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decisi
     return None
 
 
+def _holds(condition: Mapping[str, Any], metrics: Mapping[str, float]) -> bool:
+    """A condition on a metric the collector could not measure (no aggregation run yet) never holds."""
+    key = condition["key"]
+    return key in metrics and _COMPARE[condition["operator"]](metrics[key], float(condition["value"]))
+
+
 def evaluate(quality_control: Mapping[str, Any], trigger: str, history: Sequence[Event]) -> list[Decision]:
     """Decisions for one worker after an event of kind `trigger`, given that worker's pool history.
 
@@ -72,7 +78,7 @@ def evaluate(quality_control: Mapping[str, Any], trigger: str, history: Sequence
             continue
         metrics = COLLECTORS[kind](collector.get("parameters") or {}, history)
         for rule in config.get("rules", []):
-            if all(_COMPARE[c["operator"]](metrics.get(c["key"], 0.0), float(c["value"])) for c in rule["conditions"]):
+            if all(_holds(c, metrics) for c in rule["conditions"]):
                 decision = _decision(rule["action"], metrics)
                 if decision is not None:
                     decisions.append(decision)

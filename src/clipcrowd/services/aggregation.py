@@ -26,6 +26,7 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, operations
 from clipcrowd.services import pools as pool_service
+from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.settings import Settings
@@ -65,8 +66,7 @@ class AggregationRequest:
 
 def label_field(output_spec: Mapping[str, Any], wanted: Any) -> str:
     """The output field to aggregate: ``wanted`` if it can hold labels, else the only one that can."""
-    usable = [name for name, spec in output_spec.items()
-              if isinstance(spec, Mapping) and spec.get("type") in LABEL_TYPES]
+    usable = label_fields(output_spec)
     if wanted is not None:
         if not isinstance(wanted, str) or wanted not in output_spec:
             raise ValidationFailed.field(
@@ -82,6 +82,23 @@ def label_field(output_spec: Mapping[str, Any], wanted: Any) -> str:
         raise ValidationFailed.field(
             "field", f"no output field holds labels ({list(LABEL_TYPES)}): {sorted(output_spec)}")
     raise ValidationFailed.field("field", f"several output fields can be aggregated, choose one of {sorted(usable)}")
+
+
+def methods_without_params() -> list[dict[str, Any]]:
+    """Registry methods that run with no parameters (what the desk offers), and whether they need gold."""
+    offered = []
+    for name, cls in AGGREGATORS.items():
+        try:
+            cls()
+        except (TypeError, ValueError):
+            continue
+        offered.append({"name": name, "needs_gold": cls.gold == "required"})
+    return offered
+
+
+def label_fields(output_spec: Mapping[str, Any]) -> list[str]:
+    """Output fields whose values can be aggregated as labels, in spec order."""
+    return [name for name, spec in output_spec.items() if isinstance(spec, Mapping) and spec.get("type") in LABEL_TYPES]
 
 
 def prepare(db: Database, body: Any) -> AggregationRequest:
@@ -143,6 +160,15 @@ def _from_dialect(body: Mapping[str, Any]) -> Mapping[str, Any]:
             raise ValidationFailed.field("fields", "must be a list with one {name} (one output field per run)")
         plain["field"] = fields[0]["name"]
     return plain
+
+
+def get_run(db: Database, pool_id: int, op_id: str) -> dict[str, Any] | None:
+    """An aggregation operation of this pool as the API shows it; None for any other id."""
+    with db.read() as conn:
+        row = conn.execute(select(operations_table).where(operations_table.c.id == op_id)).one_or_none()
+    if row is None or row.type != OPERATION or (row.parameters or {}).get("pool_id") != format_id(pool_id):
+        return None
+    return operations.get(db, op_id)
 
 
 def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, Any]:
@@ -232,6 +258,8 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
                 conn.execute(insert(aggregated_labels), label_rows)
             conn.execute(insert(worker_quality), quality_rows)
             events.record(conn, "AGGREGATED", pool_id=request.pool_id, operation_id=op_id, **details)
+            # rules reading the stored qualities act in the same transaction: all of it or none of it
+            quality_rules.on_aggregated(conn, request.pool_id, request.method, request.field)
             operations.finish(conn, op_id, success=True, details=details)
     except Exception as exc:  # the operation must end, whatever went wrong; the error is reported in it
         expected = isinstance(exc, AggregationInputError | ClipcrowdError)

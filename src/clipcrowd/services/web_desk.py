@@ -2,7 +2,8 @@
 
 Progress and the worker table read the events table (answers per minute from SUBMITTED events,
 golden accuracy from their `golden_outcomes`, fast submits from their `duration_seconds`), as the
-architecture says: nothing is recomputed by scanning assignments' answers.
+architecture says: nothing is recomputed by scanning assignments' answers. Aggregated labels and
+worker qualities are the rows an aggregation run stored (`services.desk_aggregates`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import file_fields
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import pools, present
+from clipcrowd.services import desk_aggregates, pools, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
@@ -97,13 +98,14 @@ def review_queue(db: Database, pool_id: int, limit: int = 50) -> dict[str, Any]:
         ids = [r.id for r in rows]
         files = {a.id: a for a in conn.execute(select(attachments).where(attachments.c.assignment_id.in_(ids)))}
         logins = _logins(conn, {r.worker_id for r in rows})
+        aggregates = desk_aggregates.latest_labels(conn, pool_id, {t for r in rows for t in r.task_ids})
         items = []
         for body, row in zip(present.assignments(conn, rows), rows, strict=True):
             body["login"] = logins.get(row.worker_id, "?")
             body["files"] = {format_id(a.id): {"name": a.name, "media_type": a.media_type, "size": a.size}
                              for a in files.values() if a.assignment_id == row.id}
             items.append(body)
-        return {"pool": present.pool(pool), "items": items, "file_fields": file_fields(spec)}
+        return {"pool": present.pool(pool), "items": items, "file_fields": file_fields(spec), "aggregates": aggregates}
 
 
 def _logins(conn: Connection, ids: set[int]) -> dict[int, str]:
@@ -121,7 +123,8 @@ def _fast_threshold(pool_data: dict[str, Any]) -> float:
 
 
 def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
-    """One row per worker who took this pool: outcomes, golden accuracy, fast submits, skills, restrictions."""
+    """One row per worker who took this pool: outcomes, golden accuracy, fast submits, stored aggregated
+    quality per method, skills, restrictions."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
         fast = _fast_threshold(pool.data)
@@ -139,6 +142,7 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
             if float(ev.data.get("duration_seconds", fast)) < fast:
                 row["fast"] += 1
         logins = _logins(conn, set(stats))
+        aggregated = desk_aggregates.qualities(conn, pool_id, set(stats))
         skill_rows = conn.execute(select(worker_skills.c.worker_id, skills.c.name, worker_skills.c.value)
                                   .join(skills, skills.c.id == worker_skills.c.skill_id)
                                   .where(worker_skills.c.worker_id.in_(stats))).all()
@@ -153,7 +157,7 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
                 "rejected": row.get("REJECTED", 0), "skipped": row.get("SKIPPED", 0),
                 "golden": f"{row['golden_right']}/{total}" if total else "",
                 "golden_accuracy": round(100.0 * row["golden_right"] / total, 1) if total else None,
-                "fast_submits": row["fast"],
+                "fast_submits": row["fast"], "aggregated_quality": aggregated.get(worker_id, []),
                 "skills": {s.name: round(s.value, 1) for s in skill_rows if s.worker_id == worker_id},
                 "restrictions": [f"{r.scope}: {r.private_comment or ''}".strip(": ") for r in restricted],
             })
@@ -161,35 +165,48 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
 
 
 def results(db: Database, pool_id: int) -> list[dict[str, Any]]:
-    """One row per answered task: assignment, worker, status, inputs and outputs (not ACTIVE/SKIPPED/EXPIRED)."""
+    """One row per answered task: assignment, worker, status, inputs and outputs (not ACTIVE/SKIPPED/EXPIRED),
+    and, for tasks an aggregation run labelled, `aggregated`: per field the latest label, confidence, method."""
     with db.read() as conn:
         pools.load(conn, pool_id)
         rows = conn.execute(select(assignments).where(
             assignments.c.pool_id == pool_id, assignments.c.status.in_(("SUBMITTED", "ACCEPTED", "REJECTED")),
         ).order_by(assignments.c.id)).all()
         by_id = present.tasks_by_id(conn, {t for r in rows for t in r.task_ids})
+        aggregates = desk_aggregates.latest_labels(conn, pool_id)
         out = []
         for row in rows:
             for task_id, values in zip(row.task_ids, row.solutions or [], strict=False):
                 task = by_id[task_id]
-                out.append({
+                item = {
                     "assignment_id": format_id(row.id), "worker_id": format_id(row.worker_id), "status": row.status,
                     "task_id": format_id(task_id), "golden": bool(task.golden),
                     "submitted": format_time(row.submitted), "input_values": task.data.get("input_values", {}),
                     "output_values": values, "known_solutions": task.data.get("known_solutions"),
-                })
+                }
+                stored = aggregates.get(format_id(task_id))
+                if stored:
+                    item["aggregated"] = {f: {k: v[k] for k in ("label", "confidence", "method")}
+                                          for f, v in stored.items()}
+                out.append(item)
         return out
 
 
 def results_csv(rows: list[dict[str, Any]]) -> str:
-    """Flat CSV in the Toloka TSV habit: INPUT:name and OUTPUT:name columns; non-strings as JSON."""
+    """Flat CSV in the Toloka TSV habit: INPUT:name and OUTPUT:name columns; non-strings as JSON.
+
+    When some task has a stored aggregated label: AGGREGATED:name, CONFIDENCE:name and
+    AGGREGATED_BY:name (the method) per aggregated field, empty for tasks without one.
+    """
     inputs = sorted({k for r in rows for k in r["input_values"]})
     outputs = sorted({k for r in rows for k in r["output_values"]})
+    aggregated = sorted({k for r in rows for k in r.get("aggregated", {})})
     head = ["ASSIGNMENT:assignment_id", "ASSIGNMENT:worker_id", "ASSIGNMENT:status", "ASSIGNMENT:task_id",
             "ASSIGNMENT:golden", "ASSIGNMENT:submitted"]
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(head + [f"INPUT:{k}" for k in inputs] + [f"OUTPUT:{k}" for k in outputs])
+    writer.writerow(head + [f"INPUT:{k}" for k in inputs] + [f"OUTPUT:{k}" for k in outputs]
+                    + [f"{kind}:{k}" for k in aggregated for kind in ("AGGREGATED", "CONFIDENCE", "AGGREGATED_BY")])
 
     def cell(value: Any) -> str:
         return value if isinstance(value, str) else ("" if value is None else json.dumps(value))
@@ -198,5 +215,7 @@ def results_csv(rows: list[dict[str, Any]]) -> str:
         writer.writerow([r["assignment_id"], r["worker_id"], r["status"], r["task_id"], str(r["golden"]).lower(),
                          r["submitted"] or ""]
                         + [cell(r["input_values"].get(k)) for k in inputs]
-                        + [cell(r["output_values"].get(k)) for k in outputs])
+                        + [cell(r["output_values"].get(k)) for k in outputs]
+                        + [cell((r.get("aggregated", {}).get(k) or {}).get(part)) for k in aggregated
+                           for part in ("label", "confidence", "method")])
     return buf.getvalue()

@@ -1,4 +1,5 @@
-"""The requester's desk: projects and pools, pool progress, the review queue, workers, downloads."""
+"""The requester's desk: projects and pools, pool progress, aggregation runs, the review queue, workers,
+downloads."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import json
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from clipcrowd.domain.errors import ClipcrowdError
-from clipcrowd.services import attachments, invites, pools, web_desk
+from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
 from clipcrowd.services.auth import resolve
 from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
 
@@ -53,9 +54,32 @@ def home(request: Request, _: PageRequester) -> Response:
 
 
 @router.get("/pools/{pool_id}")
-def pool_page(request: Request, _: PageRequester, pool_id: str, message: str = "") -> Response:
-    return render(request, "desk/pool.html", p=web_desk.progress(request.app.state.db, _id(pool_id)),
-                  message=message, invite=None)
+def pool_page(request: Request, _: PageRequester, pool_id: str, message: str = "", aggregation: str = "") -> Response:
+    return _pool_page(request, _id(pool_id), message=message, run_id=aggregation or None)
+
+
+def _pool_page(request: Request, number: int, *, status_code: int = 200, message: str = "",
+               invite: str | None = None, run_id: str | None = None) -> Response:
+    db = request.app.state.db
+    return render(request, "desk/pool.html", status_code=status_code, p=web_desk.progress(db, number),
+                  agg=desk_aggregates.panel(db, number, run_id), message=message, invite=invite)
+
+
+@router.post("/pools/{pool_id}/aggregate")
+def aggregate(request: Request, _: PageRequester, pool_id: str, background: BackgroundTasks,
+              method: Annotated[str, Form()] = "ds", field: Annotated[str, Form()] = "",
+              include_submitted: Annotated[str, Form()] = "") -> Response:
+    """Start an aggregation run (checked first: a refusal is shown on the page, nothing stored)."""
+    db, number = request.app.state.db, _id(pool_id)
+    body = {"pool_id": pool_id, "method": method, "field": field or None, "include_submitted": bool(include_submitted)}
+    try:
+        checked = aggregation.prepare(db, body)
+    except ClipcrowdError as exc:
+        return _pool_page(request, number, status_code=exc.status_code, message=exc.message)
+    op_id = operations.new_id(None)
+    aggregation.start(db, checked, op_id)
+    background.add_task(aggregation.run, db, checked, op_id)
+    return RedirectResponse(f"/desk/pools/{pool_id}?aggregation={op_id}#aggregation", status_code=303)
 
 
 @router.post("/pools/{pool_id}/open")
@@ -86,10 +110,9 @@ def make_invite(request: Request, _: PageRequester, pool_id: str,
     try:
         made = invites.create(db, number, {"client_type": client_type, "languages": langs})
     except ClipcrowdError as exc:
-        return render(request, "desk/pool.html", status_code=400, p=web_desk.progress(db, number),
-                      message=exc.message, invite=None)
+        return _pool_page(request, number, status_code=400, message=exc.message)
     link = str(request.base_url).rstrip("/") + f"/w/invite/{made['code']}"
-    return render(request, "desk/pool.html", p=web_desk.progress(db, number), message="", invite=link)
+    return _pool_page(request, number, invite=link)
 
 
 @router.get("/pools/{pool_id}/review")

@@ -1,5 +1,7 @@
 // The review queue: submitted suites with their answers and uploaded media; accept or reject
 // (a rejection needs a comment) through the requester API. Keys: j/k move, a accept, r reject.
+// Where an aggregation run stored a label for a task, it is shown under the answer (method and
+// confidence named) and an answer that differs from it is marked.
 
 import { apiJson, formatBytes, h, safeUrl } from "./dom.js";
 
@@ -10,6 +12,18 @@ const cards = [];
 let current = 0;
 
 const text = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// The stored aggregate of one output field of a task: dt/dd pair, or nothing.
+function aggregateRows(name, value, stored) {
+  if (!stored) return [];
+  const disagrees = !same(value, stored.label);
+  return [h("dt", { class: "aggregate" }, `aggregate of ${name}`),
+    h("dd", { class: "aggregate", "data-testid": "aggregate", "data-disagrees": disagrees ? "1" : "0" },
+      h("span", { class: "agg-label" }, text(stored.label)),
+      ` · ${stored.method}, confidence ${Math.round(stored.confidence * 100)}%`,
+      disagrees ? h("span", { class: "disagree-flag" }, " · this answer disagrees") : null)];
+}
 
 function valueCell(name, value, files) {
   if (queue.file_fields.includes(name)) {
@@ -40,10 +54,13 @@ function card(item, index) {
   comment.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); decide(index, "REJECTED"); } });
   const tasks = item.tasks.map((task, i) => {
     const out = (item.solutions && item.solutions[i] && item.solutions[i].output_values) || {};
+    const stored = (queue.aggregates || {})[task.id] || {};
     return h("div", { class: "review-task" },
       h("dl", { class: "grid" },
         Object.entries(task.input_values || {}).map(([k, v]) => [h("dt", {}, k), h("dd", {}, inputCell(v))]),
-        Object.entries(out).map(([k, v]) => [h("dt", {}, `→ ${k}`), h("dd", {}, valueCell(k, v, item.files))]),
+        Object.entries(out).map(([k, v]) => [h("dt", {}, `→ ${k}`),
+          h("dd", { class: stored[k] && !same(v, stored[k].label) ? "disagrees" : null }, valueCell(k, v, item.files)),
+          aggregateRows(k, v, stored[k])]),
         task.known_solutions ? [h("dt", {}, "golden"), h("dd", {}, text(task.known_solutions.map((s) => s.output_values)))] : []));
   });
   const el = h("article", { class: "card review", tabindex: "0", "data-assignment": item.id },

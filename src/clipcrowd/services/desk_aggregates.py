@@ -1,0 +1,79 @@
+"""Stored aggregation results as the requester's desk shows them.
+
+An aggregation run (``services.aggregation``) stores one label per task (`aggregated_labels`) and
+one quality per worker (`worker_quality`) for its method and field. The desk reads those rows,
+never aggregates again: the review queue and the downloads show each task's *latest* label per
+field (whichever method produced it, named alongside), the worker table each worker's quality per
+method, and the pool page what has been stored and the run it started.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.timeutil import format_time
+from clipcrowd.services import aggregation
+from clipcrowd.services.projects import load as load_project
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import aggregated_labels, worker_quality
+from clipcrowd.store.tables import pools as pools_table
+
+#: task public id -> output field -> {label, confidence, method, created}
+Aggregates = dict[str, dict[str, dict[str, Any]]]
+
+
+def latest_labels(conn: Connection, pool_id: int, task_ids: Collection[int] | None = None) -> Aggregates:
+    """Each task's most recent stored label per field (a later run of any method wins)."""
+    t = aggregated_labels.c
+    query = select(t.task_id, t.field, t.method, t.label, t.confidence, t.created).where(t.pool_id == pool_id)
+    if task_ids is not None:
+        if not task_ids:
+            return {}
+        query = query.where(t.task_id.in_(set(task_ids)))
+    latest: Aggregates = defaultdict(dict)
+    for row in conn.execute(query.order_by(t.created, t.id)):
+        latest[format_id(row.task_id)][row.field] = {
+            "label": row.label, "confidence": round(float(row.confidence), 4), "method": row.method,
+            "created": format_time(row.created)}
+    return dict(latest)
+
+
+def qualities(conn: Connection, pool_id: int, worker_ids: Collection[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per worker, her stored quality for each (method, field) of the pool, as a percentage."""
+    if not worker_ids:
+        return {}
+    q = worker_quality.c
+    fields = {f for (f,) in conn.execute(select(q.field).where(q.pool_id == pool_id).distinct())}
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(select(q.worker_id, q.method, q.field, q.quality, q.answers).where(
+            q.pool_id == pool_id, q.worker_id.in_(set(worker_ids))).order_by(q.method, q.field)):
+        out[row.worker_id].append({
+            "method": row.method, "field": row.field, "answers": row.answers,
+            "label": row.method if len(fields) < 2 else f"{row.method} · {row.field}",
+            "quality": None if row.quality is None else round(100.0 * row.quality, 1)})
+    return dict(out)
+
+
+def panel(db: Database, pool_id: int, run_id: str | None = None) -> dict[str, Any]:
+    """The pool page's aggregation card: methods to offer, label fields, stored runs, a started run."""
+    # the run first: its SUCCESS commits with its rows, so the rows read next are never older than it
+    run = aggregation.get_run(db, pool_id, run_id) if run_id else None
+    with db.read() as conn:
+        project_id = conn.execute(select(pools_table.c.project_id).where(pools_table.c.id == pool_id)).scalar_one()
+        spec = load_project(conn, project_id).data["task_spec"]["output_spec"]
+        t, q = aggregated_labels.c, worker_quality.c
+        workers = {(r.method, r.field): int(r.n) for r in conn.execute(
+            select(q.method, q.field, func.count().label("n")).where(q.pool_id == pool_id).group_by(q.method, q.field))}
+        runs = conn.execute(
+            select(t.method, t.field, t.operation_id, func.count().label("n"), func.max(t.created).label("created"))
+            .where(t.pool_id == pool_id).group_by(t.method, t.field, t.operation_id)
+            .order_by(func.max(t.created).desc(), t.method))
+        stored = [{"method": r.method, "field": r.field, "tasks": int(r.n), "created": format_time(r.created),
+                   "workers": workers.get((r.method, r.field), 0), "operation_id": r.operation_id} for r in runs]
+    return {"methods": aggregation.methods_without_params(), "fields": aggregation.label_fields(spec),
+            "stored": stored, "run": run}
