@@ -173,11 +173,23 @@ def _strictly_increasing(values: Any) -> bool:
 
 
 def _arrow_take(data: Any, rows: IntArray) -> Any:
-    """``data.take(rows)`` in the system allocator (see :func:`_arrow_codes` for why)."""
+    """``data.take(rows)`` for ascending ``rows``, chunk by chunk, in the system allocator (see
+    :func:`_arrow_codes` for why). Arrow's own take on a chunked array first concatenates every
+    chunk: a copy of the whole column (26 of the 30 ms this encoding took at a million rows)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.take(data, rows, memory_pool=pa.system_memory_pool())
+    pool = pa.system_memory_pool()
+    if not isinstance(data, pa.ChunkedArray):
+        return pc.take(data, rows, memory_pool=pool)
+    ends = np.cumsum([len(chunk) for chunk in data.chunks])
+    bounds = np.searchsorted(rows, ends)
+    parts, start, offset = [], 0, 0
+    for chunk, end, stop in zip(data.chunks, ends, bounds, strict=True):
+        if stop > start:
+            parts.append(pc.take(chunk, rows[start:stop] - offset, memory_pool=pool))
+        start, offset = stop, int(end)
+    return pa.chunked_array(parts, type=data.type)
 
 
 def _arrow_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None:
