@@ -4,6 +4,7 @@ of first appearance; missing values are refused on every path."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 import numpy as np
@@ -110,3 +111,20 @@ def test_large_frames_code_columns_in_parallel_with_the_same_result() -> None:
     bad = data.assign(worker=data["worker"].where(data.index != 5))
     with pytest.raises(MissingValuesError, match="'worker' has 1 missing"):
         encode_answers(bad)
+
+
+def test_chunked_arrow_column_in_runs() -> None:
+    """Columns read from parquet come in chunks; runs may cross chunk boundaries, chunks may be empty."""
+    import pyarrow as pa
+
+    ascending = np.repeat([f"t{i:05d}" for i in range(5000)], 3)
+    cuts = [0, 4000, 4000, 4001, 9000, len(ascending)]  # an empty chunk; one of a single row
+    for values in (ascending, ascending[::-1]):  # run heads sorted (nothing hashed) and not
+        chunks = [pa.array(values[a:b], type=pa.large_string()) for a, b in itertools.pairwise(cuts)]
+        column = pd.Series(pd.array(pa.chunked_array(chunks), dtype="str"))
+        assert column.array._pa_array.num_chunks == 5  # type: ignore[attr-defined]
+        data = pd.DataFrame({"task": column, "worker": "w", "label": 1})
+        encoded = encode_answers(data)
+        expected_codes, expected = pd.factorize(column)
+        np.testing.assert_array_equal(encoded.task, expected_codes)
+        assert list(encoded.tasks) == list(expected)
