@@ -128,3 +128,19 @@ def test_chunked_arrow_column_in_runs() -> None:
         expected_codes, expected = pd.factorize(column)
         np.testing.assert_array_equal(encoded.task, expected_codes)
         assert list(encoded.tasks) == list(expected)
+
+
+def test_class_labels_are_used_in_place_and_never_written() -> None:
+    """Integer labels 0..K-1 serve as their own codes (no copy); no method may write into them."""
+    from clipcrowd.aggregation import AGGREGATORS
+    from clipcrowd.aggregation.synthetic import make_answers
+
+    answers, truth = make_answers(3000, n_labels=3, overlap=3, seed=5)
+    before = answers.copy(deep=True)
+    encoded = encode_answers(answers)
+    assert np.shares_memory(encoded.label, answers["label"].to_numpy())
+    assert not encoded.label.flags.writeable
+    for name, cls in AGGREGATORS.items():
+        gold = truth.iloc[:50] if cls.gold == "required" else None
+        cls().fit(answers, gold) if gold is not None else cls().fit(answers)
+        pd.testing.assert_frame_equal(answers, before, obj=f"answers after {name}")

@@ -98,8 +98,12 @@ def _small_int_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] 
     if low < 0 or high > 4 * len(values) + 1024:
         return None
     present = np.bincount(values, minlength=high + 1) > 0
-    rank = (np.cumsum(present) - 1).astype(np.int32)
     uniques = np.flatnonzero(present).astype(column.dtype)
+    if low == 0 and present.all():  # labels 0..K-1, all used: the values are their own codes
+        codes = values.view()  # the caller's memory, no copy: read-only, so nothing can write to it
+        codes.flags.writeable = False
+        return codes, pd.Index(uniques, name=name)
+    rank = (np.cumsum(present) - 1).astype(np.int32)
     return rank.take(values), pd.Index(uniques, name=name)
 
 
