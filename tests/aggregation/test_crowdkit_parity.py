@@ -96,14 +96,14 @@ def test_mace_same_labels_from_the_same_start(name: str) -> None:
 
 @pytest.mark.parametrize("name", DATASETS)
 def test_dawid_skene_accuracy_with_our_convergence_rule(name: str) -> None:
-    """Ours stops on the true log-likelihood; crowd-kit's check counts the log-prior once per
-    answer and stops early (bluebirds: after 2 iterations). Full convergence of the ML estimate
-    can cost a handful of tasks on s_rel/web/d_product (the likelihood optimum is not the accuracy
-    optimum); allow at most 0.2 percentage points there, and require a higher mean."""
+    """Ours stops on the true log-likelihood (tolerance per free parameter); crowd-kit's check
+    counts the log-prior once per answer and stops early (bluebirds: after 2 iterations). Never
+    less accurate on gold, on any of the six sets."""
     answers, gold = load(name)
     ours = DawidSkene().fit(answers)
     assert ours.converged_
-    assert accuracy(ours.labels_, gold) >= accuracy(crowdkit_ds(name), gold) - 0.002
+    assert ours.n_iter_ < 100
+    assert accuracy(ours.labels_, gold) >= accuracy(crowdkit_ds(name), gold)
 
 
 def test_dawid_skene_mean_accuracy_not_lower() -> None:

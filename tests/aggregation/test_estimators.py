@@ -123,6 +123,53 @@ def test_dawid_skene_initial_error_and_smoothing(synthetic: Data) -> None:
     assert smooth.errors_.to_numpy().min() > plain.errors_.to_numpy().min()
 
 
+def test_dawid_skene_tolerance_is_per_free_parameter(synthetic: Data) -> None:
+    """EM stops at the first iteration whose log-likelihood gain is below ``tol`` per free parameter
+    (``W K (K - 1) + K - 1``); ``loss_history_`` is per answer."""
+    answers, _ = synthetic
+    model = DawidSkene(tol=1e-3).fit(answers)
+    k, w, n = answers["label"].nunique(), answers["worker"].nunique(), len(answers)
+    gains = np.abs(np.diff(model.loss_history_)) * n
+    assert model.converged_ and model.n_iter_ == len(model.loss_history_) < 100
+    assert gains[-1] < 1e-3 * (w * k * (k - 1) + k - 1) <= gains[:-1].min()
+    assert not DawidSkene(n_iter=2, tol=1e-3).fit(answers).converged_
+
+
+def test_dawid_skene_weight_equals_duplicate_answers(synthetic: Data) -> None:
+    answers, _ = synthetic
+    twice = pd.concat([answers, answers.iloc[:50]]).sort_index(kind="stable")  # grouped by task
+    shuffled = twice.sample(frac=1.0, random_state=0)  # not grouped: the other matrix path
+    weighted = answers.assign(weight=np.r_[np.full(50, 2.0), np.ones(len(answers) - 50)])
+    expected = DawidSkene(n_iter=15, tol=0.0).fit(weighted).probas_
+    for data in (twice, shuffled):
+        probas = DawidSkene(n_iter=15, tol=0.0).fit(data).probas_
+        pd.testing.assert_frame_equal(probas.reindex(expected.index), expected, atol=1e-9, check_names=False)
+
+
+def test_dawid_skene_softmax_without_and_with_the_max_shift() -> None:
+    """Blocks whose log scores are known to stay above -700 skip the row-maximum shift; the result
+    is the same, and blocks of very unlikely scores (many answers per task) still normalise."""
+    from clipcrowd.aggregation.dawid_skene import _softmax_rows
+
+    rng = np.random.default_rng(0)
+    scores = -rng.uniform(0, 50, size=(1000, 4))
+    log_priors = np.log([0.1, 0.2, 0.3, 0.4])
+    results = []
+    for floor in (0.0, -np.inf):
+        posteriors, log_norm = scores.copy(), np.empty(1000)
+        totals = _softmax_rows(posteriors, log_priors, log_norm, np.array([floor]))
+        results.append((posteriors, log_norm, totals))
+    for fast, shifted in zip(*results, strict=True):
+        np.testing.assert_allclose(fast, shifted, rtol=1e-12)
+    expected = np.log(np.exp(scores + log_priors).sum(axis=1))
+    np.testing.assert_allclose(results[0][1], expected, rtol=1e-12)
+    deep = scores - 5000.0
+    log_norm = np.empty(1000)
+    _softmax_rows(deep, log_priors, log_norm, np.array([-np.inf]))
+    np.testing.assert_allclose(deep.sum(axis=1), 1.0)
+    np.testing.assert_allclose(log_norm, expected - 5000.0, rtol=1e-12)
+
+
 def test_one_coin_skills_in_unit_interval(synthetic: Data) -> None:
     answers, _ = synthetic
     skills = OneCoinDawidSkene().fit(answers).skills_

@@ -25,6 +25,8 @@ class OneCoinDawidSkene(DawidSkene):
     keeps workers with few answers away from 0 and 1. ``skill_prior=(0, 0), learn_priors=True`` is
     crowd-kit's plain ML update.
     Everything else (gold, stopping rule, ties) is as in :class:`DawidSkene`; ``skills_`` is ``s_w``.
+    The stopping tolerance is per free parameter as there: one skill per worker (plus ``K - 1``
+    class priors with ``learn_priors``).
 
     Y. Zhang, X. Chen, D. Zhou and M. I. Jordan, "Spectral Methods Meet EM: A Provably Optimal
     Algorithm for Crowdsourcing", JMLR 17(102), 2016, 1-44, https://arxiv.org/abs/1406.3824 .
@@ -45,7 +47,7 @@ class OneCoinDawidSkene(DawidSkene):
     def __init__(
         self,
         n_iter: int = 100,
-        tol: float = 1e-5,
+        tol: float = 3e-4,
         skill_prior: tuple[float, float] = (2.0, 1.0),
         learn_priors: bool = False,
     ) -> None:
@@ -79,10 +81,13 @@ class OneCoinDawidSkene(DawidSkene):
         errors[:, diagonal, diagonal] = skills[:, None]
         return errors
 
-    def _class_priors(self, posteriors: FloatArray) -> FloatArray:
+    def _n_parameters(self, answers: Answers) -> int:
+        return answers.n_workers + (answers.n_labels - 1 if self.learn_priors else 0)
+
+    def _class_priors(self, mean_posteriors: FloatArray) -> FloatArray:
         if self.learn_priors:
-            return posteriors.mean(axis=0)
-        return np.full(posteriors.shape[1], 1.0 / posteriors.shape[1])
+            return mean_posteriors
+        return np.full(mean_posteriors.shape[0], 1.0 / mean_posteriors.shape[0])
 
     def _store(self, answers: Answers, posteriors: FloatArray, priors: FloatArray, errors: FloatArray) -> None:
         super()._store(answers, posteriors, priors, errors)
