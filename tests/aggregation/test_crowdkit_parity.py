@@ -61,7 +61,7 @@ def test_majority_vote_and_wawa_same_labels(name: str) -> None:
     assert agreement(MajorityVote().fit_predict(renamed), ck.MajorityVote().fit_predict(renamed)) >= AGREEMENT
 
 
-@pytest.mark.parametrize("name", ["bluebirds", "rte", "web"])
+@pytest.mark.parametrize("name", ["bluebirds", "rte", "web", "d_possent"])
 def test_glad_same_labels_at_fixed_iterations(name: str) -> None:
     answers, _ = load(name)
     ours = GLAD(n_iter=10, tol=0.0).fit_predict(answers)
