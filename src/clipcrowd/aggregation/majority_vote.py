@@ -29,7 +29,10 @@ def weighted_vote(answers: Answers, answer_weight: FloatArray | None) -> tuple[F
         votes = votes.astype(np.float64)
         votes[:, empty] = 1.0
         sums[empty] = answers.n_labels
-    shares: FloatArray = np.divide(votes, sums, dtype=np.float64)  # also turns integer counts into floats
+    if votes.dtype == np.float64:  # weighted: a fresh array of ours, normalised in place
+        shares: FloatArray = np.divide(votes, sums, out=votes)
+    else:  # integer counts: the division makes the float array
+        shares = np.divide(votes, sums, dtype=np.float64)
     return shares.T, chosen
 
 

@@ -36,5 +36,5 @@ class Wawa(SkillWeightedVote):
     """
 
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
-        _, chosen = weighted_vote(answers, None)
+        chosen = weighted_vote(answers, None)[1]  # the step-1 shares are not kept: less peak memory
         self._vote(answers, agreement(answers, chosen))

@@ -59,7 +59,11 @@ class ZeroBasedSkill(SkillWeightedVote):
         for step in range(1, self.n_iter + 1):
             if step % self.lr_steps_to_reduce == 0:
                 lr *= self.lr_reduce_factor
-            _, chosen = weighted_vote(answers, skills[answers.worker] * answers.weights())
+            answer_weight = skills.take(answers.worker)
+            if answers.weight is not None:
+                answer_weight *= answers.weight
+            chosen = weighted_vote(answers, answer_weight)[1]
+            del answer_weight
             update = lr * (agreement(answers, chosen) - skills)
             skills = skills + update
             self.n_iter_ = step
