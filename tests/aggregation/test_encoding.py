@@ -144,3 +144,12 @@ def test_class_labels_are_used_in_place_and_never_written() -> None:
         gold = truth.iloc[:50] if cls.gold == "required" else None
         cls().fit(answers, gold) if gold is not None else cls().fit(answers)
         pd.testing.assert_frame_equal(answers, before, obj=f"answers after {name}")
+
+
+def test_flat_worker_label_index_is_cached_only_when_asked() -> None:
+    data = pd.DataFrame({"task": ["t1", "t1", "t2"], "worker": ["a", "b", "a"], "label": ["x", "y", "y"]})
+    encoded = encode_answers(data)
+    once = encoded.worker_label(cache=False)
+    np.testing.assert_array_equal(once, encoded.worker * encoded.n_labels + encoded.label)
+    assert "worker_label" not in encoded._cache
+    assert encoded.worker_label() is encoded.worker_label()  # cached from the first cached call on

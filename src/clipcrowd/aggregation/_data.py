@@ -301,11 +301,18 @@ class Answers:
         flat: IntArray = self._cache["label_task"]
         return flat
 
-    def worker_label(self) -> IntArray:
-        """Per answer ``worker * n_labels + label`` (cached): the flat (worker, given label) index."""
-        if "worker_label" not in self._cache:
-            self._cache["worker_label"] = _flat(self.worker, self.n_labels, self.label)
-        flat: IntArray = self._cache["worker_label"]
+    def worker_label(self, cache: bool = True) -> IntArray:
+        """Per answer ``worker * n_labels + label``: the flat (worker, given label) index.
+
+        Cached unless ``cache`` is false: a caller that needs it once (to build a sparse matrix)
+        should not keep 8 bytes per answer alive for the rest of the fit.
+        """
+        if "worker_label" in self._cache:
+            cached: IntArray = self._cache["worker_label"]
+            return cached
+        flat = _flat(self.worker, self.n_labels, self.label)
+        if cache:
+            self._cache["worker_label"] = flat
         return flat
 
     def worker_totals(self) -> FloatArray:

@@ -235,7 +235,7 @@ def _task_matrix(answers: Answers) -> sp.csr_matrix:
     """
     shape = (answers.n_tasks, answers.n_workers * answers.n_labels)
     data = answers.weight if answers.weight is not None else np.ones(answers.n_answers)
-    columns = answers.worker_label()
+    columns = answers.worker_label(cache=False)  # the matrix keeps its own (int32) copy
     task = answers.task
     if task.size < 2 or bool((task[1:] >= task[:-1]).all()):
         indptr = np.zeros(answers.n_tasks + 1, dtype=columns.dtype if task.size < 2**31 else np.int64)
