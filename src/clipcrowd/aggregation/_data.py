@@ -288,17 +288,24 @@ class Answers:
         counts = self.label_task_votes(weight)
         return counts.astype(np.float64, copy=False)
 
-    def label_task_votes(self, weight: FloatArray | None = None) -> npt.NDArray[Any]:
-        """:meth:`label_task_counts` as they come: integer counts when no answer is weighted."""
+    def label_task_votes(self, weight: FloatArray | None = None, cache: bool = True) -> npt.NDArray[Any]:
+        """:meth:`label_task_counts` as they come: integer counts when no answer is weighted.
+        ``cache=False`` when this is the only vote of the fit (see :meth:`label_task`)."""
         w = self.weight if weight is None else weight
-        counts = np.bincount(self.label_task(), weights=w, minlength=self.n_tasks * self.n_labels)
+        counts = np.bincount(self.label_task(cache), weights=w, minlength=self.n_tasks * self.n_labels)
         return counts.reshape(self.n_labels, self.n_tasks)
 
-    def label_task(self) -> IntArray:
-        """Per answer ``label * n_tasks + task`` (cached): the flat index of the label-major vote table."""
-        if "label_task" not in self._cache:
-            self._cache["label_task"] = _flat(self.label, self.n_tasks, self.task)
-        flat: IntArray = self._cache["label_task"]
+    def label_task(self, cache: bool = True) -> IntArray:
+        """Per answer ``label * n_tasks + task``: the flat index of the label-major vote table.
+
+        Cached unless ``cache`` is false (8 bytes per answer: a single vote should not keep it).
+        """
+        if "label_task" in self._cache:
+            cached: IntArray = self._cache["label_task"]
+            return cached
+        flat = _flat(self.label, self.n_tasks, self.task)
+        if cache:
+            self._cache["label_task"] = flat
         return flat
 
     def worker_label(self, cache: bool = True) -> IntArray:

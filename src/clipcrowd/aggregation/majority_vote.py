@@ -14,14 +14,16 @@ from .errors import UnsupportedParameterError
 __all__ = ["MajorityVote", "weighted_vote"]
 
 
-def weighted_vote(answers: Answers, answer_weight: FloatArray | None) -> tuple[FloatArray, IntArray]:
+def weighted_vote(
+    answers: Answers, answer_weight: FloatArray | None, keep_index: bool = True
+) -> tuple[FloatArray, IntArray]:
     """(posteriors, label codes) of a vote where each answer counts ``answer_weight``.
 
     The posteriors are a (tasks, labels) view of a label-major array (see
     :meth:`Answers.label_task_counts`). Ties go to the label that sorts first. Tasks whose votes
     all weigh 0 get uniform posteriors.
     """
-    votes = answers.label_task_votes(answer_weight)
+    votes = answers.label_task_votes(answer_weight, cache=keep_index)
     chosen = argmax_label_major(votes)
     sums = votes.sum(axis=0)
     empty = sums == 0
@@ -86,7 +88,8 @@ class MajorityVote(BaseAggregator):
         answer_weight = None
         if worker_weight is not None:
             answer_weight = worker_weight[answers.worker] * answers.weights()
-        probas, chosen = weighted_vote(answers, answer_weight)
+        # one vote only: its per-answer flat index is dropped before the shares are made
+        probas, chosen = weighted_vote(answers, answer_weight, keep_index=False)
         self._set_posteriors(answers, probas, chosen)
         self.skills_ = self._worker_series(answers, agreement(answers, chosen), "skill")
         self.worker_quality_ = self.skills_
