@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 
 from .errors import (
     EmptyAnswersError,
@@ -338,28 +337,6 @@ class Answers:
             ).astype(np.float64)
         totals: FloatArray = self._cache["pair_totals"]
         return totals
-
-    def answer_matrix(self) -> sp.csc_matrix:
-        """Sparse (tasks) x (workers * labels) matrix of answer weights; duplicates are summed.
-
-        ``A @ M`` sums, per task, the rows of ``M`` indexed by (worker, given label); ``A.T @ P`` sums,
-        per (worker, given label), the task rows of ``P``. Both are the only passes over the answers
-        that the EM algorithms need. Only the transpose is stored (row-compressed); this is its
-        column-compressed view: one copy of the answers instead of two, for ~30% slower ``A @ M``.
-        """
-        return self.answer_matrix_t().T
-
-    def answer_matrix_t(self) -> sp.csr_matrix:
-        """The transpose of :meth:`answer_matrix` in row-compressed form (for fast ``A.T @ P``)."""
-        if "matrix_t" not in self._cache:
-            # not `weights()`: a cached array of ones would outlive the matrix that copied it
-            data = self.weight if self.weight is not None else np.ones(self.n_answers)
-            shape = (self.n_workers * self.n_labels, self.n_tasks)
-            matrix = sp.csr_matrix((data, (self.worker_label(), self.task)), shape=shape)
-            matrix.sum_duplicates()
-            self._cache["matrix_t"] = matrix
-        matrix_t: sp.csr_matrix = self._cache["matrix_t"]
-        return matrix_t
 
     def count_duplicates(self) -> int:
         """Number of answers beyond the first for the same (worker, task) pair."""
