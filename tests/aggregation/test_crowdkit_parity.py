@@ -78,7 +78,7 @@ def canonical(answers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"task": answers["task"].to_numpy(), "worker": worker, "label": label})
 
 
-@pytest.mark.parametrize("name", ["bluebirds", "rte", "d_possent", "web", "d_product"])
+@pytest.mark.parametrize("name", ["bluebirds", "rte", "d_possent", "web", "d_product", "s_rel"])
 def test_mace_same_labels_from_the_same_start(name: str) -> None:
     answers = canonical(load(name)[0])
     n_workers, n_labels = answers["worker"].nunique(), answers["label"].nunique()
