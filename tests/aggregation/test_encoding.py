@@ -153,3 +153,27 @@ def test_flat_worker_label_index_is_cached_only_when_asked() -> None:
     np.testing.assert_array_equal(once, encoded.worker * encoded.n_labels + encoded.label)
     assert "worker_label" not in encoded._cache
     assert encoded.worker_label() is encoded.worker_label()  # cached from the first cached call on
+
+
+@pytest.mark.parametrize("column", ["task", "worker", "label"])
+def test_categorical_columns_are_coded_from_their_own_codes(column: str) -> None:
+    """Categories in any order, some unused: the codes are what the plain values would get."""
+    rng = np.random.default_rng(4)
+    values = rng.choice(["delta", "alpha", "echo", "bravo", "kilo"], size=500)
+    plain = pd.DataFrame({"task": rng.integers(0, 60, 500).astype(str), "worker": rng.integers(0, 9, 500).astype(str),
+                          "label": rng.choice(["no", "yes", "maybe"], size=500)})
+    plain[column] = values
+    categorical = plain.assign(**{column: pd.Categorical(values, categories=["zulu", "kilo", "alpha", "echo",
+                                                                            "bravo", "delta", "unused"])})
+    ours, expected = encode_answers(categorical), encode_answers(plain)
+    for attribute in ("task", "worker", "label"):
+        np.testing.assert_array_equal(getattr(ours, attribute), getattr(expected, attribute))
+    for attribute in ("tasks", "workers", "labels"):
+        assert list(getattr(ours, attribute)) == list(getattr(expected, attribute))
+        assert not isinstance(getattr(ours, attribute), pd.CategoricalIndex)
+
+
+def test_missing_value_in_categorical_column_is_refused() -> None:
+    data = pd.DataFrame({"task": pd.Categorical(["t1", None, "t2", None]), "worker": "w", "label": 1})
+    with pytest.raises(MissingValuesError, match="'task' has 2 missing"):
+        encode_answers(data)

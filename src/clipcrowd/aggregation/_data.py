@@ -62,7 +62,8 @@ def label_kind(value: Any) -> str:
 def _codes(column: pd.Series, name: str, sort: bool) -> tuple[IntArray, pd.Index]:
     """One hashing pass per column (missing values come back as code -1, so no separate NaN pass);
     with ``sort``, the few uniques are sorted afterwards and the codes remapped through a table."""
-    found = (_small_int_codes(column, name) if sort else None) or _run_codes(column, name) or _arrow_codes(column, name)
+    found = ((_small_int_codes(column, name) if sort else None) or _categorical_codes(column, name)
+             or _run_codes(column, name) or _arrow_codes(column, name))
     if found is None:
         try:
             raw, uniques = pd.factorize(column)
@@ -85,6 +86,29 @@ def _codes(column: pd.Series, name: str, sort: bool) -> tuple[IntArray, pd.Index
             rank[order] = np.arange(len(order), dtype=codes.dtype)
             codes, index = rank.take(codes), index.take(order)
     return codes, index
+
+
+def _categorical_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None:
+    """Codes of a pandas categorical column from its own codes: nothing is hashed.
+
+    Categories no row uses are dropped and the rest renumbered in order of first appearance (the
+    contract of every other path); the index holds the categories' values, not a categorical.
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    raw = column.cat.codes.to_numpy()
+    missing = int(np.count_nonzero(raw < 0))
+    if missing:
+        raise MissingValuesError(f"column {name!r} has {missing} missing value(s)")
+    n_rows, categories = len(raw), column.cat.categories
+    first_row = np.full(len(categories), n_rows, dtype=np.intp)
+    np.minimum.at(first_row, raw, np.arange(n_rows))
+    starts = np.zeros(n_rows, dtype=bool)
+    starts[first_row[first_row < n_rows]] = True
+    order = raw[starts]  # categories in order of first appearance
+    renumber = np.full(len(categories), -1, dtype=np.int32)
+    renumber[order] = np.arange(len(order), dtype=np.int32)
+    return renumber.take(raw), pd.Index(categories.take(order), name=name)
 
 
 def _small_int_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None:
