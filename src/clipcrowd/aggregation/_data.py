@@ -60,8 +60,10 @@ def label_kind(value: Any) -> str:
 
 
 def _codes(column: pd.Series, name: str, sort: bool) -> tuple[IntArray, pd.Index]:
-    """One hashing pass per column (missing values come back as code -1, so no separate NaN pass);
-    with ``sort``, the few uniques are sorted afterwards and the codes remapped through a table."""
+    """Codes and uniques of one column, by the cheapest path that applies: small integer labels by
+    counting, categorical columns from their own codes, columns in runs from the runs, anything else
+    by one hashing pass (missing values show up on every path: no separate NaN pass). With
+    ``sort``, the few uniques are sorted afterwards and the codes remapped through a table."""
     found = ((_small_int_codes(column, name) if sort else None) or _categorical_codes(column, name)
              or _run_codes(column, name) or _arrow_codes(column, name))
     if found is None:
@@ -159,6 +161,7 @@ def _run_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index] | None
 
         if data.null_count:
             raise MissingValuesError(f"column {name!r} has {data.null_count} missing value(s)")
+
         def different(a: Any, b: Any) -> npt.NDArray[np.bool_]:
             return np.asarray(pc.not_equal(a, b, memory_pool=pa.system_memory_pool()))
     elif isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
