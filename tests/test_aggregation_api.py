@@ -21,47 +21,11 @@ from clipcrowd.aggregation import aggregate
 from clipcrowd.cli import app as cli_app
 from clipcrowd.client import ApiError, Client
 from clipcrowd.store.tables import aggregated_labels, operations, worker_quality
-from tests.apiclient import Api, add_tasks, make_pool, worker
+from tests.answered_pool import TRUTH, answered_pool
+from tests.apiclient import Api, add_tasks, make_pool
 from tests.support import Live, free_port
 
 AGGREGATE = "/api/v1/aggregated-solutions/aggregate-by-pool"
-# ann, bob and dan answer the truth, cat always says "b"; they take suites in turns
-TRUTH = ["a", "b", "a", "a", "b", "a"]
-
-
-def answer(login: str, task_index: int, golden: bool) -> str:
-    if golden:
-        return "a"  # everybody gets the golden task wrong: only gold can say "b"
-    return "b" if login == "cat" else TRUTH[task_index]
-
-
-def answered_pool(api: Api, *, golden: bool = False, **pool_fields: Any) -> dict[str, Any]:
-    """A pool of six tasks (plus one golden task) with overlap 3 answered by four workers."""
-    mixer = {"real_tasks_count": 1, "golden_tasks_count": 1 if golden else 0, "training_tasks_count": 0}
-    pool = make_pool(api, defaults={"default_overlap_for_new_task_suites": 3}, mixer_config=mixer, **pool_fields)
-    made = add_tasks(api, pool["id"], len(TRUTH))
-    index = {t["id"]: i for i, t in enumerate(made)}
-    gold_ids: set[str] = set()
-    if golden:
-        gold = add_tasks(api, pool["id"], 1, known_solutions=[{"output_values": {"result": "b"}}])
-        gold_ids = {gold[0]["id"]}
-    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
-    people = {login: worker(api, login) for login in ("ann", "bob", "cat", "dan")}
-    busy = True
-    while busy:
-        busy = False
-        for login, person in people.items():
-            suite = api.call("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=person["headers"])
-            if suite.status_code == 409:
-                continue
-            busy = True
-            solutions = [{"output_values": {"result": answer(login, index.get(t["id"], -1), t["id"] in gold_ids)}}
-                         for t in suite.json()["tasks"]]
-            api.ok("POST", f"/api/v1/worker/assignments/{suite.json()['id']}/submit", headers=person["headers"],
-                   json={"solutions": solutions})
-    return {**pool, "task_ids": [t["id"] for t in made], "gold_ids": gold_ids}
-
-
 def answers_from_api(api: Api, pool_id: str, status: str = "ACCEPTED") -> pd.DataFrame:
     rows = [(task["id"], a["user_id"], solution["output_values"]["result"])
             for a in api.ok("GET", "/api/v1/assignments", params={"pool_id": pool_id, "status": status})["items"]

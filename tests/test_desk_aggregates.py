@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from clipcrowd.store.tables import operations
+from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api
-from tests.desk_support import TRUTH, answered_pool
 from tests.support import Live
 
 MANUAL_REVIEW = {"auto_accept_solutions": False, "auto_accept_period_day": 1}

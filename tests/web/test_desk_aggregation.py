@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from clipcrowd.services import aggregation, operations
+from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api
-from tests.desk_support import TRUTH, answered_pool
 from tests.web.conftest import LiveServer, shot, sign_in_desk
 
 pytestmark = pytest.mark.browser
