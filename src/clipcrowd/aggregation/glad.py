@@ -123,8 +123,11 @@ class GLAD(BaseAggregator):
             loss = objective / answers.n_answers
             self.n_iter_ += 1
             correct = posteriors[task, label]
-            m_step = self._m_step_cg if self.m_step == "cg" else self._m_step
-            alpha, beta = m_step(answers, correct, alpha, beta, mu_a, mu_b)
+            if self.m_step == "cg":
+                alpha, beta = _conjugate_gradient_m_step(
+                    answers, correct, (alpha, beta), (mu_a, mu_b), self.m_step_tol, self.m_step_max_iter)
+            else:
+                alpha, beta = self._m_step(answers, correct, alpha, beta, mu_a, mu_b)
             previous = self.loss_history_[-1] if self.loss_history_ else -np.inf
             self.loss_history_.append(loss)
             if abs(loss - previous) < self.tol:
@@ -193,37 +196,6 @@ class GLAD(BaseAggregator):
                 break
         return alpha, beta
 
-    def _m_step_cg(
-        self,
-        answers: Answers,
-        correct: FloatArray,
-        alpha: FloatArray,
-        beta: FloatArray,
-        mu_a: FloatArray,
-        mu_b: FloatArray,
-    ) -> tuple[FloatArray, FloatArray]:
-        """The objective of :meth:`_m_step` maximised jointly over (alpha, beta) by conjugate gradient."""
-        from scipy.optimize import minimize
-
-        task, worker, weight = answers.task, answers.worker, answers.weights()
-        n_workers = alpha.size
-
-        def negative(point: FloatArray) -> tuple[float, FloatArray]:
-            a, b = point[:n_workers], point[n_workers:]
-            scale = np.exp(b[task])
-            x = a[worker] * scale
-            log_right = _log_sigmoid(x)
-            value = float((weight * (log_right - (1.0 - correct) * x)).sum())
-            value -= 0.5 * float(((a - mu_a) ** 2).sum() + ((b - mu_b) ** 2).sum())
-            residual = weight * (correct - np.exp(log_right))
-            grad_a = np.bincount(worker, weights=residual * scale, minlength=n_workers) - (a - mu_a)
-            grad_b = np.bincount(task, weights=residual * x, minlength=b.size) - (b - mu_b)
-            return -value, -np.concatenate([grad_a, grad_b])
-
-        found = minimize(negative, np.concatenate([alpha, beta]), jac=True, method="CG", tol=self.m_step_tol,
-                         options={"maxiter": self.m_step_max_iter})
-        return found.x[:n_workers].copy(), found.x[n_workers:].copy()
-
     @staticmethod
     def _block_objective(
         answers: Answers, correct: FloatArray, alpha: FloatArray, beta: FloatArray, mu: FloatArray, block: str
@@ -234,6 +206,38 @@ class GLAD(BaseAggregator):
         if block == "alpha":
             return np.bincount(answers.worker, weights=terms, minlength=alpha.size) - 0.5 * (alpha - mu) ** 2
         return np.bincount(answers.task, weights=terms, minlength=beta.size) - 0.5 * (beta - mu) ** 2
+
+
+def _conjugate_gradient_m_step(
+    answers: Answers,
+    correct: FloatArray,
+    start: tuple[FloatArray, FloatArray],
+    means: tuple[FloatArray, FloatArray],
+    tol: float,
+    max_iter: int,
+) -> tuple[FloatArray, FloatArray]:
+    """The objective of :meth:`GLAD._m_step`, maximised jointly over (alpha, beta) by scipy's
+    nonlinear conjugate gradient (crowd-kit's solver): ``start`` and ``means`` are (alpha, beta)."""
+    from scipy.optimize import minimize
+
+    task, worker, weight = answers.task, answers.worker, answers.weights()
+    mu_a, mu_b = means
+    n_workers = mu_a.size
+
+    def negative(point: FloatArray) -> tuple[float, FloatArray]:
+        a, b = point[:n_workers], point[n_workers:]
+        scale = np.exp(b[task])
+        x = a[worker] * scale
+        log_right = _log_sigmoid(x)
+        value = float((weight * (log_right - (1.0 - correct) * x)).sum())
+        value -= 0.5 * float(((a - mu_a) ** 2).sum() + ((b - mu_b) ** 2).sum())
+        residual = weight * (correct - np.exp(log_right))
+        grad_a = np.bincount(worker, weights=residual * scale, minlength=n_workers) - (a - mu_a)
+        grad_b = np.bincount(task, weights=residual * x, minlength=b.size) - (b - mu_b)
+        return -value, -np.concatenate([grad_a, grad_b])
+
+    found = minimize(negative, np.concatenate(start), jac=True, method="CG", tol=tol, options={"maxiter": max_iter})
+    return found.x[:n_workers].copy(), found.x[n_workers:].copy()
 
 
 def _prior_means(means: pd.Series | None, index: pd.Index) -> FloatArray:
