@@ -297,26 +297,15 @@ class Answers:
         ones: FloatArray = self._cache["ones"]
         return ones
 
-    def task_label_counts(self, weight: FloatArray | None = None) -> FloatArray:
-        """(tasks, labels) sums of weights: the (weighted) vote table.
-
-        A transposed view of :meth:`label_task_counts` (see there why the memory is label-major).
-        """
-        return self.label_task_counts(weight).T
-
-    def label_task_counts(self, weight: FloatArray | None = None) -> FloatArray:
-        """(labels, tasks) sums of weights, C-contiguous.
+    def label_task_votes(self, weight: FloatArray | None = None, cache: bool = True) -> npt.NDArray[Any]:
+        """(labels, tasks) sums of weights, C-contiguous: the vote table, integer counts when no
+        answer is weighted. ``cache=False`` when this is the only vote of the fit (see
+        :meth:`label_task`).
 
         Label-major because every per-task reduction over labels (max, sum, argmax, softmax) then
         runs over a handful of long contiguous rows: element-wise and vectorised, several times
         faster than reducing short rows of a (tasks, labels) array.
         """
-        counts = self.label_task_votes(weight)
-        return counts.astype(np.float64, copy=False)
-
-    def label_task_votes(self, weight: FloatArray | None = None, cache: bool = True) -> npt.NDArray[Any]:
-        """:meth:`label_task_counts` as they come: integer counts when no answer is weighted.
-        ``cache=False`` when this is the only vote of the fit (see :meth:`label_task`)."""
         w = self.weight if weight is None else weight
         counts = np.bincount(self.label_task(cache), weights=w, minlength=self.n_tasks * self.n_labels)
         return counts.reshape(self.n_labels, self.n_tasks)

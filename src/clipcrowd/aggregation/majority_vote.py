@@ -20,7 +20,7 @@ def weighted_vote(
     """(posteriors, label codes) of a vote where each answer counts ``answer_weight``.
 
     The posteriors are a (tasks, labels) view of a label-major array (see
-    :meth:`Answers.label_task_counts`). Ties go to the label that sorts first. Tasks whose votes
+    :meth:`Answers.label_task_votes`). Ties go to the label that sorts first. Tasks whose votes
     all weigh 0 get uniform posteriors.
     """
     votes = answers.label_task_votes(answer_weight, cache=keep_index)
