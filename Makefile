@@ -39,8 +39,12 @@ browser:
 demo: install
 	$(BIN)/clipcrowd demo
 
+# Every test runs: a skip counts as a failure (CLIPCROWD_REQUIRE_ALL=1). Where no PostgreSQL answers
+# at CLIPCROWD_TEST_DATABASE_URL, tests/pg_throwaway.py starts a private one for the run and removes it.
+# PYTEST_ARGS narrows the run, e.g. `make test PYTEST_ARGS="tests/test_store.py -x"`.
+PYTEST_ARGS ?=
 test: dev toloka-venv browser
-	$(BIN)/pytest
+	CLIPCROWD_REQUIRE_ALL=1 $(BIN)/python tests/pg_throwaway.py $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check src tests bench

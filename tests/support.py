@@ -24,8 +24,8 @@ BASE_PG_URL = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg:
 # Each test process gets its own database next to the configured one, so runs never disturb each other.
 _PG_NAME = f"clipcrowd_test_{os.getpid()}"
 PG_URL = make_url(BASE_PG_URL).set(database=_PG_NAME).render_as_string(hide_password=False)
-SHARED = Path(os.environ.get("CLIPCROWD_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-CAPTURED = SHARED / "reference" / "toloka" / "captured" / "extracted"
+# Request bodies toloka-kit sent for seeds 000 and 001 (see tests/data/PROVENANCE.md).
+CAPTURED = Path(__file__).resolve().parent / "data" / "toloka"
 
 
 _pg_state: dict[str, str | None] = {}

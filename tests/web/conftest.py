@@ -28,16 +28,12 @@ from clipcrowd.media import encode_image
 from clipcrowd.services import auth, pools, projects, skills, tasks, workers
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from tests.factories import captured
 
-CAPTURED = Path("/work/shared/reference/toloka/captured/extracted")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--use-fake-device-for-media-stream",
                  "--use-fake-ui-for-media-stream", "--disable-gpu"]
-
-
-def captured(name: str) -> Any:
-    return json.loads((CAPTURED / name).read_text())
 
 
 def write_tone(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
