@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import create_engine, make_url, text
@@ -93,14 +94,11 @@ class Live:
 
 
 @contextmanager
-def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
-    """`clipcrowd serve` in a thread: uvicorn with HTTP/1.1 on a free port of 127.0.0.1."""
-    config = Settings(home=home, database_url=db.url, **settings)  # type: ignore[arg-type]
-    requester_id = auth.ensure_requester(db)
-    token = auth.create_token(db, "requester", requester_id=requester_id, name="tests")
+def serve_in_thread(app: Any, settings: Settings) -> Iterator[str]:
+    """`clipcrowd serve` in a thread: uvicorn with HTTP/1.1 on a free port of 127.0.0.1; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config, db), host="127.0.0.1", port=port,
-                                           log_level="warning", http="httptools", limit_concurrency=1000))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http="httptools",
+                                           limit_concurrency=1000, timeout_keep_alive=settings.keep_alive_seconds))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -109,7 +107,17 @@ def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield Live(url=f"http://127.0.0.1:{port}", token=token, db=db, settings=config)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
+    """The app over `db` served on a real port, with a requester token."""
+    config = Settings(home=home, database_url=db.url, **settings)  # type: ignore[arg-type]
+    requester_id = auth.ensure_requester(db)
+    token = auth.create_token(db, "requester", requester_id=requester_id, name="tests")
+    with serve_in_thread(create_app(config, db), config) as url:
+        yield Live(url=url, token=token, db=db, settings=config)

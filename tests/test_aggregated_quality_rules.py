@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from clipcrowd.aggregation import AGGREGATORS
 from clipcrowd.client import Client
+from clipcrowd.client.transport import http_client
 from clipcrowd.domain.quality import AGGREGATION_METHODS
 from clipcrowd.quality import Event, Restrict, SetSkill, evaluate
 from clipcrowd.sim import simulate
@@ -49,7 +49,7 @@ def aggregated_rules(skill_id: str, method: str = "ds", **params: Any) -> dict[s
 
 
 def test_spammer_is_restricted_after_aggregation_and_skills_are_set(live: Live) -> None:
-    with Client(live.url, live.token) as client, httpx.Client(base_url=live.url, headers=live.headers) as http:
+    with Client(live.url, live.token) as client, http_client(live.url, headers=live.headers) as http:
         skill = client.create_skill("aggregated quality")
         project = client.create_project(four_option_project())
         pool = client.create_pool(pool_body(project["id"], quality_control=aggregated_rules(skill["id"]),

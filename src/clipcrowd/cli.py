@@ -94,10 +94,11 @@ def serve(
         os.environ.update({"CLIPCROWD_HOME": str(settings.home),
                            "CLIPCROWD_DATABASE_URL": settings.resolved_database_url})
         uvicorn.run("clipcrowd.api.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop())
+                    workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop(),
+                    timeout_keep_alive=settings.keep_alive_seconds)
     else:
         uvicorn.run(create_app(settings, db), host=settings.host, port=settings.port, log_level=settings.log_level,
-                    http="httptools", loop=_loop())
+                    http="httptools", loop=_loop(), timeout_keep_alive=settings.keep_alive_seconds)
 
 
 def _loop() -> str:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     maintenance_interval_seconds: float = Field(
         2.0, gt=0, description="How often expiry, auto-accept and pool closing run."
     )
+    keep_alive_seconds: int = Field(
+        75, ge=1, le=3600,
+        description="How long an idle HTTP connection stays open; longer than clients keep theirs (clipcrowd's: 5 s).",
+    )
     page_limit_default: int = Field(50, gt=0)
     page_limit_max: int = Field(100_000, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"

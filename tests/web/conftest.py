@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -20,7 +17,6 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-import uvicorn
 from fastapi.staticfiles import StaticFiles
 
 from clipcrowd.api.app import create_app
@@ -29,6 +25,7 @@ from clipcrowd.services import auth, pools, projects, skills, tasks, workers
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from tests.factories import captured
+from tests.support import serve_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -118,12 +115,6 @@ class LiveServer:
         return pool_id
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(home: Path, database: Database | None = None, **settings: Any) -> Iterator[LiveServer]:
     """The app on a free port over `database` (by default a new SQLite file in `home`)."""
     db = database or Database(f"sqlite:///{home / 'clipcrowd.db'}")
@@ -138,20 +129,10 @@ def start_server(home: Path, database: Database | None = None, **settings: Any) 
     app_settings = Settings(home=home, **settings)
     app = create_app(app_settings, db)
     app.mount("/test-media", StaticFiles(directory=media), name="test-media")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db, app_settings, token, media)
+        with serve_in_thread(app, app_settings) as url:
+            yield LiveServer(url, db, app_settings, token, media)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         if database is None:
             db.dispose()
 

@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
-
 from clipcrowd.client.errors import raise_for_error
+from clipcrowd.client.transport import http_client
 
 
 class Client:
@@ -17,8 +16,7 @@ class Client:
 
     def __init__(self, url: str, token: str, *, timeout: float = 60.0):
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=timeout,
-                                 headers={"Authorization": f"OAuth {token}"})
+        self.http = http_client(self.url, timeout=timeout, headers={"Authorization": f"OAuth {token}"})
 
     def close(self) -> None:
         self.http.close()

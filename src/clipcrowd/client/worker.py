@@ -6,15 +6,14 @@ import json
 from typing import Any
 
 import aiohttp
-import httpx
 
 from clipcrowd.client.errors import raise_for_error, raise_for_error_body
+from clipcrowd.client.transport import http_client
 
 
 class WorkerClient:
     def __init__(self, url: str, token: str, *, timeout: float = 60.0):
-        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"})
+        self.http = http_client(url, timeout=timeout, headers={"Authorization": f"Bearer {token}"})
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, **kwargs)

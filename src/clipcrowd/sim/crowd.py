@@ -20,6 +20,7 @@ import aiohttp
 
 from clipcrowd.client.errors import ApiError
 from clipcrowd.client.requester import Client
+from clipcrowd.client.transport import async_session
 from clipcrowd.client.worker import AsyncWorkerClient
 from clipcrowd.sim import answers
 from clipcrowd.sim.media import tiny_audio, tiny_video
@@ -148,9 +149,7 @@ async def simulate_async(
                                             client_type=worker.client_type)
                 worker.token, worker.user_id = made["token"], made["id"]
     began = time.monotonic()
-    connector = aiohttp.TCPConnector(limit=len(crowd) + 4)
-    async with aiohttp.ClientSession(url.rstrip("/"), connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=120)) as http:
+    async with async_session(url, connections=len(crowd) + 4) as http:
         await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed, pace)
                                for w in crowd))
     report.seconds = time.monotonic() - began
