@@ -22,9 +22,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from clipcrowd.domain import timeutil  # noqa: E402
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
-from tests.support import Live, drop_test_database, fresh_postgres, fresh_sqlite, live_server, postgres_reachable  # noqa: E402
+from tests.support import (  # noqa: E402
+    Live,
+    ManualClock,
+    drop_test_database,
+    fresh_postgres,
+    fresh_sqlite,
+    live_server,
+    postgres_reachable,
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -39,6 +48,15 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         database = fresh_sqlite(tmp_path)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """Time the server reads, moved forward by the test instead of waited for."""
+    manual = ManualClock()
+    previous = timeutil.use_clock(manual.now)
+    yield manual
+    timeutil.use_clock(previous)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from clipcrowd.api.app import create_app
+from clipcrowd.domain.timeutil import system_clock
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
@@ -79,6 +81,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class ManualClock:
+    """The system clock plus an offset the test moves forward (see `timeutil.use_clock`)."""
+
+    offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return system_clock() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
 
 
 @dataclass

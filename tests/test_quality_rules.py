@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.apiclient import Api, add_tasks, make_pool, worker
+from tests.support import ManualClock
 
 RESTRICT_POOL = {"type": "RESTRICTION_V2", "parameters": {"scope": "POOL", "duration": 3, "duration_unit": "DAYS",
                                                           "private_comment": "rule"}}
@@ -42,7 +43,7 @@ def test_golden_rate_below_80_restricts_and_stops_suites(api: Api) -> None:
     assert [r["user_id"] for r in restrictions] == [bad["id"]]
 
 
-def test_fast_submitter_is_restricted_and_slow_one_is_not(api: Api) -> None:
+def test_fast_submitter_is_restricted_and_slow_one_is_not(api: Api, clock: ManualClock) -> None:
     qc = {"configs": [{"collector_config": {"type": "ASSIGNMENT_SUBMIT_TIME",
                                             "parameters": {"fast_submit_threshold_seconds": 1}},
                        "rules": [{"conditions": [{"key": "fast_submitted_count", "operator": "GT", "value": 0}],
@@ -53,10 +54,8 @@ def test_fast_submitter_is_restricted_and_slow_one_is_not(api: Api) -> None:
     api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
     fast, slow = worker(api, "fast"), worker(api, "slow")
     assert not _answer(api, fast, pool["id"], lambda t: "a")
-    import time
-
     suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=slow["headers"])
-    time.sleep(1.1)
+    clock.advance(seconds=1.5)  # she takes a second and a half over it
     api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=slow["headers"],
            json={"solutions": [{"output_values": {"result": "a"}}]})
     assert api.call("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=slow["headers"]).status_code == 200

@@ -53,7 +53,9 @@ def crowd_on_open_pools(live: Live, reports: list[SimReport], **options: Any) ->
 def run_seed(script: str, live: Live, cwd: Path, extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
     if not TOLOKA_PYTHON.exists():
         pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
-    env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token, **(extra_env or {})}
+    # The notebooks poll a pool once a minute until it closes; here every 0.3 s.
+    env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token,
+           "CLIPCROWD_SEED_POLL_MINUTES": "0.005", **(extra_env or {})}
     done = subprocess.run([str(TOLOKA_PYTHON), str(SCRIPTS / script)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=480)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from clipcrowd.domain.errors import ValidationFailed
 
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+_clock: Clock = system_clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now, as naive UTC, from the clock in use: the system's unless `use_clock` changed it."""
+    return _clock()
+
+
+def use_clock(clock: Clock) -> Clock:
+    """Make every `utcnow()` read `clock`; returns the clock it replaces.
+
+    Durations the server measures (how fast an assignment was submitted, expiries) can then be
+    tested by moving a clock forward instead of waiting for real time to pass.
+    """
+    global _clock
+    previous, _clock = _clock, clock
+    return previous
 
 
 def format_time(value: datetime | None) -> str | None:

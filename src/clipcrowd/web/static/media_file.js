@@ -79,7 +79,10 @@ export function mediaFile(node, path, ctx) {
     const started = Date.now();
     const button = video ? recVideo : recAudio;
     const label = button.textContent;
-    recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
+    // data-chunks counts the recorder's 250 ms pieces so far (what a test waits on instead of a timer)
+    recorder.ondataavailable = (e) => {
+      if (e.data && e.data.size) { chunks.push(e.data); box.dataset.chunks = chunks.length; }
+    };
     const tick = setInterval(() => { status.textContent = `Recording… ${Math.floor((Date.now() - started) / 1000)} s`; }, 250);
     recorder.onstop = async () => {
       clearInterval(tick);
@@ -93,6 +96,7 @@ export function mediaFile(node, path, ctx) {
       await send(new File(chunks, `recording-${new Date().toISOString().replace(/[:.]/g, "-")}.${ext}`, { type }));
     };
     if (video) { live.srcObject = stream; live.hidden = false; live.play().catch(() => {}); }
+    box.dataset.chunks = 0;
     recorder.start(250);
     button.textContent = "Stop recording";
     button.focus();
