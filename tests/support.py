@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,54 +29,70 @@ BASE_PG_URL = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg:
 # Each test process gets its own database next to the configured one, so runs never disturb each other.
 _PG_NAME = f"clipcrowd_test_{os.getpid()}"
 PG_URL = make_url(BASE_PG_URL).set(database=_PG_NAME).render_as_string(hide_password=False)
+# Migrations run once per process, into a template; every test starts from a copy of it.
+_PG_TEMPLATE = f"{_PG_NAME}_template"
 # Request bodies toloka-kit sent for seeds 000 and 001 (see tests/data/PROVENANCE.md).
 CAPTURED = Path(__file__).resolve().parent / "data" / "toloka"
 
 
 _pg_state: dict[str, str | None] = {}
+_sqlite_template: list[Path] = []
+
+
+def _pg_admin(statements: list[str]) -> None:
+    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def postgres_reachable() -> str | None:
-    """None when the test PostgreSQL answers (creating this process's database once), else why not."""
+    """None when the test PostgreSQL answers (migrating this process's template once), else why not."""
     if "reason" in _pg_state:
         return _pg_state["reason"]
     try:
-        engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_NAME}"'))
-            conn.execute(text(f'CREATE DATABASE "{_PG_NAME}"'))
-        engine.dispose()
-        _pg_state["reason"] = None
+        _pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in (_PG_NAME, _PG_TEMPLATE)]
+                  + [f'CREATE DATABASE "{_PG_TEMPLATE}"'])
     except OperationalError as exc:
         _pg_state["reason"] = f"PostgreSQL at {BASE_PG_URL} is unreachable: {str(exc.orig).strip().splitlines()[0]}"
-    return _pg_state["reason"]
+        return _pg_state["reason"]
+    template = Database(make_url(BASE_PG_URL).set(database=_PG_TEMPLATE).render_as_string(hide_password=False))
+    template.migrate()
+    template.dispose()
+    _pg_state["reason"] = None
+    return None
 
 
 def drop_test_database() -> None:
-    if _pg_state.get("reason", "absent") is not None:
-        return
-    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'))
-    engine.dispose()
+    """At the end of the session: this process's PostgreSQL databases and the SQLite template."""
+    for folder in _sqlite_template:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    if _pg_state.get("reason", "absent") is None:
+        _pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in (_PG_NAME, _PG_TEMPLATE)])
 
 
 def fresh_postgres() -> Database:
-    """An empty schema (tests run one at a time against the shared `test` database)."""
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    db = Database(PG_URL)
-    db.migrate()
-    return db
+    """A migrated, empty database: a copy of the template (tests run one at a time per process)."""
+    _pg_admin([f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)',
+               f'CREATE DATABASE "{_PG_NAME}" TEMPLATE "{_PG_TEMPLATE}"'])
+    return Database(PG_URL)
 
 
 def fresh_sqlite(home: Path) -> Database:
-    db = Database(f"sqlite:///{home / 'clipcrowd.db'}")
-    db.migrate()
-    return db
+    """A migrated, empty SQLite file in `home`: a copy of one migrated once per process."""
+    if not _sqlite_template:
+        path = Path(tempfile.mkdtemp(prefix="clipcrowd-template-")) / "clipcrowd.db"
+        template = Database(f"sqlite:///{path}")
+        template.migrate()
+        with template.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+        template.dispose()
+        _sqlite_template.append(path)
+    shutil.copyfile(_sqlite_template[0], home / "clipcrowd.db")
+    return Database(f"sqlite:///{home / 'clipcrowd.db'}")
 
 
 def free_port() -> int:
