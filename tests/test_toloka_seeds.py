@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -50,27 +52,62 @@ def crowd_on_open_pools(live: Live, reports: list[SimReport], **options: Any) ->
         thread.join(timeout=60)
 
 
-def run_seed(script: str, live: Live, cwd: Path, extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
+class WarmToloka:
+    """One toloka-kit process for the session (tests/toloka/warm.py): each seed script runs in a fork of it."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([str(TOLOKA_PYTHON), str(SCRIPTS / "warm.py")], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+    def run(self, script: str, cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int, str]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        log = cwd / f"{script}.log"
+        job = {"script": str(SCRIPTS / script), "cwd": str(cwd), "env": dict(env), "log": str(log)}
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise AssertionError(f"{script} did not finish in {timeout} s: " + log.read_text()[-3000:])
+        answer = json.loads(self.process.stdout.readline())
+        return int(answer["returncode"]), log.read_text()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def toloka_kit() -> Iterator[WarmToloka]:
     if not TOLOKA_PYTHON.exists():
         pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
+    warm = WarmToloka()
+    yield warm
+    warm.close()
+
+
+def run_seed(toloka_kit: WarmToloka, script: str, live: Live, cwd: Path,
+             extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
     # The notebooks poll a pool once a minute until it closes; here every 0.3 s.
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token,
            "CLIPCROWD_SEED_POLL_MINUTES": "0.005", **(extra_env or {})}
-    done = subprocess.run([str(TOLOKA_PYTHON), str(SCRIPTS / script)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=480)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("SUMMARY "))
+    returncode, output = toloka_kit.run(script, cwd, env, timeout=480)
+    assert returncode == 0, output[-6000:]
+    line = next(x for x in output.splitlines() if x.startswith("SUMMARY "))
     summary: dict[str, Any] = json.loads(line[len("SUMMARY "):])
-    summary["stdout"] = done.stdout
+    summary["stdout"] = output
     return summary
 
 
-def test_seed_000_video_collection(live: Live, tmp_path: Path) -> None:
+def test_seed_000_video_collection(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
     reports: list[SimReport] = []
     # Simulated people here submit at once, so the fast-submit rule restricts each after one video:
     # twelve of them are needed for three tasks with overlap three.
     with crowd_on_open_pools(live, reports, workers=12, timeout=120, idle_seconds=2):
-        summary = run_seed("seed_000_video_collection.py", live, tmp_path)
+        summary = run_seed(toloka_kit, "seed_000_video_collection.py", live, tmp_path)
     assert summary["created_tasks"] == 3
     assert summary["results"] == 9
     assert "Pool was closed." in summary["stdout"]
@@ -92,12 +129,12 @@ def _gender_from_url(values: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"result": "female" if "_female_" in values["path"] else "male"}
 
 
-def test_seed_001_audio_classification(live: Live, tmp_path: Path) -> None:
+def test_seed_001_audio_classification(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
     reports: list[SimReport] = []
     truth: Callable[[Mapping[str, Any]], Mapping[str, Any]] = _gender_from_url
     with crowd_on_open_pools(live, reports, workers=30, accuracy=0.93, truth=truth, timeout=240, idle_seconds=2,
                              seed=1):
-        summary = run_seed("seed_001_audio_classification.py", live, tmp_path,
+        summary = run_seed(toloka_kit, "seed_001_audio_classification.py", live, tmp_path,
                            {"CLIPCROWD_MEDIA_BASE": "https://media.example.org/emov-db"})
     assert summary["created_tasks"] == 120
     assert summary["answers"] == 300
