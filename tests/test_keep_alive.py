@@ -21,8 +21,7 @@ import pytest
 from clipcrowd.client import AsyncWorkerClient, Client, WorkerClient
 from clipcrowd.client.transport import KEEP_ALIVE_SECONDS, async_session
 from clipcrowd.settings import Settings
-from clipcrowd.store.db import Database
-from tests.support import live_server
+from tests.support import fresh_sqlite, live_server
 
 
 class ClosingServer:
@@ -123,8 +122,7 @@ def test_server_keeps_idle_connections_longer_than_clients() -> None:
 
 def test_server_closes_idle_connections_after_its_setting(tmp_path: Path) -> None:
     """The setting reaches uvicorn: with one second, the server ends an idle connection by itself."""
-    db = Database(f"sqlite:///{tmp_path / 'clipcrowd.db'}")
-    db.migrate()
+    db = fresh_sqlite(tmp_path)
     with live_server(db, tmp_path, keep_alive_seconds=1) as live:
         host, port = live.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as sock:
