@@ -24,19 +24,13 @@ from pathlib import Path  # noqa: E402
 
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
-from tests.support import Live, drop_test_database, fresh_postgres, fresh_sqlite, live_server, postgres_reachable  # noqa: E402
+from tests.support import Live, drop_test_database, live_server, fresh_database  # noqa: E402
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """The same test on the embedded default and on the production database."""
-    if request.param == "postgres":
-        reason = postgres_reachable()
-        if reason:
-            pytest.skip(reason)
-        database = fresh_postgres()
-    else:
-        database = fresh_sqlite(tmp_path)
+    database = fresh_database(request.param, tmp_path)
     yield database
     database.dispose()
 

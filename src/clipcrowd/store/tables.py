@@ -325,3 +325,7 @@ jobs = Table(
     Column("finished", DateTime),
     Index("ix_jobs_status_id", "status", "id"),
 )
+
+# Exports read a pool's answers in keyset chunks by assignment id, and a chunk's stored labels by task.
+Index("ix_assignments_pool_id_id", assignments.c.pool_id, assignments.c.id)
+Index("ix_aggregated_labels_task_id", aggregated_labels.c.task_id)
