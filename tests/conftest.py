@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
-from tests.support import Live, drop_test_database, live_server, fresh_database  # noqa: E402
+from tests.support import Live, drop_test_database, fresh_database, live_server  # noqa: E402
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

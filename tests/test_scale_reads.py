@@ -24,7 +24,7 @@ from sqlalchemy import event
 from clipcrowd.services import bulk_fill
 from clipcrowd.store.db import Database
 from tests.factories import pool_body, text_project
-from tests.support import Live, live_server, fresh_database
+from tests.support import Live, fresh_database, live_server
 
 TASKS = 70_001  # more than 65,535: one parameter per task would break PostgreSQL
 SUITE = 10
