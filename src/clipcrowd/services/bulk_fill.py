@@ -72,44 +72,52 @@ def _sync_sequence(conn: Connection, table: Any) -> None:
 def fill(db: Database, project_body: Mapping[str, Any], pool_body: Mapping[str, Any], *, count: int,
          overlap: int, suite: int = 1, crowd: int = 20, labels: Sequence[Any] = ("a", "b"),
          inputs: Any = None, status: str = "ACCEPTED") -> Filled:
-    """A project, a pool and `count` tasks answered `overlap` times by `crowd` workers.
+    """A project, a pool and `count` tasks (through the task service) answered by `answer`.
 
-    `inputs(i)` gives task i's input values (default: `{"text": "t<i>"}`); answers go to the
-    project's first output field; assignments are left `status` (ACCEPTED or SUBMITTED).
+    `inputs(i)` gives task i's input values (default: `{"text": "t<i>"}`).
     """
-    if crowd < overlap:
-        raise ValidationFailed.field("crowd", "needs at least as many workers as the overlap")
     project = projects.create(db, dict(project_body))
     pool = pools.create(db, {**pool_body, "project_id": project["id"]})
-    field = next(iter(project["task_spec"]["output_spec"]))
     make = inputs or (lambda i: {"text": f"t{i}"})
-    task_ids: list[int] = []
     for start in range(0, count, TASK_BATCH):
         items = [{"pool_id": pool["id"], "input_values": make(i), "overlap": overlap}
                  for i in range(start, min(start + TASK_BATCH, count))]
         batch = task_service.prepare(db, items, allow_defaults=False, skip_invalid=False)
         with db.write() as conn:
-            task_ids += task_service.write(conn, batch)
+            task_service.write(conn, batch)
+    return answer(db, int(pool["id"]), overlap=overlap, suite=suite, crowd=crowd, labels=labels, status=status)
+
+
+def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: int = 20,
+           labels: Sequence[Any] = ("a", "b"), status: str = "ACCEPTED") -> Filled:
+    """Every real task of the pool answered `overlap` times by `crowd` new workers, in suites of
+    `suite` tasks, into the project's first output field; assignments are left `status` (ACCEPTED
+    or SUBMITTED). Only the tables every schema revision since 0005 has are written."""
+    if crowd < overlap:
+        raise ValidationFailed.field("crowd", "needs at least as many workers as the overlap")
     now = utcnow()
-    pool_id = int(pool["id"])
     with db.write() as conn:
+        pool = pools.load(conn, pool_id)
+        field = next(iter(projects.load(conn, pool.project_id).data["task_spec"]["output_spec"]))
+        task_ids = [t for (t,) in conn.execute(select(tasks.c.id).where(
+            tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).order_by(tasks.c.id))]
         first_worker = _next_id(conn, workers)
         worker_ids = list(range(first_worker, first_worker + crowd))
         _copy(conn, workers, ("id", "login", "languages", "client_type", "profile", "balance", "created"),
-              ((w, f"bulk-{pool['id']}-{w}", _json(conn, ["EN"]), "BROWSER", _json(conn, {}), 0.0, now)
+              ((w, f"bulk-{format_id(pool_id)}-{w}", _json(conn, ["EN"]), "BROWSER", _json(conn, {}), 0.0, now)
                for w in worker_ids))
         first = _next_id(conn, assignments)
         suites = [task_ids[i:i + suite] for i in range(0, len(task_ids), suite)]
         plan = [(first + n * overlap + r, s, (n + r) % crowd) for n, s in enumerate(suites) for r in range(overlap)]
         offset = {t: i for i, t in enumerate(task_ids)}
 
-        def answers(ids: list[int], w: int) -> list[dict[str, Any]]:
+        def values(ids: list[int], w: int) -> list[dict[str, Any]]:
             return [{field: labels[(offset[t] + w) % len(labels)]} for t in ids]
 
         _copy(conn, assignments, ("id", "pool_id", "worker_id", "status", "created", "deadline", "submitted",
                                   "accepted", "reward", "task_ids", "solutions"),
               ((a, pool_id, worker_ids[w], status, now - timedelta(seconds=30), now + timedelta(hours=1), now,
-                now if status == "ACCEPTED" else None, 0.0, _json(conn, ids), _json(conn, answers(ids, w)))
+                now if status == "ACCEPTED" else None, 0.0, _json(conn, ids), _json(conn, values(ids, w)))
                for a, ids, w in plan))
         _copy(conn, assignment_tasks, ("assignment_id", "position", "task_id", "worker_id"),
               ((a, p, t, worker_ids[w]) for a, ids, w in plan for p, t in enumerate(ids)))
@@ -119,6 +127,7 @@ def fill(db: Database, project_body: Mapping[str, Any], pool_body: Mapping[str, 
                for a, ids, w in plan))
         for table in (workers, assignments, events):
             _sync_sequence(conn, table)
-        conn.execute(update(tasks).where(tasks.c.pool_id == pool_id).values(
+        conn.execute(update(tasks).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).values(
             assigned_count=tasks.c.overlap, answered_count=tasks.c.overlap))
-    return Filled(project["id"], format_id(pool_id), worker_ids, len(task_ids), len(task_ids) * overlap)
+    return Filled(format_id(pool.project_id), format_id(pool_id), worker_ids, len(task_ids),
+                  len(task_ids) * overlap)
