@@ -2,7 +2,7 @@
 in a few statements instead of one round trip per suite.
 
 Tasks go through the task service (validated like any batch); workers, answered assignments with
-their answers, the (assignment, task) pairs, SUBMITTED events and the tasks' counters are written
+their answers, the (assignment, task) pairs, SUBMITTED events, the per-worker sums and the tasks' counters are written
 directly: `COPY` on PostgreSQL, `executemany` on SQLite. Suites of `suite` consecutive tasks are
 answered `overlap` times, each time by the next worker round the circle, so no worker answers a
 task twice; the label of each answer is `labels[(task index + worker index) % len(labels)]`.
@@ -11,6 +11,7 @@ task twice; the label of each answer is `labels[(task index + worker index) % le
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,7 @@ from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import pools, projects
 from clipcrowd.services import tasks as task_service
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignment_tasks, assignments, events, tasks, workers
+from clipcrowd.store.tables import assignment_tasks, assignments, events, pool_worker_stats, tasks, workers
 
 TASK_BATCH = 10_000
 
@@ -92,7 +93,7 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
            labels: Sequence[Any] = ("a", "b"), status: str = "ACCEPTED") -> Filled:
     """Every real task of the pool answered `overlap` times by `crowd` new workers, in suites of
     `suite` tasks, into the project's first output field; assignments are left `status` (ACCEPTED
-    or SUBMITTED). Only the tables every schema revision since 0005 has are written."""
+    or SUBMITTED). Answers take 30 s each (none is fast)."""
     if crowd < overlap:
         raise ValidationFailed.field("crowd", "needs at least as many workers as the overlap")
     now = utcnow()
@@ -125,6 +126,11 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
               (("SUBMITTED", now, pool_id, worker_ids[w], a,
                 _json(conn, {"duration_seconds": 30.0, "tasks": len(ids), "golden_outcomes": []}))
                for a, ids, w in plan))
+        per_worker = Counter(w for _, _, w in plan)
+        if conn.dialect.has_table(conn, pool_worker_stats.name):  # absent under the base revision 0005
+            conn.execute(insert(pool_worker_stats), [
+                {"pool_id": pool_id, "worker_id": worker_ids[w], "submitted": n, "golden_right": 0, "golden_total": 0,
+                 "fast_submits": 0} for w, n in per_worker.items()])
         for table in (workers, assignments, events):
             _sync_sequence(conn, table)
         conn.execute(update(tasks).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).values(

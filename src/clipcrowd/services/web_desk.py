@@ -1,8 +1,8 @@
 """Queries behind the requester's desk: pool progress, the review queue, the worker table.
 
-Progress and the worker table read the events table (answers per minute from SUBMITTED events,
-golden accuracy from their `golden_outcomes`, fast submits from their `duration_seconds`), as the
-architecture says: nothing is recomputed by scanning assignments' answers. Aggregated labels and
+Progress reads the events table (answers per minute from SUBMITTED events); the worker table
+reads the per-worker sums kept as submissions come in (`services.worker_stats`: golden accuracy,
+fast submits): nothing is recomputed by scanning assignments' answers. Aggregated labels and
 worker qualities are the rows an aggregation run stored (`services.desk_aggregates`).
 """
 
@@ -12,10 +12,9 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from clipcrowd.domain.ids import format_id
-from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import file_fields
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import desk_aggregates, pools, present
@@ -26,6 +25,7 @@ from clipcrowd.store.tables import (
     assignments,
     attachments,
     events,
+    pool_worker_stats,
     projects,
     skills,
     tasks,
@@ -36,7 +36,6 @@ from clipcrowd.store.tables import (
 from clipcrowd.store.tables import pools as pools_table
 
 RATE_WINDOW = timedelta(minutes=15)  # answers per minute are measured over this recent window
-DEFAULT_FAST_SECONDS = 10.0
 
 
 def overview(db: Database) -> list[dict[str, Any]]:
@@ -111,44 +110,24 @@ def _logins(conn: Connection, ids: Select[Any]) -> dict[int, str]:
     return {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login).where(workers.c.id.in_(ids)))}
 
 
-def _fast_threshold(pool_data: dict[str, Any]) -> float:
-    for config in (PoolRules.of(pool_data).quality_control.get("configs") or []):
-        collector = config.get("collector_config") or {}
-        if collector.get("type") == "ASSIGNMENT_SUBMIT_TIME":
-            return float((collector.get("parameters") or {}).get("fast_submit_threshold_seconds", DEFAULT_FAST_SECONDS))
-    return DEFAULT_FAST_SECONDS
-
-
-def _submission_stats(conn: Connection, pool_id: int, fast: float) -> Any:
-    """Per worker, from her SUBMITTED events, in one GROUP BY: golden answers right and in all, and
-    submissions faster than `fast` seconds. `golden_outcomes` is a JSON array of booleans; its
-    trues and falses are counted in its text, which reads the same on every database."""
-    e = events.c
-    outcomes = func.coalesce(e.data["golden_outcomes"].as_string(), "")
-    right = (func.length(outcomes) - func.length(func.replace(outcomes, "true", ""))) // 4
-    wrong = (func.length(outcomes) - func.length(func.replace(outcomes, "false", ""))) // 5
-    quick = case((e.data["duration_seconds"].as_float() < fast, 1), else_=0)
-    return conn.execute(select(e.worker_id, func.sum(right).label("right"), func.sum(right + wrong).label("total"),
-                               func.sum(quick).label("fast"))
-                        .where(e.pool_id == pool_id, e.type == "SUBMITTED").group_by(e.worker_id))
-
-
 def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
     """One row per worker who took this pool: outcomes, golden accuracy, fast submits, stored aggregated
-    quality per method, skills, restrictions. Every figure is a GROUP BY in the database; the pool's
-    workers are a subquery, never a list of ids."""
+    quality per method, skills, restrictions. Outcomes are a GROUP BY over an index, golden and fast
+    counts the sums kept per submission (`services.worker_stats`); the pool's workers are a
+    subquery, never a list of ids."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
-        fast = _fast_threshold(pool.data)
         empty = {"golden_right": 0, "golden_total": 0, "fast": 0}
         stats: dict[int, dict[str, Any]] = {}
         for status, worker_id, n in conn.execute(select(assignments.c.status, assignments.c.worker_id, func.count())
                                                  .where(assignments.c.pool_id == pool_id)
-                                                 .group_by(assignments.c.status, assignments.c.worker_id)):
+                                                 .group_by(assignments.c.worker_id, assignments.c.status)):
             stats.setdefault(worker_id, dict(empty))[status] = int(n)
-        for row in _submission_stats(conn, pool_id, fast):
+        w = pool_worker_stats.c
+        for row in conn.execute(select(w.worker_id, w.golden_right, w.golden_total, w.fast_submits)
+                                .where(w.pool_id == pool_id)):
             stats.setdefault(row.worker_id, dict(empty)).update(
-                golden_right=int(row.right or 0), golden_total=int(row.total or 0), fast=int(row.fast or 0))
+                golden_right=row.golden_right, golden_total=row.golden_total, fast=row.fast_submits)
         in_pool = select(assignments.c.worker_id).where(assignments.c.pool_id == pool_id).distinct()
         logins = _logins(conn, in_pool)
         aggregated = desk_aggregates.qualities(conn, pool_id)
