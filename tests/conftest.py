@@ -29,23 +29,15 @@ from tests.support import (  # noqa: E402
     Live,
     ManualClock,
     drop_test_database,
-    fresh_postgres,
-    fresh_sqlite,
+    fresh_database,
     live_server,
-    postgres_reachable,
 )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """The same test on the embedded default and on the production database."""
-    if request.param == "postgres":
-        reason = postgres_reachable()
-        if reason:
-            pytest.skip(reason)
-        database = fresh_postgres()
-    else:
-        database = fresh_sqlite(tmp_path)
+    database = fresh_database(request.param, tmp_path)
     yield database
     database.dispose()
 

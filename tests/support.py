@@ -95,6 +95,18 @@ def fresh_sqlite(home: Path) -> Database:
     return Database(f"sqlite:///{home / 'clipcrowd.db'}")
 
 
+def fresh_database(kind: str, home: Path) -> Database:
+    """A fresh database of `kind` ("sqlite" in `home`, or "postgres"); skips when PostgreSQL is away."""
+    if kind == "postgres":
+        import pytest
+
+        reason = postgres_reachable()
+        if reason:
+            pytest.skip(reason)
+        return fresh_postgres()
+    return fresh_sqlite(home)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -220,7 +220,7 @@ def simulate(
                f"{len(report.submitted)} workers in {report.seconds:.1f} s; workers stopped: {stopped}")
 
 
-OUTPUT_FORMATS = (".csv", ".json", ".parquet")
+OUTPUT_FORMATS = (".csv", ".json", ".parquet")  # as clipcrowd.export.labels writes them
 
 
 @app.command()
@@ -254,13 +254,10 @@ def aggregate(
     except httpx.HTTPError as exc:
         fail(f"cannot reach {url}: {exc}")
         return
+    from clipcrowd.export.labels import write_labels
+
     try:
-        if suffix == ".csv":
-            labels.to_csv(out, index=False)
-        elif suffix == ".json":
-            labels.to_json(out, orient="records", indent=1)
-        else:
-            labels.to_parquet(out, index=False)
+        write_labels(labels, out)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
         return

@@ -19,6 +19,7 @@ from clipcrowd.api.routes import (
     assets,
     assignments,
     attachments,
+    exports,
     jobs,
     operations,
     people,
@@ -71,9 +72,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     errors.install(app)
     for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
-                   aggregation, assets, jobs):
+                   aggregation, assets, jobs, exports):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(operations.analytics_router, prefix="/api/staging")
+    app.include_router(exports.dialect_router, prefix="/api")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

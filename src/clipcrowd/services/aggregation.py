@@ -11,14 +11,17 @@ instead of aggregating again.
 
 from __future__ import annotations
 
+import json
 import logging
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, delete, exists, insert, select
+from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
 
 from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
@@ -31,7 +34,7 @@ from clipcrowd.services.paging import id_value, page, parse_limit, range_conditi
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import aggregated_labels, assignments, tasks, worker_quality
+from clipcrowd.store.tables import aggregated_labels, assignment_tasks, assignments, tasks, worker_quality
 from clipcrowd.store.tables import operations as operations_table
 
 log = logging.getLogger("clipcrowd.aggregation")
@@ -43,6 +46,7 @@ LABEL_TYPES = ("string", "integer", "float", "boolean")
 REFUSED_PARAMS = ("skills",)
 #: the requester dialect's aggregation types (toloka-kit's `aggregate_solutions_by_pool`)
 DIALECT_TYPES = {"DAWID_SKENE": "ds"}
+PARTITION = 50_000  # answers fetched from the database at a time
 
 
 @dataclass(frozen=True)
@@ -177,29 +181,46 @@ def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, An
     return operations.get(db, op_id)
 
 
+def _label_value(conn: Connection, field: str) -> Any:
+    """SQL for the worker's value of `field` in the suite position's solution, as JSON."""
+    solutions, position = assignments.c.solutions, assignment_tasks.c.position
+    if conn.dialect.name == "postgresql":
+        return func.json_extract_path(solutions, cast(position, Text), field, type_=JSON)
+    path = literal("$[") + cast(position, Text) + literal("]." + json.dumps(field))
+    return solutions.op("->", return_type=JSON)(path.self_group())
+
+
+def _coded(ids: npt.NDArray[np.int64]) -> pd.Categorical:
+    """Integer ids as a categorical of public ids, coded in order of first appearance."""
+    codes, uniques = pd.factorize(ids)
+    return pd.Categorical.from_codes(codes, categories=[format_id(int(x)) for x in uniques])
+
+
 def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.DataFrame, pd.Series]:
     """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions).
 
-    Answers without a value for the field (an optional output left empty) are left out.
+    The database hands over three columns — task id, worker id and the field's value, taken out of
+    the stored solutions by SQL — read in partitions into integer arrays; task and worker become
+    categoricals (each public id formatted once), which the aggregation codes without hashing
+    strings. Answers without a value for the field (an optional output left empty) are left out.
     """
-    task_col: list[str] = []
-    worker_col: list[str] = []
-    label_col: list[Any] = []
-    rows = conn.execute(
-        select(assignments.c.worker_id, assignments.c.task_ids, assignments.c.solutions)
+    at = assignment_tasks.c
+    result = conn.execution_options(yield_per=PARTITION).execute(
+        select(at.task_id, at.worker_id, _label_value(conn, request.field))
+        .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
         .where(assignments.c.pool_id == request.pool_id, assignments.c.status.in_(request.statuses))
-        .order_by(assignments.c.id)
-    )
-    for worker_id, task_ids, solutions in rows:
-        worker = format_id(worker_id)
-        for task_id, values in zip(task_ids, solutions or (), strict=False):
-            value = values.get(request.field) if isinstance(values, Mapping) else None
-            if value is None:
-                continue
-            task_col.append(format_id(task_id))
-            worker_col.append(worker)
-            label_col.append(value)
-    answers = pd.DataFrame({"task": task_col, "worker": worker_col, "label": label_col})
+        .order_by(at.assignment_id, at.position))
+    task_col: array[int] = array("q")
+    worker_col: array[int] = array("q")
+    label_col: list[Any] = []
+    for part in result.partitions():
+        for task_id, worker_id, value in part:
+            if value is not None:
+                task_col.append(task_id)
+                worker_col.append(worker_id)
+                label_col.append(value)
+    answers = pd.DataFrame({"task": _coded(np.frombuffer(task_col, dtype=np.int64)),
+                            "worker": _coded(np.frombuffer(worker_col, dtype=np.int64)), "label": label_col})
     gold: dict[str, Any] = {}
     golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
         tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, String, delete, func, select, update
 
 from clipcrowd import ingest
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
@@ -24,9 +24,10 @@ from clipcrowd.services import projects
 from clipcrowd.services import tasks as task_service
 from clipcrowd.services.asset_import import storage
 from clipcrowd.services.asset_views import FIELDS, asset_url, present
-from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
+from clipcrowd.services.paging import capped, csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assets, jobs, pools
 from clipcrowd.store.tables import projects as projects_table
 
@@ -54,20 +55,20 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
     conditions = range_conditions(assets, query, ("id", "created"))
     if "project_id" in query:
         conditions.append(assets.c.project_id == id_value(query["project_id"], "project_id"))
-    exact = csv_values(query.get("external_id"))
+    exact = csv_values(query.get("external_id"), "external_id")
     if exact:
-        conditions.append(assets.c.external_id.in_(exact))
+        conditions.append(one_of(assets.c.external_id, exact, String()))
     if query.get("external_id_contains"):
         needle = query["external_id_contains"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(assets.c.external_id.like(f"%{needle}%", escape="\\"))
     for name, allowed in (("status", STATUSES), ("kind", ingest.INPUT_TYPES)):
-        wanted = csv_values(query.get(name))
+        wanted = csv_values(query.get(name), name)
         if wanted:
             bad = [w for w in wanted if w not in allowed]
             if bad:
                 raise ValidationFailed.field(name, f"unknown {name} {bad[0]!r}; one of {list(allowed)}")
             conditions.append(assets.c[name].in_(wanted))
-    fields = csv_values(query.get("fields"))
+    fields = csv_values(query.get("fields"), "fields")
     if fields:
         unknown = [f for f in fields if f not in FIELDS]
         if unknown:
@@ -143,7 +144,7 @@ def update_many(db: Database, body: Any) -> dict[str, Any]:
         now = utcnow()
         for asset_id, meta in changes:
             conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=now))
-        rows = conn.execute(select(assets).where(assets.c.id.in_([c[0] for c in changes]))).all()
+        rows = conn.execute(select(assets).where(one_of(assets.c.id, [c[0] for c in changes]))).all()
         return {"items": [present(r) for r in sorted(rows, key=lambda r: r.id)]}
 
 
@@ -223,7 +224,8 @@ def tasks_from_assets(db: Database, body: Any) -> dict[str, Any]:
         if wanted is not None:
             if not isinstance(wanted, list):
                 raise ValidationFailed.field("asset_ids", "must be a list of asset ids")
-            query = query.where(assets.c.id.in_([id_value(str(a), "asset_ids") for a in wanted]))
+            ids = [id_value(str(a), "asset_ids") for a in capped(wanted, "asset_ids")]
+            query = query.where(one_of(assets.c.id, ids))
         rows = conn.execute(query.order_by(assets.c.id)).all()
     if wanted is not None and len(rows) != len(set(wanted)):
         raise ValidationFailed.field("asset_ids", "every asset must exist, be READY and belong to the pool's project")

@@ -20,6 +20,7 @@ from clipcrowd.domain.timeutil import format_time
 from clipcrowd.services import aggregation
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import aggregated_labels, worker_quality
 from clipcrowd.store.tables import pools as pools_table
 
@@ -28,13 +29,16 @@ Aggregates = dict[str, dict[str, dict[str, Any]]]
 
 
 def latest_labels(conn: Connection, pool_id: int, task_ids: Collection[int] | None = None) -> Aggregates:
-    """Each task's most recent stored label per field (a later run of any method wins)."""
+    """Each task's most recent stored label per field (a later run of any method wins); of the given
+    tasks only (one list parameter, looked up by task id), or of the whole pool."""
     t = aggregated_labels.c
-    query = select(t.task_id, t.field, t.method, t.label, t.confidence, t.created).where(t.pool_id == pool_id)
-    if task_ids is not None:
-        if not task_ids:
-            return {}
-        query = query.where(t.task_id.in_(set(task_ids)))
+    query = select(t.task_id, t.field, t.method, t.label, t.confidence, t.created)
+    if task_ids is None:
+        query = query.where(t.pool_id == pool_id)
+    elif not task_ids:
+        return {}
+    else:
+        query = query.where(one_of(t.task_id, sorted(set(task_ids))))
     latest: Aggregates = defaultdict(dict)
     for row in conn.execute(query.order_by(t.created, t.id)):
         latest[format_id(row.task_id)][row.field] = {
@@ -43,15 +47,13 @@ def latest_labels(conn: Connection, pool_id: int, task_ids: Collection[int] | No
     return dict(latest)
 
 
-def qualities(conn: Connection, pool_id: int, worker_ids: Collection[int]) -> dict[int, list[dict[str, Any]]]:
+def qualities(conn: Connection, pool_id: int) -> dict[int, list[dict[str, Any]]]:
     """Per worker, her stored quality for each (method, field) of the pool, as a percentage."""
-    if not worker_ids:
-        return {}
     q = worker_quality.c
     fields = {f for (f,) in conn.execute(select(q.field).where(q.pool_id == pool_id).distinct())}
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in conn.execute(select(q.worker_id, q.method, q.field, q.quality, q.answers).where(
-            q.pool_id == pool_id, q.worker_id.in_(set(worker_ids))).order_by(q.method, q.field)):
+            q.pool_id == pool_id).order_by(q.method, q.field)):
         out[row.worker_id].append({
             "method": row.method, "field": row.field, "answers": row.answers,
             "label": row.method if len(fields) < 2 else f"{row.method} · {row.field}",

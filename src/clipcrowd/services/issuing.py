@@ -23,6 +23,7 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, pools, present, restrictions, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, tasks
 
 
@@ -131,7 +132,8 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     # no counters (see services.lifecycle), so this waits for nobody.
     real_ids = [t.id for t in chosen if not t.golden]
     if real_ids:
-        conn.execute(update(tasks).where(tasks.c.id.in_(real_ids)).values(assigned_count=tasks.c.assigned_count + 1))
+        conn.execute(update(tasks).where(one_of(tasks.c.id, real_ids))
+                     .values(assigned_count=tasks.c.assigned_count + 1))
     return row, {t.id: t for t in chosen}
 
 

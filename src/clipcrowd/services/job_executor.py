@@ -55,7 +55,7 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
     conditions = range_conditions(jobs, query, ("id", "created"))
     if "project_id" in query:
         conditions.append(jobs.c.project_id == id_value(query["project_id"], "project_id"))
-    wanted = csv_values(query.get("status"))
+    wanted = csv_values(query.get("status"), "status")
     if wanted:
         allowed = ("QUEUED", "RUNNING", "DONE", "FAILED")
         if any(w not in allowed for w in wanted):

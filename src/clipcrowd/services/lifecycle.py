@@ -12,6 +12,7 @@ from sqlalchemy import Connection, false, select, update
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, quality
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assignments, tasks, workers
 
 
@@ -40,14 +41,14 @@ def _lock_real_in_order(conn: Connection, task_ids: list[int]) -> None:
     PostgreSQL. Taking the locks in one global order first makes that impossible.
     """
     if conn.dialect.name == "postgresql" and len(task_ids) > 1:
-        conn.execute(select(tasks.c.id).where(tasks.c.id.in_(task_ids), _REAL).order_by(tasks.c.id)
+        conn.execute(select(tasks.c.id).where(one_of(tasks.c.id, task_ids), _REAL).order_by(tasks.c.id)
                      .with_for_update(key_share=True))
 
 
 def _bump(conn: Connection, task_ids: list[int], *, assigned: int = 0, answered: int = 0) -> None:
     if task_ids:
         _lock_real_in_order(conn, task_ids)
-        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids), _REAL).values(
+        conn.execute(update(tasks).where(one_of(tasks.c.id, task_ids), _REAL).values(
             assigned_count=tasks.c.assigned_count + assigned, answered_count=tasks.c.answered_count + answered))
 
 
@@ -93,7 +94,7 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
 def mark_answered(conn: Connection, row: Any) -> bool:
     """Count the answers in; True when some real task has just got all the answers it wants."""
     _lock_real_in_order(conn, row.task_ids)
-    counts = conn.execute(update(tasks).where(tasks.c.id.in_(row.task_ids), _REAL).values(
+    counts = conn.execute(update(tasks).where(one_of(tasks.c.id, row.task_ids), _REAL).values(
         answered_count=tasks.c.answered_count + 1,
     ).returning(tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap)).all()
     return any(not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap for c in counts)

@@ -36,7 +36,7 @@ def _id_filters(table: Table, query: Mapping[str, str], names: dict[str, str]) -
 
 
 def _status(table: Table, query: Mapping[str, str], allowed: Sequence[str]) -> list[ColumnElement[bool]]:
-    wanted = csv_values(query.get("status"))
+    wanted = csv_values(query.get("status"), "status")
     if not wanted:
         return []
     from clipcrowd.domain.errors import ValidationFailed

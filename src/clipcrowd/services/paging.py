@@ -75,7 +75,22 @@ def page(
     return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
 
 
-def csv_values(raw: str | None) -> list[str] | None:
+#: most values one comma-separated query parameter may list (each becomes part of a statement)
+MAX_LIST_VALUES = 1000
+
+
+def csv_values(raw: str | None, name: str = "query") -> list[str] | None:
+    """The distinct values of a comma list, in order; more than `MAX_LIST_VALUES` is a 400."""
     if raw is None:
         return None
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    values = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if len(values) > MAX_LIST_VALUES:
+        raise ValidationFailed.field(name, f"at most {MAX_LIST_VALUES} values, got {len(values)}")
+    return values
+
+
+def capped(values: list[Any], name: str) -> list[Any]:
+    """A list from a request body, refused (400 naming the cap) when longer than `MAX_LIST_VALUES`."""
+    if len(values) > MAX_LIST_VALUES:
+        raise ValidationFailed.field(name, f"at most {MAX_LIST_VALUES} values, got {len(values)}")
+    return values

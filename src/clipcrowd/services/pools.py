@@ -14,6 +14,7 @@ from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.services import events, operations, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import UNANSWERED_REAL_TASK, assignments, pools, skills, tasks
 
 
@@ -44,7 +45,8 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     wanted = {parse_id(s) for s in skill_ids(data.get("filter"))}
     if None in wanted:
         raise ValidationFailed.field("filter", "a skill key is not a skill id")
-    found = {r.id for r in conn.execute(select(skills.c.id).where(skills.c.id.in_(wanted)))}
+    ids = sorted(w for w in wanted if w is not None)
+    found = {r.id for r in conn.execute(select(skills.c.id).where(one_of(skills.c.id, ids)))}
     if wanted - found:
         missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
         raise ValidationFailed.field("filter", f"unknown skill id(s): {missing}")

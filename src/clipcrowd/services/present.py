@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import tasks
 
 
@@ -50,7 +51,7 @@ def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
 def tasks_by_id(conn: Connection, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    rows = conn.execute(select(tasks).where(tasks.c.id.in_(ids))).all()
+    rows = conn.execute(select(tasks).where(one_of(tasks.c.id, sorted(ids)))).all()
     return {r.id: r for r in rows}
 
 

@@ -13,7 +13,7 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import events, lifecycle, pools, present, quality
+from clipcrowd.services import events, lifecycle, pools, present, quality, worker_stats
 from clipcrowd.services.issuing import worker_view
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, attachments, projects
@@ -88,6 +88,7 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
                            worker_id=worker_id, assignment_id=row.id, data={
                                "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
                                "golden_outcomes": golden_outcomes})
+        worker_stats.on_submitted(conn, pool, worker_id, (now - row.created).total_seconds(), golden_outcomes)
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
             lifecycle.paid(conn, row, pool)

@@ -325,3 +325,21 @@ jobs = Table(
     Column("finished", DateTime),
     Index("ix_jobs_status_id", "status", "id"),
 )
+
+# Exports read a pool's answers in keyset chunks by assignment id, and a chunk's stored labels by task;
+# the desk counts a pool's assignments per worker and status from an index alone.
+Index("ix_assignments_pool_id_id", assignments.c.pool_id, assignments.c.id)
+Index("ix_aggregated_labels_task_id", aggregated_labels.c.task_id)
+
+# Per (pool, worker), what her submissions add up to, kept as they come in (services.worker_stats):
+# the desk's worker table reads these rows instead of summing every SUBMITTED event's JSON.
+pool_worker_stats = Table(
+    "pool_worker_stats", metadata,
+    Column("pool_id", ForeignKey("pools.id"), primary_key=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True),
+    Column("submitted", Integer, nullable=False, default=0),
+    Column("golden_right", Integer, nullable=False, default=0),
+    Column("golden_total", Integer, nullable=False, default=0),
+    Column("fast_submits", Integer, nullable=False, default=0),  # faster than the pool's threshold then
+)
+Index("ix_assignments_pool_worker_status", assignments.c.pool_id, assignments.c.worker_id, assignments.c.status)

@@ -8,9 +8,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from clipcrowd.api.streaming import streamed
 from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.export import downloads
 from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
 from clipcrowd.services.auth import resolve
 from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
@@ -129,17 +131,10 @@ def worker_table(request: Request, _: PageRequester, pool_id: str) -> Response:
     return render(request, "desk/workers.html", p=web_desk.progress(db, number), rows=web_desk.worker_table(db, number))
 
 
-@router.get("/pools/{pool_id}/results.json")
-def results_json(request: Request, _: PageRequester, pool_id: str) -> Response:
-    rows = web_desk.results(request.app.state.db, _id(pool_id))
-    return JSONResponse(rows, headers={"Content-Disposition": f'attachment; filename="pool-{pool_id}.json"'})
-
-
-@router.get("/pools/{pool_id}/results.csv")
-def results_csv(request: Request, _: PageRequester, pool_id: str) -> Response:
-    text = web_desk.results_csv(web_desk.results(request.app.state.db, _id(pool_id)))
-    return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="pool-{pool_id}.csv"'})
+@router.get("/pools/{pool_id}/results.{fmt}")
+def results(request: Request, _: PageRequester, pool_id: str, fmt: str) -> Response:
+    """The pool's answers as csv, json, jsonl or parquet, streamed while they are read."""
+    return streamed(downloads.pool_results(request.app.state.db, _id(pool_id), fmt))
 
 
 @router.get("/attachments/{attachment_id}")

@@ -1,0 +1,333 @@
+"""Reads at scale: one pool of N tasks (overlap 3) on SQLite and PostgreSQL, this tree next to a base commit.
+
+For each database and size, one database is filled once and both servers read the same rows:
+  1. `clipcrowd serve` from this tree creates the pool's N tasks over HTTP (creation rate), then
+     the answers are written in bulk (`services.bulk_fill`, N x 3 answers, one task per suite);
+  2. this tree's server is measured: paging all assignments through `GET /api/v1/assignments`
+     (`id_gt` cursor, 1,000 per page), each export downloaded whole (time, and the server's peak
+     RSS above its RSS just before the request), the desk pages (median of 3), aggregate-by-pool
+     with Dawid-Skene (request to finished operation) next to the bare algorithm on the same
+     answers in memory;
+  3. the schema is taken back to the base's revision (0005: only indexes differ), the base
+     commit's server (`PYTHONPATH=<base>/src`) is measured the same way, and then creates a second
+     pool of N tasks (its creation rate).
+Every measured read goes through HTTP. Prints one table per database: both commits, the ratio
+this/base at the largest size, and this tree's growth factor between the two largest sizes.
+
+    git worktree add /tmp/scale-base 853abf5
+    PYTHONPATH=src .venv/bin/python bench/scale.py [--sizes 10000,100000] [--million] [--db sqlite,postgres]
+        [--base /tmp/scale-base/src]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, make_url, text
+
+from clipcrowd.aggregation import aggregate
+from clipcrowd.services import bulk_fill
+from clipcrowd.services.aggregation import AggregationRequest, load_answers
+from clipcrowd.store import db as store_db
+from clipcrowd.store.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_BASE = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+OVERLAP = 3
+PAGE = 1000
+BASE_REVISION = "0005"
+DESK = ("/desk", "/desk/pools/{pool}", "/desk/pools/{pool}/review", "/desk/pools/{pool}/workers")
+EXPORTS_BOTH = {"results.csv": "/desk/pools/{pool}/results.csv", "results.json": "/desk/pools/{pool}/results.json"}
+EXPORTS_NEW = {"results.jsonl": "/api/v1/pools/{pool}/results.jsonl",
+               "results.parquet": "/api/v1/pools/{pool}/results.parquet",
+               "assignments.tsv": "/api/new/requester/pools/{pool}/assignments.tsv?status=APPROVED"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss(pid: int) -> int:
+    """Resident bytes of a process and its children."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += rss(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+class PeakRss:
+    """Samples a process tree's RSS every 10 ms while in use; `above` is the peak minus the start."""
+
+    def __init__(self, pid: int):
+        self.pid, self.start, self.peak = pid, rss(pid), 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss(self.pid))
+            self.stop.wait(0.01)
+
+    def __enter__(self) -> PeakRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.peak = max(self.peak, rss(self.pid))
+
+    @property
+    def above(self) -> int:
+        return max(self.peak - self.start, 0)
+
+
+class Server:
+    """`clipcrowd serve` (one process) from the source tree `src` over `database_url`."""
+
+    def __init__(self, src: Path, database_url: str, home: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(src), "CLIPCROWD_HOME": str(home), "CLIPCROWD_LOG_LEVEL": "warning",
+               "CLIPCROWD_DATABASE_URL": database_url}
+        clipcrowd = str(Path(sys.executable).parent / "clipcrowd")
+        self.token = subprocess.run([clipcrowd, "tokens", "create", "--name", "bench"], env=env, check=True,
+                                    capture_output=True, text=True).stdout.strip()
+        self.process = subprocess.Popen([clipcrowd, "serve", "--port", str(self.port), "--workers", "1"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not start")
+        self.http = httpx.Client(base_url=self.url, timeout=600, headers={"Authorization": f"OAuth {self.token}"},
+                                 cookies={"clipcrowd_token": self.token})
+
+    def stop(self) -> None:
+        self.http.close()
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def make_pool(server: Server, tasks: int) -> tuple[str, float]:
+    """A pool of `tasks` tasks made over HTTP in batches of 5,000; (pool id, tasks per second)."""
+    http = server.http
+    project = http.post("/api/v1/projects", json={"public_name": "scale", "task_spec": {
+        "input_spec": {"text": {"type": "string"}},
+        "output_spec": {"result": {"type": "string", "allowed_values": ["a", "b"]}}}}).json()
+    pool = http.post("/api/v1/pools", json={
+        "project_id": project["id"], "private_name": "scale", "reward_per_assignment": 0.01,
+        "assignment_max_duration_seconds": 600, "will_expire": "2099-01-01T00:00:00",
+        "defaults": {"default_overlap_for_new_task_suites": OVERLAP},
+        "mixer_config": {"real_tasks_count": 1, "golden_tasks_count": 0, "training_tasks_count": 0}}).json()
+    started = time.perf_counter()
+    for start in range(0, tasks, 5000):
+        batch = [{"pool_id": pool["id"], "input_values": {"text": f"task {i}"}, "overlap": OVERLAP}
+                 for i in range(start, min(tasks, start + 5000))]
+        response = http.post("/api/v1/tasks", json=batch)
+        assert response.status_code in (200, 201), response.text[:300]
+    return pool["id"], tasks / (time.perf_counter() - started)
+
+
+def download(server: Server, path: str) -> dict[str, Any]:
+    with PeakRss(server.process.pid) as peak:
+        started = time.perf_counter()
+        size = 0
+        try:
+            with server.http.stream("GET", path) as response:
+                for piece in response.iter_bytes():
+                    size += len(piece)
+                status = response.status_code
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "mb": size / 1e6, "rss_mb": peak.above / 1e6, "status": status}
+
+
+def page_all(server: Server, pool: str) -> float:
+    """Assignments per second, paging the whole pool with the id cursor."""
+    started, seen, last = time.perf_counter(), 0, None
+    while True:
+        params: dict[str, Any] = {"pool_id": pool, "sort": "id", "limit": PAGE}
+        if last:
+            params["id_gt"] = last
+        body = server.http.get("/api/v1/assignments", params=params).json()
+        seen += len(body["items"])
+        if not body["has_more"]:
+            break
+        last = body["items"][-1]["id"]
+    return seen / (time.perf_counter() - started)
+
+
+def aggregate_by_pool(server: Server, pool: str) -> float:
+    started = time.perf_counter()
+    op = server.http.post("/api/v1/aggregated-solutions/aggregate-by-pool",
+                          json={"pool_id": pool, "method": "ds"}).json()
+    while op["status"] in ("PENDING", "RUNNING"):
+        time.sleep(0.02)
+        op = server.http.get(f"/api/v1/operations/{op['id']}").json()
+    if op["status"] != "SUCCESS":
+        raise RuntimeError(op)
+    return time.perf_counter() - started
+
+
+def measure(server: Server, pool: str, new: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"idle rss MB": rss(server.process.pid) / 1e6}
+    out["paging assignments/s"] = page_all(server, pool)
+    for name, path in {**EXPORTS_BOTH, **(EXPORTS_NEW if new else {})}.items():
+        result = download(server, path.format(pool=pool))
+        ok = result["status"] == 200
+        out[f"{name} s"] = result["seconds"] if ok else f"HTTP {result['status']}"
+        out[f"{name} peak RSS MB"] = result["rss_mb"]
+        out[f"{name} MB"] = result["mb"] if ok else "-"
+    for path in DESK:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            response = server.http.get(path.format(pool=pool))
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+        out[f"{path.replace('{pool}', '<id>')} ms"] = 1000 * statistics.median(times)
+    out["aggregate-by-pool ds s"] = aggregate_by_pool(server, pool)
+    return out
+
+
+def bare_ds(db: Database, pool: str) -> float:
+    """Dawid-Skene itself on the same answers, already in memory as a plain (task, worker, label) frame."""
+    with db.read() as conn:
+        frame, _ = load_answers(conn, AggregationRequest(int(pool), "ds", "result", False, {}))
+    frame = pd.DataFrame({c: frame[c].astype(str) if c != "label" else frame[c] for c in frame.columns})
+    started = time.perf_counter()
+    aggregate(frame, "ds")
+    return time.perf_counter() - started
+
+
+def database_url(kind: str, home: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{home / 'scale.db'}"
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "clipcrowd_scale" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "clipcrowd_scale"'))
+    engine.dispose()
+    return make_url(PG_BASE).set(database="clipcrowd_scale").render_as_string(hide_password=False)
+
+
+def downgrade(url: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    engine.dispose()
+
+
+def run_size(kind: str, size: int, base: Path) -> dict[str, dict[str, Any]]:
+    home = Path(tempfile.mkdtemp(prefix=f"cc-scale-{kind}-"))
+    url = database_url(kind, home)
+    server = Server(ROOT / "src", url, home)
+    try:
+        pool, rate = make_pool(server, size)
+        db = Database(url)
+        started = time.perf_counter()
+        bulk_fill.answer(db, int(pool), overlap=OVERLAP, suite=1, crowd=20)
+        print(f"  {kind} {size}: {size * OVERLAP} answers written in bulk in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        this = {"task creation tasks/s": rate, **measure(server, pool, new=True), "bare ds s": bare_ds(db, pool)}
+        this["aggregate / bare"] = this["aggregate-by-pool ds s"] / this["bare ds s"]
+    finally:
+        server.stop()
+    db.dispose()
+    print(f"  {kind} {size}: this tree measured", flush=True)
+    downgrade(url, BASE_REVISION)
+    server = Server(base, url, home)
+    try:
+        before = {**measure(server, pool, new=False), "bare ds s": this["bare ds s"]}
+        before["aggregate / bare"] = before["aggregate-by-pool ds s"] / before["bare ds s"]
+        before["task creation tasks/s"] = make_pool(server, size)[1]
+    finally:
+        server.stop()
+    print(f"  {kind} {size}: base measured", flush=True)
+    return {"this": this, "base": before}
+
+
+def cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+    return str(value) if value is not None else "-"
+
+
+def ratio(a: Any, b: Any) -> str:
+    return f"{a / b:.2f}x" if isinstance(a, float) and isinstance(b, float) and b > 0 else "-"
+
+
+def table(kind: str, sizes: list[int], results: dict[int, dict[str, dict[str, Any]]]) -> str:
+    keys = list(dict.fromkeys(k for s in sizes for side in ("this", "base") for k in results[s][side]))
+    head = ["measure"] + [f"{who} {s:,}" for s in sizes for who in ("base", "this")]
+    head += [f"this/base {sizes[-1]:,}"]
+    if len(sizes) > 1:
+        head += [f"growth this {sizes[-2]:,}->{sizes[-1]:,}", f"growth base {sizes[-2]:,}->{sizes[-1]:,}"]
+    lines = [f"### {kind}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key in keys:
+        row = [key] + [cell(results[s][who].get(key)) for s in sizes for who in ("base", "this")]
+        last = results[sizes[-1]]
+        row.append(ratio(last["this"].get(key), last["base"].get(key)))
+        if len(sizes) > 1:
+            prev = results[sizes[-2]]
+            row += [ratio(last["this"].get(key), prev["this"].get(key)),
+                    ratio(last["base"].get(key), prev["base"].get(key))]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 tasks (long)")
+    parser.add_argument("--base", default="/tmp/scale-base/src", help="the base commit's src directory")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
+    base = Path(args.base)
+    if not (base / "clipcrowd").is_dir():
+        sys.exit(f"no clipcrowd sources under {base}: git worktree add /tmp/scale-base <commit>")
+    tables = []
+    for kind in args.db.split(","):
+        results = {size: run_size(kind, size, base) for size in sizes}
+        tables.append(table(kind, sizes, results))
+        print("\n" + tables[-1] + "\n", flush=True)
+    print("\n\n".join(tables))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""A pool answered in bulk, for scale tests and benchmarks: what a crowd would leave behind, written
+in a few statements instead of one round trip per suite.
+
+Tasks go through the task service (validated like any batch); workers, answered assignments with
+their answers, the (assignment, task) pairs, SUBMITTED events, the per-worker sums and the tasks' counters are written
+directly: `COPY` on PostgreSQL, `executemany` on SQLite. Suites of `suite` consecutive tasks are
+answered `overlap` times, each time by the next worker round the circle, so no worker answers a
+task twice; the label of each answer is `labels[(task index + worker index) % len(labels)]`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import pools, projects
+from clipcrowd.services import tasks as task_service
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignment_tasks, assignments, events, pool_worker_stats, tasks, workers
+
+TASK_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Filled:
+    project_id: str
+    pool_id: str
+    worker_ids: list[int]
+    tasks: int
+    answers: int
+
+
+def _copy(conn: Connection, table: Any, columns: Sequence[str], rows: Iterator[Sequence[Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(dict(zip(columns, row, strict=True)))
+        if len(batch) >= 20_000:
+            conn.execute(insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(table), batch)
+
+
+def _json(conn: Connection, value: Any) -> Any:
+    return json.dumps(value) if conn.dialect.name == "postgresql" else value
+
+
+def _next_id(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+def _sync_sequence(conn: Connection, table: Any) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                          f"(SELECT max(id) FROM {table.name}))"))
+
+
+def fill(db: Database, project_body: Mapping[str, Any], pool_body: Mapping[str, Any], *, count: int,
+         overlap: int, suite: int = 1, crowd: int = 20, labels: Sequence[Any] = ("a", "b"),
+         inputs: Any = None, status: str = "ACCEPTED") -> Filled:
+    """A project, a pool and `count` tasks (through the task service) answered by `answer`.
+
+    `inputs(i)` gives task i's input values (default: `{"text": "t<i>"}`).
+    """
+    project = projects.create(db, dict(project_body))
+    pool = pools.create(db, {**pool_body, "project_id": project["id"]})
+    make = inputs or (lambda i: {"text": f"t{i}"})
+    for start in range(0, count, TASK_BATCH):
+        items = [{"pool_id": pool["id"], "input_values": make(i), "overlap": overlap}
+                 for i in range(start, min(start + TASK_BATCH, count))]
+        batch = task_service.prepare(db, items, allow_defaults=False, skip_invalid=False)
+        with db.write() as conn:
+            task_service.write(conn, batch)
+    return answer(db, int(pool["id"]), overlap=overlap, suite=suite, crowd=crowd, labels=labels, status=status)
+
+
+def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: int = 20,
+           labels: Sequence[Any] = ("a", "b"), status: str = "ACCEPTED") -> Filled:
+    """Every real task of the pool answered `overlap` times by `crowd` new workers, in suites of
+    `suite` tasks, into the project's first output field; assignments are left `status` (ACCEPTED
+    or SUBMITTED). Answers take 30 s each (none is fast)."""
+    if crowd < overlap:
+        raise ValidationFailed.field("crowd", "needs at least as many workers as the overlap")
+    now = utcnow()
+    with db.write() as conn:
+        pool = pools.load(conn, pool_id)
+        field = next(iter(projects.load(conn, pool.project_id).data["task_spec"]["output_spec"]))
+        task_ids = [t for (t,) in conn.execute(select(tasks.c.id).where(
+            tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).order_by(tasks.c.id))]
+        first_worker = _next_id(conn, workers)
+        worker_ids = list(range(first_worker, first_worker + crowd))
+        _copy(conn, workers, ("id", "login", "languages", "client_type", "profile", "balance", "created"),
+              ((w, f"bulk-{format_id(pool_id)}-{w}", _json(conn, ["EN"]), "BROWSER", _json(conn, {}), 0.0, now)
+               for w in worker_ids))
+        first = _next_id(conn, assignments)
+        suites = [task_ids[i:i + suite] for i in range(0, len(task_ids), suite)]
+        plan = [(first + n * overlap + r, s, (n + r) % crowd) for n, s in enumerate(suites) for r in range(overlap)]
+        offset = {t: i for i, t in enumerate(task_ids)}
+
+        def values(ids: list[int], w: int) -> list[dict[str, Any]]:
+            return [{field: labels[(offset[t] + w) % len(labels)]} for t in ids]
+
+        _copy(conn, assignments, ("id", "pool_id", "worker_id", "status", "created", "deadline", "submitted",
+                                  "accepted", "reward", "task_ids", "solutions"),
+              ((a, pool_id, worker_ids[w], status, now - timedelta(seconds=30), now + timedelta(hours=1), now,
+                now if status == "ACCEPTED" else None, 0.0, _json(conn, ids), _json(conn, values(ids, w)))
+               for a, ids, w in plan))
+        _copy(conn, assignment_tasks, ("assignment_id", "position", "task_id", "worker_id"),
+              ((a, p, t, worker_ids[w]) for a, ids, w in plan for p, t in enumerate(ids)))
+        _copy(conn, events, ("type", "created", "pool_id", "worker_id", "assignment_id", "data"),
+              (("SUBMITTED", now, pool_id, worker_ids[w], a,
+                _json(conn, {"duration_seconds": 30.0, "tasks": len(ids), "golden_outcomes": []}))
+               for a, ids, w in plan))
+        per_worker = Counter(w for _, _, w in plan)
+        if conn.dialect.has_table(conn, pool_worker_stats.name):  # absent under the base revision 0005
+            conn.execute(insert(pool_worker_stats), [
+                {"pool_id": pool_id, "worker_id": worker_ids[w], "submitted": n, "golden_right": 0, "golden_total": 0,
+                 "fast_submits": 0} for w, n in per_worker.items()])
+        for table in (workers, assignments, events):
+            _sync_sequence(conn, table)
+        conn.execute(update(tasks).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).values(
+            assigned_count=tasks.c.overlap, answered_count=tasks.c.overlap))
+    return Filled(format_id(pool.project_id), format_id(pool_id), worker_ids, len(task_ids),
+                  len(task_ids) * overlap)

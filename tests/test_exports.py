@@ -1,0 +1,161 @@
+"""Pool result files: the streamed exports keep one chunk in memory whatever the pool's size, the
+toloka-kit TSV reads back in toloka-kit, the desk's worker table agrees with the events it sums,
+and lists a request may send are capped."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+from clipcrowd.domain.ids import parse_id
+from clipcrowd.export import parquet, pool_answers, text
+from clipcrowd.services import bulk_fill, web_desk
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import events
+from tests.answered_pool import TRUTH, answered_pool
+from tests.apiclient import Api
+from tests.factories import pool_body, text_project
+from tests.support import Live
+
+ROOT = Path(__file__).resolve().parents[1]
+TOLOKA_PYTHON = ROOT / ".venv-toloka" / "bin" / "python"
+
+
+def _pool(db: Database, count: int) -> pool_answers.Shape:
+    body = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, text_project(), body, count=count, overlap=2, crowd=4,
+                            inputs=lambda i: {"text": f"task number {i} " + "x" * 200})
+    return pool_answers.shape(db, parse_id(filled.pool_id) or 0)
+
+
+def _peak(make: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
+    """(peak bytes allocated while the export runs, bytes it produced)."""
+    tracemalloc.start()
+    try:
+        produced = sum(len(piece) for piece in make())
+        return tracemalloc.get_traced_memory()[1], produced
+    finally:
+        tracemalloc.stop()
+
+
+EXPORTS: dict[str, Callable[[Database, pool_answers.Shape], Iterator[bytes]]] = {
+    "csv": lambda db, shape: text.results_csv(shape, pool_answers.answers(db, shape, chunk=100)),
+    "json": lambda db, shape: text.results_json(pool_answers.answers(db, shape, chunk=100)),
+    "parquet": lambda db, shape: parquet.results_parquet(shape, pool_answers.answers(db, shape, chunk=100),
+                                                         row_group=200),
+}
+
+
+def test_exports_peak_memory_does_not_grow_with_the_pool(db: Database) -> None:
+    small, large = _pool(db, 1000), _pool(db, 4000)
+    csv_size = 0
+    for name, export in EXPORTS.items():
+        small_peak, small_size = _peak(lambda: export(db, small))  # noqa: B023
+        large_peak, large_size = _peak(lambda: export(db, large))  # noqa: B023
+        csv_size = csv_size or large_size
+        assert large_size > 3.5 * small_size, name
+        # four times the answers, about the same peak; and far less than the pool's answers as CSV
+        assert large_peak < 1.5 * small_peak, (name, small_peak, large_peak)
+        assert large_peak < csv_size / 3, (name, large_peak, csv_size)
+
+
+def test_streamed_exports_agree(db: Database, tmp_path: Path) -> None:
+    shape = _pool(db, 700)
+    rows = json.loads(b"".join(EXPORTS["json"](db, shape)))
+    table = pd.read_csv(io.BytesIO(b"".join(EXPORTS["csv"](db, shape))), dtype=str, keep_default_na=False)
+    path = tmp_path / "r.parquet"
+    path.write_bytes(b"".join(EXPORTS["parquet"](db, shape)))
+    frame = pq.read_table(path).to_pandas()
+    assert len(rows) == len(table) == len(frame) == 1400
+    assert pq.ParquetFile(path).metadata.num_row_groups == 7
+    assert list(table["ASSIGNMENT:task_id"]) == [r["task_id"] for r in rows] == list(frame["ASSIGNMENT:task_id"])
+    assert list(table["OUTPUT:result"]) == [r["output_values"]["result"] for r in rows] == list(frame["OUTPUT:result"])
+    assert list(frame["INPUT:text"]) == [r["input_values"]["text"] for r in rows]
+    assert sorted(table.columns) == sorted(frame.columns)
+
+
+def test_toloka_kit_reads_the_assignments_tsv(live: Live, api: Api) -> None:
+    if not TOLOKA_PYTHON.exists():
+        pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
+    pool = answered_pool(api, golden=True)
+    env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token}
+    done = subprocess.run([str(TOLOKA_PYTHON), str(ROOT / "tests" / "toloka" / "assignments_df.py"), pool["id"]],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    frames = {line.split(" ", 1)[0]: pd.read_json(io.StringIO(line.split(" ", 1)[1]), orient="split", dtype=False)
+              for line in done.stdout.splitlines() if line.startswith(("DEFAULT ", "ALL "))}
+    default, everything = frames["DEFAULT"], frames["ALL"]
+    assert list(default.columns) == ["INPUT:text", "OUTPUT:result", "GOLDEN:result", "HINT:text", "ACCEPT:verdict",
+                                     "ACCEPT:comment", "ASSIGNMENT:link", "ASSIGNMENT:assignment_id",
+                                     "ASSIGNMENT:worker_id", "ASSIGNMENT:status", "ASSIGNMENT:started"]
+    answers = api.ok("GET", "/api/v1/assignments", params={"pool_id": pool["id"], "limit": 1000})["items"]
+    expected = sum(len(a["tasks"]) for a in answers if a["status"] == "ACCEPTED")
+    assert len(default) == expected == len(everything) > 0
+    assert set(default["ASSIGNMENT:status"]) == {"APPROVED"}
+    truth = dict(zip(pool["task_ids"], TRUTH, strict=True))
+    workers = {v: k for k, v in pool["workers"].items()}
+    for row in everything.to_dict("records"):
+        task = str(row["ASSIGNMENT:task_id"]).zfill(12)
+        login = workers[str(row["ASSIGNMENT:worker_id"]).zfill(12)]
+        if task in pool["gold_ids"]:
+            assert row["GOLDEN:result"] == "b" and row["OUTPUT:result"] == "a"
+        else:
+            assert row["OUTPUT:result"] == ("b" if login == "cat" else truth[task])
+    assert everything["ASSIGNMENT:link"].str.contains("/api/v1/assignments/").all()
+
+
+def test_assignments_tsv_refuses_bad_parameters(live: Live, api: Api) -> None:
+    pool = answered_pool(api)
+    path = f"/api/new/requester/pools/{pool['id']}/assignments.tsv"
+    for params, field in (({"status": "DONE"}, "status"), ({"field": "ASSIGNMENT:secret"}, "field"),
+                          ({"startTimeFrom": "yesterday"}, "startTimeFrom"), ({"excludeBanned": "maybe"},
+                                                                                "excludeBanned")):
+        response = api.call("GET", path, params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert field in json.dumps(response.json()), response.json()
+    assert api.call("GET", "/api/new/requester/pools/999999/assignments.tsv").status_code == 404
+    assert api.call("GET", f"/api/v1/pools/{pool['id']}/results.xlsx").status_code == 400
+
+
+def test_worker_table_sums_the_events(live: Live, api: Api) -> None:
+    pool = answered_pool(api, golden=True)
+    pool_id = parse_id(pool["id"]) or 0
+    ann = pool["workers"]["ann"]
+    api.ok("PUT", "/api/v1/user-restrictions", json={"scope": "POOL", "user_id": ann, "pool_id": pool["id"],
+                                                     "private_comment": "too quick"})
+    expected: dict[str, dict[str, int]] = {}
+    with live.db.read() as conn:
+        for worker_id, data in conn.execute(select(events.c.worker_id, events.c.data).where(
+                events.c.pool_id == pool_id, events.c.type == "SUBMITTED")):
+            row = expected.setdefault(f"{worker_id:012d}", {"right": 0, "total": 0, "fast": 0})
+            row["right"] += sum(1 for x in data["golden_outcomes"] if x)
+            row["total"] += len(data["golden_outcomes"])
+            row["fast"] += data["duration_seconds"] < 10
+    table = {r["id"]: r for r in web_desk.worker_table(live.db, pool_id)}
+    assert set(table) == set(expected) == set(pool["workers"].values())
+    for worker, counts in expected.items():
+        assert counts["total"] > 0
+        assert table[worker]["golden"] == f"{counts['right']}/{counts['total']}"
+        assert table[worker]["fast_submits"] == counts["fast"]
+    assert table[ann]["restrictions"] == ["POOL: too quick"]
+    assert all(not r["restrictions"] for w, r in table.items() if w != ann)
+
+
+@pytest.mark.parametrize(("path", "field"), [("/api/v1/assignments?status=", "status"),
+                                              ("/api/v1/assets?external_id=", "external_id")])
+def test_request_lists_are_capped(api: Api, path: str, field: str) -> None:
+    response = api.call("GET", path + ",".join(f"v{i}" for i in range(1001)))
+    assert response.status_code == 400
+    body: dict[str, Any] = response.json()
+    assert "at most 1000" in json.dumps(body) and field in json.dumps(body)
