@@ -13,20 +13,10 @@ from clipcrowd import jobs
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import job_executor
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import job_items, job_shards
+from clipcrowd.store.tables import job_shards
 from clipcrowd.store.tables import jobs as jobs_table
 from tests.jobs.kinds import digest
-
-
-def submit(db: Database, kind: str, request: dict, **kw: object) -> int:
-    with db.write() as conn:
-        return jobs.submit(conn, kind, request, **kw)  # type: ignore[arg-type]
-
-
-def items_of(db: Database, job_id: int) -> dict[str, tuple[str, object]]:
-    with db.read() as conn:
-        rows = conn.execute(select(job_items).where(job_items.c.job_id == job_id)).all()
-    return {r.key: (r.status, r.result) for r in rows}
+from tests.jobs.support import items_of, submit
 
 
 def test_a_request_is_planned_into_numbered_shards(db: Database) -> None:
