@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         75, ge=1, le=3600,
         description="How long an idle HTTP connection stays open; longer than clients keep theirs (clipcrowd's: 5 s).",
     )
+    executor: str = Field(
+        "local", pattern=r"^(local|ray|ray://[A-Za-z0-9.\-\[\]:]+:\d+)$",
+        description="Where job shards run: `local` (worker processes here), `ray` (start or attach a local "
+                    "Ray) or `ray://host:port` (a Ray cluster; needs `clipcrowd[ray]`).",
+    )
+    job_workers: int = Field(1, ge=1, le=256, description="Shards one server runs at once (processes or Ray tasks).")
+    job_lease_seconds: float = Field(
+        60.0, ge=1, le=86400, description="A shard's lease; renewed while it runs, re-claimed once it lapses."
+    )
     page_limit_default: int = Field(50, gt=0)
     page_limit_max: int = Field(100_000, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
