@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -85,6 +86,7 @@ def fresh_sqlite(home: Path) -> Database:
     """A migrated, empty SQLite file in `home`: a copy of one migrated once per process."""
     if not _sqlite_template:
         path = Path(tempfile.mkdtemp(prefix="clipcrowd-template-")) / "clipcrowd.db"
+        atexit.register(shutil.rmtree, path.parent, ignore_errors=True)  # also when no session ends (scripts)
         template = Database(f"sqlite:///{path}")
         template.migrate()
         with template.engine.connect() as conn:
