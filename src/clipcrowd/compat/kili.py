@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from clipcrowd.client.errors import ApiError, raise_for_error
+from clipcrowd.client.transport import http_client
 
 _FIELDS = {"id": "id", "externalId": "external_id", "jsonMetadata": "json_metadata", "jsonContent": "json_content",
            "content": "content_url", "status": "status", "processingError": "error", "createdAt": "created",
@@ -46,7 +45,7 @@ class Kili:
         for suffix in _SUFFIXES:
             base = base.removesuffix(suffix)
         self.base = base
-        self.http = httpx.Client(base_url=base, timeout=timeout, headers={"Authorization": f"OAuth {api_key}"})
+        self.http = http_client(base, timeout=timeout, headers={"Authorization": f"OAuth {api_key}"})
 
     def close(self) -> None:
         self.http.close()
