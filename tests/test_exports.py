@@ -159,3 +159,46 @@ def test_request_lists_are_capped(api: Api, path: str, field: str) -> None:
     assert response.status_code == 400
     body: dict[str, Any] = response.json()
     assert "at most 1000" in json.dumps(body) and field in json.dumps(body)
+
+
+def test_migration_0010_sums_stored_submissions(db: Database) -> None:
+    """A database answered before 0010 gets its per-worker sums from the SUBMITTED events."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert
+
+    from clipcrowd.domain.timeutil import utcnow
+    from clipcrowd.services import events as event_log
+    from clipcrowd.services import pools, projects
+    from clipcrowd.store import db as store_db
+    from clipcrowd.store.tables import pool_worker_stats, workers
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    project = projects.create(db, text_project())
+    rule = {"collector_config": {"type": "ASSIGNMENT_SUBMIT_TIME",
+                                 "parameters": {"history_size": 5, "fast_submit_threshold_seconds": 20}},
+            "rules": [{"conditions": [{"key": "total_submitted_count", "operator": "GT", "value": 100}],
+                       "action": {"type": "SET_SKILL", "parameters": {"skill_id": "1", "skill_value": 1}}}]}
+    pool = pools.create(db, pool_body(project["id"]))
+    strict = pools.create(db, pool_body(project["id"], quality_control={"configs": [rule]}))
+    with db.write() as conn:
+        conn.execute(insert(workers), [{"id": i, "login": f"w{i}", "languages": ["EN"], "client_type": "BROWSER",
+                                        "profile": {}, "balance": 0.0, "created": utcnow()} for i in (1, 2)])
+        submissions = ((pool["id"], 1, 5.0, [True, False]), (pool["id"], 1, 15.0, [True]),
+                       (pool["id"], 2, 30.0, []), (strict["id"], 1, 15.0, [False]))
+        for pool_id, worker_id, seconds, outcomes in submissions:
+            event_log.record(conn, "SUBMITTED", pool_id=int(pool_id), worker_id=worker_id,
+                             duration_seconds=seconds, golden_outcomes=outcomes)
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    with db.read() as conn:
+        rows = {(r.pool_id, r.worker_id): (r.submitted, r.golden_right, r.golden_total, r.fast_submits)
+                for r in conn.execute(select(pool_worker_stats))}
+    assert rows == {(int(pool["id"]), 1): (2, 2, 3, 1), (int(pool["id"]), 2): (1, 0, 0, 0),
+                    (int(strict["id"]), 1): (1, 0, 1, 1)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
 from clipcrowd.services import listing, review
@@ -12,9 +13,10 @@ from clipcrowd.services import listing, review
 router = APIRouter(prefix="/assignments", tags=["assignments"])
 
 
-@router.get("")
-def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
-    return listing.assignments_page(db, settings, request.query_params)
+@router.get("", response_model=None)
+def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> JSONResponse:
+    # already plain JSON types: sent as they are, without FastAPI's per-value encoding pass
+    return JSONResponse(listing.assignments_page(db, settings, request.query_params))
 
 
 @router.get("/{assignment_id}")
