@@ -49,3 +49,6 @@ def test_work_until_idle_runs_queued_shards(db: Database, tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "2 shard(s) run"
     assert {k: r["digest"] for k, (_, r) in items_of(db, job_id).items()} == {k: digest(k, 9) for k in "xyzw"}
+    env = {"CLIPCROWD_DATABASE_URL": db.url, "CLIPCROWD_HOME": str(tmp_path), "CLIPCROWD_EXECUTOR": "spark"}
+    refused = run("jobs", "work", "--until-idle", env=env)
+    assert refused.returncode == 2 and "bad setting executor" in refused.stderr
