@@ -92,6 +92,11 @@ def work(
         return
     db.dispose()
     stop, wake = threading.Event(), threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), wake.set()))
+
+    def leave(*_: object) -> None:  # SIGTERM: finish the shard in hand, then stop
+        stop.set()
+        wake.set()
+
+    signal.signal(signal.SIGTERM, leave)
     with contextlib.suppress(KeyboardInterrupt):
         worker.run(settings.resolved_database_url, context, stop, wake, lease_seconds=lease.total_seconds())

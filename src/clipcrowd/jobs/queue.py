@@ -262,7 +262,6 @@ def report(db: Database, held: Claim, entries: Iterable[tuple[str, str, Any, str
             conn.execute(update(job_shards).where(s.id == held.row_id).values(
                 done=s.done + counters["done"], failed=s.failed + counters["failed"],
                 skipped=s.skipped + counters["skipped"]))
-            conn.execute(update(jobs).where(jobs.c.id == held.job_id).values(updated=now))
     return sum(counters.values())
 
 
