@@ -15,7 +15,7 @@ import uvicorn
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
-from clipcrowd.api.app import create_app
+from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database

@@ -23,11 +23,13 @@ def error_response(status: int, code: str, message: str, payload: object = None)
         "code": code, "message": message, "payload": payload, "request_id": uuid.uuid4().hex})
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(ClipcrowdError)
-    async def _known(_request: Request, exc: ClipcrowdError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message, exc.payload)
+def known_error(exc: ClipcrowdError) -> JSONResponse:
+    """The body of an error clipcrowd raised on purpose (the server installs the handler: pages answer
+    their own errors as a page)."""
+    return error_response(exc.status_code, exc.code, exc.message, exc.payload)
 
+
+def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         faults = {}

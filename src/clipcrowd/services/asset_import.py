@@ -21,6 +21,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from clipcrowd import ingest
+from clipcrowd.compat.kili_interface import project_from_interface
+from clipcrowd.domain.assets import INPUT_TYPES, check_input_type
 from clipcrowd.domain.errors import ClipcrowdError, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import utcnow
@@ -46,7 +48,7 @@ def create_project(db: Database, body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("body", "must be a JSON object")
     interface = body.get("json_interface", body.get("jsonInterface"))
-    project = ingest.project_from_interface(body.get("input_type"), interface, title=body.get("title"),
+    project = project_from_interface(body.get("input_type"), interface, title=body.get("title"),
                                             description=body.get("description"))
     return projects.create(db, project)
 
@@ -57,8 +59,8 @@ def input_type(db: Database, project_id: int) -> str:
     kind = row.data.get("input_type")
     if kind is None:
         raise ValidationFailed.field(
-            "project_id", f"project {format_id(project_id)} has no input_type; set one of {list(ingest.INPUT_TYPES)}")
-    return ingest.check_input_type(kind, "project.input_type")
+            "project_id", f"project {format_id(project_id)} has no input_type; set one of {list(INPUT_TYPES)}")
+    return check_input_type(kind, "project.input_type")
 
 
 async def upload(db: Database, settings: Settings, project_id: int, name: str,

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, delete, func, select, update
 
 from clipcrowd import ingest
+from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import utcnow
@@ -60,7 +61,7 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
     if query.get("external_id_contains"):
         needle = query["external_id_contains"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(assets.c.external_id.like(f"%{needle}%", escape="\\"))
-    for name, allowed in (("status", STATUSES), ("kind", ingest.INPUT_TYPES)):
+    for name, allowed in (("status", STATUSES), ("kind", INPUT_TYPES)):
         wanted = csv_values(query.get(name))
         if wanted:
             bad = [w for w in wanted if w not in allowed]
@@ -230,7 +231,7 @@ def tasks_from_assets(db: Database, body: Any) -> dict[str, Any]:
     if not rows:
         raise ValidationFailed.field("asset_ids", "there are no READY assets to make tasks from")
     spec = project.data.get("task_spec", {}).get("input_spec", {})
-    field = ingest.ASSET_FIELD if ingest.ASSET_FIELD in spec else next(
+    field = ASSET_FIELD if ASSET_FIELD in spec else next(
         (n for n, f in spec.items() if f.get("type") == "url"), None)
     if field is None:
         raise ValidationFailed.field("pool_id", "the project's input_spec has no url field to point at an asset")

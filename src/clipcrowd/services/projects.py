@@ -13,7 +13,7 @@ from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.domain.view import validate_view_spec
 from clipcrowd.services import present
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import projects
+from clipcrowd.store.tables import pools, projects
 
 READ_ONLY = {"id", "status", "created"}
 
@@ -71,8 +71,6 @@ def replace(db: Database, project_id: int, body: Any) -> dict[str, Any]:
 
 
 def archive(db: Database, project_id: int) -> dict[str, Any]:
-    from clipcrowd.store.tables import pools
-
     with db.write() as conn:
         load(conn, project_id)
         open_pools = conn.execute(

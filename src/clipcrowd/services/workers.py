@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.errors import AuthenticationFailed, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.filters import CLIENT_TYPES, WorkerFacts
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time, utcnow
@@ -114,7 +114,5 @@ def sign_in(db: Database, login: str, password: str) -> str:
     with db.read() as conn:
         row = conn.execute(select(workers).where(workers.c.login == login)).one_or_none()
     if row is None or not check_password(row.password_hash, password):
-        from clipcrowd.domain.errors import AuthenticationFailed
-
         raise AuthenticationFailed("wrong login or password")
     return auth.create_token(db, "worker", worker_id=row.id, name=f"sign-in {login}")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.http.deps import object_id
 from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
 from clipcrowd.services.auth import resolve
 from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
@@ -19,8 +20,6 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 
 
 def _id(value: str, kind: str = "pool") -> int:
-    from clipcrowd.api.deps import object_id
-
     return object_id(value, kind)
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
+from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, Viewer, object_id
 from clipcrowd.domain.errors import NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.services import asset_import, assets
-from clipcrowd.services.auth import Principal
 
 router = APIRouter(tags=["assets"])
-Viewer = Annotated[Principal, Depends(get_principal)]  # requesters and workers both see task media
 
 
 def _wake(request: Request) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
-from clipcrowd.services import listing, projects
+from clipcrowd.services import listing, operations, projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -34,7 +34,5 @@ def update_project(db: DbDep, _: Requester, project_id: str, body: JsonBody) -> 
 
 @router.post("/{project_id}/archive", status_code=202)
 def archive_project(db: DbDep, _: Requester, project_id: str) -> dict[str, Any]:
-    from clipcrowd.services import operations
-
     project = projects.archive(db, object_id(project_id, "project"))
     return operations.instant(db, "PROJECT.ARCHIVE", {"project_id": project["id"]})
