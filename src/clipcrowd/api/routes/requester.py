@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from clipcrowd.api.deps import DbDep, Requester
+from clipcrowd.api.routing import Router
+from clipcrowd.domain.models.requester import RequesterPublic
 from clipcrowd.services import requesters
 
-router = APIRouter(tags=["requester"])
+router = Router(tags=["requester"])
 
 
-@router.get("/requester")
+@router.get("/requester", response_model=RequesterPublic)
 def get_requester(db: DbDep, principal: Requester) -> dict[str, Any]:
     return requesters.get(db, principal)
