@@ -13,6 +13,7 @@ from typing import Any
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import validate_filter
+from clipcrowd.domain.models.pools import MixerConfig, PoolData, PoolDefaults
 from clipcrowd.domain.quality import validate_quality_control
 from clipcrowd.domain.timeutil import parse_time
 
@@ -62,7 +63,8 @@ def validate_pool(body: Any, *, partial: bool = False) -> dict[str, Any]:
             value = mixer.get(name, 0)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValidationFailed.field(f"mixer_config.{name}", "must be a non-negative integer")
-        if mixer.get("real_tasks_count", 0) + mixer.get("golden_tasks_count", 0) < 1:
+        counts = MixerConfig.of(mixer)
+        if counts.real_tasks_count + counts.golden_tasks_count < 1:
             raise ValidationFailed.field("mixer_config", "a task suite needs at least one real or golden task")
     validate_filter(body.get("filter"))
     validate_quality_control(body.get("quality_control"))
@@ -86,21 +88,20 @@ class PoolRules:
 
     @classmethod
     def of(cls, pool: Mapping[str, Any]) -> PoolRules:
-        mixer = pool.get("mixer_config") or {}
-        defaults = pool.get("defaults") or {}
-        overlap = defaults.get("default_overlap_for_new_tasks") or defaults.get(
-            "default_overlap_for_new_task_suites") or 1
-        auto_accept = pool.get("auto_accept_solutions")
+        """The rules of a pool's stored ``data``, read through `PoolData`."""
+        data = PoolData.of(pool)
+        mixer, defaults = data.mixer_config, data.defaults or PoolDefaults()
+        overlap = defaults.default_overlap_for_new_tasks or defaults.default_overlap_for_new_task_suites or 1
         return cls(
-            real_per_suite=int(mixer.get("real_tasks_count", 1)) if mixer else 1,
-            golden_per_suite=int(mixer.get("golden_tasks_count", 0)) if mixer else 0,
-            default_overlap=int(overlap),
-            max_duration_seconds=int(pool.get("assignment_max_duration_seconds") or 3600),
-            auto_accept=True if auto_accept is None else bool(auto_accept),
-            auto_accept_period_days=int(DEFAULT_REVIEW_DAYS if pool.get("auto_accept_period_day") is None
-                                        else pool["auto_accept_period_day"]),
-            will_expire=parse_time(pool.get("will_expire"), "will_expire"),
-            filter=pool.get("filter"),
-            quality_control=pool.get("quality_control") or {},
-            reward=float(pool.get("reward_per_assignment") or 0),
+            real_per_suite=mixer.real_tasks_count if mixer else 1,
+            golden_per_suite=mixer.golden_tasks_count if mixer else 0,
+            default_overlap=overlap,
+            max_duration_seconds=data.assignment_max_duration_seconds,
+            auto_accept=True if data.auto_accept_solutions is None else data.auto_accept_solutions,
+            auto_accept_period_days=(DEFAULT_REVIEW_DAYS if data.auto_accept_period_day is None
+                                     else data.auto_accept_period_day),
+            will_expire=parse_time(data.will_expire, "will_expire"),
+            filter=data.filter,
+            quality_control=data.quality_control or {},
+            reward=data.reward_per_assignment,
         )

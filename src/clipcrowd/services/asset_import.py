@@ -25,6 +25,7 @@ from clipcrowd.compat.kili_interface import project_from_interface
 from clipcrowd.domain.assets import INPUT_TYPES, check_input_type
 from clipcrowd.domain.errors import ClipcrowdError, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import defaults as ingest_defaults
 from clipcrowd.ingest import layout
@@ -56,7 +57,7 @@ def create_project(db: Database, body: Any) -> dict[str, Any]:
 def input_type(db: Database, project_id: int) -> str:
     with db.read() as conn:
         row = projects.load(conn, project_id)
-    kind = row.data.get("input_type")
+    kind = ProjectData.of(row.data).input_type
     if kind is None:
         raise ValidationFailed.field(
             "project_id", f"project {format_id(project_id)} has no input_type; set one of {list(INPUT_TYPES)}")

@@ -17,6 +17,7 @@ from clipcrowd import ingest
 from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import layout
 from clipcrowd.ingest.params import check_parameters, played_rate_for
@@ -238,7 +239,7 @@ def tasks_from_assets(db: Database, body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("asset_ids", "every asset must exist, be READY and belong to the pool's project")
     if not rows:
         raise ValidationFailed.field("asset_ids", "there are no READY assets to make tasks from")
-    spec = project.data.get("task_spec", {}).get("input_spec", {})
+    spec = ProjectData.of(project.data).task_spec.input_spec
     field = ASSET_FIELD if ASSET_FIELD in spec else next(
         (n for n, f in spec.items() if f.get("type") == "url"), None)
     if field is None:

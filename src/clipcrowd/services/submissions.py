@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
@@ -62,7 +63,7 @@ def _pool_with_spec(conn: Any, pool_id: int) -> tuple[Any, dict[str, Any]]:
         select(pools.pools, projects.c.data.label("project_data"))
         .join(projects, projects.c.id == pools.pools.c.project_id).where(pools.pools.c.id == pool_id)
     ).one()
-    return row, row.project_data["task_spec"]["output_spec"]
+    return row, ProjectData.of(row.project_data).task_spec.output_spec
 
 
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:

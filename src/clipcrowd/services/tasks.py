@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain.errors import ClipcrowdError, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData, TaskSpec
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values
 from clipcrowd.domain.timeutil import utcnow
@@ -36,12 +37,14 @@ class PreparedBatch:
 class _PoolCache:
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.cache: dict[int, tuple[Any, Any]] = {}
+        self.cache: dict[int, tuple[Any, PoolRules, TaskSpec]] = {}
 
-    def get(self, pool_id: int) -> tuple[Any, Any]:
+    def get(self, pool_id: int) -> tuple[Any, PoolRules, TaskSpec]:
+        """The pool, its rules and its project's task spec (read once per pool of the batch)."""
         if pool_id not in self.cache:
             pool = pools.load(self.conn, pool_id)
-            self.cache[pool_id] = (pool, load_project(self.conn, pool.project_id))
+            project = load_project(self.conn, pool.project_id)
+            self.cache[pool_id] = (pool, PoolRules.of(pool.data), ProjectData.of(project.data).task_spec)
         return self.cache[pool_id]
 
 
@@ -52,14 +55,13 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
     if pool_id is None:
         raise ValidationFailed.field("pool_id", f"is required and must be a pool id, got {item.get('pool_id')!r}")
     try:
-        pool, project = cache.get(pool_id)
+        pool, rules, spec = cache.get(pool_id)
     except NotFound:
         raise ValidationFailed.field(
             "pool_id", f"pool {item.get('pool_id')} does not exist", "DOES_NOT_EXIST") from None
     if pool.status == "ARCHIVED":
         raise ConflictState(f"pool {pool_id} is archived: it takes no new tasks", {"pool_id": format_id(pool_id)})
-    spec = project.data.get("task_spec", {})
-    check_values(spec.get("input_spec", {}), item.get("input_values"), "input_values")
+    check_values(spec.input_spec, item.get("input_values"), "input_values")
     known = item.get("known_solutions")
     if known is not None:
         if not isinstance(known, list):
@@ -68,7 +70,7 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
             where = f"known_solutions[{i}]"
             if not isinstance(solution, Mapping) or "output_values" not in solution:
                 raise ValidationFailed.field(where, "needs output_values")
-            check_values(spec.get("output_spec", {}), solution["output_values"], f"{where}.output_values",
+            check_values(spec.output_spec, solution["output_values"], f"{where}.output_values",
                          enforce_required=False)
             weight = solution.get("correctness_weight", 1)
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
@@ -83,7 +85,7 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
     elif overlap is None:
         if not allow_defaults:
             raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
-        overlap = PoolRules.of(pool.data).default_overlap
+        overlap = rules.default_overlap
     elif isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
         raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
