@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.models.base import field_path
 from clipcrowd.domain.models.tasks import MANY, ONE
 
 log = logging.getLogger("clipcrowd.api")
@@ -27,17 +28,14 @@ def error_response(status: int, code: str, message: str, payload: object = None)
         "code": code, "message": message, "payload": payload, "request_id": uuid.uuid4().hex})
 
 
-def field_path(loc: Sequence[Any]) -> str:
+def request_path(loc: Sequence[Any]) -> str:
     """`("body", "many", 1, "input_values", "text")` -> `[1].input_values.text`, the services' notation."""
     parts = list(loc)
     if parts and parts[0] in _SOURCES:
         parts = parts[1:]
         if parts and parts[0] in (ONE, MANY):  # which shape of a one-or-many body was tried
             parts = parts[1:]
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path
+    return field_path(parts)
 
 
 def fault(error: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
@@ -48,7 +46,7 @@ def fault(error: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         return "body", {"code": "INVALID", "message": f"malformed JSON: {detail}"}
     if error.get("type") == "missing" and tuple(loc) == ("body",):
         return "body", {"code": "INVALID", "message": "a JSON body is required"}
-    return field_path(loc) or "request", {"code": "INVALID", "message": error.get("msg", "invalid")}
+    return request_path(loc) or "request", {"code": "INVALID", "message": error.get("msg", "invalid")}
 
 
 def known_error(exc: ClipcrowdError) -> JSONResponse:

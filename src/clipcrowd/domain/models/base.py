@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from clipcrowd.domain.errors import ValidationFailed
 
 Item = TypeVar("Item")
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class Incoming(BaseModel):
@@ -23,6 +26,23 @@ class Incoming(BaseModel):
     def body(self) -> dict[str, Any]:
         """The fields the client actually sent (unknown ones included), as plain JSON values."""
         return self.model_dump(exclude_unset=True)
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """A pydantic error location in the services' notation: `("items", 1, "text")` -> `items[1].text`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def checked(model: type[Model], body: Any, where: str = "body") -> Model:
+    """``body`` as ``model``, or VALIDATION_ERROR naming every faulty field (for callers other than a route,
+    whose bodies FastAPI checks against the same model)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed.fields({field_path(e["loc"]) or where: e["msg"] for e in exc.errors()}) from None
 
 
 class Public(BaseModel):

@@ -10,19 +10,19 @@ from .base import PUBLIC, Id, Incoming, Public, Time
 
 
 class MixerConfig(Incoming):
-    real_tasks_count: int = 1
-    golden_tasks_count: int = 0
-    training_tasks_count: int = 0
+    real_tasks_count: int = Field(1, ge=0)
+    golden_tasks_count: int = Field(0, ge=0)
+    training_tasks_count: int = Field(0, ge=0)
 
 
 class PoolDefaults(Incoming):
-    default_overlap_for_new_task_suites: int | None = None
-    default_overlap_for_new_tasks: int | None = None
+    default_overlap_for_new_task_suites: int | None = Field(None, ge=1)
+    default_overlap_for_new_tasks: int | None = Field(None, ge=1)
 
 
 class PoolCreate(Incoming):
     project_id: Id | int
-    private_name: str
+    private_name: str = Field(min_length=1, pattern=r"\S", description="not blank")
     public_description: str | None = None
     private_comment: str | None = None
     reward_per_assignment: float = Field(ge=0)

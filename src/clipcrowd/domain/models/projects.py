@@ -20,7 +20,7 @@ class TaskSpec(Incoming):
 
 
 class ProjectCreate(Incoming):
-    public_name: str
+    public_name: str = Field(min_length=1, pattern=r"\S", description="not blank")
     public_description: str | None = None
     public_instructions: str | None = None
     private_comment: str | None = None
