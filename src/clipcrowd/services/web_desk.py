@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, select
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.tasks import TaskData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import file_fields
 from clipcrowd.domain.timeutil import format_time, utcnow
@@ -180,11 +181,12 @@ def results(db: Database, pool_id: int) -> list[dict[str, Any]]:
         for row in rows:
             for task_id, values in zip(row.task_ids, row.solutions or [], strict=False):
                 task = by_id[task_id]
+                data = TaskData.of(task.data)
                 item = {
                     "assignment_id": format_id(row.id), "worker_id": format_id(row.worker_id), "status": row.status,
                     "task_id": format_id(task_id), "golden": bool(task.golden),
-                    "submitted": format_time(row.submitted), "input_values": task.data.get("input_values", {}),
-                    "output_values": values, "known_solutions": task.data.get("known_solutions"),
+                    "submitted": format_time(row.submitted), "input_values": data.input_values,
+                    "output_values": values, "known_solutions": data.body().get("known_solutions"),
                 }
                 stored = aggregates.get(format_id(task_id))
                 if stored:

@@ -13,7 +13,7 @@ from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.operations import OperationPublic
-from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskPublic, TaskUpdate
+from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPublic, TaskUpdate
 from clipcrowd.services import listing, operations, tasks
 
 router = Router(prefix="/tasks", tags=["tasks"])
@@ -37,7 +37,7 @@ def create_tasks(
     db: DbDep, settings: SettingsDep, _: Requester, body: TaskBatch, request: Request, background: BackgroundTasks,
 ) -> JSONResponse:
     single = not isinstance(body, list)
-    items = [item.body() for item in ([body] if single else body)]  # type: ignore[list-item]
+    items = [body.body()] if isinstance(body, TaskCreate) else list(body)
     if not items:
         raise ValidationFailed.field("body", "must be a task object or a non-empty list of tasks")
     if len(items) > settings.max_batch_items:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, WithJsonSchema
 
 from .base import PUBLIC, Id, Incoming, Public, Time
 
@@ -12,29 +12,42 @@ from .base import PUBLIC, Id, Incoming, Public, Time
 ONE, MANY = "one", "many"
 
 
+class KnownSolution(Incoming):
+    """A golden task's correct answer (answers are compared field by field)."""
+
+    output_values: dict[str, Any]
+    correctness_weight: float = Field(1, ge=0, le=1)
+
+
 class TaskCreate(Incoming):
     pool_id: Id | int
     input_values: dict[str, Any]
-    known_solutions: list[dict[str, Any]] | None = None
+    known_solutions: list[KnownSolution] | None = None
     message_on_unknown_solution: str | None = None
-    overlap: int | None = None
-    infinite_overlap: bool | None = None
+    overlap: int | None = Field(None, ge=1, description="the pool's default overlap when absent (allow_defaults)")
+    infinite_overlap: bool = False
 
 
 class TaskUpdate(Incoming):
     """`PATCH`: a new overlap, or an infinite one."""
 
-    overlap: int | None = None
-    infinite_overlap: bool | None = None
+    overlap: int | None = Field(None, ge=1)
+    infinite_overlap: bool = False
 
 
 def _shape(value: Any) -> str:
     return MANY if isinstance(value, list) else ONE
 
 
+#: An item of a list of tasks, documented as a TaskCreate but checked one by one by the service, so
+#: that `skip_invalid_items` skips a faulty item instead of refusing the list.
+TaskItem = Annotated[Any, WithJsonSchema({"$ref": "#/components/schemas/TaskCreate"})]
 #: `POST /tasks` takes one task or a list of tasks.
-TaskBatch = Annotated[Annotated[TaskCreate, Tag(ONE)] | Annotated[list[TaskCreate], Tag(MANY)],
+TaskBatch = Annotated[Annotated[TaskCreate, Tag(ONE)] | Annotated[list[TaskItem], Tag(MANY)],
                       Discriminator(_shape)]
+
+#: A task row's ``data`` JSON is the body as created, with its pool id and overlap settled.
+TaskData = TaskCreate
 
 
 class TaskPublic(TaskCreate, Public):
