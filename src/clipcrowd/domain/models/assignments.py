@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -35,8 +35,8 @@ class AssignmentPublic(Public):
 class AssignmentReview(Incoming):
     """`PATCH /assignments/{id}`: accept or reject a submitted assignment."""
 
-    status: str = Field(description="ACCEPTED or REJECTED")
-    public_comment: str | None = None
+    status: Literal["ACCEPTED", "REJECTED"]
+    public_comment: str | None = Field(None, description="required to reject: tell the worker why")
 
 
 class WorkerAssignment(Public):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from clipcrowd.domain.errors import ValidationFailed
 
@@ -26,6 +26,16 @@ class Incoming(BaseModel):
     def body(self) -> dict[str, Any]:
         """The fields the client actually sent (unknown ones included), as plain JSON values."""
         return self.model_dump(exclude_unset=True)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+#: A name: a string with something besides whitespace in it.
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
 
 
 def field_path(loc: Sequence[Any]) -> str:

@@ -51,7 +51,7 @@ class RestrictionPublic(Public):
 class UserSkillSet(Incoming):
     user_id: Id | int
     skill_id: Id | int
-    value: float = Field(description="0 to 100")
+    value: float = Field(ge=0, le=100)
 
 
 class UserSkillPublic(Public):

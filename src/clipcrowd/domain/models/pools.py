@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import PUBLIC, Id, Incoming, Public, Time
+from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
 
 
 class MixerConfig(Incoming):
@@ -22,7 +22,7 @@ class PoolDefaults(Incoming):
 
 class PoolCreate(Incoming):
     project_id: Id | int
-    private_name: str = Field(min_length=1, pattern=r"\S", description="not blank")
+    private_name: NonBlank
     public_description: str | None = None
     private_comment: str | None = None
     reward_per_assignment: float = Field(ge=0)

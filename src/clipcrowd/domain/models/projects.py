@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import PUBLIC, Id, Incoming, Public, Time
+from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
 
 FieldSpecs = dict[str, dict[str, Any]]
 
@@ -20,7 +20,7 @@ class TaskSpec(Incoming):
 
 
 class ProjectCreate(Incoming):
-    public_name: str = Field(min_length=1, pattern=r"\S", description="not blank")
+    public_name: NonBlank
     public_description: str | None = None
     public_instructions: str | None = None
     private_comment: str | None = None

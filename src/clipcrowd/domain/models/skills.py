@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .base import PUBLIC, Id, Incoming, Time
+from .base import PUBLIC, Id, Incoming, NonBlank, Time
 
 
 class SkillCreate(Incoming):
-    name: str
+    name: NonBlank
     private_comment: str | None = None
     hidden: bool | None = None
 
