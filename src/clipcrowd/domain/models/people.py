@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from .base import Id, Incoming, Public, Time
+from .base import Id, Incoming, NonBlank, Public, Time
 
 
 class WorkerCreate(Incoming):
-    login: str
-    password: str | None = Field(None, description="at least 8 characters; lets her sign in to the pages")
+    login: Annotated[NonBlank, Field(max_length=200)]
+    password: str | None = Field(None, min_length=8, description="lets her sign in to the pages")
     languages: list[str] | None = Field(None, description="language codes, EN by default")
     client_type: str | None = Field(None, description="BROWSER by default")
     profile: dict[str, Any] | None = None
