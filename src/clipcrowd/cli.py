@@ -81,7 +81,7 @@ def serve(
     """Run the server (HTTP/1.1): migrations first, then the API and the pages."""
     import uvicorn
 
-    from clipcrowd.api.app import create_app
+    from clipcrowd.server import create_app
     from clipcrowd.services import auth
 
     settings = load_settings(home=home, host=host, port=port, workers=workers)
@@ -94,7 +94,7 @@ def serve(
         db.dispose()
         os.environ.update({"CLIPCROWD_HOME": str(settings.home),
                            "CLIPCROWD_DATABASE_URL": settings.resolved_database_url})
-        uvicorn.run("clipcrowd.api.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
+        uvicorn.run("clipcrowd.server:app_from_environment", factory=True, host=settings.host, port=settings.port,
                     workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop(),
                     timeout_keep_alive=settings.keep_alive_seconds)
     else:

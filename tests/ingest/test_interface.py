@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from clipcrowd.compat.kili_interface import project_from_interface
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.ingest import project_from_interface
 from tests.apiclient import Api
 from tests.ingest.test_seed_002 import interface as SEED
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from fastapi.staticfiles import StaticFiles
 
-from clipcrowd.api.app import create_app
 from clipcrowd.media import encode_image
+from clipcrowd.server import create_app
 from clipcrowd.services import auth, pools, projects, skills, tasks, workers
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database

@@ -1,89 +1,19 @@
-"""Dependencies that routes declare by type: the database, the caller, the parsed JSON body."""
+"""Dependencies that API routes declare by type: the database, the settings, the caller.
+
+They live in `clipcrowd.http` (the pages use them too); this module is the API's one import line.
+Bodies are declared as models of `clipcrowd.domain.models`, never as untyped JSON.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from clipcrowd.http.deps import (
+    DbDep,
+    Requester,
+    SettingsDep,
+    Viewer,
+    WorkerId,
+    get_principal,
+    object_id,
+)
 
-from fastapi import Depends, Request
-
-from clipcrowd.domain.errors import AccessDenied, AuthenticationFailed, NotFound, ValidationFailed
-from clipcrowd.domain.ids import parse_id
-from clipcrowd.services.auth import Principal, resolve
-from clipcrowd.settings import Settings
-from clipcrowd.store.db import Database
-
-_SCHEMES = {"oauth", "bearer", "apikey"}
-
-
-# Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread
-# pool, a thread hop per dependency per request. These never block for long: the token lookup
-# is a cached hash check, with one indexed query when the cache misses.
-
-
-async def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() not in _SCHEMES or not token.strip():
-            raise AuthenticationFailed("Authorization must be 'OAuth <token>' or 'Bearer <token>'")
-        return token.strip()
-    return request.cookies.get("clipcrowd_token")
-
-
-async def get_principal(request: Request) -> Principal:
-    token = bearer_token(request)
-    if token is None:
-        raise AuthenticationFailed("no token: send 'Authorization: OAuth <token>'")
-    return resolve(request.app.state.db, token)
-
-
-async def require_requester(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.role not in ("requester", "admin"):
-        raise AccessDenied("this needs a requester token")
-    return principal
-
-
-async def require_worker(principal: Annotated[Principal, Depends(get_principal)]) -> int:
-    if principal.role != "worker" or principal.worker_id is None:
-        raise AccessDenied("this needs a worker token")
-    return principal.worker_id
-
-
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        raise ValidationFailed.field("body", "a JSON body is required")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        else:
-            detail = str(exc)
-        raise ValidationFailed.field("body", f"malformed JSON: {detail}") from None
-
-
-def object_id(value: str, kind: str) -> int:
-    """A path id; anything that cannot be one of ours does not exist."""
-    number = parse_id(value)
-    if number is None:
-        raise NotFound(f"{kind} {value!r} does not exist")
-    return number
-
-
-DbDep = Annotated[Database, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-Requester = Annotated[Principal, Depends(require_requester)]
-WorkerId = Annotated[int, Depends(require_worker)]
-JsonBody = Annotated[Any, Depends(json_body)]
+__all__ = ["DbDep", "Requester", "SettingsDep", "Viewer", "WorkerId", "get_principal", "object_id"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,9 +13,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.models.base import field_path
+from clipcrowd.domain.models.tasks import MANY, ONE
 
 log = logging.getLogger("clipcrowd.api")
 
+_SOURCES = ("body", "query", "path", "header", "cookie")
 _HTTP_CODES = {401: "AUTHENTICATION_ERROR", 403: "ACCESS_DENIED", 404: "DOES_NOT_EXIST",
                405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
 
@@ -23,17 +28,37 @@ def error_response(status: int, code: str, message: str, payload: object = None)
         "code": code, "message": message, "payload": payload, "request_id": uuid.uuid4().hex})
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(ClipcrowdError)
-    async def _known(_request: Request, exc: ClipcrowdError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message, exc.payload)
+def request_path(loc: Sequence[Any]) -> str:
+    """`("body", "many", 1, "input_values", "text")` -> `[1].input_values.text`, the services' notation."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+        if parts and parts[0] in (ONE, MANY):  # which shape of a one-or-many body was tried
+            parts = parts[1:]
+    return field_path(parts)
 
+
+def fault(error: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """One pydantic error as `(field path, {code, message})`."""
+    loc = error.get("loc", ())
+    if error.get("type") == "json_invalid":
+        detail = (error.get("ctx") or {}).get("error", "invalid JSON")
+        return "body", {"code": "INVALID", "message": f"malformed JSON: {detail}"}
+    if error.get("type") == "missing" and tuple(loc) == ("body",):
+        return "body", {"code": "INVALID", "message": "a JSON body is required"}
+    return request_path(loc) or "request", {"code": "INVALID", "message": error.get("msg", "invalid")}
+
+
+def known_error(exc: ClipcrowdError) -> JSONResponse:
+    """The body of an error clipcrowd raised on purpose (the server installs the handler: pages answer
+    their own errors as a page)."""
+    return error_response(exc.status_code, exc.code, exc.message, exc.payload)
+
+
+def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        faults = {}
-        for error in exc.errors():
-            path = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
-            faults[path or "request"] = {"code": "INVALID", "message": error.get("msg", "invalid")}
+        faults = dict(fault(error) for error in exc.errors())
         message = "; ".join(f"{k}: {v['message']}" for k, v in faults.items())
         return error_response(400, "VALIDATION_ERROR", message, faults)
 

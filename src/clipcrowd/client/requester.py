@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from clipcrowd.client.errors import raise_for_error
+from clipcrowd.client.errors import ApiError, raise_for_error
 from clipcrowd.client.transport import http_client
 
 
@@ -135,8 +135,6 @@ class Client:
     # aggregation ---------------------------------------------------------------------------
     def wait_operation(self, operation_id: str, *, timeout: float = 3600.0, interval: float = 0.2) -> dict[str, Any]:
         """Poll an operation until it ends; a FAIL raises ApiError with the operation's error."""
-        from clipcrowd.client.errors import ApiError
-
         deadline = time.monotonic() + timeout
         while True:
             op = self._call("GET", f"/api/v1/operations/{operation_id}")
@@ -168,7 +166,7 @@ class Client:
 
     def get_aggregated_solutions(self, operation_id: str) -> Any:
         """The labels an aggregation operation stored, as a DataFrame (``task``, ``label``, ``confidence``)."""
-        import pandas as pd
+        import pandas as pd  # here, not at the top: worker scripts import the SDK and never need pandas
 
         rows: list[dict[str, Any]] = []
         query: dict[str, Any] = {"limit": 10_000}

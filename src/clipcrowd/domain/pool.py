@@ -13,6 +13,8 @@ from typing import Any
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import validate_filter
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.pools import PoolCreate, PoolData, PoolDefaults
 from clipcrowd.domain.quality import validate_quality_control
 from clipcrowd.domain.timeutil import parse_time
 
@@ -20,52 +22,21 @@ DEFAULT_REVIEW_DAYS = 7  # a submission nobody reviews is accepted after this ma
 READ_ONLY_POOL_FIELDS = {"id", "status", "created", "last_started", "last_stopped", "last_close_reason", "type"}
 
 
-def _number(body: Mapping[str, Any], name: str, *, minimum: float, integer: bool = False) -> None:
-    if name not in body or body[name] is None:
-        return
-    value = body[name]
-    kind = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValidationFailed.field(name, "must be an integer" if integer else "must be a number")
-    if value < minimum:
-        raise ValidationFailed.field(name, f"must be at least {minimum}")
+def validate_pool(body: Any) -> dict[str, Any]:
+    """Check a pool object (a create or a full update); return it without read-only fields.
 
-
-def validate_pool(body: Any, *, partial: bool = False) -> dict[str, Any]:
-    """Check a pool object (a create or a full update); return it without read-only fields."""
+    Types and bounds are `PoolCreate`'s (the API checks the same model at the edge); what a field's
+    type cannot say (the suite mix, dates, filter trees, quality rules) is checked here.
+    """
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("pool", "must be a JSON object")
-    required = [] if partial else ["project_id", "private_name", "reward_per_assignment",
-                                   "assignment_max_duration_seconds", "will_expire"]
-    missing = {name: "is required" for name in required if body.get(name) is None}
-    if missing:
-        raise ValidationFailed.fields(missing)
-    if "private_name" in body and (not isinstance(body["private_name"], str) or not body["private_name"].strip()):
-        raise ValidationFailed.field("private_name", "must be a non-empty string")
-    _number(body, "reward_per_assignment", minimum=0)
-    _number(body, "assignment_max_duration_seconds", minimum=1, integer=True)
-    _number(body, "auto_accept_period_day", minimum=0, integer=True)
-    for flag in ("auto_accept_solutions", "may_contain_adult_content"):
-        if flag in body and body[flag] is not None and not isinstance(body[flag], bool):
-            raise ValidationFailed.field(flag, "must be true or false")
-    parse_time(body.get("will_expire"), "will_expire")
-    defaults = body.get("defaults") or {}
-    if not isinstance(defaults, Mapping):
-        raise ValidationFailed.field("defaults", "must be an object")
-    for name in ("default_overlap_for_new_task_suites", "default_overlap_for_new_tasks"):
-        _number(defaults, name, minimum=1, integer=True) if name in defaults else None
-    mixer = body.get("mixer_config")
-    if mixer is not None:
-        if not isinstance(mixer, Mapping):
-            raise ValidationFailed.field("mixer_config", "must be an object")
-        for name in ("real_tasks_count", "golden_tasks_count", "training_tasks_count"):
-            value = mixer.get(name, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValidationFailed.field(f"mixer_config.{name}", "must be a non-negative integer")
-        if mixer.get("real_tasks_count", 0) + mixer.get("golden_tasks_count", 0) < 1:
-            raise ValidationFailed.field("mixer_config", "a task suite needs at least one real or golden task")
-    validate_filter(body.get("filter"))
-    validate_quality_control(body.get("quality_control"))
+    pool = checked(PoolCreate, body, "pool")
+    mixer = pool.mixer_config
+    if mixer is not None and mixer.real_tasks_count + mixer.golden_tasks_count < 1:
+        raise ValidationFailed.field("mixer_config", "a task suite needs at least one real or golden task")
+    parse_time(pool.will_expire, "will_expire")
+    validate_filter(pool.filter)
+    validate_quality_control(pool.quality_control)
     return {k: v for k, v in body.items() if k not in READ_ONLY_POOL_FIELDS}
 
 
@@ -86,21 +57,20 @@ class PoolRules:
 
     @classmethod
     def of(cls, pool: Mapping[str, Any]) -> PoolRules:
-        mixer = pool.get("mixer_config") or {}
-        defaults = pool.get("defaults") or {}
-        overlap = defaults.get("default_overlap_for_new_tasks") or defaults.get(
-            "default_overlap_for_new_task_suites") or 1
-        auto_accept = pool.get("auto_accept_solutions")
+        """The rules of a pool's stored ``data``, read through `PoolData`."""
+        data = PoolData.of(pool)
+        mixer, defaults = data.mixer_config, data.defaults or PoolDefaults()
+        overlap = defaults.default_overlap_for_new_tasks or defaults.default_overlap_for_new_task_suites or 1
         return cls(
-            real_per_suite=int(mixer.get("real_tasks_count", 1)) if mixer else 1,
-            golden_per_suite=int(mixer.get("golden_tasks_count", 0)) if mixer else 0,
-            default_overlap=int(overlap),
-            max_duration_seconds=int(pool.get("assignment_max_duration_seconds") or 3600),
-            auto_accept=True if auto_accept is None else bool(auto_accept),
-            auto_accept_period_days=int(DEFAULT_REVIEW_DAYS if pool.get("auto_accept_period_day") is None
-                                        else pool["auto_accept_period_day"]),
-            will_expire=parse_time(pool.get("will_expire"), "will_expire"),
-            filter=pool.get("filter"),
-            quality_control=pool.get("quality_control") or {},
-            reward=float(pool.get("reward_per_assignment") or 0),
+            real_per_suite=mixer.real_tasks_count if mixer else 1,
+            golden_per_suite=mixer.golden_tasks_count if mixer else 0,
+            default_overlap=overlap,
+            max_duration_seconds=data.assignment_max_duration_seconds,
+            auto_accept=True if data.auto_accept_solutions is None else data.auto_accept_solutions,
+            auto_accept_period_days=(DEFAULT_REVIEW_DAYS if data.auto_accept_period_day is None
+                                     else data.auto_accept_period_day),
+            will_expire=parse_time(data.will_expire, "will_expire"),
+            filter=data.filter,
+            quality_control=data.quality_control or {},
+            reward=data.reward_per_assignment,
         )

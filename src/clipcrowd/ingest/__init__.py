@@ -1,6 +1,5 @@
 """clipcrowd.ingest: assets into a project, from uploads, URLs and image lists, processed by jobs.
 
-- :mod:`.interface` turns a Kili-style JSON interface into a clipcrowd task spec;
 - :mod:`.params` checks import items at request time and fills processing parameters from the probe;
 - :mod:`.fetch` downloads URLs with a size cap, a timeout and a redirect limit;
 - :mod:`.process` is the ``asset.process`` job a worker process runs (probe, frame table, cover,
@@ -12,7 +11,6 @@ Depends on :mod:`clipcrowd.media` and :mod:`clipcrowd.store`; never on services 
 
 from __future__ import annotations
 
-from .interface import ASSET_FIELD, INPUT_TYPES, check_input_type, project_from_interface
 from .params import PARAMS, UPLOAD_PREFIX, Item, check_item
 from .process import KIND as PROCESS_KIND
 from .process import run_job as process_asset
@@ -20,15 +18,11 @@ from .process import run_job as process_asset
 HANDLERS = {PROCESS_KIND: process_asset}
 
 __all__ = [
-    "ASSET_FIELD",
     "HANDLERS",
-    "INPUT_TYPES",
     "PARAMS",
     "PROCESS_KIND",
     "UPLOAD_PREFIX",
     "Item",
-    "check_input_type",
     "check_item",
     "process_asset",
-    "project_from_interface",
 ]

@@ -10,8 +10,6 @@ FETCH_TIMEOUT = 30.0
 MAX_REDIRECTS = 5
 #: Frame rate of a video made from an image list when no framesPlayedPerSecond is given.
 IMAGE_LIST_FPS = Fraction(25)
-#: A requested rate may exceed the native one by this much (30 on a 29.97 source) before it is refused.
-RATE_SLACK = Fraction(1005, 1000)
 #: JPEG quality of split frames (FFmpeg qscale: 2 best .. 31 worst).
 FRAME_QSCALE = 3
 #: Most frames one FRAME asset may be split into (a 10-minute video at 30 fps is 18,000).

@@ -8,7 +8,6 @@ Kili's ``processingParameters`` are kept as given; only the missing ones are fil
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,6 +15,7 @@ from typing import Any
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.media import BadFrameRateError, VideoInfo
+from clipcrowd.media.rate import check_rate, frames_at, is_native_rate
 
 from . import defaults
 from .fetch import is_url
@@ -62,10 +62,25 @@ def check_parameters(meta: Mapping[str, Any], where: str) -> None:
     if "framesPlayedPerSecond" in params:
         fps = params["framesPlayedPerSecond"]
         at = f"{where}.{PARAMS}.framesPlayedPerSecond"
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps):
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)):
             raise ValidationFailed.field(at, f"must be a number, got {fps!r}")
-        if fps <= 0:
-            raise ValidationFailed.field(at, f"must be > 0, got {fps}")
+        try:
+            check_rate(fps, native=None, average=None)  # what can be known before the video is probed
+        except BadFrameRateError as exc:
+            raise ValidationFailed.field(at, str(exc)) from None
+
+
+def played_rate_for(params: Mapping[str, Any], native: Fraction | None, average: Fraction | None) -> Fraction | None:
+    """The rate frames are labelled at: None for the native rate, else the checked custom rate.
+
+    The one reading of ``framesPlayedPerSecond`` / ``shouldKeepNativeFrameRate`` for import and
+    metadata updates alike; the rule itself is :mod:`clipcrowd.media.rate`'s.
+    """
+    fps = params.get("framesPlayedPerSecond")
+    if fps is None or params.get("shouldKeepNativeFrameRate") is True:
+        return None
+    rate = check_rate(fps, native=native, average=average)
+    return None if is_native_rate(rate, native=native, average=average) else rate
 
 
 def check_item(raw: Any, index: int, input_type: str, upload_exists: Callable[[str], bool]) -> Item:
@@ -103,25 +118,11 @@ def check_item(raw: Any, index: int, input_type: str, upload_exists: Callable[[s
 
 
 def played_rate(params: Mapping[str, Any], info: VideoInfo) -> Fraction | None:
-    """The rate frames are labelled at: None for the native rate, else the checked custom rate."""
-    fps = params.get("framesPlayedPerSecond")
-    if fps is None or params.get("shouldKeepNativeFrameRate") is True:
-        return None
-    rate = Fraction(fps).limit_denominator(1_000_000)
-    native = info.native_rate or info.average_rate
-    if native is not None and rate > native * defaults.RATE_SLACK:
-        raise BadFrameRateError(
-            f"framesPlayedPerSecond {float(rate):g} is above the video's native rate {float(native):g}")
-    if native is not None and rate * defaults.RATE_SLACK >= native:
-        return None  # asking for the native rate is keeping it
-    return rate
+    return played_rate_for(params, info.native_rate, info.average_rate)
 
 
 def played_frames(info: VideoInfo, rate: Fraction | None) -> int:
-    """Frames at the played rate: one per wanted time ``first + k / rate`` inside the video."""
-    if rate is None:
-        return info.frame_count
-    return math.ceil(info.duration * rate)
+    return frames_at(rate, duration=info.duration, frame_count=info.frame_count)
 
 
 def fill(params: Mapping[str, Any], info: VideoInfo, frame_count: int, kind: str) -> dict[str, Any]:

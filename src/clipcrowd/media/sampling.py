@@ -26,18 +26,14 @@ from typing import Literal
 
 import numpy as np
 
+from . import rate as rate_rule
 from ._container import PathLike
 from .convert import FrameSpec
 from .decoder import DecodedFrame, SkipLevel, open_decoder
-from .errors import BadFrameRateError
 from .probe import VideoInfo
 from .timecode import FrameTime, as_fraction
 
 Policy = Literal["exact", "nearest", "keyframes"]
-#: A requested rate may exceed the native one by this much (30 on a 29.97 source) before it is refused.
-RATE_SLACK = Fraction(1005, 1000)
-
-
 @dataclass(frozen=True)
 class Sample:
     """One sampled frame: the image, its real time, and the wanted time (seconds) it answers."""
@@ -48,18 +44,10 @@ class Sample:
 
 
 def check_rate(info: VideoInfo, fps: float | Fraction | None) -> Fraction | None:
-    """``fps`` as a Fraction after refusing non-positive rates and rates above the native rate."""
+    """``fps`` as a Fraction after the frame-rate rule (:mod:`.rate`); None samples every frame."""
     if fps is None:
         return None
-    if not math.isfinite(float(fps)) or fps <= 0:
-        raise BadFrameRateError(f"framesPerSecond must be > 0, got {fps}")
-    rate = Fraction(fps).limit_denominator(1_000_000)
-    native = info.native_rate or info.average_rate
-    if native is not None and rate > native * RATE_SLACK:
-        raise BadFrameRateError(
-            f"framesPerSecond {float(rate):g} is above the video's native rate {float(native):g}"
-        )
-    return rate
+    return rate_rule.check_rate(fps, native=info.native_rate, average=info.average_rate)
 
 
 def skip_level(policy: Policy, fps: Fraction | None, info: VideoInfo) -> SkipLevel:

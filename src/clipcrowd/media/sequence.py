@@ -17,7 +17,8 @@ from av.video.reformatter import Interpolation, VideoReformatter
 from . import defaults
 from ._container import PathLike
 from ._encode import add_h264, atomic_output, even, open_mp4
-from .errors import BadFrameRateError, ImageSequenceError
+from .errors import ImageSequenceError
+from .rate import check_rate
 
 
 def _read_image(path: Path) -> av.VideoFrame:
@@ -48,9 +49,7 @@ def images_to_video(
     """
     if not images:
         raise ImageSequenceError("the image list is empty")
-    if fps <= 0:
-        raise BadFrameRateError(f"framesPerSecond must be > 0, got {fps}")
-    rate = Fraction(fps).limit_denominator(1001)
+    rate = check_rate(fps, native=None, average=None).limit_denominator(1001)
     tb = 1 / rate
     paths = [Path(p) for p in images]
     first = _read_image(paths[0])

@@ -27,6 +27,7 @@ from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, inser
 from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
 from clipcrowd.services import events, operations
@@ -139,7 +140,7 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
         raise ValidationFailed.field("pool_id", f"{body.get('pool_id')!r} is not a pool id")
     with db.read() as conn:
         pool = pool_service.load(conn, pool_id)
-        spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"]
+        spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec.output_spec
         name = label_field(spec, body.get("field"))
         request = AggregationRequest(pool_id, method, name, include_submitted, dict(params))
         answered = conn.execute(select(exists().where(

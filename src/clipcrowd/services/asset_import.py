@@ -21,8 +21,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from clipcrowd import ingest
+from clipcrowd.compat.kili_interface import project_from_interface
+from clipcrowd.domain.assets import INPUT_TYPES, check_input_type
 from clipcrowd.domain.errors import ClipcrowdError, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import defaults as ingest_defaults
 from clipcrowd.ingest import layout
@@ -74,7 +77,7 @@ def create_project(db: Database, body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("body", "must be a JSON object")
     interface = body.get("json_interface", body.get("jsonInterface"))
-    project = ingest.project_from_interface(body.get("input_type"), interface, title=body.get("title"),
+    project = project_from_interface(body.get("input_type"), interface, title=body.get("title"),
                                             description=body.get("description"))
     return projects.create(db, project)
 
@@ -82,11 +85,11 @@ def create_project(db: Database, body: Any) -> dict[str, Any]:
 def input_type(db: Database, project_id: int) -> str:
     with db.read() as conn:
         row = projects.load(conn, project_id)
-    kind = row.data.get("input_type")
+    kind = ProjectData.of(row.data).input_type
     if kind is None:
         raise ValidationFailed.field(
-            "project_id", f"project {format_id(project_id)} has no input_type; set one of {list(ingest.INPUT_TYPES)}")
-    return ingest.check_input_type(kind, "project.input_type")
+            "project_id", f"project {format_id(project_id)} has no input_type; set one of {list(INPUT_TYPES)}")
+    return check_input_type(kind, "project.input_type")
 
 
 async def upload(db: Database, settings: Settings, project_id: int, name: str,

@@ -5,8 +5,8 @@ the files clipcrowd serves for them, and tasks made from them.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,15 @@ import numpy as np
 from sqlalchemy import Connection, String, delete, func, select, update
 
 from clipcrowd import ingest
+from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.ingest import defaults as ingest_defaults
 from clipcrowd.ingest import layout
-from clipcrowd.ingest.params import check_parameters
+from clipcrowd.ingest.params import check_parameters, played_rate_for
+from clipcrowd.media import BadFrameRateError
+from clipcrowd.media.rate import frames_at
 from clipcrowd.services import projects
 from clipcrowd.services import tasks as task_service
 from clipcrowd.services.asset_import import storage
@@ -61,7 +64,7 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
     if query.get("external_id_contains"):
         needle = query["external_id_contains"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(assets.c.external_id.like(f"%{needle}%", escape="\\"))
-    for name, allowed in (("status", STATUSES), ("kind", ingest.INPUT_TYPES)):
+    for name, allowed in (("status", STATUSES), ("kind", INPUT_TYPES)):
         wanted = csv_values(query.get(name), name)
         if wanted:
             bad = [w for w in wanted if w not in allowed]
@@ -78,6 +81,13 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
                     limit_default=settings.page_limit_default, limit_max=settings.page_limit_max)
 
 
+def _stored_rates(info: Mapping[str, Any]) -> tuple[Fraction | None, Fraction | None, Fraction]:
+    """Base rate, average rate and duration of a probed video, back as Fractions from the stored JSON."""
+    native = Fraction(info["native_rate"]) if info.get("native_rate") else None
+    average = Fraction(info["average_rate"]).limit_denominator(1_001_000) if info.get("average_rate") else None
+    return native, average, Fraction(info["video_duration"]).limit_denominator(1_000_000)
+
+
 def _new_metadata(row: Any, meta: Any, where: str) -> dict[str, Any]:
     """``meta`` replaces the metadata; processingParameters are kept, and merged with any given."""
     if not isinstance(meta, Mapping):
@@ -86,17 +96,17 @@ def _new_metadata(row: Any, meta: Any, where: str) -> dict[str, Any]:
     kept = dict(row.json_metadata.get(ingest.PARAMS) or {})
     given = dict(meta.get(ingest.PARAMS) or {})
     params = {**kept, **given}
-    fps = given.get("framesPlayedPerSecond")
     info = row.info or {}
+    fps = given.get("framesPlayedPerSecond")
     if fps is not None and row.kind == "VIDEO" and info.get("video_duration") is not None:
-        native = info.get("average_rate")
-        if native and fps > native * float(ingest_defaults.RATE_SLACK):
-            raise ValidationFailed.field(f"{where}.{ingest.PARAMS}.framesPlayedPerSecond",
-                                         f"{fps:g} is above the video's native rate {native:g}")
+        native, average, duration = _stored_rates(info)
+        try:
+            rate = played_rate_for({"framesPlayedPerSecond": fps}, native, average)
+        except BadFrameRateError as exc:
+            raise ValidationFailed.field(f"{where}.{ingest.PARAMS}.framesPlayedPerSecond", str(exc)) from None
         if "numberOfFrames" not in given:
-            keep = bool(native) and fps * float(ingest_defaults.RATE_SLACK) >= native
-            params["shouldKeepNativeFrameRate"] = keep
-            params["numberOfFrames"] = info["frame_count"] if keep else math.ceil(info["video_duration"] * fps)
+            params["shouldKeepNativeFrameRate"] = rate is None
+            params["numberOfFrames"] = frames_at(rate, duration=duration, frame_count=info["frame_count"])
     out = dict(meta)
     if params:
         out[ingest.PARAMS] = params
@@ -231,8 +241,8 @@ def tasks_from_assets(db: Database, body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("asset_ids", "every asset must exist, be READY and belong to the pool's project")
     if not rows:
         raise ValidationFailed.field("asset_ids", "there are no READY assets to make tasks from")
-    spec = project.data.get("task_spec", {}).get("input_spec", {})
-    field = ingest.ASSET_FIELD if ingest.ASSET_FIELD in spec else next(
+    spec = ProjectData.of(project.data).task_spec.input_spec
+    field = ASSET_FIELD if ASSET_FIELD in spec else next(
         (n for n, f in spec.items() if f.get("type") == "url"), None)
     if field is None:
         raise ValidationFailed.field("pool_id", "the project's input_spec has no url field to point at an asset")

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, upload_check
 from clipcrowd.services.pools import load as load_pool
@@ -55,7 +56,7 @@ async def receive(
     with db.read() as conn:
         row = lifecycle.load(conn, assignment_id)
         project = load_project(conn, load_pool(conn, row.pool_id).project_id)
-    accepts = upload_check.accepted_kinds(project.data.get("task_spec", {}).get("view_spec"))
+    accepts = upload_check.accepted_kinds(ProjectData.of(project.data).task_spec.view_spec)
     if row.worker_id != worker_id:
         raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
     if row.status != "ACTIVE":

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.services import aggregation
 from clipcrowd.services.projects import load as load_project
@@ -67,7 +68,7 @@ def panel(db: Database, pool_id: int, run_id: str | None = None) -> dict[str, An
     run = aggregation.get_run(db, pool_id, run_id) if run_id else None
     with db.read() as conn:
         project_id = conn.execute(select(pools_table.c.project_id).where(pools_table.c.id == pool_id)).scalar_one()
-        spec = load_project(conn, project_id).data["task_spec"]["output_spec"]
+        spec = ProjectData.of(load_project(conn, project_id).data).task_spec.output_spec
         t, q = aggregated_labels.c, worker_quality.c
         workers = {(r.method, r.field): int(r.n) for r in conn.execute(
             select(q.method, q.field, func.count().label("n")).where(q.pool_id == pool_id).group_by(q.method, q.field))}

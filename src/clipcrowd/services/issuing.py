@@ -18,6 +18,8 @@ from sqlalchemy import Connection, exists, func, insert, select, update
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
 from clipcrowd.domain.filters import matches, skill_ids
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.pools import PoolData
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, pools, present, restrictions, workers
@@ -51,14 +53,20 @@ def _not_seen_by(worker_id: int) -> Any:
     return ~exists().where(assignment_tasks.c.task_id == tasks.c.id, assignment_tasks.c.worker_id == worker_id)
 
 
-def check_access(conn: Connection, worker: Any, pool: Any) -> None:
-    if pool.status != "OPEN":
-        raise PoolNotOpen(f"pool {format_id(pool.id)} is not open ({pool.status})")
-    if restrictions.is_restricted(conn, worker.id, pool.project_id, pool.id):
-        raise AccessDenied(f"you are restricted from pool {format_id(pool.id)}", code="RESTRICTED")
-    tree = pool.data.get("filter")
+def admit(conn: Connection, worker: Any, pool_id: int, status: str, tree: Any, restricted: bool) -> None:
+    """The one admission rule: the pool is open, no restriction applies, the worker passes its filter."""
+    if status != "OPEN":
+        raise PoolNotOpen(f"pool {format_id(pool_id)} is not open ({status})")
+    if restricted:
+        raise AccessDenied(f"you are restricted from pool {format_id(pool_id)}", code="RESTRICTED")
     if tree and not matches(tree, workers.facts(conn, worker, with_skills=bool(skill_ids(tree)))):
-        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool.id)}", code="FILTERED_OUT")
+        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool_id)}", code="FILTERED_OUT")
+
+
+def check_access(conn: Connection, worker: Any, pool: Any) -> None:
+    """`admit` for a pool row (the restriction looked up on its own)."""
+    admit(conn, worker, pool.id, pool.status, PoolRules.of(pool.data).filter,
+          restrictions.is_restricted(conn, worker.id, pool.project_id, pool.id))
 
 
 def next_suite(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
@@ -90,17 +98,11 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         pools.load(conn, pool_id)  # ... or the pool
         raise NotFound(f"pool {format_id(pool_id)} does not exist")
     # An open pool always belongs to an active project: archiving a project needs its pools closed.
-    if found.pool_status != "OPEN":
-        raise PoolNotOpen(f"pool {format_id(pool_id)} is not open ({found.pool_status})")
-    if found.restricted:
-        raise AccessDenied(f"you are restricted from pool {format_id(pool_id)}", code="RESTRICTED")
-    tree = found.pool_data.get("filter")
-    if tree and not matches(tree, workers.facts(conn, found, with_skills=bool(skill_ids(tree)))):
-        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool_id)}", code="FILTERED_OUT")
+    rules = PoolRules.of(found.pool_data)
+    admit(conn, found, pool_id, found.pool_status, rules.filter, bool(found.restricted))
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
-    rules = PoolRules.of(found.pool_data)
     real_query = (
         select(*_TASK_COLUMNS)
         .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id))
@@ -147,11 +149,11 @@ def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
                 check_access(conn, worker, pool)
             except (AccessDenied, ConflictState):
                 continue
-            project = load_project(conn, pool.project_id)
+            project, data = ProjectData.of(load_project(conn, pool.project_id).data), PoolData.of(pool.data)
             result.append({
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
-                "title": project.data.get("public_name"), "description": project.data.get("public_description"),
-                "reward_per_assignment": pool.data.get("reward_per_assignment"),
-                "assignment_max_duration_seconds": pool.data.get("assignment_max_duration_seconds"),
+                "title": project.public_name, "description": project.public_description,
+                "reward_per_assignment": data.reward_per_assignment,
+                "assignment_max_duration_seconds": data.assignment_max_duration_seconds,
             })
         return result

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, false, select, update
 
+from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, quality
 from clipcrowd.store.lists import one_of
@@ -17,8 +18,6 @@ from clipcrowd.store.tables import assignments, tasks, workers
 
 
 def load(conn: Connection, assignment_id: int, *, for_update: bool = False) -> Any:
-    from clipcrowd.domain.errors import NotFound
-
     query = select(assignments).where(assignments.c.id == assignment_id)
     if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)

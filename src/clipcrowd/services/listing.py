@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, exists
 
+from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.services import present, restrictions, user_skills, workers
+from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
@@ -39,8 +41,6 @@ def _status(table: Table, query: Mapping[str, str], allowed: Sequence[str]) -> l
     wanted = csv_values(query.get("status"), "status")
     if not wanted:
         return []
-    from clipcrowd.domain.errors import ValidationFailed
-
     bad = [s for s in wanted if s not in allowed]
     if bad:
         raise ValidationFailed.field("status", f"unknown status {bad[0]!r}; one of {list(allowed)}")
@@ -93,8 +93,6 @@ def assignments_page(db: Database, settings: Settings, query: Mapping[str, str])
 
 
 def attachments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
-    from clipcrowd.services.attachments import present as present_attachment
-
     conditions = _id_filters(attachments, query, {"pool_id": "pool_id", "assignment_id": "assignment_id",
                                                   "user_id": "worker_id"})
     return _run(db, settings, attachments, conditions, query, _rows(present_attachment))

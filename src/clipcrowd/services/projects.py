@@ -8,33 +8,29 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.projects import ProjectCreate
 from clipcrowd.domain.specs import validate_spec
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.domain.view import validate_view_spec
 from clipcrowd.services import present
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import projects
+from clipcrowd.store.tables import pools, projects
 
 READ_ONLY = {"id", "status", "created"}
 
 
 def validate_project(body: Any) -> dict[str, Any]:
+    """Check a project object; types are `ProjectCreate`'s, field specs and the view config are checked here."""
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("project", "must be a JSON object")
-    if not isinstance(body.get("public_name"), str) or not body["public_name"].strip():
-        raise ValidationFailed.field("public_name", "is required and must be a non-empty string")
-    spec = body.get("task_spec")
-    if not isinstance(spec, Mapping):
-        raise ValidationFailed.field("task_spec", "is required: {input_spec, output_spec, view_spec}")
-    inputs = validate_spec(spec.get("input_spec", {}), "task_spec.input_spec")
-    outputs = validate_spec(spec.get("output_spec"), "task_spec.output_spec")
+    spec = checked(ProjectCreate, body, "project").task_spec
+    inputs = validate_spec(spec.input_spec, "task_spec.input_spec")
+    outputs = validate_spec(spec.output_spec, "task_spec.output_spec")
     if not outputs:
         raise ValidationFailed.field("task_spec.output_spec", "needs at least one output field")
-    if "view_spec" in spec:
-        validate_view_spec(spec["view_spec"], inputs, outputs)
-    for text in ("public_description", "public_instructions", "private_comment"):
-        if text in body and body[text] is not None and not isinstance(body[text], str):
-            raise ValidationFailed.field(text, "must be a string")
+    if "view_spec" in spec.model_fields_set:
+        validate_view_spec(spec.view_spec, inputs, outputs)
     return {k: v for k, v in body.items() if k not in READ_ONLY}
 
 
@@ -71,8 +67,6 @@ def replace(db: Database, project_id: int, body: Any) -> dict[str, Any]:
 
 
 def archive(db: Database, project_id: int) -> dict[str, Any]:
-    from clipcrowd.store.tables import pools
-
     with db.write() as conn:
         load(conn, project_id)
         open_pools = conn.execute(

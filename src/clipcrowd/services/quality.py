@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, select
 
 from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.quality import TRIGGERS, Decision, Event, Restrict, SetSkill, evaluate
 from clipcrowd.services import restrictions, user_skills
@@ -41,7 +42,7 @@ def _already_restricted(conn: Connection, worker_id: int, scope: str, project_id
 
 def on_event(conn: Connection, pool: Any, worker_id: int, trigger: str) -> None:
     """Run the pool's rules for one worker after `trigger` happened, in the caller's transaction."""
-    qc = pool.data.get("quality_control") or {}
+    qc = PoolRules.of(pool.data).quality_control
     if not qc.get("configs"):
         return
     apply(conn, pool, worker_id, evaluate(qc, trigger, history(conn, pool.id, worker_id)))
@@ -55,7 +56,7 @@ def on_aggregated(conn: Connection, pool_id: int, method: str, field: str) -> in
     Returns how many decisions were taken (a restriction already in force is not counted).
     """
     pool = conn.execute(select(pools).where(pools.c.id == pool_id)).one()
-    qc = pool.data.get("quality_control") or {}
+    qc = PoolRules.of(pool.data).quality_control
     configs = qc.get("configs") or []
     kinds = {str((c.get("collector_config") or {}).get("type")) for c in configs}
     if not any("AGGREGATED" in TRIGGERS.get(kind, set()) for kind in kinds):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +9,8 @@ from sqlalchemy import Connection, and_, delete, exists, insert, or_, select
 
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.people import RestrictionCreate
 from clipcrowd.domain.quality import RESTRICTION_SCOPES
 from clipcrowd.domain.timeutil import format_time, parse_time, utcnow
 from clipcrowd.services import events
@@ -45,21 +46,20 @@ def add(
 
 
 def create(db: Database, body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("user_restriction", "must be a JSON object")
-    scope = body.get("scope")
+    wanted = checked(RestrictionCreate, body, "user_restriction")
+    scope = wanted.scope
     if scope not in RESTRICTION_SCOPES:
         raise ValidationFailed.field("scope", f"one of {sorted(RESTRICTION_SCOPES)}")
-    worker_id = parse_id(body.get("user_id"))
+    worker_id = parse_id(wanted.user_id)
     if worker_id is None:
-        raise ValidationFailed.field("user_id", "is required and must be a user id")
-    project_id = parse_id(body.get("project_id"))
-    pool_id = parse_id(body.get("pool_id"))
+        raise ValidationFailed.field("user_id", "must be a user id")
+    project_id = parse_id(wanted.project_id)
+    pool_id = parse_id(wanted.pool_id)
     if scope == "PROJECT" and project_id is None:
         raise ValidationFailed.field("project_id", "is required for scope PROJECT")
     if scope == "POOL" and pool_id is None:
         raise ValidationFailed.field("pool_id", "is required for scope POOL")
-    until = parse_time(body.get("will_expire"), "will_expire")
+    until = parse_time(wanted.will_expire, "will_expire")
     with db.write() as conn:
         for name, loader, key in (("user_id", load_worker, worker_id), ("project_id", load_project, project_id),
                                   ("pool_id", load_pool, pool_id)):
@@ -69,7 +69,7 @@ def create(db: Database, body: Any) -> dict[str, Any]:
                 except NotFound as exc:
                     raise ValidationFailed.field(name, exc.message, "DOES_NOT_EXIST") from None
         new_id = add(conn, worker_id, scope, project_id=project_id if scope == "PROJECT" else None,
-                     pool_id=pool_id if scope == "POOL" else None, comment=body.get("private_comment"), until=until)
+                     pool_id=pool_id if scope == "POOL" else None, comment=wanted.private_comment, until=until)
         return present(conn.execute(select(user_restrictions).where(user_restrictions.c.id == new_id)).one())
 
 

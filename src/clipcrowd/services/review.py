@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from clipcrowd.domain.errors import ConflictState, ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.assignments import AssignmentReview
+from clipcrowd.domain.models.base import checked
 from clipcrowd.services import lifecycle, pools, present
 from clipcrowd.store.db import Database
 
@@ -18,13 +19,8 @@ def get(db: Database, assignment_id: int) -> dict[str, Any]:
 
 def set_status(db: Database, assignment_id: int, body: Any) -> dict[str, Any]:
     """PATCH body `{status: ACCEPTED|REJECTED, public_comment}`; a rejection needs a comment."""
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("assignment", "must be a JSON object")
-    status, comment = body.get("status"), body.get("public_comment")
-    if status not in ("ACCEPTED", "REJECTED"):
-        raise ValidationFailed.field("status", "must be ACCEPTED or REJECTED")
-    if comment is not None and not isinstance(comment, str):
-        raise ValidationFailed.field("public_comment", "must be a string")
+    review = checked(AssignmentReview, body, "assignment")
+    status, comment = review.status, review.public_comment
     if status == "REJECTED" and not (comment or "").strip():
         raise ValidationFailed.field("public_comment", "is required to reject: tell the worker why")
     with db.write() as conn:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from clipcrowd.domain.errors import NotFound, ValidationFailed
+from clipcrowd.domain.errors import NotFound
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.skills import SkillCreate
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import present
 from clipcrowd.store.db import Database
@@ -15,13 +16,7 @@ from clipcrowd.store.tables import skills
 
 
 def _validate(body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("skill", "must be a JSON object")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed.field("name", "is required and must be a non-empty string")
-    if "hidden" in body and not isinstance(body["hidden"], bool):
-        raise ValidationFailed.field("hidden", "must be true or false")
+    checked(SkillCreate, body, "skill")
     return {k: v for k, v in body.items() if k not in ("id", "created")}
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.tasks import KnownSolution, TaskData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
@@ -25,10 +27,9 @@ def _same(expected: Any, given: Any) -> bool:
     return bool(expected == given)
 
 
-def golden_correct(known_solutions: list[Mapping[str, Any]], output: Mapping[str, Any]) -> bool:
+def golden_correct(known_solutions: list[KnownSolution], output: Mapping[str, Any]) -> bool:
     """Correct when some known solution agrees on every field it names."""
-    return any(all(_same(v, output.get(k)) for k, v in ks.get("output_values", {}).items())
-               for ks in known_solutions)
+    return any(all(_same(v, output.get(k)) for k, v in ks.output_values.items()) for ks in known_solutions)
 
 
 def _normalise(solutions: Any, count: int) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def _pool_with_spec(conn: Any, pool_id: int) -> tuple[Any, dict[str, Any]]:
         select(pools.pools, projects.c.data.label("project_data"))
         .join(projects, projects.c.id == pools.pools.c.project_id).where(pools.pools.c.id == pool_id)
     ).one()
-    return row, row.project_data["task_spec"]["output_spec"]
+    return row, ProjectData.of(row.project_data).task_spec.output_spec
 
 
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
             check_values(spec, output, f"solutions[{i}].output_values")
         _check_files(conn, spec, values, row)
         task_rows = present.tasks_by_id(conn, set(row.task_ids))
-        golden_outcomes = [golden_correct(task_rows[tid].data["known_solutions"], out)
+        golden_outcomes = [golden_correct(TaskData.of(task_rows[tid].data).known_solutions or [], out)
                            for tid, out in zip(row.task_ids, values, strict=True) if task_rows[tid].golden]
         now = utcnow()
         auto = PoolRules.of(pool.data).auto_accept

@@ -15,6 +15,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain.errors import ClipcrowdError, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.projects import ProjectData, TaskSpec
+from clipcrowd.domain.models.tasks import TaskCreate, TaskUpdate
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values
 from clipcrowd.domain.timeutil import utcnow
@@ -44,56 +47,44 @@ class PreparedBatch:
 class _PoolCache:
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.cache: dict[int, tuple[Any, Any]] = {}
+        self.cache: dict[int, tuple[Any, PoolRules, TaskSpec]] = {}
 
-    def get(self, pool_id: int) -> tuple[Any, Any]:
+    def get(self, pool_id: int) -> tuple[Any, PoolRules, TaskSpec]:
+        """The pool, its rules and its project's task spec (read once per pool of the batch)."""
         if pool_id not in self.cache:
             pool = pools.load(self.conn, pool_id)
-            self.cache[pool_id] = (pool, load_project(self.conn, pool.project_id))
+            project = load_project(self.conn, pool.project_id)
+            self.cache[pool_id] = (pool, PoolRules.of(pool.data), ProjectData.of(project.data).task_spec)
         return self.cache[pool_id]
 
 
 def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[str, Any]:
     if not isinstance(item, Mapping):
         raise ValidationFailed.field("task", "must be a JSON object")
-    pool_id = parse_id(item.get("pool_id"))
+    task = checked(TaskCreate, {k: v for k, v in item.items() if k not in READ_ONLY}, "task")
+    pool_id = parse_id(task.pool_id)
     if pool_id is None:
         raise ValidationFailed.field("pool_id", f"is required and must be a pool id, got {item.get('pool_id')!r}")
     try:
-        pool, project = cache.get(pool_id)
+        pool, rules, spec = cache.get(pool_id)
     except NotFound:
         raise ValidationFailed.field(
             "pool_id", f"pool {item.get('pool_id')} does not exist", "DOES_NOT_EXIST") from None
     if pool.status == "ARCHIVED":
         raise ConflictState(f"pool {pool_id} is archived: it takes no new tasks", {"pool_id": format_id(pool_id)})
-    spec = project.data.get("task_spec", {})
-    check_values(spec.get("input_spec", {}), item.get("input_values"), "input_values")
-    known = item.get("known_solutions")
-    if known is not None:
-        if not isinstance(known, list):
-            raise ValidationFailed.field("known_solutions", "must be a list of {output_values}")
-        for i, solution in enumerate(known):
-            where = f"known_solutions[{i}]"
-            if not isinstance(solution, Mapping) or "output_values" not in solution:
-                raise ValidationFailed.field(where, "needs output_values")
-            check_values(spec.get("output_spec", {}), solution["output_values"], f"{where}.output_values",
-                         enforce_required=False)
-            weight = solution.get("correctness_weight", 1)
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
-                raise ValidationFailed.field(f"{where}.correctness_weight", "a number from 0 to 1")
-    infinite = item.get("infinite_overlap", False)
-    if not isinstance(infinite, bool):
-        raise ValidationFailed.field("infinite_overlap", "must be true or false")
-    overlap = item.get("overlap")
+    check_values(spec.input_spec, task.input_values, "input_values")
+    known = task.known_solutions
+    for i, solution in enumerate(known or []):
+        check_values(spec.output_spec, solution.output_values, f"known_solutions[{i}].output_values",
+                     enforce_required=False)
+    infinite, overlap = task.infinite_overlap, task.overlap
     if infinite:
         if overlap is not None:
             raise ValidationFailed.field("overlap", "must be null when infinite_overlap is true")
     elif overlap is None:
         if not allow_defaults:
             raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
-        overlap = PoolRules.of(pool.data).default_overlap
-    elif isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
-        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+        overlap = rules.default_overlap
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
     data["pool_id"] = format_id(pool_id)
     data["overlap"] = overlap
@@ -224,14 +215,10 @@ def get(db: Database, task_id: int) -> dict[str, Any]:
 
 
 def set_overlap(db: Database, task_id: int, body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("task", "must be a JSON object")
-    infinite = body.get("infinite_overlap", False)
-    overlap = body.get("overlap")
-    if not isinstance(infinite, bool):
-        raise ValidationFailed.field("infinite_overlap", "must be true or false")
-    if not infinite and (isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1):
-        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+    change = checked(TaskUpdate, body, "task")
+    infinite, overlap = change.infinite_overlap, change.overlap
+    if not infinite and overlap is None:
+        raise ValidationFailed.field("overlap", "is required unless infinite_overlap is true")
     with db.write() as conn:
         row = load(conn, task_id)
         if pools.load(conn, row.pool_id).status == "ARCHIVED":

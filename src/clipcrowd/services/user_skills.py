@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.people import UserSkillSet
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import events
 from clipcrowd.services.workers import load as load_worker
@@ -40,16 +41,13 @@ def set_in(conn: Connection, worker_id: int, skill_id: int, value: float, *, poo
 
 
 def set_value(db: Database, body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("user_skill", "must be a JSON object")
-    worker_id, skill_id = parse_id(body.get("user_id")), parse_id(body.get("skill_id"))
+    wanted = checked(UserSkillSet, body, "user_skill")
+    worker_id, skill_id = parse_id(wanted.user_id), parse_id(wanted.skill_id)
     if worker_id is None:
         raise ValidationFailed.field("user_id", "is required and must be a user id")
     if skill_id is None:
         raise ValidationFailed.field("skill_id", "is required and must be a skill id")
-    value = body.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-        raise ValidationFailed.field("value", "must be a number from 0 to 100")
+    value = wanted.value
     with db.write() as conn:
         try:
             load_worker(conn, worker_id)

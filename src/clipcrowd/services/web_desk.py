@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.pools import PoolData
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.specs import file_fields
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import desk_aggregates, pools, present
@@ -44,9 +46,9 @@ def overview(db: Database) -> list[dict[str, Any]]:
         by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in conn.execute(select(pools_table).order_by(pools_table.c.id.desc())):
             by_project[row.project_id].append({
-                "id": format_id(row.id), "name": row.data.get("private_name"), "status": row.status,
+                "id": format_id(row.id), "name": PoolData.of(row.data).private_name, "status": row.status,
                 "completion": pools.completion_percentage(conn, row.id)})
-        return [{"id": format_id(p.id), "name": p.data.get("public_name"), "status": p.status,
+        return [{"id": format_id(p.id), "name": ProjectData.of(p.data).public_name, "status": p.status,
                  "pools": by_project.get(p.id, [])}
                 for p in conn.execute(select(projects).order_by(projects.c.id.desc()))]
 
@@ -74,7 +76,7 @@ def progress(db: Database, pool_id: int) -> dict[str, Any]:
         per_minute = float(recent) / (RATE_WINDOW.total_seconds() / 60)
         minutes_left = remaining / per_minute if per_minute > 0 else None
         return {
-            "pool": present.pool(pool), "project_name": project.data.get("public_name"),
+            "pool": present.pool(pool), "project_name": ProjectData.of(project.data).public_name,
             "completion": pools.completion_percentage(conn, pool_id), "counts": _status_counts(conn, pool_id),
             "answers_per_minute": round(per_minute, 2), "remaining_answers": remaining,
             "minutes_to_finish": None if minutes_left is None else round(minutes_left, 1),
@@ -87,7 +89,7 @@ def review_queue(db: Database, pool_id: int, limit: int = 50) -> dict[str, Any]:
     """SUBMITTED assignments, oldest first, with their answers and the uploaded files they name."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
-        spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"]
+        spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec.output_spec
         queued = select(assignments).where(
             assignments.c.pool_id == pool_id, assignments.c.status == "SUBMITTED",
         ).order_by(assignments.c.submitted, assignments.c.id).limit(limit).subquery()

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from clipcrowd.domain.errors import AccessDenied
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.pools import PoolData
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.services import issuing, lifecycle, pools, present, workers
 from clipcrowd.services.projects import load as load_project
@@ -22,14 +24,14 @@ from clipcrowd.store.tables import projects as projects_table
 
 
 def _public_project(project: Any) -> dict[str, Any]:
-    spec = project.data.get("task_spec", {})
-    view = spec.get("view_spec") or {}
+    data = ProjectData.of(project.data)
+    view = data.task_spec.view_spec
     return {
-        "id": format_id(project.id), "title": project.data.get("public_name") or "",
-        "description": project.data.get("public_description") or "",
-        "instructions": project.data.get("public_instructions") or "",
+        "id": format_id(project.id), "title": data.public_name,
+        "description": data.public_description or "",
+        "instructions": data.public_instructions or "",
         "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
-        "output_spec": spec.get("output_spec", {}),
+        "output_spec": data.task_spec.output_spec,
     }
 
 
@@ -45,7 +47,7 @@ def task_page(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any
             "assignment": issuing.worker_view(row, present.tasks_by_id(conn, set(row.task_ids))),
             "project": _public_project(project),
             "pool": {"id": format_id(pool.id), "status": pool.status,
-                     "reward": pool.data.get("reward_per_assignment")},
+                     "reward": PoolData.of(pool.data).reward_per_assignment},
             "public_comment": row.public_comment,
         }
 
@@ -64,9 +66,10 @@ def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
         active = conn.execute(select(assignments.c.id).where(
             assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
             assignments.c.status == "ACTIVE").limit(1)).scalar()
+        data = PoolData.of(pool.data)
         return {
-            "pool": {"id": format_id(pool.id), "reward": pool.data.get("reward_per_assignment"),
-                     "max_seconds": pool.data.get("assignment_max_duration_seconds"), "status": pool.status},
+            "pool": {"id": format_id(pool.id), "reward": data.reward_per_assignment,
+                     "max_seconds": data.assignment_max_duration_seconds, "status": pool.status},
             "project": _public_project(project), "refusal": refusal,
             "active_assignment": format_id(active) if active else None,
         }
@@ -82,7 +85,7 @@ def history(db: Database, worker_id: int, limit: int = 200) -> dict[str, Any]:
             .join(projects_table, projects_table.c.id == pools_table.c.project_id)
             .where(assignments.c.worker_id == worker_id).order_by(assignments.c.id.desc()).limit(limit)).all()
         items = [{
-            "id": format_id(r.id), "pool_id": format_id(r.pool_id), "title": r.project_data.get("public_name"),
+            "id": format_id(r.id), "pool_id": format_id(r.pool_id), "title": ProjectData.of(r.project_data).public_name,
             "status": r.status, "reward": r.reward, "created": format_time(r.created),
             "submitted": format_time(r.submitted), "comment": r.public_comment, "tasks": len(r.task_ids),
         } for r in rows]

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.errors import AuthenticationFailed, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.filters import CLIENT_TYPES, WorkerFacts
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.people import WorkerCreate
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import auth
 from clipcrowd.store.db import Database
@@ -54,20 +56,10 @@ def profile_fields(body: Mapping[str, Any]) -> tuple[list[str], str]:
 
 
 def _validate(body: Any) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationFailed.field("worker", "must be a JSON object")
-    login = body.get("login")
-    if not isinstance(login, str) or not login.strip() or len(login) > 200:
-        raise ValidationFailed.field("login", "is required: a non-empty string of at most 200 characters")
+    worker = checked(WorkerCreate, body, "worker")
     languages, client_type = profile_fields(body)
-    profile = body.get("profile", {})
-    if not isinstance(profile, Mapping):
-        raise ValidationFailed.field("profile", "must be an object")
-    password = body.get("password")
-    if password is not None and (not isinstance(password, str) or len(password) < 8):
-        raise ValidationFailed.field("password", "must be a string of at least 8 characters")
-    return {"login": login.strip(), "languages": [x.upper() for x in languages], "client_type": client_type,
-            "profile": dict(profile), "password": password}
+    return {"login": worker.login.strip(), "languages": [x.upper() for x in languages], "client_type": client_type,
+            "profile": worker.profile or {}, "password": worker.password}
 
 
 def create(db: Database, body: Any) -> dict[str, Any]:
@@ -114,7 +106,5 @@ def sign_in(db: Database, login: str, password: str) -> str:
     with db.read() as conn:
         row = conn.execute(select(workers).where(workers.c.login == login)).one_or_none()
     if row is None or not check_password(row.password_hash, password):
-        from clipcrowd.domain.errors import AuthenticationFailed
-
         raise AuthenticationFailed("wrong login or password")
     return auth.create_token(db, "worker", worker_id=row.id, name=f"sign-in {login}")

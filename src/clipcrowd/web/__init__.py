@@ -3,12 +3,12 @@
 Jinja2 templates and plain ES modules shipped in this package; no build step and nothing loaded
 from outside the server. Pages hold no logic: they call `services/` and the JSON API.
 
-`install(app)` mounts the routers, the static files and the page-friendly error handling.
+`install(app)` mounts the routers and the static files; `error_page` answers a page's error as a page
+(the server asks it before answering with the API's error body).
 """
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -27,7 +27,6 @@ def install(app: FastAPI) -> None:
     app.include_router(worker_pages.router)
     app.include_router(desk_pages.router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    api_handler = app.exception_handlers.get(ClipcrowdError)
 
     @app.get("/", include_in_schema=False)
     def root() -> Response:
@@ -37,13 +36,10 @@ def install(app: FastAPI) -> None:
     async def _sign_in(_request: Request, exc: SignInFirst) -> Response:
         return sign_in_redirect(exc)
 
-    @app.exception_handler(ClipcrowdError)
-    async def _error(request: Request, exc: ClipcrowdError) -> Response:
-        """Pages answer errors as a page; the API keeps its `{code, message, payload}` bodies."""
-        path = request.url.path
-        if any(path == p or path.startswith(p + "/") for p in _PAGE_PREFIXES):
-            return render(request, "error.html", status_code=exc.status_code, message=exc.message)
-        if api_handler is None:
-            raise exc
-        response = api_handler(request, exc)
-        return await response if inspect.isawaitable(response) else response
+
+def error_page(request: Request, exc: ClipcrowdError) -> Response | None:
+    """The error as a page when the request was for a page, else None."""
+    path = request.url.path
+    if any(path == p or path.startswith(p + "/") for p in _PAGE_PREFIXES):
+        return render(request, "error.html", status_code=exc.status_code, message=exc.message)
+    return None

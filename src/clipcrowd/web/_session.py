@@ -10,10 +10,8 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from clipcrowd.domain.errors import AuthenticationFailed
-from clipcrowd.services.auth import resolve
+from clipcrowd.http.deps import COOKIE, cookie_principal
 
-COOKIE = "clipcrowd_token"  # the cookie api/deps.py reads, so the pages' scripts call the API as her
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -29,25 +27,15 @@ def sign_in_redirect(exc: SignInFirst) -> RedirectResponse:
     return RedirectResponse(f"{exc.where}?next={quote(exc.back)}", status_code=303)
 
 
-def _principal(request: Request) -> Any:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    try:
-        return resolve(request.app.state.db, token)
-    except AuthenticationFailed:
-        return None
-
-
 def page_worker(request: Request) -> int:
-    principal = _principal(request)
+    principal = cookie_principal(request)
     if principal is None or principal.role != "worker" or principal.worker_id is None:
         raise SignInFirst("/w/sign-in", request.url.path)
     return int(principal.worker_id)
 
 
 def page_requester(request: Request) -> int:
-    principal = _principal(request)
+    principal = cookie_principal(request)
     if principal is None or principal.role not in ("requester", "admin"):
         raise SignInFirst("/desk/sign-in", request.url.path)
     return int(principal.requester_id or 0)

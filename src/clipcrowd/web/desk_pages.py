@@ -10,10 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from clipcrowd.api.routes.jobs import wake
-from clipcrowd.api.streaming import streamed
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.export import downloads
+from clipcrowd.http.deps import object_id
+from clipcrowd.http.jobs import wake
+from clipcrowd.http.streaming import streamed
 from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
 from clipcrowd.services.auth import resolve
 from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
@@ -22,8 +23,6 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 
 
 def _id(value: str, kind: str = "pool") -> int:
-    from clipcrowd.api.deps import object_id
-
     return object_id(value, kind)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.ids import format_id
+from clipcrowd.http.deps import object_id
 from clipcrowd.services import invites, issuing, web_worker, workers
 from clipcrowd.web import sanitize
 from clipcrowd.web._session import PageWorker, render, safe_next, signed_in, signed_out
@@ -19,8 +20,6 @@ Text = Annotated[str, Form()]
 
 
 def _id(value: str) -> int:
-    from clipcrowd.api.deps import object_id
-
     return object_id(value, "object")
 
 

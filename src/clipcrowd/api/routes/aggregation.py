@@ -4,34 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import Request
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep
-from clipcrowd.api.routes.jobs import wake
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep
+from clipcrowd.api.routing import Router
+from clipcrowd.domain.models.base import Page
+from clipcrowd.domain.models.operations import AggregatedSolution, AggregateRequest, OperationPublic, WorkerQuality
+from clipcrowd.http.jobs import wake
 from clipcrowd.services import aggregation, operations
 
-router = APIRouter(tags=["aggregation"])
+router = Router(tags=["aggregation"])
 
 
-@router.post("/aggregated-solutions/aggregate-by-pool", response_model=None)
+@router.post("/aggregated-solutions/aggregate-by-pool", status_code=202, response_model=OperationPublic)
 def aggregate_by_pool(
-    db: DbDep, _: Requester, body: JsonBody, request: Request,
-) -> JSONResponse:
+    db: DbDep, _: Requester, body: AggregateRequest, request: Request,
+) -> dict[str, Any]:
     """Checked now (4xx, nothing stored); run as operation SOLUTION.AGGREGATE backed by a job."""
-    checked = aggregation.prepare(db, body)
+    checked = aggregation.prepare(db, body.body())
     op_id = operations.new_id(request.query_params.get("operation_id"))
     started = aggregation.start(db, checked, op_id)
     wake(request)
-    return JSONResponse(started, status_code=202)
+    return started
 
 
-@router.get("/aggregated-solutions/{operation_id}")
+@router.get("/aggregated-solutions/{operation_id}", response_model=Page[AggregatedSolution])
 def aggregated_solutions(db: DbDep, settings: SettingsDep, _: Requester, operation_id: str,
                          request: Request) -> dict[str, Any]:
     return aggregation.labels_page(db, settings, operation_id, request.query_params)
 
 
-@router.get("/worker-quality")
+@router.get("/worker-quality", response_model=Page[WorkerQuality])
 def find_worker_quality(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     return aggregation.worker_quality_page(db, settings, request.query_params)

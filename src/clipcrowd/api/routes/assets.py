@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
-from clipcrowd.api.routes.jobs import wake
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, Viewer, object_id
+from clipcrowd.api.routing import Router
 from clipcrowd.domain.errors import NotFound, PayloadTooLarge, ValidationFailed
+from clipcrowd.domain.models.assets import (
+    AssetImport,
+    AssetImportResult,
+    AssetList,
+    AssetMetadata,
+    AssetMetadataBatch,
+    AssetPublic,
+    FrameTable,
+    ProjectDeleted,
+    TasksFromAssets,
+    Upload,
+)
+from clipcrowd.domain.models.base import FILE, RAW_BODY, Page
+from clipcrowd.domain.models.projects import ProjectFromInterface, ProjectPublic
+from clipcrowd.domain.models.tasks import TaskBatchResult
+from clipcrowd.http.jobs import wake
 from clipcrowd.services import asset_import, assets
-from clipcrowd.services.auth import Principal
 
-router = APIRouter(tags=["assets"])
-Viewer = Annotated[Principal, Depends(get_principal)]  # requesters and workers both see task media
+router = Router(tags=["assets"])
 
 
-@router.post("/projects/from-interface", status_code=201)
-def create_project(db: DbDep, _: Requester, body: JsonBody) -> dict[str, Any]:
-    return asset_import.create_project(db, body)
+@router.post("/projects/from-interface", status_code=201, response_model=ProjectPublic)
+def create_project(db: DbDep, _: Requester, body: ProjectFromInterface) -> dict[str, Any]:
+    return asset_import.create_project(db, body.body())
 
 
-@router.delete("/projects/{project_id}")
+@router.delete("/projects/{project_id}", response_model=ProjectDeleted)
 def delete_project(db: DbDep, settings: SettingsDep, _: Requester, project_id: str) -> dict[str, Any]:
     return assets.delete_project(db, settings, object_id(project_id, "project"))
 
 
-@router.post("/assets/uploads", status_code=201)
+@router.post("/assets/uploads", status_code=201, response_model=Upload, openapi_extra=RAW_BODY)
 async def upload(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     raw = request.query_params.get("project_id")
     if raw is None:
@@ -39,39 +53,38 @@ async def upload(db: DbDep, settings: SettingsDep, _: Requester, request: Reques
                                      request.stream())
 
 
-@router.post("/assets", status_code=201)
-def import_assets(db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request) -> dict[str, Any]:
-    if not isinstance(body, dict) or "project_id" not in body:
-        raise ValidationFailed.field("project_id", "is required: {project_id, assets: [...]}")
-    result = asset_import.import_assets(db, settings, object_id(str(body["project_id"]), "project"),
-                                        body.get("assets"))
+@router.post("/assets", status_code=201, response_model=AssetImportResult)
+def import_assets(
+    db: DbDep, settings: SettingsDep, _: Requester, body: AssetImport, request: Request,
+) -> dict[str, Any]:
+    result = asset_import.import_assets(db, settings, object_id(str(body.project_id), "project"), body.assets)
     wake(request)
     return result
 
 
-@router.get("/assets")
+@router.get("/assets", response_model=Page[AssetPublic])
 def find_assets(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     return assets.find(db, settings, request.query_params)
 
 
-@router.patch("/assets")
-def update_assets(db: DbDep, _: Requester, body: JsonBody) -> dict[str, Any]:
-    return assets.update_many(db, body)
+@router.patch("/assets", response_model=AssetList)
+def update_assets(db: DbDep, _: Requester, body: AssetMetadataBatch) -> dict[str, Any]:
+    return assets.update_many(db, body.body())
 
 
-@router.post("/assets/tasks", status_code=201)
-def tasks_from_assets(db: DbDep, _: Requester, body: JsonBody) -> dict[str, Any]:
-    return assets.tasks_from_assets(db, body)
+@router.post("/assets/tasks", status_code=201, response_model=TaskBatchResult)
+def tasks_from_assets(db: DbDep, _: Requester, body: TasksFromAssets) -> dict[str, Any]:
+    return assets.tasks_from_assets(db, body.body())
 
 
-@router.get("/assets/{asset_id}")
+@router.get("/assets/{asset_id}", response_model=AssetPublic)
 def get_asset(db: DbDep, _: Requester, asset_id: str) -> dict[str, Any]:
     return assets.get(db, object_id(asset_id, "asset"))
 
 
-@router.patch("/assets/{asset_id}")
-def update_asset(db: DbDep, _: Requester, asset_id: str, body: JsonBody) -> dict[str, Any]:
-    return assets.update_metadata(db, object_id(asset_id, "asset"), body)
+@router.patch("/assets/{asset_id}", response_model=AssetPublic)
+def update_asset(db: DbDep, _: Requester, asset_id: str, body: AssetMetadata) -> dict[str, Any]:
+    return assets.update_metadata(db, object_id(asset_id, "asset"), body.body())
 
 
 @router.delete("/assets/{asset_id}", status_code=204)
@@ -80,7 +93,7 @@ def delete_asset(db: DbDep, settings: SettingsDep, _: Requester, asset_id: str) 
     return Response(status_code=204)
 
 
-@router.get("/assets/{asset_id}/frame-table")
+@router.get("/assets/{asset_id}/frame-table", response_model=FrameTable)
 def frame_table(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str) -> dict[str, Any]:
     return assets.frame_table(db, settings, object_id(asset_id, "asset"))
 
@@ -92,12 +105,12 @@ def _serve(db: Any, settings: Any, asset_id: str, part: str) -> Response:
     return StreamingResponse(iter(lambda: source.read(1 << 20), b""), media_type=media_type)
 
 
-@router.get("/assets/{asset_id}/frames/{index}", response_model=None)
+@router.get("/assets/{asset_id}/frames/{index}", response_model=None, response_class=FileResponse, responses=FILE)
 def get_frame(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str, index: str) -> Response:
     return _serve(db, settings, asset_id, f"frames/{index}")
 
 
-@router.get("/assets/{asset_id}/{part}", response_model=None)
+@router.get("/assets/{asset_id}/{part}", response_model=None, response_class=FileResponse, responses=FILE)
 def get_media(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str, part: str) -> Response:
     """``content`` (the original), ``media`` (browser-safe: the proxy when one was made), ``proxy``, ``cover``."""
     if part not in ("content", "media", "proxy", "cover"):

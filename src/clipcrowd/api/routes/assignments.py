@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
+from clipcrowd.api.routing import Router
+from clipcrowd.domain.models.assignments import AssignmentPublic, AssignmentReview
+from clipcrowd.domain.models.base import Page
 from clipcrowd.services import listing, review
 
-router = APIRouter(prefix="/assignments", tags=["assignments"])
+router = Router(prefix="/assignments", tags=["assignments"])
 
 
-@router.get("", response_model=None)
+@router.get("", response_model=Page[AssignmentPublic])
 def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> JSONResponse:
     # already plain JSON types: sent as they are, without FastAPI's per-value encoding pass
     return JSONResponse(listing.assignments_page(db, settings, request.query_params))
 
 
-@router.get("/{assignment_id}")
+@router.get("/{assignment_id}", response_model=AssignmentPublic)
 def get_assignment(db: DbDep, _: Requester, assignment_id: str) -> dict[str, Any]:
     return review.get(db, object_id(assignment_id, "assignment"))
 
 
-@router.patch("/{assignment_id}")
-def review_assignment(db: DbDep, _: Requester, assignment_id: str, body: JsonBody) -> dict[str, Any]:
-    return review.set_status(db, object_id(assignment_id, "assignment"), body)
+@router.patch("/{assignment_id}", response_model=AssignmentPublic)
+def review_assignment(db: DbDep, _: Requester, assignment_id: str, body: AssignmentReview) -> dict[str, Any]:
+    return review.set_status(db, object_id(assignment_id, "assignment"), body.body())

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
 from clipcrowd.api.deps import DbDep, Requester, object_id
-from clipcrowd.api.streaming import streamed
 from clipcrowd.export import downloads
+from clipcrowd.http.streaming import streamed
 
 router = APIRouter(prefix="/pools", tags=["exports"])
 dialect_router = APIRouter(prefix="/new/requester/pools", tags=["exports"])

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
-from clipcrowd.api.routes.jobs import wake
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
+from clipcrowd.api.routing import Router
 from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.models.base import Page
+from clipcrowd.domain.models.operations import OperationPublic
+from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPublic, TaskUpdate
+from clipcrowd.http.jobs import wake
 from clipcrowd.services import listing, operations, tasks
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = Router(prefix="/tasks", tags=["tasks"])
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": TaskPublic | TaskBatchResult,
+          "description": "one task for one task sent; for a list, the created tasks and refused items by index"},
+    202: {"model": OperationPublic, "description": "with async_mode=true: the operation that writes the tasks"}}
 
 
 def _flag(request: Request, name: str, default: bool = False) -> bool:
@@ -24,13 +32,13 @@ def _flag(request: Request, name: str, default: bool = False) -> bool:
     return raw.lower() == "true"
 
 
-@router.post("", response_model=None)
+@router.post("", status_code=201, response_model=None, responses=CREATED)
 def create_tasks(
-    db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request,
+    db: DbDep, settings: SettingsDep, _: Requester, body: TaskBatch, request: Request,
 ) -> JSONResponse:
-    single = isinstance(body, dict)
-    items = [body] if single else body
-    if not isinstance(items, list) or not items:
+    single = not isinstance(body, list)
+    items = [body.body()] if isinstance(body, TaskCreate) else list(body)
+    if not items:
         raise ValidationFailed.field("body", "must be a task object or a non-empty list of tasks")
     if len(items) > settings.max_batch_items:
         raise ValidationFailed.field("body", f"at most {settings.max_batch_items} tasks in one call")
@@ -50,21 +58,21 @@ def create_tasks(
     return JSONResponse(result, status_code=201)
 
 
-@router.get("")
+@router.get("", response_model=Page[TaskPublic])
 def find_tasks(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     return listing.tasks_page(db, settings, request.query_params)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", response_model=TaskPublic)
 def get_task(db: DbDep, _: Requester, task_id: str) -> dict[str, Any]:
     return tasks.get(db, object_id(task_id, "task"))
 
 
-@router.patch("/{task_id}")
-def patch_task(db: DbDep, _: Requester, task_id: str, body: JsonBody) -> dict[str, Any]:
-    return tasks.set_overlap(db, object_id(task_id, "task"), body)
+@router.patch("/{task_id}", response_model=TaskPublic)
+def patch_task(db: DbDep, _: Requester, task_id: str, body: TaskUpdate) -> dict[str, Any]:
+    return tasks.set_overlap(db, object_id(task_id, "task"), body.body())
 
 
-@router.patch("/{task_id}/set-overlap-or-min")
-def set_overlap_or_min(db: DbDep, _: Requester, task_id: str, body: JsonBody) -> dict[str, Any]:
-    return tasks.set_overlap(db, object_id(task_id, "task"), body)
+@router.patch("/{task_id}/set-overlap-or-min", response_model=TaskPublic)
+def set_overlap_or_min(db: DbDep, _: Requester, task_id: str, body: TaskUpdate) -> dict[str, Any]:
+    return tasks.set_overlap(db, object_id(task_id, "task"), body.body())

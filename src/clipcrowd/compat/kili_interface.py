@@ -20,20 +20,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from clipcrowd.domain.assets import ASSET_FIELD, check_input_type
 from clipcrowd.domain.errors import ValidationFailed
 
-INPUT_TYPES = ("VIDEO", "FRAME", "IMAGE", "AUDIO")
-#: The task input that points at an asset's media (``/api/v1/assets/<id>/media``).
-ASSET_FIELD = "asset"
 _VIEWS = {"VIDEO": "view.video", "FRAME": "view.video", "IMAGE": "view.image", "AUDIO": "view.audio"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 _ROOT = "jsonInterface"
-
-
-def check_input_type(value: Any, path: str = "input_type") -> str:
-    if value not in INPUT_TYPES:
-        raise ValidationFailed.field(path, f"must be one of {list(INPUT_TYPES)}, got {value!r}")
-    return str(value)
 
 
 def _categories(job: Mapping[str, Any], where: str) -> list[tuple[str, str]]:

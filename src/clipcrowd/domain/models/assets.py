@@ -1,0 +1,119 @@
+"""Assets (media imported into a project), the jobs that process them, and workers' attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from .base import Id, Incoming, Public, Time
+
+
+class AssetItem(Incoming):
+    """One item to import: a file or URL (`content`) or an image list (`json_content`)."""
+
+    external_id: str
+    content: str | None = Field(None, description="an http(s) URL or `upload:<ref>` from POST /assets/uploads")
+    json_content: list[str] | None = Field(None, description="image URLs or uploads, made into one video")
+    json_metadata: dict[str, Any] | None = Field(None, description="kept as given; `processingParameters` apply")
+
+
+class AssetImport(Incoming):
+    project_id: Id | int
+    assets: list[Any] = Field(description="AssetItem objects; each is checked on its own and refused by index")
+
+
+class AssetMetadata(Incoming):
+    """`PATCH /assets/{id}`: the new metadata (processingParameters are kept and merged)."""
+
+    json_metadata: dict[str, Any]
+
+
+class AssetMetadataItem(Incoming):
+    id: Id | int | None = None
+    external_id: str | None = None
+    json_metadata: dict[str, Any] | None = None
+
+
+class AssetMetadataBatch(Incoming):
+    project_id: Id | int
+    items: list[Any] = Field(description="AssetMetadataItem objects, by id or external_id")
+
+
+class TasksFromAssets(Incoming):
+    pool_id: Id | int
+    asset_ids: list[Id | int] | None = Field(None, description="all READY assets of the project when absent")
+    overlap: int | None = None
+
+
+class AssetPublic(Public):
+    id: Id
+    project_id: Id | None = None
+    external_id: str | None = None
+    kind: str | None = None
+    status: str | None = Field(None, description="QUEUED, PROCESSING, READY or ERROR")
+    error: str | None = None
+    created: Time | None = None
+    updated: Time | None = None
+    json_metadata: dict[str, Any] | None = None
+    json_content: Any = None
+    content_url: str | None = None
+    media_url: str | None = None
+    cover_url: str | None = None
+    proxy_url: str | None = None
+    frame_table_url: str | None = None
+    info: dict[str, Any] | None = None
+
+
+class AssetImportResult(Public):
+    items: dict[str, AssetPublic]
+    validation_errors: dict[str, Any]
+
+
+class AssetList(Public):
+    items: list[AssetPublic]
+
+
+class Upload(Public):
+    ref: str = Field(description="`upload:<ref>`: give it as an item's content")
+    name: str
+    size: int
+    sha256: str
+
+
+class FrameTable(Public):
+    asset_id: Id
+    time_base: str | None = None
+    frame_count: int
+    pts: list[int]
+
+
+class ProjectDeleted(Public):
+    id: Id
+    deleted_assets: int
+    deleted_files: int
+
+
+class JobPublic(Public):
+    id: Id
+    kind: str
+    status: str
+    payload: dict[str, Any] | None = None
+    project_id: Id | None = None
+    attempts: int | None = None
+    error: str | None = None
+    created: Time | None = None
+    started: Time | None = None
+    finished: Time | None = None
+
+
+class AttachmentPublic(Public):
+    id: Id
+    attachment_type: str
+    name: str
+    media_type: str
+    size: int | None = None
+    sha256: str | None = None
+    created: Time | None = None
+    owner: dict[str, Any] | None = None
+    details: dict[str, Any] | None = None

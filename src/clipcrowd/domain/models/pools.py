@@ -1,0 +1,69 @@
+"""Pools: who may work (filter), how work is mixed and paid, quality control, lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
+
+
+class MixerConfig(Incoming):
+    real_tasks_count: int = Field(1, ge=0)
+    golden_tasks_count: int = Field(0, ge=0)
+    training_tasks_count: int = Field(0, ge=0)
+
+
+class PoolDefaults(Incoming):
+    default_overlap_for_new_task_suites: int | None = Field(None, ge=1)
+    default_overlap_for_new_tasks: int | None = Field(None, ge=1)
+
+
+class PoolCreate(Incoming):
+    project_id: Id | int
+    private_name: NonBlank
+    public_description: str | None = None
+    private_comment: str | None = None
+    reward_per_assignment: float = Field(ge=0)
+    assignment_max_duration_seconds: int = Field(ge=1)
+    will_expire: str = Field(description="ISO 8601 date and time")
+    auto_accept_solutions: bool | None = None
+    auto_accept_period_day: int | None = Field(None, ge=0)
+    may_contain_adult_content: bool | None = None
+    defaults: PoolDefaults | None = None
+    mixer_config: MixerConfig | None = None
+    filter: dict[str, Any] | None = Field(None, description="a tree of and/or over {category, key, operator, value}")
+    quality_control: dict[str, Any] | None = Field(None, description="{configs: [{collector_config, rules}]}")
+
+
+class PoolUpdate(PoolCreate):
+    """`PUT` replaces the whole pool (read-only fields are ignored)."""
+
+
+class PoolPublic(PoolCreate, Public):
+    model_config = PUBLIC
+    id: Id
+    project_id: Id
+    status: str = Field(description="OPEN, CLOSED or ARCHIVED")
+    type: str = "REGULAR"
+    created: Time | None = None
+    last_started: Time | None = None
+    last_stopped: Time | None = None
+    last_close_reason: str | None = None
+
+
+class WorkerPool(Public):
+    """An open pool as a worker sees it in her list."""
+
+    id: Id
+    project_id: Id
+    title: str | None = None
+    description: str | None = None
+    reward_per_assignment: float | None = None
+    assignment_max_duration_seconds: int | None = None
+
+
+#: A pool row's ``data`` JSON is the body as created (read-only fields dropped): read it with
+#: ``PoolData.of(row.data)``.
+PoolData = PoolCreate

@@ -1,0 +1,89 @@
+"""Request dependencies shared by the API and the pages: the database, the settings, the caller.
+
+Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
+a thread hop per dependency per request. These never block for long: the token lookup is a cached
+hash check, with one indexed query when the cache misses.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from clipcrowd.domain.errors import AccessDenied, AuthenticationFailed, NotFound
+from clipcrowd.domain.ids import parse_id
+from clipcrowd.services.auth import Principal, resolve
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+
+#: The HttpOnly cookie the pages set at sign-in; the API reads it too, so a page's scripts call the
+#: API as the person signed in.
+COOKIE = "clipcrowd_token"
+_SCHEMES = {"oauth", "bearer", "apikey"}
+
+
+async def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of the `Authorization` header, else of the sign-in cookie, else None."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in _SCHEMES or not token.strip():
+            raise AuthenticationFailed("Authorization must be 'OAuth <token>' or 'Bearer <token>'")
+        return token.strip()
+    return request.cookies.get(COOKIE)
+
+
+async def get_principal(request: Request) -> Principal:
+    token = bearer_token(request)
+    if token is None:
+        raise AuthenticationFailed("no token: send 'Authorization: OAuth <token>'")
+    return resolve(request.app.state.db, token)
+
+
+def cookie_principal(request: Request) -> Principal | None:
+    """Who signed in to the pages, or None: a missing or stale cookie means 'sign in first'."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return resolve(request.app.state.db, token)
+    except AuthenticationFailed:
+        return None
+
+
+async def require_requester(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.role not in ("requester", "admin"):
+        raise AccessDenied("this needs a requester token")
+    return principal
+
+
+async def require_worker(principal: Annotated[Principal, Depends(get_principal)]) -> int:
+    if principal.role != "worker" or principal.worker_id is None:
+        raise AccessDenied("this needs a worker token")
+    return principal.worker_id
+
+
+def object_id(value: str, kind: str) -> int:
+    """A path id; anything that cannot be one of ours does not exist."""
+    number = parse_id(value)
+    if number is None:
+        raise NotFound(f"{kind} {value!r} does not exist")
+    return number
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Requester = Annotated[Principal, Depends(require_requester)]
+WorkerId = Annotated[int, Depends(require_worker)]
+Viewer = Annotated[Principal, Depends(get_principal)]  # requesters and workers both see task media
