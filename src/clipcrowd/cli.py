@@ -49,7 +49,7 @@ def open_database(settings: Settings) -> Database:
     from clipcrowd.store.db import Database
 
     settings.home.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
+    db = Database.from_settings(settings)
     try:
         db.wait_until_reachable(timeout=10)
         db.migrate()
@@ -80,10 +80,15 @@ def serve(
     import uvicorn
 
     from clipcrowd.api.app import create_app
-    from clipcrowd.services import auth, operations
+    from clipcrowd.services import auth, job_executor, operations
+    from clipcrowd.store.db import ConnectionBudgetExceeded
 
     settings = load_settings(home=home, host=host, port=port, workers=workers)
     db = open_database(settings)
+    try:
+        db.check_connection_budget(settings.workers, job_executor.LOCAL_PROCESSES)
+    except ConnectionBudgetExceeded as exc:
+        fail(str(exc))
     auth.ensure_requester(db)
     interrupted = operations.fail_interrupted(db)
     if interrupted:

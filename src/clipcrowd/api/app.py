@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from clipcrowd import __version__
-from clipcrowd.api import errors
+from clipcrowd.api import errors, security
 from clipcrowd.api.routes import (
     aggregation,
     assets,
@@ -50,7 +50,7 @@ async def _maintenance_loop(db: Database, interval: float, stop: asyncio.Event) 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = db or Database(settings.resolved_database_url)
+    database = db or Database.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
+    security.install(app, settings)
     for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
                    aggregation, assets, jobs):
         app.include_router(module.router, prefix="/api/v1")

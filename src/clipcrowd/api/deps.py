@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from clipcrowd.api import json_bounds
+from clipcrowd.api.security import JSON_STATE_KEY, SESSION_COOKIE
 from clipcrowd.domain.errors import AccessDenied, AuthenticationFailed, NotFound, ValidationFailed
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.services.auth import Principal, resolve
@@ -38,7 +39,7 @@ def bearer_token(request: Request) -> str | None:
         if scheme.lower() not in _SCHEMES or not token.strip():
             raise AuthenticationFailed("Authorization must be 'OAuth <token>' or 'Bearer <token>'")
         return token.strip()
-    return request.cookies.get("clipcrowd_token")
+    return request.cookies.get(SESSION_COOKIE)
 
 
 async def get_principal(request: Request) -> Principal:
@@ -61,17 +62,15 @@ async def require_worker(principal: Annotated[Principal, Depends(get_principal)]
 
 
 async def json_body(request: Request) -> Any:
+    """The body the edge (api/security.py) already parsed and bounded; parsed here when it did not run."""
+    state = request.scope.get("state") or {}
+    if JSON_STATE_KEY in state:
+        return state[JSON_STATE_KEY]
     raw = await request.body()
     if not raw.strip():
         raise ValidationFailed.field("body", "a JSON body is required")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        else:
-            detail = str(exc)
-        raise ValidationFailed.field("body", f"malformed JSON: {detail}") from None
+    settings: Settings = request.app.state.settings
+    return json_bounds.parse(raw, max_text=settings.max_text_chars)
 
 
 def object_id(value: str, kind: str) -> int:

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from clipcrowd.store.db import Database
+from clipcrowd.store.db import JOB_WORKER_CONNECTIONS, Database
 
 from . import queue
 
@@ -53,7 +53,7 @@ def run_one(db: Database, handlers: Mapping[str, Handler], context: dict[str, An
 def run(db_url: str, handlers: Mapping[str, Handler], context: dict[str, Any], stop: EventLike,
         wake: EventLike, parent_pid: int | None = None) -> None:
     """Work until ``stop`` is set or the parent process is gone (the entry point of a worker process)."""
-    db = Database(db_url, pool_size=2)
+    db = Database(db_url, pool_size=JOB_WORKER_CONNECTIONS, max_overflow=0)
     name = worker_name()
     try:
         while not stop.is_set():

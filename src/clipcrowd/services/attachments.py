@@ -50,7 +50,7 @@ async def receive(
     """Store an uploaded file for an ACTIVE assignment of this worker; refuse it whole if too big."""
     name = os.path.basename(name)[:_CHUNK_LIMIT_NAME] or "upload"
     cap = settings.max_upload_bytes
-    if declared_size and declared_size.isdigit() and int(declared_size) > cap:
+    if declared_size and declared_size.isascii() and declared_size.isdigit() and int(declared_size) > cap:
         raise PayloadTooLarge(f"the file is {int(declared_size)} bytes; the limit is {cap} bytes")
     with db.read() as conn:
         row = lifecycle.load(conn, assignment_id)

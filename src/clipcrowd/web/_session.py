@@ -10,10 +10,11 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from clipcrowd.api.security import PAGE_CSP, SESSION_COOKIE
 from clipcrowd.domain.errors import AuthenticationFailed
 from clipcrowd.services.auth import resolve
 
-COOKIE = "clipcrowd_token"  # the cookie api/deps.py reads, so the pages' scripts call the API as her
+COOKIE = SESSION_COOKIE  # the cookie api/deps.py reads, so the pages' scripts call the API as her
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -79,8 +80,5 @@ def signed_out(target: str) -> RedirectResponse:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data: blob: https: http:; media-src 'self' blob: data: https: http:; "
-        "script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -38,7 +38,7 @@ async def upload(db: DbDep, settings: SettingsDep, _: Requester, request: Reques
     if raw is None:
         raise ValidationFailed.field("project_id", "is required")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"the file is {declared} bytes; the limit is {settings.max_upload_bytes} bytes")
     return await asset_import.upload(db, settings, object_id(raw, "project"), request.query_params.get("name", ""),
                                      request.stream())
