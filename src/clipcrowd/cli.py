@@ -157,7 +157,7 @@ def tokens_create(
 
 @tokens_app.command("revoke")
 def tokens_revoke(token: str, home: HomeOpt = None) -> None:
-    """Revoke a token (requester or worker); it stops working at once (other server processes: within 5 s)."""
+    """Revoke a token (requester or worker); it stops working at once, in every server process."""
     from clipcrowd.services import auth
 
     db = open_database(load_settings(home=home))

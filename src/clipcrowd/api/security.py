@@ -35,6 +35,7 @@ from clipcrowd.api import json_bounds
 from clipcrowd.api.errors import error_response
 from clipcrowd.domain.errors import AccessDenied, ClipcrowdError, PayloadTooLarge, UnsupportedMedia, ValidationFailed
 from clipcrowd.domain.text import text_problem
+from clipcrowd.services.sign_in_limits import SignInLimits
 from clipcrowd.settings import Settings
 
 log = logging.getLogger("clipcrowd.api")
@@ -231,6 +232,7 @@ def _database_busy(exc: Exception) -> bool:
 
 def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(EdgeGuard, settings=settings)  # type: ignore[arg-type]
+    app.state.sign_in_limits = SignInLimits(settings.sign_in_attempts, settings.sign_in_window_seconds)
 
     async def _busy(request: Request, exc: Exception) -> JSONResponse:
         if not _database_busy(exc):

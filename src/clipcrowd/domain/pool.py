@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import validate_filter
 from clipcrowd.domain.quality import validate_quality_control
@@ -20,15 +21,11 @@ DEFAULT_REVIEW_DAYS = 7  # a submission nobody reviews is accepted after this ma
 READ_ONLY_POOL_FIELDS = {"id", "status", "created", "last_started", "last_stopped", "last_close_reason", "type"}
 
 
-def _number(body: Mapping[str, Any], name: str, *, minimum: float, integer: bool = False) -> None:
+def _number(body: Mapping[str, Any], name: str, *, minimum: float, maximum: float, integer: bool = False,
+            path: str | None = None) -> None:
     if name not in body or body[name] is None:
         return
-    value = body[name]
-    kind = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValidationFailed.field(name, "must be an integer" if integer else "must be a number")
-    if value < minimum:
-        raise ValidationFailed.field(name, f"must be at least {minimum}")
+    bounds.check_number(body[name], path or name, minimum=minimum, maximum=maximum, integer=integer)
 
 
 def validate_pool(body: Any, *, partial: bool = False) -> dict[str, Any]:
@@ -42,9 +39,9 @@ def validate_pool(body: Any, *, partial: bool = False) -> dict[str, Any]:
         raise ValidationFailed.fields(missing)
     if "private_name" in body and (not isinstance(body["private_name"], str) or not body["private_name"].strip()):
         raise ValidationFailed.field("private_name", "must be a non-empty string")
-    _number(body, "reward_per_assignment", minimum=0)
-    _number(body, "assignment_max_duration_seconds", minimum=1, integer=True)
-    _number(body, "auto_accept_period_day", minimum=0, integer=True)
+    _number(body, "reward_per_assignment", minimum=0, maximum=bounds.MAX_REWARD)
+    _number(body, "assignment_max_duration_seconds", minimum=1, maximum=bounds.MAX_ASSIGNMENT_SECONDS, integer=True)
+    _number(body, "auto_accept_period_day", minimum=0, maximum=bounds.MAX_AUTO_ACCEPT_DAYS, integer=True)
     for flag in ("auto_accept_solutions", "may_contain_adult_content"):
         if flag in body and body[flag] is not None and not isinstance(body[flag], bool):
             raise ValidationFailed.field(flag, "must be true or false")
@@ -53,16 +50,15 @@ def validate_pool(body: Any, *, partial: bool = False) -> dict[str, Any]:
     if not isinstance(defaults, Mapping):
         raise ValidationFailed.field("defaults", "must be an object")
     for name in ("default_overlap_for_new_task_suites", "default_overlap_for_new_tasks"):
-        _number(defaults, name, minimum=1, integer=True) if name in defaults else None
+        _number(defaults, name, minimum=1, maximum=bounds.MAX_OVERLAP, integer=True, path=f"defaults.{name}")
     mixer = body.get("mixer_config")
     if mixer is not None:
         if not isinstance(mixer, Mapping):
             raise ValidationFailed.field("mixer_config", "must be an object")
         for name in ("real_tasks_count", "golden_tasks_count", "training_tasks_count"):
-            value = mixer.get(name, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValidationFailed.field(f"mixer_config.{name}", "must be a non-negative integer")
-        if mixer.get("real_tasks_count", 0) + mixer.get("golden_tasks_count", 0) < 1:
+            _number(mixer, name, minimum=0, maximum=bounds.MAX_TASKS_PER_SUITE, integer=True,
+                    path=f"mixer_config.{name}")
+        if (mixer.get("real_tasks_count") or 0) + (mixer.get("golden_tasks_count") or 0) < 1:
             raise ValidationFailed.field("mixer_config", "a task suite needs at least one real or golden task")
     validate_filter(body.get("filter"))
     validate_quality_control(body.get("quality_control"))
@@ -92,8 +88,8 @@ class PoolRules:
             "default_overlap_for_new_task_suites") or 1
         auto_accept = pool.get("auto_accept_solutions")
         return cls(
-            real_per_suite=int(mixer.get("real_tasks_count", 1)) if mixer else 1,
-            golden_per_suite=int(mixer.get("golden_tasks_count", 0)) if mixer else 0,
+            real_per_suite=1 if mixer.get("real_tasks_count") is None else int(mixer["real_tasks_count"]),
+            golden_per_suite=int(mixer.get("golden_tasks_count") or 0),
             default_overlap=int(overlap),
             max_duration_seconds=int(pool.get("assignment_max_duration_seconds") or 3600),
             auto_accept=True if auto_accept is None else bool(auto_accept),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ClipcrowdError, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.pool import PoolRules
@@ -84,8 +85,8 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
         if not allow_defaults:
             raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
         overlap = PoolRules.of(pool.data).default_overlap
-    elif isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
-        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+    else:
+        bounds.check_number(overlap, "overlap", minimum=1, maximum=bounds.MAX_OVERLAP, integer=True)
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
     data["pool_id"] = format_id(pool_id)
     data["overlap"] = overlap
@@ -193,8 +194,8 @@ def set_overlap(db: Database, task_id: int, body: Any) -> dict[str, Any]:
     overlap = body.get("overlap")
     if not isinstance(infinite, bool):
         raise ValidationFailed.field("infinite_overlap", "must be true or false")
-    if not infinite and (isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1):
-        raise ValidationFailed.field("overlap", f"must be an integer of at least 1, got {overlap!r}")
+    if not infinite:
+        bounds.check_number(overlap, "overlap", minimum=1, maximum=bounds.MAX_OVERLAP, integer=True)
     with db.write() as conn:
         row = load(conn, task_id)
         if pools.load(conn, row.pool_id).status == "ARCHIVED":

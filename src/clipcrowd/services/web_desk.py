@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from clipcrowd.domain.csvsafe import neutralise
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import file_fields
@@ -196,7 +197,8 @@ def results_csv(rows: list[dict[str, Any]]) -> str:
     """Flat CSV in the Toloka TSV habit: INPUT:name and OUTPUT:name columns; non-strings as JSON.
 
     When some task has a stored aggregated label: AGGREGATED:name, CONFIDENCE:name and
-    AGGREGATED_BY:name (the method) per aggregated field, empty for tasks without one.
+    AGGREGATED_BY:name (the method) per aggregated field, empty for tasks without one. Text that a
+    spreadsheet would run as a formula is written with a leading `'` (see domain/csvsafe.py).
     """
     inputs = sorted({k for r in rows for k in r["input_values"]})
     outputs = sorted({k for r in rows for k in r["output_values"]})
@@ -209,7 +211,7 @@ def results_csv(rows: list[dict[str, Any]]) -> str:
                     + [f"{kind}:{k}" for k in aggregated for kind in ("AGGREGATED", "CONFIDENCE", "AGGREGATED_BY")])
 
     def cell(value: Any) -> str:
-        return value if isinstance(value, str) else ("" if value is None else json.dumps(value))
+        return neutralise(value) if isinstance(value, str) else ("" if value is None else json.dumps(value))
 
     for r in rows:
         writer.writerow([r["assignment_id"], r["worker_id"], r["status"], r["task_id"], str(r["golden"]).lower(),

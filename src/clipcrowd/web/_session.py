@@ -1,7 +1,12 @@
-"""Who is looking at a page: the token in the HttpOnly cookie, and the redirects when there is none."""
+"""Who is looking at a page: the session token in the HttpOnly cookie, and the redirects when there is none.
+
+A sign-in mints a session token that expires with the cookie; signing out revokes it, so a copied
+cookie is worthless after sign-out. Sign-in attempts pass `services.sign_in_limits` first.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,8 +17,12 @@ from fastapi.templating import Jinja2Templates
 
 from clipcrowd.api.security import PAGE_CSP, SESSION_COOKIE
 from clipcrowd.domain.errors import AuthenticationFailed
+from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.services import auth
 from clipcrowd.services.auth import resolve
+from clipcrowd.services.sign_in_limits import SignInLimits
 
+SESSION_SECONDS = 30 * 24 * 3600  # the cookie's and its token's lifetime
 COOKIE = SESSION_COOKIE  # the cookie api/deps.py reads, so the pages' scripts call the API as her
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -65,14 +74,31 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def session_expiry() -> datetime:
+    return utcnow() + timedelta(seconds=SESSION_SECONDS)
+
+
+def sign_in_limits(request: Request) -> SignInLimits:
+    limits: SignInLimits = request.app.state.sign_in_limits
+    return limits
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def signed_in(target: str, token: str, request: Request) -> RedirectResponse:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https", max_age=30 * 24 * 3600)
+                        secure=request.url.scheme == "https", max_age=SESSION_SECONDS)
     return response
 
 
-def signed_out(target: str) -> RedirectResponse:
+def signed_out(target: str, request: Request) -> RedirectResponse:
+    """Revoke the session token in the cookie (at once, in every server process) and drop the cookie."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        auth.revoke(request.app.state.db, token)
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

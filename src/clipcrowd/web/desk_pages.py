@@ -3,7 +3,6 @@ downloads."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,9 +10,30 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from clipcrowd.domain.errors import ClipcrowdError
-from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
+from clipcrowd.services import (
+    aggregation,
+    attachments,
+    auth,
+    desk_aggregates,
+    invites,
+    operations,
+    pools,
+    served_types,
+    web_desk,
+)
 from clipcrowd.services.auth import resolve
-from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
+from clipcrowd.services.sign_in_limits import TooManyAttempts
+from clipcrowd.web import page_json
+from clipcrowd.web._session import (
+    PageRequester,
+    client_address,
+    render,
+    safe_next,
+    session_expiry,
+    sign_in_limits,
+    signed_in,
+    signed_out,
+)
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -31,21 +51,30 @@ def sign_in_page(request: Request, next: str = "") -> Response:
 
 @router.post("/sign-in")
 def sign_in(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
+    """A requester token in, a session token (expiring, revoked at sign-out) in the cookie."""
+    db, limits, address = request.app.state.db, sign_in_limits(request), client_address(request)
     token = token.strip()
+    key = f"token:{auth.hash_token(token)[:16]}"
+    status, error = 401, None
     try:
-        principal = resolve(request.app.state.db, token)
-        wrong = principal.role not in ("requester", "admin")
-        error = "this is a worker token; the desk needs a requester token" if wrong else None
+        limits.check(key, address)
+        principal = resolve(db, token)
+        if principal.role not in ("requester", "admin"):
+            error = "this is a worker token; the desk needs a requester token"
     except ClipcrowdError as exc:
-        error = exc.message
+        status, error = exc.status_code, exc.message
+        if not isinstance(exc, TooManyAttempts):
+            limits.failed(key, address)
     if error:
-        return render(request, "desk/sign_in.html", status_code=401, next=safe_next(next, "/desk"), error=error)
-    return signed_in(safe_next(next, "/desk"), token, request)
+        return render(request, "desk/sign_in.html", status_code=status, next=safe_next(next, "/desk"), error=error)
+    session = auth.create_token(db, principal.role, requester_id=principal.requester_id, name="desk session",
+                                expires=session_expiry())
+    return signed_in(safe_next(next, "/desk"), session, request)
 
 
 @router.post("/sign-out")
-def sign_out() -> Response:
-    return signed_out("/desk/sign-in")
+def sign_out(request: Request) -> Response:
+    return signed_out("/desk/sign-in", request)
 
 
 @router.get("")
@@ -118,7 +147,7 @@ def make_invite(request: Request, _: PageRequester, pool_id: str,
 @router.get("/pools/{pool_id}/review")
 def review(request: Request, _: PageRequester, pool_id: str) -> Response:
     queue = web_desk.review_queue(request.app.state.db, _id(pool_id))
-    data = json.dumps(queue, separators=(",", ":")).replace("</", "<\\/")
+    data = page_json.embed(queue)
     return render(request, "desk/review.html", queue=queue, data=data)
 
 
@@ -144,7 +173,9 @@ def results_csv(request: Request, _: PageRequester, pool_id: str) -> Response:
 
 @router.get("/attachments/{attachment_id}")
 def media(request: Request, _: PageRequester, attachment_id: str) -> Response:
-    """An uploaded file, inline, with HTTP range support so a video seeks without downloading it all."""
+    """An uploaded file with HTTP range support so a video seeks without downloading it all; inline only
+    when its detected type is plain media (see services/served_types.py), else as a download."""
     row, path = attachments.local_file(request.app.state.db, request.app.state.settings,
                                        _id(attachment_id, "attachment"))
-    return FileResponse(path, media_type=row.media_type, content_disposition_type="inline", filename=row.name)
+    return FileResponse(path, media_type=served_types.served_type(row.media_type), filename=row.name,
+                        content_disposition_type=served_types.disposition(row.media_type))

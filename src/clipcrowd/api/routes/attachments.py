@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
-from clipcrowd.services import attachments, listing
+from clipcrowd.services import attachments, listing, served_types
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
 
@@ -26,4 +26,4 @@ def get_attachment(db: DbDep, _: Requester, attachment_id: str) -> dict[str, Any
 @router.get("/{attachment_id}/download")
 def download_attachment(db: DbDep, settings: SettingsDep, _: Requester, attachment_id: str) -> FileResponse:
     row, path = attachments.local_file(db, settings, object_id(attachment_id, "attachment"))
-    return FileResponse(path, media_type=row.media_type, filename=row.name)
+    return FileResponse(path, media_type=served_types.served_type(row.media_type), filename=row.name)
