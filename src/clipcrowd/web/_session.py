@@ -6,9 +6,10 @@ cookie is worthless after sign-out. Sign-in attempts pass `services.sign_in_limi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -16,14 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clipcrowd.api.security import PAGE_CSP, SESSION_COOKIE
-from clipcrowd.domain.errors import AuthenticationFailed
+from clipcrowd.domain.errors import AuthenticationFailed, ClipcrowdError
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import auth
 from clipcrowd.services.auth import resolve
-from clipcrowd.services.sign_in_limits import SignInLimits
+from clipcrowd.services.sign_in_limits import SignInLimits, TooManyAttempts
 
 SESSION_SECONDS = 30 * 24 * 3600  # the cookie's and its token's lifetime
 COOKIE = SESSION_COOKIE  # the cookie api/deps.py reads, so the pages' scripts call the API as her
+T = TypeVar("T")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -78,13 +80,24 @@ def session_expiry() -> datetime:
     return utcnow() + timedelta(seconds=SESSION_SECONDS)
 
 
-def sign_in_limits(request: Request) -> SignInLimits:
+def limited(request: Request, key: str, attempt: Callable[[], T]) -> T:
+    """Run one sign-in attempt under the limits for this login (`key`) and the client's address."""
     limits: SignInLimits = request.app.state.sign_in_limits
-    return limits
+    address = request.client.host if request.client else "unknown"
+    limits.check(key, address)
+    try:
+        result = attempt()
+    except ClipcrowdError:
+        limits.failed(key, address)
+        raise
+    limits.succeeded(key)
+    return result
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def refused_sign_in(response: Response, exc: ClipcrowdError) -> Response:
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def signed_in(target: str, token: str, request: Request) -> RedirectResponse:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.errors import AuthenticationFailed, ClipcrowdError
 from clipcrowd.services import (
     aggregation,
     attachments,
@@ -21,16 +21,15 @@ from clipcrowd.services import (
     served_types,
     web_desk,
 )
-from clipcrowd.services.auth import resolve
-from clipcrowd.services.sign_in_limits import TooManyAttempts
+from clipcrowd.services.auth import Principal, resolve
 from clipcrowd.web import page_json
 from clipcrowd.web._session import (
     PageRequester,
-    client_address,
+    limited,
+    refused_sign_in,
     render,
     safe_next,
     session_expiry,
-    sign_in_limits,
     signed_in,
     signed_out,
 )
@@ -52,21 +51,19 @@ def sign_in_page(request: Request, next: str = "") -> Response:
 @router.post("/sign-in")
 def sign_in(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
     """A requester token in, a session token (expiring, revoked at sign-out) in the cookie."""
-    db, limits, address = request.app.state.db, sign_in_limits(request), client_address(request)
-    token = token.strip()
-    key = f"token:{auth.hash_token(token)[:16]}"
-    status, error = 401, None
-    try:
-        limits.check(key, address)
+    db, token = request.app.state.db, token.strip()
+
+    def requester() -> Principal:
         principal = resolve(db, token)
         if principal.role not in ("requester", "admin"):
-            error = "this is a worker token; the desk needs a requester token"
+            raise AuthenticationFailed("this is a worker token; the desk needs a requester token")
+        return principal
+
+    try:
+        principal = limited(request, f"token:{auth.hash_token(token)[:16]}", requester)
     except ClipcrowdError as exc:
-        status, error = exc.status_code, exc.message
-        if not isinstance(exc, TooManyAttempts):
-            limits.failed(key, address)
-    if error:
-        return render(request, "desk/sign_in.html", status_code=status, next=safe_next(next, "/desk"), error=error)
+        return refused_sign_in(render(request, "desk/sign_in.html", status_code=exc.status_code,
+                                      next=safe_next(next, "/desk"), error=exc.message), exc)
     session = auth.create_token(db, principal.role, requester_id=principal.requester_id, name="desk session",
                                 expires=session_expiry())
     return signed_in(safe_next(next, "/desk"), session, request)

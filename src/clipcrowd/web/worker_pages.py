@@ -11,15 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.services import invites, issuing, web_worker, workers
-from clipcrowd.services.sign_in_limits import TooManyAttempts
 from clipcrowd.web import page_json, sanitize
 from clipcrowd.web._session import (
     PageWorker,
-    client_address,
+    limited,
+    refused_sign_in,
     render,
     safe_next,
     session_expiry,
-    sign_in_limits,
     signed_in,
     signed_out,
 )
@@ -41,21 +40,13 @@ def sign_in_page(request: Request, next: str = "") -> Response:
 
 @router.post("/sign-in")
 def sign_in(request: Request, login: Text, password: Text, next: Annotated[str, Form()] = "") -> Response:
-    limits, address, login = sign_in_limits(request), client_address(request), login.strip()
+    login = login.strip()
     try:
-        limits.check(login, address)
-        try:
-            token = workers.sign_in(request.app.state.db, login, password, expires=session_expiry())
-        except ClipcrowdError:
-            limits.failed(login, address)
-            raise
+        token = limited(request, login,
+                        lambda: workers.sign_in(request.app.state.db, login, password, expires=session_expiry()))
     except ClipcrowdError as exc:
-        response = render(request, "worker/sign_in.html", status_code=exc.status_code, next=safe_next(next, "/w"),
-                          error=exc.message, login=login)
-        if isinstance(exc, TooManyAttempts):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    limits.succeeded(login)
+        return refused_sign_in(render(request, "worker/sign_in.html", status_code=exc.status_code,
+                                      next=safe_next(next, "/w"), error=exc.message, login=login), exc)
     return signed_in(safe_next(next, "/w"), token, request)
 
 
