@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 database.dispose()
 
-    app = FastAPI(title="clipcrowd", version=__version__, lifespan=lifespan)
+    # /docs is a page of our own (web/api_docs.py): FastAPI's loads Swagger UI from a CDN
+    app = FastAPI(title="clipcrowd", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
