@@ -80,16 +80,17 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         db.dispose()
 
 
-def make_world(live: Live, http: httpx.Client) -> World:
+def make_world(live: Live, http: httpx.Client, tag: str = "", **pool_fields: Any) -> World:
+    """A new project, open pool and two workers (`ann<tag>` holding a suite, `bob<tag>` not)."""
     req = live.headers
     project = http.post("/api/v1/projects", json=free_text_project(), headers=req).json()
-    pool = http.post("/api/v1/pools", json=pool_body(project["id"]), headers=req).json()
+    pool = http.post("/api/v1/pools", json=pool_body(project["id"], **pool_fields), headers=req).json()
     items = [{"pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(6)]
     assert http.post("/api/v1/tasks", json=items, params={"allow_defaults": "true"}, headers=req).status_code == 201
     assert http.post(f"/api/v1/pools/{pool['id']}/open", headers=req).status_code == 202
     people = {}
     for login in ("ann", "bob"):
-        made = http.post("/api/v1/workers", json={"login": login, "password": PASSWORD}, headers=req).json()
+        made = http.post("/api/v1/workers", json={"login": login + tag, "password": PASSWORD}, headers=req).json()
         people[login] = {"Authorization": f"Bearer {made['token']}"}
     suite = http.post(f"/api/v1/worker/pools/{pool['id']}/next", headers=people["ann"]).json()
     world = World(live, http, project["id"], pool["id"], suite["id"], people["ann"], people["bob"],

@@ -75,7 +75,7 @@ def _numbers() -> list[Case]:
     cases = [Case(f"pool-{name}-{i}-{raw[:12]}", "requester", "POST", "/api/v1/pools", name,
                   raw_json(_pool_text(name, raw))) for name, raws in values.items() for i, raw in enumerate(raws)]
     for raw in (str(2**63 - 1), "0", str(10**5), str(2**64), "1e400"):
-        text = '[{"pool_id": "{pool}", "input_values": {"text": "x"}, "overlap": %s}]' % raw
+        text = '[{"pool_id": "{pool}", "input_values": {"text": "x"}, "overlap": ' + raw + "}]"
         cases.append(Case(f"task-overlap-{raw[:12]}", "requester", "POST", "/api/v1/tasks", "overlap", raw_json(text)))
     return cases
 
@@ -95,7 +95,7 @@ def _structure() -> list[Case]:
         cases += [
             Case(f"{label}-nested-100000", role, "POST", path, "body", raw_json(_nested(100_000))),
             Case(f"{label}-nested-100-in-field", role, "POST", path, "deep",
-                 raw_json('{"deep": %s}' % _nested(100))),
+                 raw_json('{"deep": ' + _nested(100) + "}")),
             Case(f"{label}-malformed", role, "POST", path, "body", raw_json('{"public_name": ')),
             Case(f"{label}-not-utf8", role, "POST", path, "body",
                  {"content": b'{"x": "\xff\xfe"}', "headers": {"Content-Type": "application/json"}}),
@@ -109,22 +109,23 @@ def _structure() -> list[Case]:
     cases.append(Case("project-empty-body", "requester", "POST", "/api/v1/projects", "body", raw_json("")))
     cases.append(Case("answer-number-5000-digits", "ann", "POST", "/api/v1/worker/assignments/{assignment}/submit",
                       "solutions[0].output_values.result",
-                      raw_json('{"solutions": [{"output_values": {"result": %s}}]}' % ("9" * 5000))))
+                      raw_json('{"solutions": [{"output_values": {"result": ' + "9" * 5000 + "}}]}")))
     cases.append(Case("answer-int-2^63", "ann", "POST", "/api/v1/worker/assignments/{assignment}/submit",
                       "solutions[0].output_values.result",
-                      raw_json('{"solutions": [{"output_values": {"result": %d}}]}' % 2**63)))
+                      raw_json('{"solutions": [{"output_values": {"result": ' + str(2**63) + "}}]}")))
     return cases
 
 
 def _queries() -> list[Case]:
-    q = [("/api/v1/tasks?pool_id=%C2%B2", "pool_id"), ("/api/v1/tasks?pool_id={pool}&limit=%C2%B2", "limit"),
-         ("/api/v1/tasks?pool_id={pool}&limit=" + "9" * 5000, "limit"), ("/api/v1/tasks?pool_id={pool}&limit=-1", "limit"),
-         ("/api/v1/tasks?pool_id={pool}&limit=0", "limit"), ("/api/v1/tasks?pool_id={pool}&limit=1.5", "limit"),
+    tasks = "/api/v1/tasks?pool_id={pool}"
+    q = [("/api/v1/tasks?pool_id=%C2%B2", "pool_id"), (tasks + "&limit=%C2%B2", "limit"),
+         (tasks + "&limit=" + "9" * 5000, "limit"), (tasks + "&limit=-1", "limit"),
+         (tasks + "&limit=0", "limit"), (tasks + "&limit=1.5", "limit"),
          ("/api/v1/assignments?id_gt=%D9%A1%D9%A2", "id_gt"), ("/api/v1/assignments?created_gt=garbage", "created_gt"),
          ("/api/v1/assignments?created_gt=0001-01-01T00:00:00%2B14:00", "created_gt"),
          ("/api/v1/assignments?sort=bogus", "sort"), ("/api/v1/assignments?status=%00", "status"),
          ("/api/v1/pools?project_id=99999999999999999999", "project_id"), ("/api/v1/projects?x=%FF", "x"),
-         ("/api/v1/assignments?pool_id=%ED%A0%80", "pool_id"), ("/api/v1/tasks?pool_id={pool}&id_gt=%EF%BC%91", "id_gt"),
+         ("/api/v1/assignments?pool_id=%ED%A0%80", "pool_id"), (tasks + "&id_gt=%EF%BC%91", "id_gt"),
          ("/api/v1/attachments?assignment_id=%C2%B9", "assignment_id"), ("/api/v1/assets?project_id=abc", "project_id"),
          ("/api/v1/pools?%00=1", "query"), ("/api/v1/pools?x=" + "a" * 20_000, "query"),
          ("/api/v1/user-skills?user_id=%D9%A3", "user_id")]
@@ -150,12 +151,13 @@ def _path_ids() -> list[Case]:
 
 def _headers() -> list[Case]:
     evil = {"Origin": "http://evil.example"}
+    projects = "/api/v1/projects"
     return [
-        Case("auth-basic", "none", "GET", "/api/v1/projects", "Authorization", {"headers": {"Authorization": "Basic eDp5"}}),
-        Case("auth-no-token", "none", "GET", "/api/v1/projects", "Authorization", {"headers": {"Authorization": "OAuth"}}),
-        Case("auth-unknown-scheme", "none", "GET", "/api/v1/projects", "Authorization",
+        Case("auth-basic", "none", "GET", projects, "Authorization", {"headers": {"Authorization": "Basic eDp5"}}),
+        Case("auth-no-token", "none", "GET", projects, "Authorization", {"headers": {"Authorization": "OAuth"}}),
+        Case("auth-unknown-scheme", "none", "GET", projects, "Authorization",
              {"headers": {"Authorization": "Token abc"}}),
-        Case("auth-wrong-token", "none", "GET", "/api/v1/projects", "token", {"headers": {"Authorization": "OAuth nope"}}),
+        Case("auth-wrong-token", "none", "GET", projects, "token", {"headers": {"Authorization": "OAuth nope"}}),
         Case("cookie-foreign-origin", "desk", "POST", "/desk/pools/{pool}/close", "Origin", {"headers": evil}),
         Case("cookie-no-origin", "desk", "POST", "/desk/pools/{pool}/close", "Origin", {}),
         Case("cookie-api-foreign-origin", "desk", "POST", "/api/v1/projects", "Origin",
@@ -163,7 +165,7 @@ def _headers() -> list[Case]:
         Case("cookie-api-text-plain", "desk", "POST", "/api/v1/projects", "Content-Type",
              {"content": json.dumps(free_text_project()).encode(), "headers": {"Content-Type": "text/plain"}}),
         Case("cookie-api-form", "desk", "POST", "/api/v1/pools/{pool}/close", "Content-Type",
-             {"content": b"a=b", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+             {"content": b"a=b", "headers": FORM}),
         Case("sign-in-foreign-origin", "page", "POST", "/w/sign-in", "Origin",
              {"data": {"login": "ann", "password": "password123"}, "headers": evil}),
         Case("json-type-form-body", "requester", "POST", "/api/v1/projects", "body",
@@ -171,16 +173,19 @@ def _headers() -> list[Case]:
     ]
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def _forms() -> list[Case]:
     return [
         Case("form-login-nul", "page", "POST", "/w/sign-in", "login", {"content": b"login=a%00b&password=x",
-             "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+             "headers": FORM}),
         Case("form-password-control", "page", "POST", "/w/sign-in", "password",
-             {"content": b"login=ann&password=%1B%5B", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+             {"content": b"login=ann&password=%1B%5B", "headers": FORM}),
         Case("form-not-utf8", "page", "POST", "/desk/sign-in", "token",
-             {"content": b"token=%FF%FE", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+             {"content": b"token=%FF%FE", "headers": FORM}),
         Case("form-invite-languages-nul", "desk", "POST", "/desk/pools/{pool}/invites", "languages",
-             {"content": b"client_type=BROWSER&languages=EN%00", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+             {"content": b"client_type=BROWSER&languages=EN%00", "headers": FORM}),
     ]
 
 

@@ -46,7 +46,9 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             from clipcrowd.api.security import allowed_methods
 
-            response.headers["Allow"] = ", ".join(allowed_methods(request))
+            given = (exc.headers or {}).get("Allow", "")
+            allowed = set(allowed_methods(request)) | {m.strip() for m in given.split(",")}
+            response.headers["Allow"] = ", ".join(sorted(m for m in allowed if m))
         return response
 
     @app.exception_handler(Exception)

@@ -29,7 +29,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.routing import Match
 
 from clipcrowd.api import json_bounds
 from clipcrowd.api.errors import error_response
@@ -216,13 +215,24 @@ def _with_security_headers(send: Send) -> Send:
     return wrapped
 
 
+def _routes(routes: Any) -> Any:
+    """Every endpoint route, also those of included routers (which FastAPI may keep as one entry)."""
+    for route in routes:
+        nested = getattr(route, "_effective_candidates", None)
+        if nested is not None:
+            yield from nested
+        else:
+            yield route
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers at this path (for the `Allow` header of a 405)."""
+    path = request.url.path
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for route in _routes(request.app.router.routes):
+        regex, verbs = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and verbs and regex.match(path):
+            methods |= set(verbs)
     return sorted(methods)
 
 
