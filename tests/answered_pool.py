@@ -23,10 +23,12 @@ def answered_pool(api: Api, *, golden: bool = False, **pool_fields: Any) -> dict
     mixer = {"real_tasks_count": 1, "golden_tasks_count": 1 if golden else 0, "training_tasks_count": 0}
     pool = make_pool(api, defaults={"default_overlap_for_new_task_suites": 3}, mixer_config=mixer, **pool_fields)
     made = add_tasks(api, pool["id"], len(TRUTH))
-    index = {t["id"]: i for i, t in enumerate(made)}
+    # workers see tasks under ids of their suite, so the crowd tells tasks apart by their text
+    index = {t["input_values"]["text"]: i for i, t in enumerate(made)}
     gold_ids: set[str] = set()
     if golden:
-        gold = add_tasks(api, pool["id"], 1, known_solutions=[{"output_values": {"result": "b"}}])
+        gold = add_tasks(api, pool["id"], 1, input_values={"text": "gold"},
+                         known_solutions=[{"output_values": {"result": "b"}}])
         gold_ids = {gold[0]["id"]}
     api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
     people = {login: worker(api, login) for login in LOGINS}
@@ -38,7 +40,8 @@ def answered_pool(api: Api, *, golden: bool = False, **pool_fields: Any) -> dict
             if suite.status_code == 409:
                 continue
             busy = True
-            solutions = [{"output_values": {"result": answer(login, index.get(t["id"], -1), t["id"] in gold_ids)}}
+            solutions = [{"output_values": {"result": answer(login, index.get(t["input_values"]["text"], -1),
+                                                             t["input_values"]["text"] == "gold")}}
                          for t in suite.json()["tasks"]]
             api.ok("POST", f"/api/v1/worker/assignments/{suite.json()['id']}/submit", headers=person["headers"],
                    json={"solutions": solutions})

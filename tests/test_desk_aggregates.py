@@ -28,7 +28,9 @@ MANUAL_REVIEW = {"auto_accept_solutions": False, "auto_accept_period_day": 1}
 
 @pytest.fixture
 def desk(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, cookies={"clipcrowd_token": live.token}, timeout=30) as client:
+    # a browser sends its page's Origin with every form post; the server refuses cookie posts without one
+    with httpx.Client(base_url=live.url, cookies={"clipcrowd_token": live.token}, headers={"Origin": live.url},
+                      timeout=30) as client:
         yield client
 
 

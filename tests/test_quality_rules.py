@@ -30,12 +30,12 @@ def test_golden_rate_below_80_restricts_and_stops_suites(api: Api) -> None:
     pool = make_pool(api, quality_control=qc,
                      mixer_config={"real_tasks_count": 2, "golden_tasks_count": 1, "training_tasks_count": 0})
     golden = add_tasks(api, pool["id"], 4, infinite_overlap=True, known_solutions=[{"output_values": {"result": "a"}}])
-    golden_ids = {t["id"] for t in golden}
+    assert len(golden) == 4
     add_tasks(api, pool["id"], 10)
     api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
     good, bad = worker(api, "good"), worker(api, "bad")
     for _ in range(3):
-        assert _answer(api, good, pool["id"], lambda t: "a" if t["id"] in golden_ids else "b")
+        assert _answer(api, good, pool["id"], lambda t: "a")  # right on every golden task (she cannot tell which)
     assert not _answer(api, bad, pool["id"], lambda t: "b")
     refused = api.call("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=bad["headers"]).json()
     assert refused["code"] == "RESTRICTED"

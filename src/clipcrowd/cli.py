@@ -51,7 +51,7 @@ def open_database(settings: Settings) -> Database:
     from clipcrowd.store.db import Database
 
     settings.home.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
+    db = Database.from_settings(settings)
     try:
         db.wait_until_reachable(timeout=10)
         db.migrate()
@@ -83,9 +83,14 @@ def serve(
 
     from clipcrowd.server import create_app
     from clipcrowd.services import auth
+    from clipcrowd.store.db import ConnectionBudgetExceeded
 
     settings = load_settings(home=home, host=host, port=port, workers=workers)
     db = open_database(settings)
+    try:
+        db.check_connection_budget(settings.workers, settings.job_workers)
+    except ConnectionBudgetExceeded as exc:
+        fail(str(exc))
     auth.ensure_requester(db)
     # no clean-up of "interrupted" work here: other servers may share the database; a shard whose
     # worker died is claimed again when its lease lapses (clipcrowd.jobs)
@@ -154,7 +159,7 @@ def tokens_create(
 
 @tokens_app.command("revoke")
 def tokens_revoke(token: str, home: HomeOpt = None) -> None:
-    """Revoke a token (requester or worker); it stops working at once (other server processes: within 5 s)."""
+    """Revoke a token (requester or worker); it stops working at once, in every server process."""
     from clipcrowd.services import auth
 
     db = open_database(load_settings(home=home))

@@ -18,6 +18,7 @@ from clipcrowd import __version__
 from clipcrowd.api.app import install as install_api
 from clipcrowd.api.errors import known_error
 from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.http import security
 from clipcrowd.services import job_executor, maintenance
 from clipcrowd.settings import Settings, get_settings
 from clipcrowd.store.db import Database
@@ -40,7 +41,7 @@ async def _maintenance_loop(db: Database, interval: float, stop: asyncio.Event) 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = db or Database(settings.resolved_database_url)
+    database = db or Database.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,9 +57,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 database.dispose()
 
-    app = FastAPI(title="clipcrowd", version=__version__, lifespan=lifespan)
+    # /docs is a page of our own (web/api_docs.py): FastAPI's loads Swagger UI from a CDN
+    app = FastAPI(title="clipcrowd", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = database
+    security.install(app, settings)
     install_api(app)
     install_web(app)
 

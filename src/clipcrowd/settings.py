@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(
         60.0, ge=1, le=86400, description="A shard's lease; renewed while it runs, re-claimed once it lapses."
     )
+    max_json_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Cap on one JSON or form request body.")
+    max_text_chars: int = Field(1_000_000, gt=0, description="Cap on one string inside a JSON body.")
+    db_pool_size: int = Field(20, ge=1, le=1000, description="Database connections each server process keeps open.")
+    db_max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections a process may open at peaks.")
+    db_pool_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a request waits for a free connection before a 503 with Retry-After."
+    )
+    sign_in_attempts: int = Field(10, ge=1, description="Failed sign-ins per login, and per address, in a window.")
+    sign_in_window_seconds: float = Field(300.0, gt=0, description="The window of `sign_in_attempts`.")
     page_limit_default: int = Field(50, gt=0)
     page_limit_max: int = Field(100_000, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -55,6 +64,10 @@ class Settings(BaseSettings):
         if self.workers > 1 and self.resolved_database_url.startswith("sqlite"):
             raise ValueError("CLIPCROWD_WORKERS > 1 needs PostgreSQL (set CLIPCROWD_DATABASE_URL)")
         return self
+
+    @property
+    def connections_per_process(self) -> int:
+        return self.db_pool_size + self.db_max_overflow
 
     @property
     def resolved_database_url(self) -> str:

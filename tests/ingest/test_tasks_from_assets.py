@@ -60,10 +60,17 @@ def test_tasks_point_at_served_assets(ingest_live: Live, web: Web) -> None:
         tasks = sorted(made.json()["items"].values(), key=lambda t: t["id"])
         assert [t["input_values"]["asset"] for t in tasks] == [assets["v1"]["media_url"], assets["v2"]["media_url"]]
         assert assets["v2"]["media_url"].endswith("/media") and assets["v2"]["proxy_url"]
+        # a worker reads the media of a task she holds, and no other
         worker = http.post("/api/v1/workers", json={"login": "w1"}).json()
-        as_worker = httpx.get(ingest_live.url + tasks[1]["input_values"]["asset"],
-                              headers={"Authorization": f"Bearer {worker['token']}", "Range": "bytes=0-1023"})
-        assert as_worker.status_code == 206 and len(as_worker.content) == 1024
+        as_worker = {"Authorization": f"Bearer {worker['token']}"}
+        assert http.post(f"/api/v1/pools/{pool['id']}/open").status_code == 202
+        held = httpx.post(f"{ingest_live.url}/api/v1/worker/pools/{pool['id']}/next", headers=as_worker).json()
+        mine = held["tasks"][0]["input_values"]["asset"]
+        other = next(t["input_values"]["asset"] for t in tasks if t["input_values"]["asset"] != mine)
+        got = httpx.get(ingest_live.url + mine, headers={**as_worker, "Range": "bytes=0-1023"})
+        assert got.status_code == 206 and len(got.content) == 1024
+        assert httpx.get(ingest_live.url + other, headers=as_worker).status_code == 403
+        assert http.post(f"/api/v1/pools/{pool['id']}/close").status_code == 202
         assert httpx.get(ingest_live.url + tasks[0]["input_values"]["asset"]).status_code == 401
         # a project with pools keeps its answers: it is archived, not deleted
         refused = http.delete(f"/api/v1/projects/{project_id}")

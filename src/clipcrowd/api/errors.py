@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,17 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.models.base import field_path
 from clipcrowd.domain.models.tasks import MANY, ONE
+from clipcrowd.http.errors import error_response
+from clipcrowd.http.security import allowed_methods
 
 log = logging.getLogger("clipcrowd.api")
 
 _SOURCES = ("body", "query", "path", "header", "cookie")
 _HTTP_CODES = {401: "AUTHENTICATION_ERROR", 403: "ACCESS_DENIED", 404: "DOES_NOT_EXIST",
                405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
-
-
-def error_response(status: int, code: str, message: str, payload: object = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={
-        "code": code, "message": message, "payload": payload, "request_id": uuid.uuid4().hex})
 
 
 def request_path(loc: Sequence[Any]) -> str:
@@ -66,7 +62,13 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST" if exc.status_code < 500 else "INTERNAL_ERROR")
         message = str(exc.detail) if exc.status_code != 404 else f"no such resource: {request.url.path}"
-        return error_response(exc.status_code, code, message)
+        response = error_response(exc.status_code, code, message)
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            given = (exc.headers or {}).get("Allow", "")
+            allowed = set(allowed_methods(request)) | {m.strip() for m in given.split(",")}
+            response.headers["Allow"] = ", ".join(sorted(m for m in allowed if m))
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

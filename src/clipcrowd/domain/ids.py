@@ -18,6 +18,7 @@ def parse_id(value: str | int | None) -> int | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 18:
+    # ASCII digits only: str.isdigit() also says yes to superscripts and other scripts' digits
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ValidationFailed
 
 # collector type -> (allowed parameters, condition keys it produces)
@@ -69,8 +70,9 @@ def _check_action(action: Any, path: str, keys: set[str]) -> None:
         if unit not in DURATION_UNITS:
             raise ValidationFailed.field(f"{path}.parameters.duration_unit", f"one of {sorted(DURATION_UNITS)}")
         duration = params.get("duration")
-        if unit != "PERMANENT" and (not isinstance(duration, int) or isinstance(duration, bool) or duration < 1):
-            raise ValidationFailed.field(f"{path}.parameters.duration", "a positive integer")
+        if unit != "PERMANENT":
+            bounds.check_number(duration, f"{path}.parameters.duration", minimum=1,
+                                maximum=bounds.MAX_RESTRICTION_DURATION, integer=True)
     elif kind == "SET_SKILL_FROM_OUTPUT_FIELD":
         if not params.get("skill_id"):
             raise ValidationFailed.field(f"{path}.parameters.skill_id", "is required")

@@ -51,5 +51,8 @@ def parse_time(value: Any, path: str) -> datetime | None:
     except ValueError:
         raise ValidationFailed.field(path, f"{value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 at +14:00, year 9999 at -12:00
+            raise ValidationFailed.field(path, f"{value!r} is outside the years 1 to 9999 in UTC") from None
     return parsed

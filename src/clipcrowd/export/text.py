@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from clipcrowd.domain.csvsafe import neutralise
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.export.pool_answers import Answer, Shape
@@ -40,7 +41,13 @@ def record(answer: Answer) -> dict[str, Any]:
 
 
 def cell(value: Any) -> str:
+    """A value as a text cell for programs (TSV, Parquet): strings as they are, the rest as JSON."""
     return value if isinstance(value, str) else ("" if value is None else json.dumps(value, ensure_ascii=False))
+
+
+def spreadsheet_cell(value: Any) -> str:
+    """A value as a CSV cell people open in spreadsheets: text that would run as a formula is neutralised."""
+    return neutralise(value) if isinstance(value, str) else cell(value)
 
 
 def header(shape: Shape) -> list[str]:
@@ -50,8 +57,8 @@ def header(shape: Shape) -> list[str]:
             + [f"{kind}:{k}" for k in shape.aggregated_fields for kind, _ in AGGREGATE_PARTS])
 
 
-def flat(shape: Shape, answer: Answer) -> list[str]:
-    """One answer as a CSV line's cells, in `header` order."""
+def flat(shape: Shape, answer: Answer, cell: Callable[[Any], str] = cell) -> list[str]:
+    """One answer as a CSV line's cells, in `header` order, each value written by `cell`."""
     row, task = answer.assignment, answer.task
     inputs = task.data.get("input_values", {})
     return ([format_id(row.id), format_id(row.worker_id), row.status, format_id(task.id),
@@ -76,7 +83,8 @@ def delimited(head: list[str], lines: Iterable[list[str]], delimiter: str = ",")
 
 
 def results_csv(shape: Shape, answers: Iterable[Answer]) -> Iterator[bytes]:
-    return delimited(header(shape), (flat(shape, a) for a in answers))
+    """The CSV download; text cells are spreadsheet-safe (see `clipcrowd.domain.csvsafe`)."""
+    return delimited(header(shape), (flat(shape, a, spreadsheet_cell) for a in answers))
 
 
 def _pieces(parts: Iterable[str], opening: str = "", closing: str = "") -> Iterator[bytes]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
-from clipcrowd.store.db import Database
+from clipcrowd.store.db import JOB_WORKER_CONNECTIONS, Database
 
 from . import queue
 from .shard import run_claimed
@@ -59,7 +59,7 @@ def run_pending(db: Database, context: Mapping[str, Any] | None = None, *, kinds
 def run(db_url: str, context: Mapping[str, Any], stop: EventLike, wake: EventLike, parent_pid: int | None = None,
         lease_seconds: float = queue.LEASE.total_seconds(), kinds: Sequence[str] | None = None) -> None:
     """Work until ``stop`` is set or the parent process is gone (the entry point of a worker process)."""
-    db = Database(db_url, pool_size=3)
+    db = Database(db_url, pool_size=JOB_WORKER_CONNECTIONS, max_overflow=0)
     name = worker_name()
     lease = timedelta(seconds=lease_seconds)
     try:

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import defaults
 from ._container import PathLike, check_file, classify, open_input
-from .errors import BadDimensionsError, MediaError, NoVideoStreamError, TruncatedFileError
+from .errors import BadDimensionsError, MediaError, NotDecodableError, NoVideoStreamError, TruncatedFileError
 from .timecode import FrameTime
 
 
@@ -180,6 +180,8 @@ def _video_info(
     container: av.container.InputContainer, stream: av.VideoStream
 ) -> tuple[VideoInfo, PacketScan]:
     ctx = stream.codec_context
+    if ctx is None:  # a stream FFmpeg can demux but has no decoder for (an SVG image, for one)
+        raise NotDecodableError(f"{container.name}: its video stream has no decoder here")
     width, height = int(ctx.width or 0), int(ctx.height or 0)
     if width <= 0 or height <= 0 or width > defaults.MAX_DIMENSION or height > defaults.MAX_DIMENSION:
         raise BadDimensionsError(

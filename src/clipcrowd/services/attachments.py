@@ -20,7 +20,7 @@ from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, Paylo
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import lifecycle, upload_check
+from clipcrowd.services import lifecycle, served_types, upload_check
 from clipcrowd.services.pools import load as load_pool
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.settings import Settings
@@ -51,7 +51,7 @@ async def receive(
     """Store an uploaded file for an ACTIVE assignment of this worker; refuse it whole if too big."""
     name = os.path.basename(name)[:_CHUNK_LIMIT_NAME] or "upload"
     cap = settings.max_upload_bytes
-    if declared_size and declared_size.isdigit() and int(declared_size) > cap:
+    if declared_size and declared_size.isascii() and declared_size.isdigit() and int(declared_size) > cap:
         raise PayloadTooLarge(f"the file is {int(declared_size)} bytes; the limit is {cap} bytes")
     with db.read() as conn:
         row = lifecycle.load(conn, assignment_id)
@@ -78,6 +78,7 @@ async def receive(
         # decoded, not trusted by name: a refused file changes nothing and the assignment stays open
         await asyncio.to_thread(upload_check.check, Path(tmp_name), name=name, media_type=media_type,
                                 accepts=accepts)
+        detected = await asyncio.to_thread(served_types.detect, Path(tmp_name))  # never the declared type
         sha = digest.hexdigest()
         target = blob_path(settings, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +93,7 @@ async def receive(
     with db.write() as conn:
         new_id = conn.execute(insert(attachments).values(
             worker_id=worker_id, assignment_id=assignment_id, pool_id=row.pool_id, name=name,
-            media_type=media_type.split(";")[0].strip(), size=size, sha256=sha,
+            media_type=detected, size=size, sha256=sha,
             storage_key=f"attachments/{sha[:2]}/{sha}", created=utcnow(),
         ).returning(attachments.c.id)).scalar_one()
         return present(conn.execute(select(attachments).where(attachments.c.id == new_id)).one())
@@ -111,6 +112,7 @@ def get(db: Database, attachment_id: int) -> dict[str, Any]:
 
 
 def local_file(db: Database, settings: Settings, attachment_id: int) -> tuple[Any, Path]:
+    """The row and the stored file; serve it with `served_types.served_type(row.media_type)`."""
     row = load(db, attachment_id)
     path = settings.media_dir / row.storage_key
     if not path.exists():

@@ -1,10 +1,12 @@
-"""API tokens: random secrets shown once, stored as SHA-256 hashes, each with a role."""
+"""API tokens: random secrets shown once, stored as SHA-256 hashes, each with a role.
+
+Sign-in sessions (the pages' cookie) are tokens too: minted at sign-in with an expiry, revoked at
+sign-out."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -60,37 +62,23 @@ def create_token(
 
 
 def revoke(db: Database, token: str) -> bool:
-    _cache.pop(hash_token(token), None)
+    """Revoke a token; every server process refuses it from the next request on."""
     with db.write() as conn:
         return bool(conn.execute(update(api_tokens).where(api_tokens.c.token_hash == hash_token(token),
                                                           api_tokens.c.revoked.is_(False))
                                  .values(revoked=True)).rowcount)
 
 
-# Every request resolves its token; remembering good answers briefly saves a query per request.
-# A revoked token stops working at once in this process and within CACHE_SECONDS in the others.
-CACHE_SECONDS = 5.0
-_CACHE_LIMIT = 50_000
-_cache: dict[str, tuple[Principal, float, datetime | None]] = {}
-
-
 def resolve(db: Database, token: str) -> Principal:
-    """The principal behind a token; expired, revoked and unknown tokens are refused alike."""
-    digest = hash_token(token)
-    cached = _cache.get(digest)
-    if cached is not None:
-        principal, until, expires = cached
-        if time.monotonic() < until and (expires is None or expires > utcnow()):
-            return principal
-        _cache.pop(digest, None)
+    """The principal behind a token; expired, revoked and unknown tokens are refused alike.
+
+    Read from the database on every request (one indexed lookup): a revocation, from the CLI or a
+    sign-out in another server process, holds at once.
+    """
     with db.read() as conn:
-        row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == digest)).one_or_none()
+        row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))).one_or_none()
     if row is None or row.revoked:
         raise AuthenticationFailed("the token is not valid")
     if row.expires is not None and row.expires <= utcnow():
         raise AuthenticationFailed("the token has expired")
-    principal = Principal(role=row.role, requester_id=row.requester_id, worker_id=row.worker_id)
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[digest] = (principal, time.monotonic() + CACHE_SECONDS, row.expires)
-    return principal
+    return Principal(role=row.role, requester_id=row.requester_id, worker_id=row.worker_id)

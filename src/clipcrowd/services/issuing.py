@@ -37,12 +37,22 @@ class PoolNotOpen(ConflictState):
     code = "POOL_CLOSED"
 
 
+def worker_task_id(assignment_id: int, position: int) -> str:
+    """The id a worker sees for a task: its place in her suite, never the task's own id.
+
+    Task ids follow upload order, so golden tasks uploaded in their own batch would stand out by
+    id; a suite's tasks are shuffled when issued, so the place tells nothing either.
+    """
+    return f"{format_id(assignment_id)}-{position + 1}"
+
+
 def worker_view(row: Any, task_rows: dict[int, Any]) -> dict[str, Any]:
-    """An assignment as its worker sees it: inputs only, never known solutions or golden flags."""
+    """An assignment as its worker sees it: inputs only, never known solutions, golden flags or task ids."""
     body = {
         "id": format_id(row.id), "pool_id": format_id(row.pool_id), "status": row.status,
         "reward": row.reward, "created": format_time(row.created), "deadline": format_time(row.deadline),
-        "tasks": [present.task(task_rows[tid], for_worker=True) for tid in row.task_ids],
+        "tasks": [{**present.task(task_rows[tid], for_worker=True), "id": worker_task_id(row.id, i)}
+                  for i, tid in enumerate(row.task_ids)],
     }
     if row.solutions is not None:
         body["solutions"] = [{"output_values": v} for v in row.solutions]

@@ -42,7 +42,7 @@ def parse_limit(query: Mapping[str, str], default: int, maximum: int) -> int:
     raw = query.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
         raise ValidationFailed.field("limit", "must be a positive integer")
     return min(int(raw), maximum)
 

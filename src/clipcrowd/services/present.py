@@ -36,7 +36,8 @@ def pool(row: Any) -> dict[str, Any]:
 
 
 def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
-    """A task; for a worker only what the page needs (never known solutions or the golden flag)."""
+    """A task; for a worker only what the page needs (never known solutions or the golden flag; the
+    caller replaces the id, see `services.issuing.worker_task_id`)."""
     if for_worker:
         return {"id": format_id(row.id), "input_values": row.data.get("input_values", {})}
     body = {**row.data, "id": format_id(row.id), "pool_id": format_id(row.pool_id),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ClipcrowdError, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.base import checked
@@ -85,6 +86,8 @@ def _prepare_item(item: Any, cache: _PoolCache, allow_defaults: bool) -> dict[st
         if not allow_defaults:
             raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
         overlap = rules.default_overlap
+    else:
+        bounds.check_number(overlap, "overlap", minimum=1, maximum=bounds.MAX_OVERLAP, integer=True)
     data = {k: v for k, v in item.items() if k not in READ_ONLY}
     data["pool_id"] = format_id(pool_id)
     data["overlap"] = overlap

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from clipcrowd.domain.errors import AccessDenied
+from clipcrowd.domain.errors import AccessDenied, ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
@@ -53,24 +53,29 @@ def task_page(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any
 
 
 def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
-    """What a worker reads before taking a pool: title, texts, reward, and whether she may take it."""
+    """What a worker reads before taking a pool: title, texts, reward, and whether she may take it.
+
+    Only a worker who may take the pool now, or who was issued work in it before, reads its texts:
+    anyone else (filtered out, restricted, or the pool not open) gets the refusal and nothing more.
+    """
     with db.read() as conn:
         worker = workers.load(conn, worker_id)
         pool = pools.load(conn, pool_id)
-        project = load_project(conn, pool.project_id)
-        refusal = None
+        refusal: ClipcrowdError | None = None
         try:
             issuing.check_access(conn, worker, pool)
-        except Exception as exc:  # any ClipcrowdError: shown to her as the reason she cannot start
-            refusal = getattr(exc, "message", str(exc))
-        active = conn.execute(select(assignments.c.id).where(
-            assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
-            assignments.c.status == "ACTIVE").limit(1)).scalar()
+        except ClipcrowdError as exc:  # shown to her as the reason she cannot start
+            refusal = exc
+        mine = select(assignments.c.id).where(assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id)
+        if refusal is not None and conn.execute(mine.limit(1)).first() is None:
+            raise refusal
+        project = load_project(conn, pool.project_id)
+        active = conn.execute(mine.where(assignments.c.status == "ACTIVE").limit(1)).scalar()
         data = PoolData.of(pool.data)
         return {
             "pool": {"id": format_id(pool.id), "reward": data.reward_per_assignment,
                      "max_seconds": data.assignment_max_duration_seconds, "status": pool.status},
-            "project": _public_project(project), "refusal": refusal,
+            "project": _public_project(project), "refusal": refusal.message if refusal else None,
             "active_assignment": format_id(active) if active else None,
         }
 

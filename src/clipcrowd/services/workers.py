@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -28,8 +29,15 @@ def hash_password(password: str) -> str:
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
+# Checked against when a login is unknown (or has no password), so that a refusal costs the same
+# scrypt work either way and timing does not tell which logins exist.
+_DECOY = "scrypt$" + "00" * 16 + "$" + "00" * 64
+
+
 def check_password(stored: str | None, password: str) -> bool:
     if not stored or not stored.startswith("scrypt$"):
+        _, salt, digest = _DECOY.split("$")
+        hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
         return False
     _, salt, digest = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
@@ -101,10 +109,13 @@ def facts(conn: Connection, worker: Any, *, with_skills: bool = True) -> WorkerF
     )
 
 
-def sign_in(db: Database, login: str, password: str) -> str:
-    """A fresh worker token for a login and password (the web pages keep it in a cookie)."""
+def sign_in(db: Database, login: str, password: str, expires: datetime | None = None) -> str:
+    """A fresh worker token for a login and password (the web pages keep it in a cookie).
+
+    An unknown login costs the same password check as a known one (see `check_password`).
+    """
     with db.read() as conn:
         row = conn.execute(select(workers).where(workers.c.login == login)).one_or_none()
-    if row is None or not check_password(row.password_hash, password):
+    if not check_password(row.password_hash if row is not None else None, password) or row is None:
         raise AuthenticationFailed("wrong login or password")
-    return auth.create_token(db, "worker", worker_id=row.id, name=f"sign-in {login}")
+    return auth.create_token(db, "worker", worker_id=row.id, name=f"sign-in {login}", expires=expires)

@@ -68,14 +68,20 @@ class _Plan:
         self.output_spec: dict[str, Any] = spec["output_spec"]
         self.choices = answers.output_options(self.project)
         self.files = [n for n, f in self.output_spec.items() if f["type"] in ("file", "array_file")]
+        # keyed by input values: a worker sees her suite's tasks under ids of their own
         self.truth: dict[str, Mapping[str, Any]] = {}
         for task in client.get_tasks(pool_id):
+            key = task_key(task)
             if task.get("known_solutions"):
-                self.truth[task["id"]] = task["known_solutions"][0]["output_values"]
+                self.truth[key] = task["known_solutions"][0]["output_values"]
             elif truth is not None:
-                self.truth[task["id"]] = truth(task["input_values"])
+                self.truth[key] = truth(task["input_values"])
             else:
-                self.truth[task["id"]] = {n: answers.default_truth(task["id"], n, c) for n, c in self.choices.items()}
+                self.truth[key] = {n: answers.default_truth(key, n, c) for n, c in self.choices.items()}
+
+
+def task_key(task: Mapping[str, Any]) -> str:
+    return json.dumps(task.get("input_values"), sort_keys=True)
 
 
 async def _work(
@@ -109,7 +115,7 @@ async def _work(
             await asyncio.sleep(worker.think_seconds)
         outputs = []
         for task in suite["tasks"]:
-            values = answers.answer(rng, worker.accuracy, worker.spammer, plan.truth.get(task["id"], {}),
+            values = answers.answer(rng, worker.accuracy, worker.spammer, plan.truth.get(task_key(task), {}),
                                     plan.choices, plan.output_spec, worker.confusion_seed)
             for name in plan.files:
                 kind = _upload_kind(plan.project, name)

@@ -23,26 +23,63 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+#: Connections PostgreSQL keeps for superusers, beyond the reach of ordinary clients (its default).
+RESERVED_CONNECTIONS = 3
+#: Connections each job worker process opens (see jobs/worker.py); the server counts them too.
+JOB_WORKER_CONNECTIONS = 2
+
+
+class ConnectionBudgetExceeded(Exception):
+    """The configured pools could open more connections than the database server accepts."""
 
 
 class Database:
     """Engine plus transaction helpers; the only object services use to reach the store."""
 
-    def __init__(self, url: str, *, pool_size: int = 40):
+    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10, pool_timeout: float = 10.0):
         self.url = url
+        self.pool_size, self.max_overflow = pool_size, max_overflow
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             # Pooled connections: opening one and setting its pragmas costs more than most queries.
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=pool_size, max_overflow=10,
+                url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=pool_size,
+                max_overflow=max_overflow, pool_timeout=pool_timeout,
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
-            # As many pooled connections as the server has request threads (anyio's default is 40), so
-            # none is opened and closed per request under load; recycled hourly instead of pinged.
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=3600)
+            # Sized by settings (see `check_connection_budget`): request threads beyond the pool wait up
+            # to `pool_timeout` for a connection, then the request is answered 503 with Retry-After.
+            # Connections are recycled hourly instead of pinged.
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                        pool_timeout=pool_timeout, pool_recycle=3600)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Database:
+        return cls(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                   max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_seconds)
+
+    def check_connection_budget(self, processes: int, job_workers_per_process: int) -> int | None:
+        """Refuse pools that could open more connections than PostgreSQL's `max_connections`.
+
+        Returns the server's limit (None on SQLite, which has no such limit). Each server process
+        may hold `pool_size + max_overflow` connections plus its job workers' own.
+        """
+        if self.is_sqlite:
+            return None
+        with self.engine.connect() as conn:
+            limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar_one())
+        per_process = self.pool_size + self.max_overflow + job_workers_per_process * JOB_WORKER_CONNECTIONS
+        wanted = processes * per_process
+        if wanted > limit - max(reserved, RESERVED_CONNECTIONS):
+            raise ConnectionBudgetExceeded(
+                f"{processes} server process(es) x {per_process} connections = {wanted}, but PostgreSQL accepts "
+                f"{limit} ({reserved} reserved): lower CLIPCROWD_DB_POOL_SIZE / CLIPCROWD_DB_MAX_OVERFLOW or "
+                f"CLIPCROWD_WORKERS, or raise max_connections")
+        return limit
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

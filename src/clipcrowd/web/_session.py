@@ -1,17 +1,30 @@
-"""Who is looking at a page: the token in the HttpOnly cookie, and the redirects when there is none."""
+"""Who is looking at a page: the session token in the HttpOnly cookie, and the redirects when there is none.
+
+A sign-in mints a session token that expires with the cookie; signing out revokes it, so a copied
+cookie is worthless after sign-out. Sign-in attempts pass `services.sign_in_limits` first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.http.deps import COOKIE, cookie_principal
+from clipcrowd.http.security import PAGE_CSP
+from clipcrowd.services import auth
+from clipcrowd.services.sign_in_limits import SignInLimits, TooManyAttempts
 
+SESSION_SECONDS = 30 * 24 * 3600  # the cookie's and its token's lifetime
+T = TypeVar("T")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -52,14 +65,42 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def signed_in(target: str, token: str, request: Request) -> RedirectResponse:
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https", max_age=30 * 24 * 3600)
+def session_expiry() -> datetime:
+    return utcnow() + timedelta(seconds=SESSION_SECONDS)
+
+
+def limited(request: Request, key: str, attempt: Callable[[], T]) -> T:
+    """Run one sign-in attempt under the limits for this login (`key`) and the client's address."""
+    limits: SignInLimits = request.app.state.sign_in_limits
+    address = request.client.host if request.client else "unknown"
+    limits.check(key, address)
+    try:
+        result = attempt()
+    except ClipcrowdError:
+        limits.failed(key, address)
+        raise
+    limits.succeeded(key)
+    return result
+
+
+def refused_sign_in(response: Response, exc: ClipcrowdError) -> Response:
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
-def signed_out(target: str) -> RedirectResponse:
+def signed_in(target: str, token: str, request: Request) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https", max_age=SESSION_SECONDS)
+    return response
+
+
+def signed_out(target: str, request: Request) -> RedirectResponse:
+    """Revoke the session token in the cookie (at once, in every server process) and drop the cookie."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        auth.revoke(request.app.state.db, token)
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -67,8 +108,5 @@ def signed_out(target: str) -> RedirectResponse:
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data: blob: https: http:; media-src 'self' blob: data: https: http:; "
-        "script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -3,21 +3,40 @@ downloads."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.errors import AuthenticationFailed, ClipcrowdError
 from clipcrowd.export import downloads
 from clipcrowd.http.deps import object_id
 from clipcrowd.http.jobs import wake
 from clipcrowd.http.streaming import streamed
-from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
-from clipcrowd.services.auth import resolve
-from clipcrowd.web._session import PageRequester, render, safe_next, signed_in, signed_out
+from clipcrowd.services import (
+    aggregation,
+    attachments,
+    auth,
+    desk_aggregates,
+    invites,
+    operations,
+    pools,
+    served_types,
+    web_desk,
+)
+from clipcrowd.services.auth import Principal, resolve
+from clipcrowd.web import page_json
+from clipcrowd.web._session import (
+    PageRequester,
+    limited,
+    refused_sign_in,
+    render,
+    safe_next,
+    session_expiry,
+    signed_in,
+    signed_out,
+)
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -33,21 +52,28 @@ def sign_in_page(request: Request, next: str = "") -> Response:
 
 @router.post("/sign-in")
 def sign_in(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
-    token = token.strip()
+    """A requester token in, a session token (expiring, revoked at sign-out) in the cookie."""
+    db, token = request.app.state.db, token.strip()
+
+    def requester() -> Principal:
+        principal = resolve(db, token)
+        if principal.role not in ("requester", "admin"):
+            raise AuthenticationFailed("this is a worker token; the desk needs a requester token")
+        return principal
+
     try:
-        principal = resolve(request.app.state.db, token)
-        wrong = principal.role not in ("requester", "admin")
-        error = "this is a worker token; the desk needs a requester token" if wrong else None
+        principal = limited(request, f"token:{auth.hash_token(token)[:16]}", requester)
     except ClipcrowdError as exc:
-        error = exc.message
-    if error:
-        return render(request, "desk/sign_in.html", status_code=401, next=safe_next(next, "/desk"), error=error)
-    return signed_in(safe_next(next, "/desk"), token, request)
+        return refused_sign_in(render(request, "desk/sign_in.html", status_code=exc.status_code,
+                                      next=safe_next(next, "/desk"), error=exc.message), exc)
+    session = auth.create_token(db, principal.role, requester_id=principal.requester_id, name="desk session",
+                                expires=session_expiry())
+    return signed_in(safe_next(next, "/desk"), session, request)
 
 
 @router.post("/sign-out")
-def sign_out() -> Response:
-    return signed_out("/desk/sign-in")
+def sign_out(request: Request) -> Response:
+    return signed_out("/desk/sign-in", request)
 
 
 @router.get("")
@@ -120,7 +146,7 @@ def make_invite(request: Request, _: PageRequester, pool_id: str,
 @router.get("/pools/{pool_id}/review")
 def review(request: Request, _: PageRequester, pool_id: str) -> Response:
     queue = web_desk.review_queue(request.app.state.db, _id(pool_id))
-    data = json.dumps(queue, separators=(",", ":")).replace("</", "<\\/")
+    data = page_json.embed(queue)
     return render(request, "desk/review.html", queue=queue, data=data)
 
 
@@ -139,7 +165,9 @@ def results(request: Request, _: PageRequester, pool_id: str, fmt: str) -> Respo
 
 @router.get("/attachments/{attachment_id}")
 def media(request: Request, _: PageRequester, attachment_id: str) -> Response:
-    """An uploaded file, inline, with HTTP range support so a video seeks without downloading it all."""
+    """An uploaded file with HTTP range support so a video seeks without downloading it all; inline only
+    when its detected type is plain media (see services/served_types.py), else as a download."""
     row, path = attachments.local_file(request.app.state.db, request.app.state.settings,
                                        _id(attachment_id, "attachment"))
-    return FileResponse(path, media_type=row.media_type, content_disposition_type="inline", filename=row.name)
+    return FileResponse(path, media_type=served_types.served_type(row.media_type), filename=row.name,
+                        content_disposition_type=served_types.disposition(row.media_type))

@@ -12,8 +12,17 @@ from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.http.deps import object_id
 from clipcrowd.services import invites, issuing, web_worker, workers
-from clipcrowd.web import sanitize
-from clipcrowd.web._session import PageWorker, render, safe_next, signed_in, signed_out
+from clipcrowd.web import page_json, sanitize
+from clipcrowd.web._session import (
+    PageWorker,
+    limited,
+    refused_sign_in,
+    render,
+    safe_next,
+    session_expiry,
+    signed_in,
+    signed_out,
+)
 
 router = APIRouter(prefix="/w", include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -30,17 +39,19 @@ def sign_in_page(request: Request, next: str = "") -> Response:
 
 @router.post("/sign-in")
 def sign_in(request: Request, login: Text, password: Text, next: Annotated[str, Form()] = "") -> Response:
+    login = login.strip()
     try:
-        token = workers.sign_in(request.app.state.db, login.strip(), password)
+        token = limited(request, login,
+                        lambda: workers.sign_in(request.app.state.db, login, password, expires=session_expiry()))
     except ClipcrowdError as exc:
-        return render(request, "worker/sign_in.html", status_code=401, next=safe_next(next, "/w"),
-                      error=exc.message, login=login)
+        return refused_sign_in(render(request, "worker/sign_in.html", status_code=exc.status_code,
+                                      next=safe_next(next, "/w"), error=exc.message, login=login), exc)
     return signed_in(safe_next(next, "/w"), token, request)
 
 
 @router.post("/sign-out")
-def sign_out() -> Response:
-    return signed_out("/w/sign-in")
+def sign_out(request: Request) -> Response:
+    return signed_out("/w/sign-in", request)
 
 
 @router.get("/invite/{code}")
@@ -106,8 +117,7 @@ def _page_data(request: Request, page: dict[str, Any]) -> str:
         "assignment": page["assignment"], "config": config, "problem": problem, "markdown": markdown,
         "output_spec": project["output_spec"], "max_upload_bytes": request.app.state.settings.max_upload_bytes,
     }
-    # "</" cannot close the script element that carries this JSON
-    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return page_json.embed(data)
 
 
 @router.get("/assignments/{assignment_id}")

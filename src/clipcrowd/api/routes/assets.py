@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from clipcrowd.api.deps import DbDep, Requester, SettingsDep, Viewer, object_id
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, get_principal, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.errors import NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.models.assets import (
@@ -26,9 +27,21 @@ from clipcrowd.domain.models.base import FILE, RAW_BODY, Page
 from clipcrowd.domain.models.projects import ProjectFromInterface, ProjectPublic
 from clipcrowd.domain.models.tasks import TaskBatchResult
 from clipcrowd.http.jobs import wake
-from clipcrowd.services import asset_import, assets
+from clipcrowd.services import asset_import, assets, media_access, served_types
+from clipcrowd.services.auth import Principal
 
 router = Router(tags=["assets"])
+
+
+async def media_viewer(request: Request, asset_id: str,
+                       principal: Annotated[Principal, Depends(get_principal)]) -> int:
+    """The asset id, once the caller may see its media: a requester always, a worker through her tasks."""
+    number = object_id(asset_id, "asset")
+    await run_in_threadpool(media_access.check, request.app.state.db, principal, number)
+    return number
+
+
+MediaAsset = Annotated[int, Depends(media_viewer)]
 
 
 @router.post("/projects/from-interface", status_code=201, response_model=ProjectPublic)
@@ -47,7 +60,7 @@ async def upload(db: DbDep, settings: SettingsDep, _: Requester, request: Reques
     if raw is None:
         raise ValidationFailed.field("project_id", "is required")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"the file is {declared} bytes; the limit is {settings.max_upload_bytes} bytes")
     return await asset_import.upload(db, settings, object_id(raw, "project"), request.query_params.get("name", ""),
                                      request.stream())
@@ -94,25 +107,27 @@ def delete_asset(db: DbDep, settings: SettingsDep, _: Requester, asset_id: str) 
 
 
 @router.get("/assets/{asset_id}/frame-table", response_model=FrameTable)
-def frame_table(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str) -> dict[str, Any]:
-    return assets.frame_table(db, settings, object_id(asset_id, "asset"))
+def frame_table(db: DbDep, settings: SettingsDep, asset: MediaAsset) -> dict[str, Any]:
+    return assets.frame_table(db, settings, asset)
 
 
-def _serve(db: Any, settings: Any, asset_id: str, part: str) -> Response:
-    source, media_type = assets.media_file(db, settings, object_id(asset_id, "asset"), part)
+def _serve(db: Any, settings: Any, asset_id: int, part: str) -> Response:
+    source, media_type = assets.media_file(db, settings, asset_id, part)
+    served = served_types.served_type(media_type)
+    headers = {} if served_types.disposition(media_type) == "inline" else {"Content-Disposition": "attachment"}
     if isinstance(source, str) or hasattr(source, "is_file"):
-        return FileResponse(source, media_type=media_type)  # answers Range requests (206)
-    return StreamingResponse(iter(lambda: source.read(1 << 20), b""), media_type=media_type)
+        return FileResponse(source, media_type=served, headers=headers)  # answers Range requests (206)
+    return StreamingResponse(iter(lambda: source.read(1 << 20), b""), media_type=served, headers=headers)
 
 
 @router.get("/assets/{asset_id}/frames/{index}", response_model=None, response_class=FileResponse, responses=FILE)
-def get_frame(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str, index: str) -> Response:
-    return _serve(db, settings, asset_id, f"frames/{index}")
+def get_frame(db: DbDep, settings: SettingsDep, asset: MediaAsset, index: str) -> Response:
+    return _serve(db, settings, asset, f"frames/{index}")
 
 
 @router.get("/assets/{asset_id}/{part}", response_model=None, response_class=FileResponse, responses=FILE)
-def get_media(db: DbDep, settings: SettingsDep, _: Viewer, asset_id: str, part: str) -> Response:
+def get_media(db: DbDep, settings: SettingsDep, asset: MediaAsset, part: str) -> Response:
     """``content`` (the original), ``media`` (browser-safe: the proxy when one was made), ``proxy``, ``cover``."""
     if part not in ("content", "media", "proxy", "cover"):
         raise NotFound(f"assets have no {part!r}; try content, media, proxy, cover, frames/<n> or frame-table")
-    return _serve(db, settings, asset_id, part)
+    return _serve(db, settings, asset, part)

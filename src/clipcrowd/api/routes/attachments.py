@@ -11,7 +11,7 @@ from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.models.assets import AttachmentPublic
 from clipcrowd.domain.models.base import FILE, Page
-from clipcrowd.services import attachments, listing
+from clipcrowd.services import attachments, listing, served_types
 
 router = Router(prefix="/attachments", tags=["attachments"])
 
@@ -29,4 +29,4 @@ def get_attachment(db: DbDep, _: Requester, attachment_id: str) -> dict[str, Any
 @router.get("/{attachment_id}/download", response_class=FileResponse, responses=FILE)
 def download_attachment(db: DbDep, settings: SettingsDep, _: Requester, attachment_id: str) -> FileResponse:
     row, path = attachments.local_file(db, settings, object_id(attachment_id, "attachment"))
-    return FileResponse(path, media_type=row.media_type, filename=row.name)
+    return FileResponse(path, media_type=served_types.served_type(row.media_type), filename=row.name)

@@ -6,18 +6,20 @@ from typing import Any
 
 from pydantic import Field
 
+from clipcrowd.domain import bounds
+
 from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
 
 
 class MixerConfig(Incoming):
-    real_tasks_count: int = Field(1, ge=0)
-    golden_tasks_count: int = Field(0, ge=0)
-    training_tasks_count: int = Field(0, ge=0)
+    real_tasks_count: int = Field(1, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    golden_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    training_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
 
 
 class PoolDefaults(Incoming):
-    default_overlap_for_new_task_suites: int | None = Field(None, ge=1)
-    default_overlap_for_new_tasks: int | None = Field(None, ge=1)
+    default_overlap_for_new_task_suites: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
+    default_overlap_for_new_tasks: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
 
 
 class PoolCreate(Incoming):
@@ -25,11 +27,11 @@ class PoolCreate(Incoming):
     private_name: NonBlank
     public_description: str | None = None
     private_comment: str | None = None
-    reward_per_assignment: float = Field(ge=0)
-    assignment_max_duration_seconds: int = Field(ge=1)
+    reward_per_assignment: float = Field(ge=0, le=bounds.MAX_REWARD, allow_inf_nan=False)
+    assignment_max_duration_seconds: int = Field(ge=1, le=bounds.MAX_ASSIGNMENT_SECONDS)
     will_expire: str = Field(description="ISO 8601 date and time")
     auto_accept_solutions: bool | None = None
-    auto_accept_period_day: int | None = Field(None, ge=0)
+    auto_accept_period_day: int | None = Field(None, ge=0, le=bounds.MAX_AUTO_ACCEPT_DAYS)
     may_contain_adult_content: bool | None = None
     defaults: PoolDefaults | None = None
     mixer_config: MixerConfig | None = None

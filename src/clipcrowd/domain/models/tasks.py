@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, Tag, WithJsonSchema
 
+from clipcrowd.domain import bounds
+
 from .base import PUBLIC, Id, Incoming, Public, Time
 
 #: Union tags of a body that is one object or a list of them; error paths leave them out.
@@ -31,7 +33,7 @@ class TaskCreate(Incoming):
 class TaskUpdate(Incoming):
     """`PATCH`: a new overlap, or an infinite one."""
 
-    overlap: int | None = Field(None, ge=1)
+    overlap: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
     infinite_overlap: bool = False
 
 
