@@ -8,17 +8,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
+from clipcrowd.cli_common import HomeOpt, console, fail, load_settings, open_database
 from clipcrowd.cli_jobs import jobs_app
-from clipcrowd.settings import Settings
 
 if TYPE_CHECKING:
-    from clipcrowd.store.db import Database
+    pass
 
 app = typer.Typer(help="clipcrowd: build video and audio datasets with people in the loop.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -27,40 +25,6 @@ workers_app = typer.Typer(help="Worker accounts.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(workers_app, name="workers")
 app.add_typer(jobs_app, name="jobs")
-console = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(2)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
-        return Settings(**given)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        fail(f"bad setting {'.'.join(str(p) for p in first['loc']) or ''}: {first['msg']}")
-        raise  # unreachable: fail() exits
-
-
-def open_database(settings: Settings) -> Database:
-    from sqlalchemy.exc import OperationalError
-
-    from clipcrowd.store.db import Database
-
-    settings.home.mkdir(parents=True, exist_ok=True)
-    db = Database.from_settings(settings)
-    try:
-        db.wait_until_reachable(timeout=10)
-        db.migrate()
-    except OperationalError as exc:
-        fail(f"cannot reach the database {settings.resolved_database_url}: {str(exc.orig).strip().splitlines()[0]}")
-    return db
-
-
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (CLIPCROWD_HOME).")]
 
 
 @app.command()

@@ -26,7 +26,7 @@ def _call(url: str, token: str | None, what: Any) -> Any:
     """Run ``what(client)``; a refusal or an unreachable server is one line and exit code 2."""
     import httpx
 
-    from clipcrowd.cli import fail
+    from clipcrowd.cli_common import fail
     from clipcrowd.client import ApiError, Client
 
     if not token:
@@ -77,7 +77,7 @@ def work(
     until_idle: Annotated[bool, typer.Option(help="Leave once no shard is left to claim.")] = False,
 ) -> None:
     """Run shards from the database in this process until interrupted (or, with --until-idle, done)."""
-    from clipcrowd.cli import load_settings, open_database
+    from clipcrowd.cli_common import load_settings, open_database
     from clipcrowd.jobs import run_pending, worker
     from clipcrowd.services import job_executor
 

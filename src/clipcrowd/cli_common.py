@@ -1,0 +1,48 @@
+"""What every `clipcrowd` command shares: the error console, settings from flags, the database.
+
+Errors a user can cause end with a one-line message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+
+console = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"bad setting {'.'.join(str(p) for p in first['loc']) or ''}: {first['msg']}")
+        raise  # unreachable: fail() exits
+
+
+def open_database(settings: Settings) -> Database:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    db = Database.from_settings(settings)
+    try:
+        db.wait_until_reachable(timeout=10)
+        db.migrate()
+    except OperationalError as exc:
+        fail(f"cannot reach the database {settings.resolved_database_url}: {str(exc.orig).strip().splitlines()[0]}")
+    return db
+
+
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (CLIPCROWD_HOME).")]
