@@ -1,29 +1,28 @@
-"""The six shared real data sets (tests skip when they are absent; CI has them)."""
+"""The six real data sets kept in tests/data/crowd (see its PROVENANCE.md)."""
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 DATASETS = ("d_product", "d_possent", "rte", "web", "s_rel", "bluebirds")
+CROWD_DIR = Path(__file__).resolve().parents[1] / "data" / "crowd"
 
 
-def shared_dir() -> Path:
-    default = Path(__file__).parents[2].parent / "shared"
-    return Path(os.environ.get("CLIPCROWD_SHARED_DIR", default))
+def data_file(folder: Path, stem: str) -> Path:
+    """``stem.csv`` or its gzip-compressed ``stem.csv.gz`` (large files are kept compressed)."""
+    plain = folder / f"{stem}.csv"
+    return plain if plain.exists() else folder / f"{stem}.csv.gz"
 
 
 @cache
 def load(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    folder = shared_dir() / "data" / "crowd" / name
-    if not (folder / "answers.csv").exists():
-        pytest.skip(f"real data set {name} not found under {folder} (set CLIPCROWD_SHARED_DIR)")
-    answers = pd.read_csv(folder / "answers.csv")
-    gold = pd.read_csv(folder / "gold.csv").set_index("task")["true_label"]
+    """(answers, gold) of one data set; gold is a Series indexed by task."""
+    folder = CROWD_DIR / name
+    answers = pd.read_csv(data_file(folder, "answers"))
+    gold = pd.read_csv(data_file(folder, "gold")).set_index("task")["true_label"]
     return answers, gold
 
 
