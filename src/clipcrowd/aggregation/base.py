@@ -30,7 +30,7 @@ import pandas as pd
 
 from ._data import Answers, IntArray, encode_answers, encode_gold
 
-__all__ = ["BaseAggregator"]
+__all__ = ["BaseAggregator", "BaseClassificationAggregator"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -131,6 +131,10 @@ class BaseAggregator(abc.ABC):
         """A per-worker Series in sorted worker order."""
         order = answers.worker_order()
         return pd.Series(values if order is None else values[order], index=answers.sorted_workers(), name=name)
+
+
+#: crowd-kit's name for the base class (``crowdkit.aggregation.base.BaseClassificationAggregator``)
+BaseClassificationAggregator = BaseAggregator
 
 
 def is_empty_answers(data: object) -> bool:
