@@ -9,7 +9,8 @@ above the input's own size. Synthetic inputs come from the seeded generator
 
     .venv/bin/python bench/aggregation.py                      # 100k and 1M, K=2/5, overlap 3/5
     .venv/bin/python bench/aggregation.py --sizes 5000000 --no-crowdkit --methods ds mv
-    .venv/bin/python bench/aggregation.py --real                # the six shared real data sets
+    .venv/bin/python bench/aggregation.py --real                # the real data sets of tests/data/crowd
+    .venv/bin/python bench/aggregation.py --parity              # re-run crowd-kit: stored outputs still hold
 
 GLAD and MACE run a fixed number of iterations on both sides (tolerance off: the same work):
 MACE at crowd-kit's defaults (10 restarts of 50 iterations), GLAD at 5 (``--glad-iter``; crowd-kit's
@@ -92,7 +93,10 @@ def main() -> None:
     parser.add_argument("--labels", type=int, nargs="*", default=[2, 5])
     parser.add_argument("--overlaps", type=int, nargs="*", default=[3, 5])
     parser.add_argument("--methods", nargs="*", default=["mv", "wawa", "ds", "glad", "mace"])
-    parser.add_argument("--real", action="store_true", help="also the six shared real data sets")
+    parser.add_argument("--real", action="store_true", help="also the real data sets of tests/data/crowd")
+    parser.add_argument("--parity", action="store_true",
+                        help="only run the peer tier (pytest -m peer tests/aggregation): crowd-kit re-run on the "
+                             "real sets must give the stored outputs the fast tests compare against")
     parser.add_argument("--no-crowdkit", action="store_true", help="ours only")
     parser.add_argument("--crowdkit-max", type=int, default=1_000_000, help="skip crowd-kit above this size")
     parser.add_argument("--crowdkit-slow-max", type=int, default=100_000,
@@ -109,6 +113,11 @@ def main() -> None:
     parser.add_argument("--repeat-max-seconds", type=float, default=30.0, help="do not repeat runs slower than this")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
+    if args.parity:
+        root = Path(__file__).resolve().parents[1]
+        env = {**os.environ, "PYTHONPATH": str(root / "src")}
+        sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-m", "peer", "-q", "tests/aggregation"],
+                                 cwd=root, env=env))
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import pandas as pd
@@ -130,10 +139,11 @@ def main() -> None:
                         answers.sample(frac=1.0, random_state=size).reset_index(drop=True).to_parquet(path)
                         inputs.append((f"shuffled n={size:,} K={k} overlap={overlap}", path, size))
         if args.real:
-            shared = Path(os.environ.get("CLIPCROWD_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-            for folder in sorted((shared / "data" / "crowd").iterdir()):
-                if (folder / "answers.csv").exists():
-                    answers = pd.read_csv(folder / "answers.csv")
+            crowd = Path(__file__).resolve().parents[1] / "tests" / "data" / "crowd"
+            for folder in sorted(p for p in crowd.iterdir() if p.is_dir()):
+                found = sorted(folder.glob("answers.csv*"))
+                if found:
+                    answers = pd.read_csv(found[0])
                     path = Path(tmp) / f"real_{folder.name}.parquet"
                     answers.to_parquet(path)
                     inputs.append((f"real {folder.name} n={len(answers):,}", path, len(answers)))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
-from clipcrowd.compat.kili import Kili
+from clipcrowd.compat.kili import ImportValidationError, Kili
 from tests.ingest.conftest import Web, copy, stored_files
 from tests.support import Live
 
@@ -20,7 +21,7 @@ def _project(kili: Kili) -> str:
 
 
 def _by_external_id(kili: Kili, project_id: str) -> dict[str, dict]:
-    rows = kili.assets(project_id, fields=["id", "externalId", "status", "processingError"])
+    rows = kili.assets(project_id, fields=["id", "externalId", "processingStatus", "processingError"])
     return {a["externalId"]: a for a in rows}
 
 
@@ -49,19 +50,19 @@ def test_one_call_with_every_kind_of_bad_file(kili: Kili, web: Web, media: Path,
     }
     result = kili.append_many_to_dataset(
         project_id, content_array=[c[0] for c in cases.values()], external_id_array=list(cases),
-        json_metadata_array=[c[1] for c in cases.values()])
+        json_metadata_array=[c[1] for c in cases.values()], report_errors=True)
     assets = _by_external_id(kili, project_id)
-    assert {k for k, a in assets.items() if a["status"] == "READY"} == {"good_local", "good_url"}
+    assert {k for k, a in assets.items() if a["processingStatus"] == "READY"} == {"good_local", "good_url"}
     for external_id, (_content, _meta, expected) in cases.items():
         if expected is None:
             continue
         assert expected in result["errors"][external_id], (external_id, result["errors"][external_id])
         if external_id in assets:  # known only once fetched or decoded: the asset records why
-            assert assets[external_id]["status"] == "ERROR"
+            assert assets[external_id]["processingStatus"] == "ERROR"
             assert expected in assets[external_id]["processingError"]
     # request-time faults never became assets; what failed in the worker left no files behind
     assert not {"zero_bytes", "missing_local", "rate_zero", "rate_negative"} & set(assets)
-    failed = [a["id"] for a in assets.values() if a["status"] == "ERROR"]
+    failed = [a["id"] for a in assets.values() if a["processingStatus"] == "ERROR"]
     assert len(failed) == 8
     for asset_id in failed:
         assert stored_files(ingest_live, f"{project_id}/assets/{asset_id}") == []
@@ -87,7 +88,8 @@ def test_image_lists_and_duplicate_external_ids(kili: Kili, web: Web, media: Pat
     result = kili.append_many_to_dataset(
         project_id, json_content_array=[*cases.values(), cases["images_ok"]],
         external_id_array=[*cases, "dup"],
-        json_metadata_array=[{"processingParameters": {"shouldUseNativeVideo": False}}] * (len(cases) + 1))
+        json_metadata_array=[{"processingParameters": {"shouldUseNativeVideo": False}}] * (len(cases) + 1),
+        report_errors=True)
     errors = result["errors"]
     assert "is 80x48, but the sequence is 64x48" in errors["mixed_sizes"]
     assert web.url("vid2_frame/wider.jpg") in errors["mixed_sizes"]  # named by what was sent, not a temp path
@@ -95,11 +97,11 @@ def test_image_lists_and_duplicate_external_ids(kili: Kili, web: Web, media: Pat
     assert "gone.jpg: no such local file" in errors["missing_local_image"]
     assert "'dup' is repeated" in errors["dup"]
     assets = _by_external_id(kili, project_id)
-    assert assets["images_ok"]["status"] == "READY" and assets["dup"]["status"] == "READY"
+    assert assets["images_ok"]["processingStatus"] == "READY" and assets["dup"]["processingStatus"] == "READY"
 
-    again = kili.append_many_to_dataset(project_id, content_array=[web.url("short_video.mp4")],
-                                        external_id_array=["images_ok"])
-    assert again["asset_ids"] == [] and "'images_ok' already exists in this project" in again["errors"]["images_ok"]
+    with pytest.raises(ImportValidationError, match="'images_ok' already exists in this project"):
+        kili.append_many_to_dataset(project_id, content_array=[web.url("short_video.mp4")],
+                                    external_id_array=["images_ok"])
     for name in ("mixed_sizes", "missing_url_image"):
         assert stored_files(ingest_live, f"{project_id}/assets/{assets[name]['id']}") == []
 

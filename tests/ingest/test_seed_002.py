@@ -53,7 +53,7 @@ def run_notebook(kili: Kili, web: Web) -> str:
     assets = kili.append_many_to_dataset(
         project_id=project_id, content_array=["./test.mp4"], external_id_array=["video_1_from_local"]
     )
-    assert assets["errors"] == {}
+    assert assets == {"id": project_id, "asset_ids": [assets["asset_ids"][0]]}  # Kili's shape
 
     url = web.url("short_video.mkv")  # MPEG-4 Part 2 in Matroska: not browser-safe, so it gets a proxy
     assets = kili.append_many_to_dataset(
@@ -92,7 +92,7 @@ def run_notebook(kili: Kili, web: Web) -> str:
         external_id_array=["video_5_custom"],
         json_metadata_array=[{"processingParameters": {"framesPlayedPerSecond": 10}}],
     )
-    assert assets["errors"] == {} and len(assets["asset_ids"]) == 1
+    assert len(assets["asset_ids"]) == 1
 
     assets = kili.update_properties_in_assets(
         project_id=project_id,
@@ -116,13 +116,13 @@ def run_notebook(kili: Kili, web: Web) -> str:
 def test_seed_002_through_the_kili_facade(kili: Kili, web: Web, ingest_live: Live, workdir: Path) -> None:
     project_id = run_notebook(kili, web)
     everything = {a["externalId"]: a for a in kili.assets(
-        project_id, fields=["id", "externalId", "status", "processingError", "jsonMetadata", "jsonContent",
-                            "content", "mediaUrl", "thumbnail", "resolution", "kind"])}
+        project_id, fields=["id", "externalId", "status", "processingStatus", "processingError", "jsonMetadata",
+                            "jsonContent", "content", "mediaUrl", "thumbnail", "resolution", "kind"])}
     assert sorted(everything) == sorted([
         "video_1_from_local", "video_2_from_url", "video_2_from_url_split_frames", "video_3_from_local_images",
         "video_4_from_image_urls", "video_5_custom"])
-    assert {k: (a["status"], a["processingError"]) for k, a in everything.items()} == {
-        k: ("READY", None) for k in everything}
+    assert {k: (a["status"], a["processingStatus"], a["processingError"]) for k, a in everything.items()} == {
+        k: ("TODO", "READY", None) for k in everything}
 
     params = {k: a["jsonMetadata"]["processingParameters"] for k, a in everything.items()}
     # filled from the probe where not given
@@ -151,7 +151,7 @@ def test_seed_002_through_the_kili_facade(kili: Kili, web: Web, ingest_live: Liv
     [again] = kili.assets(project_id=project_id, external_id_strictly_in=["video_5_custom"], fields=["jsonMetadata"])
     assert set(again) == {"jsonMetadata"}  # only the chosen fields
     assert again["jsonMetadata"] == {"camera": "north", "processingParameters": custom["processingParameters"]}
-    assert [a["externalId"] for a in kili.assets(project_id, external_id_contains=["video_2"],
+    assert [a["externalId"] for a in kili.assets(project_id, external_id_in=["video_2"],
                                                   fields=["externalId"])] == [
         "video_2_from_url", "video_2_from_url_split_frames"]
 

@@ -5,7 +5,7 @@ Data contract (the same as crowd-kit's, so switching is a change of import): a
 (a non-negative number scaling an answer's vote). Every estimator follows the scikit-learn style:
 parameters in the constructor, ``fit(data)`` / ``fit_predict(data)`` / ``fit_predict_proba(data)``,
 fitted attributes ending in ``_``: ``labels_`` (task -> label), ``probas_`` (tasks x labels),
-``worker_quality_`` (worker -> float) and, by method, ``skills_``, ``errors_``, ``priors_``,
+``worker_quality()`` (worker -> float) and, by method, ``skills_``, ``errors_``, ``priors_``,
 ``alphas_``/``betas_``, ``spamming_``/``thetas_``, ``loss_history_``, ``n_iter_``, ``counts_``.
 
 Estimators (registry names in ``AGGREGATORS``):
@@ -23,6 +23,9 @@ name               class                gold labels
 ``mace``           MACE                 optional
 ``k_of_n``         KOfN                 not used
 =================  ===================  ==========================================================
+
+Also, for code written against crowd-kit: ``KOS`` (two labels only), ``MMSR`` and ``BinaryRelevance``
+(multi-label answers, any of the above per label).
 
 Rules shared by all of them:
 
@@ -62,6 +65,7 @@ from __future__ import annotations
 
 from .api import AggregationResult, aggregate
 from .base import BaseAggregator
+from .binary_relevance import BinaryRelevance
 from .dawid_skene import DawidSkene
 from .errors import (
     AggregationInputError,
@@ -77,8 +81,10 @@ from .errors import (
 from .glad import GLAD
 from .gold_majority_vote import GoldMajorityVote
 from .k_of_n import KOfN
+from .kos import KOS
 from .mace import MACE
 from .majority_vote import MajorityVote
+from .mmsr import MMSR
 from .one_coin_dawid_skene import OneCoinDawidSkene
 from .registry import AGGREGATORS
 from .wawa import Wawa
@@ -87,10 +93,13 @@ from .zero_based_skill import ZeroBasedSkill
 __all__ = [
     "AGGREGATORS",
     "GLAD",
+    "KOS",
     "MACE",
+    "MMSR",
     "AggregationInputError",
     "AggregationResult",
     "BaseAggregator",
+    "BinaryRelevance",
     "DawidSkene",
     "EmptyAnswersError",
     "GoldMajorityVote",

@@ -354,6 +354,39 @@ class Answers:
         totals: FloatArray = self._cache["pair_totals"]
         return totals
 
+    def task_order(self) -> IntArray | None:
+        """Positions that put the tasks in sorted order (None: already sorted, or not orderable)."""
+        return self._order("tasks")
+
+    def worker_order(self) -> IntArray | None:
+        """Positions that put the workers in sorted order (None: already sorted, or not orderable)."""
+        return self._order("workers")
+
+    def sorted_tasks(self) -> pd.Index:
+        return self._sorted("tasks")
+
+    def sorted_workers(self) -> pd.Index:
+        return self._sorted("workers")
+
+    def _order(self, which: str) -> IntArray | None:
+        key = f"{which}_order"
+        if key not in self._cache:
+            index: pd.Index = getattr(self, which)
+            order = None
+            try:
+                if not index.is_monotonic_increasing:
+                    order = index.argsort(kind="stable")
+            except TypeError:  # values that cannot be ordered (1 and "1"): first-appearance order stays
+                order = None
+            self._cache[key] = order
+        found: IntArray | None = self._cache[key]
+        return found
+
+    def _sorted(self, which: str) -> pd.Index:
+        order = self._order(which)
+        index: pd.Index = getattr(self, which)
+        return index if order is None else index.take(order)
+
     def count_duplicates(self) -> int:
         """Number of answers beyond the first for the same (worker, task) pair."""
         pairs = self.worker.astype(np.int64) * self.n_tasks + self.task

@@ -20,7 +20,7 @@ class SkillWeightedVote(BaseAggregator):
 
     def _vote(self, answers: Answers, skills: FloatArray) -> None:
         self.skills_ = self._worker_series(answers, skills, "skill")
-        self.worker_quality_ = self.skills_
+        self._quality = self.skills_
         answer_weight = skills.take(answers.worker)
         if answers.weight is not None:
             answer_weight *= answers.weight

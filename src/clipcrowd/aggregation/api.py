@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import BaseAggregator
-from .errors import UnknownMethodError, UnsupportedParameterError
+from .base import BaseAggregator, is_empty_answers
+from .errors import EmptyAnswersError, UnknownMethodError, UnsupportedParameterError
 from .majority_vote import MajorityVote
 from .registry import AGGREGATORS
 
@@ -26,7 +26,7 @@ class AggregationResult:
         confidence: ``pd.Series`` task -> posterior probability (vote share for mv/wawa/gold_mv/zbs/
             k_of_n) of the chosen label; for k-of-n tasks not accepted, the share of the top label.
         worker_quality: ``pd.Series`` worker -> float, the method's estimate of how often the worker
-            is right (see each class's ``worker_quality_``).
+            is right (see each class's ``worker_quality()``).
         probas: ``pd.DataFrame`` tasks x labels.
         n_answers: rows aggregated.
         n_duplicate_answers: rows beyond the first for the same (worker, task) pair; they are kept
@@ -64,6 +64,8 @@ def aggregate(
         raise UnknownMethodError(
             f"unknown aggregation method {method!r}; known: {sorted(AGGREGATORS)}"
         ) from None
+    if is_empty_answers(answers):  # the estimators give empty outputs (crowd-kit's rule); a server run has no use
+        raise EmptyAnswersError("answers frame is empty: nothing to aggregate")
     skills = params.pop("skills", None)
     if skills is not None and cls is not MajorityVote:
         raise UnsupportedParameterError(f"'skills' is a parameter of method 'mv' only, not {method!r}")
@@ -89,7 +91,7 @@ def aggregate(
         method=method,
         labels=chosen,
         confidence=pd.Series(confidence, index=chosen.index, name="confidence"),
-        worker_quality=model.worker_quality_.rename("quality"),
+        worker_quality=model.worker_quality().rename("quality"),
         probas=probas,
         n_answers=encoded.n_answers,
         n_duplicate_answers=encoded.count_duplicates(),

@@ -5,9 +5,15 @@ fitted on an answers frame with ``fit`` and then exposes fitted attributes endin
 
 - ``labels_``: ``pd.Series`` indexed by task (name ``agg_label``), the chosen label;
 - ``probas_``: ``pd.DataFrame`` tasks x labels, each row sums to 1;
-- ``worker_quality_``: ``pd.Series`` indexed by worker, one float per worker: the estimated
-  probability that the worker answers correctly (MACE: the probability that the worker is not
-  spamming); it is what :func:`clipcrowd.aggregation.aggregate` reports.
+- :meth:`BaseAggregator.worker_quality` (a method, so that every fitted ``*_`` Series keeps
+  crowd-kit's naming rule: the attribute's name in the singular): ``pd.Series`` indexed by worker,
+  the estimated probability that the worker answers correctly (MACE: the probability that the
+  worker is not spamming); it is what :func:`clipcrowd.aggregation.aggregate` reports.
+
+Outputs are sorted by task (and worker) where the values can be ordered, as crowd-kit's are;
+``probas_`` has index name ``task`` and column name ``label``. An empty answers frame (with the
+three columns) gives empty outputs, as in crowd-kit; :func:`~clipcrowd.aggregation.aggregate`
+refuses it.
 
 Subclasses implement :meth:`BaseAggregator._fit` on encoded :class:`~._data.Answers` and call
 :meth:`BaseAggregator._set_posteriors` with a (tasks, labels) array.
@@ -24,7 +30,7 @@ import pandas as pd
 
 from ._data import Answers, IntArray, encode_answers, encode_gold
 
-__all__ = ["BaseAggregator"]
+__all__ = ["BaseAggregator", "BaseClassificationAggregator"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -37,16 +43,26 @@ class BaseAggregator(abc.ABC):
 
     labels_: pd.Series
     probas_: pd.DataFrame
-    worker_quality_: pd.Series
+    _quality: pd.Series
 
     # -- public API -----------------------------------------------------------------------------------
     def fit(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> Self:
         """Fit on answers; ``true_labels`` (gold, a Series indexed by task) where the method uses it."""
+        if is_empty_answers(data):
+            self._check_gold_kind(true_labels)
+            self._fit_empty()
+            return self
         answers = encode_answers(data)
         gold_tasks, gold_labels = self._check_gold(answers, true_labels)
         self._answers = answers
         self._fit(answers, gold_tasks, gold_labels)
         return self
+
+    def worker_quality(self) -> pd.Series:
+        """Per worker, the estimated probability of a correct answer (see the module docstring)."""
+        if not hasattr(self, "_quality"):
+            raise AttributeError(f"{type(self).__name__} is not fitted yet: call fit first")
+        return self._quality
 
     def fit_predict(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> pd.Series:
         """Fit and return ``labels_``."""
@@ -69,6 +85,25 @@ class BaseAggregator(abc.ABC):
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
         """Fit on encoded answers; gold arrays are empty when no gold was given."""
 
+    def _fit_empty(self) -> None:
+        """Empty outputs (crowd-kit's for an empty frame): every fitted attribute the class has."""
+        self.labels_ = pd.Series(dtype=float, name="agg_label")
+        self.probas_ = pd.DataFrame()
+        self._quality = pd.Series(dtype=float, name="quality")
+        for cls in type(self).__mro__:
+            for name, kind in getattr(cls, "__annotations__", {}).items():
+                if name.endswith("_") and not name.startswith("_") and not hasattr(self, name):
+                    if "DataFrame" in str(kind):
+                        setattr(self, name, pd.DataFrame())
+                    elif "Series" in str(kind):
+                        setattr(self, name, pd.Series(dtype=float, name=name[:-2]))
+
+    def _check_gold_kind(self, true_labels: pd.Series | None) -> None:
+        from .errors import UnsupportedParameterError
+
+        if true_labels is not None and self.gold == "none":
+            raise UnsupportedParameterError(f"{type(self).__name__} does not use gold labels")
+
     def _check_gold(self, answers: Answers, true_labels: pd.Series | None) -> tuple[IntArray, IntArray]:
         from .errors import UnsupportedParameterError
 
@@ -84,18 +119,34 @@ class BaseAggregator(abc.ABC):
         Ties go to the label that sorts first (``argmax`` returns the first maximum); ``chosen``
         passes label codes the caller already has.
         """
-        self.probas_ = _frame(posteriors, answers)
         if chosen is None:
             chosen = argmax_label_major(posteriors.T)
-        self.labels_ = pd.Series(answers.labels.take(chosen), index=answers.tasks, name="agg_label")
+        order = answers.task_order()
+        if order is not None:
+            posteriors, chosen = posteriors[order], chosen[order]
+        self.probas_ = _frame(posteriors, answers.sorted_tasks(), answers.labels)
+        self.labels_ = pd.Series(answers.labels.take(chosen), index=answers.sorted_tasks(), name="agg_label")
 
     def _worker_series(self, answers: Answers, values: FloatArray, name: str) -> pd.Series:
-        return pd.Series(values, index=answers.workers, name=name)
+        """A per-worker Series in sorted worker order."""
+        order = answers.worker_order()
+        return pd.Series(values if order is None else values[order], index=answers.sorted_workers(), name=name)
 
 
-def _frame(values: FloatArray, answers: Answers) -> pd.DataFrame:
+#: crowd-kit's name for the base class (``crowdkit.aggregation.base.BaseClassificationAggregator``)
+BaseClassificationAggregator = BaseAggregator
+
+
+def is_empty_answers(data: object) -> bool:
+    """A DataFrame with no rows but the required columns (missing columns still raise)."""
+    from ._data import REQUIRED_COLUMNS
+
+    return isinstance(data, pd.DataFrame) and len(data) == 0 and all(c in data.columns for c in REQUIRED_COLUMNS)
+
+
+def _frame(values: FloatArray, tasks: pd.Index, labels: pd.Index) -> pd.DataFrame:
     # pandas keeps a 2-D block as (columns, rows): a transposed label-major array is taken as is
-    return pd.DataFrame(values, index=answers.tasks, columns=answers.labels, copy=False)
+    return pd.DataFrame(values, index=tasks, columns=labels, copy=False)
 
 
 def clamp_gold(posteriors: FloatArray, gold_tasks: IntArray, gold_labels: IntArray) -> None:

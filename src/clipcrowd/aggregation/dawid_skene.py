@@ -9,12 +9,18 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._data import Answers, IntArray, encode_answers
-from .base import BaseAggregator, FloatArray, clamp_gold
+from .base import BaseAggregator, FloatArray, clamp_gold, is_empty_answers
 from .errors import UnsupportedParameterError
 
 __all__ = ["DawidSkene"]
 
 EPS = 1e-10
+#: defaults of the stopping tolerance and of the Dirichlet prior on confusion-matrix columns, chosen
+#: by leave-one-set-out cross-validation over the real data sets of tests/data/crowd
+#: (bench/ds_prior_cv.py): every fold chose this tolerance and no prior
+TOL = 3e-4
+PRIOR_STRENGTH = 0.0
+PRIOR_DIAGONAL = 0.8
 _BLOCK_VALUES = 1 << 16  # posteriors per block in `_softmax_rows`: 512 KB, fits in L2
 _NO_SHIFT_FLOOR = -700.0  # exp(-700) ~ 1e-304 is still a normal float64
 
@@ -30,25 +36,27 @@ class DawidSkene(BaseAggregator):
       label) seeds the first M-step: ``"assign"`` uses it as the error matrices (every worker must be
       present), ``"addition"`` adds it, as counts, to the counts from the data.
     - ``smoothing > 0`` adds that many pseudo-counts to every confusion-matrix cell at every M-step
-      (a symmetric Dirichlet prior; the fit becomes a MAP estimate). It keeps workers with few
-      answers from getting extreme matrices.
+      (a symmetric Dirichlet prior; the fit becomes a MAP estimate).
+    - ``prior_strength > 0`` is a Dirichlet prior on every confusion-matrix column worth that many
+      pseudo-answers, with mean ``prior_diagonal`` on the diagonal (the rest spread evenly) or,
+      with ``prior_diagonal=None``, the pooled confusion matrix of all workers (empirical Bayes).
     - Stops when one iteration changes the observed-data log-likelihood (which the E-step yields for
-      free; plus the Dirichlet log-prior when smoothing) by less than ``tol`` *per free parameter*
-      (``K - 1`` per confusion-matrix column and ``K - 1`` class priors: ``W K (K - 1) + K - 1``),
-      or after ``n_iter`` iterations; ``converged_`` tells which. ``loss_history_`` holds the
-      log-likelihood per answer after each iteration; it never decreases.
+      free; plus the Dirichlet log-prior when there is one) by less than ``tol`` *per free
+      parameter* (``K - 1`` per confusion-matrix column and ``K - 1`` class priors:
+      ``W K (K - 1) + K - 1``), or after ``n_iter`` iterations; ``converged_`` tells which.
+      ``loss_history_`` holds the log-likelihood per answer after each iteration.
 
     Why per parameter: fitting ``p`` free parameters to pure noise raises the maximised
-    log-likelihood by about ``p / 2`` (Wilks; Akaike), so a log-likelihood gain is measured on that
-    scale: EM stops once an iteration moves the fit by a small fraction of a nat per parameter.
-    Compared with a tolerance per *answer*, it converges further when each parameter rests on many
-    answers and stops sooner when it rests on few, where more iterations mostly fit noise: on web,
-    s_rel and the synthetic inputs of ``bench/`` accuracy peaks early and falls by 0.5-1 point as
-    the maximum-likelihood fit converges. The default ``3e-4`` is the middle (geometrically) of the
-    range, 2.2e-4 to 4.4e-4, in which the labels are never less accurate than crowd-kit's
-    ``DawidSkene(n_iter=100)`` on the six reference data sets (``docs/aggregation.md``): the scale
-    is principled, the constant is an empirical choice. crowd-kit's own check (``tol=1e-5`` on an
-    evidence lower bound that counts the class log-prior once per answer) is not the likelihood.
+    log-likelihood by about ``p / 2`` (Wilks; Akaike), so a gain is measured on that scale: EM stops
+    once an iteration moves the fit by a small fraction of a nat per parameter, further when each
+    parameter rests on many answers, sooner when it rests on few (where more iterations mostly fit
+    noise). The defaults (``tol``, ``prior_strength``, ``prior_diagonal``) were chosen by
+    leave-one-set-out cross-validation over the real data sets of tests/data/crowd
+    (``bench/ds_prior_cv.py``: tolerances 1e-2 to 1e-6, no prior, priors toward the diagonal and
+    toward the pooled matrix): every fold chose ``tol=3e-4`` without a prior, and the priors lowered
+    accuracy on these sets, so the default is the maximum-likelihood fit with that stopping rule
+    (``docs/aggregation.md`` has the table). crowd-kit's own check (``tol=1e-5`` on an evidence lower
+    bound that counts the class log-prior once per answer) is not the likelihood.
 
     Ties go to the label that sorts first. Duplicate (worker, task) answers count as separate
     observations; the ``weight`` column scales an answer's contribution.
@@ -82,9 +90,11 @@ class DawidSkene(BaseAggregator):
     def __init__(
         self,
         n_iter: int = 100,
-        tol: float = 3e-4,
+        tol: float = TOL,
         initial_error_strategy: Literal["assign", "addition"] | None = None,
         smoothing: float = 0.0,
+        prior_strength: float = PRIOR_STRENGTH,
+        prior_diagonal: float | None = PRIOR_DIAGONAL,
     ) -> None:
         #: the largest number of EM iterations.
         self.n_iter = n_iter
@@ -94,6 +104,10 @@ class DawidSkene(BaseAggregator):
         self.initial_error_strategy = initial_error_strategy
         #: Dirichlet pseudo-count added to every confusion-matrix cell.
         self.smoothing = smoothing
+        #: pseudo-answers per confusion-matrix column of the Dirichlet prior (0: maximum likelihood).
+        self.prior_strength = prior_strength
+        #: the prior's mean probability of a correct answer (its diagonal); the rest is spread evenly.
+        self.prior_diagonal = prior_diagonal
 
     errors_: pd.DataFrame
     priors_: pd.Series
@@ -106,6 +120,9 @@ class DawidSkene(BaseAggregator):
         initial_error: pd.DataFrame | None = None,
     ) -> Self:
         """Fit by EM; see the class docstring for ``true_labels`` and ``initial_error``."""
+        if is_empty_answers(data):
+            self._fit_empty()
+            return self
         answers = encode_answers(data)
         gold_tasks, gold_labels = self._check_gold(answers, true_labels)
         self._answers = answers
@@ -135,6 +152,7 @@ class DawidSkene(BaseAggregator):
         posteriors = _vote_shares(matrix, answers.n_workers, n_labels)
         clamp_gold(posteriors, gold_tasks, gold_labels)
         priors = self._class_priors(_column_means(posteriors))
+        self._pseudo: FloatArray | None = None
         errors = self._m_step(answers, matrix.T @ posteriors, first=True)
         # the stopping threshold on the total log-likelihood gain of one iteration (see `tol`)
         threshold = self.tol * self._n_parameters(answers)
@@ -163,6 +181,9 @@ class DawidSkene(BaseAggregator):
                 totals += np.bincount(gold_labels, minlength=n_labels)
             if self.smoothing > 0:
                 loglik += self.smoothing * float(log_errors.sum())
+            pseudo = self._pseudo
+            if pseudo is not None:
+                loglik += float((log_errors.reshape(-1, n_labels, n_labels) * pseudo).sum())
             self.n_iter_ += 1
             priors = self._class_priors(totals / answers.n_tasks)
             errors = self._m_step(answers, matrix.T @ posteriors, first=False)
@@ -172,6 +193,21 @@ class DawidSkene(BaseAggregator):
                 break
             total_loss = loglik
         self._store(answers, posteriors, priors, errors)
+
+    def _pseudo_counts(self, counts: FloatArray) -> FloatArray | None:
+        """(given, true) pseudo-counts of the Dirichlet prior on each confusion-matrix column, from
+        the (workers, given, true) expected counts: toward the diagonal, or (``prior_diagonal``
+        None) toward the pooled matrix of all workers (empirical Bayes)."""
+        n_labels = counts.shape[1]
+        if self.prior_strength <= 0 or n_labels < 2:
+            return None
+        if self.prior_diagonal is None:
+            pooled = counts.sum(axis=0) + 1.0 / n_labels
+            return np.asarray(self.prior_strength * pooled / pooled.sum(axis=0, keepdims=True))
+        off = (1.0 - self.prior_diagonal) / (n_labels - 1)
+        prior = np.full((n_labels, n_labels), off)
+        np.fill_diagonal(prior, self.prior_diagonal)
+        return self.prior_strength * prior
 
     def _n_parameters(self, answers: Answers) -> int:
         """Free parameters of the model: K - 1 per confusion-matrix column, K - 1 class priors."""
@@ -190,18 +226,40 @@ class DawidSkene(BaseAggregator):
             counts = self._initial.copy() if assign else counts + self._initial
         if self.smoothing > 0:
             counts = counts + self.smoothing
+        self._pseudo = self._pseudo_counts(counts)
+        if self._pseudo is not None:
+            counts = counts + self._pseudo
         counts = np.clip(counts, EPS, None)
         return counts / counts.sum(axis=1, keepdims=True)
 
     def _store(self, answers: Answers, posteriors: FloatArray, priors: FloatArray, errors: FloatArray) -> None:
         self._set_posteriors(answers, posteriors, _argmax_rows(posteriors))
         self.priors_ = pd.Series(priors, index=answers.labels, name="prior")
-        index = pd.MultiIndex.from_product([answers.workers, answers.labels], names=["worker", "label"])
-        self.errors_ = pd.DataFrame(errors.reshape(-1, answers.n_labels), index=index, columns=answers.labels)
+        self.errors_ = self._errors_frame(answers, errors)
         diagonal = np.diagonal(errors, axis1=1, axis2=2)  # (workers, labels): P(correct | true label)
-        self.worker_quality_ = self._worker_series(answers, diagonal @ priors, "quality")
+        self._quality = self._worker_series(answers, diagonal @ priors, "quality")
+
+    def _errors_frame(self, answers: Answers, errors: FloatArray) -> pd.DataFrame:
+        """crowd-kit's ``errors_``: a row per (worker, given label) pair that occurs in the answers,
+        sorted, a column per true label. With ``initial_error_strategy="assign"`` and no iteration,
+        the assigned matrices come back in the caller's own layout."""
+        flat = errors.reshape(-1, answers.n_labels)
+        if self._initial_frame is not None and self.initial_error_strategy == "assign" and self.n_iter_ == 0:
+            given = self._initial_frame
+            full = pd.DataFrame(flat, index=pd.MultiIndex.from_product(
+                [answers.workers, answers.labels], names=["worker", "label"]), columns=answers.labels.rename(None))
+            return full.reindex(index=given.index, columns=given.columns)
+        seen = np.unique(answers.worker_label(cache=False))
+        workers, labels = np.divmod(seen, answers.n_labels)
+        w_rank, l_rank = _ranks(answers.worker_order(), answers.n_workers), _ranks(None, answers.n_labels)
+        order = np.lexsort((l_rank[labels], w_rank[workers]))
+        seen, workers, labels = seen[order], workers[order], labels[order]
+        index = pd.MultiIndex.from_arrays([answers.workers.take(workers), answers.labels.take(labels)],
+                                          names=["worker", "label"])
+        return pd.DataFrame(flat[seen], index=index, columns=answers.labels.rename(None))
 
     def _initial_array(self, answers: Answers, initial_error: pd.DataFrame | None) -> FloatArray | None:
+        self._initial_frame = None
         if initial_error is None or self.initial_error_strategy is None:
             return None
         if self.initial_error_strategy not in ("assign", "addition"):
@@ -224,7 +282,25 @@ class DawidSkene(BaseAggregator):
         values = frame.to_numpy(dtype=np.float64, na_value=0.0)
         if (values < 0).any() or not np.isfinite(values).all():
             raise UnsupportedParameterError("initial_error must hold finite non-negative counts or probabilities")
-        return values.reshape(answers.n_workers, answers.n_labels, answers.n_labels)
+        matrices = values.reshape(answers.n_workers, answers.n_labels, answers.n_labels)
+        if self.initial_error_strategy == "assign" and (values <= 1.0).all():
+            column_sums = matrices.sum(axis=1)  # per worker and true label: P(any given label | true)
+            if not np.allclose(column_sums, 1.0):
+                bad = answers.workers[~np.isclose(column_sums, 1.0).all(axis=1)][:5].tolist()
+                raise UnsupportedParameterError(
+                    "The sum of each worker's error matrix in initial_error should be 1.0 (probabilities: "
+                    f"each true-label column sums to 1 over the given labels); not so for workers {bad}"
+                )
+        self._initial_frame = initial_error
+        return matrices
+
+
+def _ranks(order: IntArray | None, n: int) -> IntArray:
+    """Rank of each code in sorted order (identity when ``order`` is None)."""
+    rank = np.arange(n)
+    if order is not None:
+        rank[order] = np.arange(n)
+    return rank
 
 
 def _task_matrix(answers: Answers) -> sp.csr_matrix:

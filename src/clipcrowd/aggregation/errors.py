@@ -1,4 +1,5 @@
-"""Errors raised on bad input. Every one is a :class:`ValueError` whose message names the problem."""
+"""Errors raised on bad input. Every one is a :class:`ValueError` whose message names the problem;
+a missing column is also a :class:`KeyError` (crowd-kit's error for it)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,14 @@ class EmptyAnswersError(AggregationInputError):
     """The answers frame has no rows."""
 
 
-class MissingColumnsError(AggregationInputError):
-    """The answers frame lacks one of the required columns `task`, `worker`, `label`."""
+class MissingColumnsError(AggregationInputError, KeyError):
+    """The answers frame lacks one of the required columns `task`, `worker`, `label`.
+
+    Also a ``KeyError``, what pandas (and so crowd-kit) raises for a missing column: ``except``
+    clauses written for either keep working."""
+
+    def __str__(self) -> str:  # KeyError would show the message quoted, as a key
+        return str(self.args[0]) if self.args else ""
 
 
 class MissingValuesError(AggregationInputError):

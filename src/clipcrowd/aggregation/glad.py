@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -37,7 +39,7 @@ class GLAD(BaseAggregator):
 
     Stops when the log-posterior per answer changes by less than ``tol`` or after ``n_iter``
     iterations (``loss_history_``). Gold labels fix their tasks' posteriors. Ties go to the label
-    that sorts first. ``worker_quality_`` is the worker's mean probability of a correct answer over
+    that sorts first. ``worker_quality()`` is the worker's mean probability of a correct answer over
     the tasks they did.
 
     J. Whitehill, P. Ruvolo, T. Wu, J. Bergsma and J. Movellan, "Whose Vote Should Count More:
@@ -63,6 +65,7 @@ class GLAD(BaseAggregator):
         self,
         n_iter: int = 100,
         tol: float = 1e-5,
+        silent: bool = True,
         labels_priors: pd.Series | None = None,
         alphas_priors_mean: pd.Series | None = None,
         betas_priors_mean: pd.Series | None = None,
@@ -74,6 +77,8 @@ class GLAD(BaseAggregator):
             raise ValueError(f"GLAD m_step must be 'newton' or 'cg', got {m_step!r}")
         self.n_iter = n_iter
         self.tol = tol
+        #: False: print the objective after every iteration (to stderr).
+        self.silent = silent
         #: fixed class priors, indexed by label (default uniform).
         self.labels_priors = labels_priors
         #: prior means of the abilities, indexed by worker (default 1).
@@ -130,6 +135,8 @@ class GLAD(BaseAggregator):
                 alpha, beta = self._m_step(answers, correct, alpha, beta, mu_a, mu_b)
             previous = self.loss_history_[-1] if self.loss_history_ else -np.inf
             self.loss_history_.append(loss)
+            if not self.silent:
+                print(f"GLAD iteration {len(self.loss_history_)}: objective {loss:.6f}", file=sys.stderr)
             if abs(loss - previous) < self.tol:
                 self.converged_ = True
                 break
@@ -141,7 +148,7 @@ class GLAD(BaseAggregator):
         right_sum = np.bincount(worker, weights=weight * right, minlength=answers.n_workers)
         with np.errstate(invalid="ignore", divide="ignore"):
             quality = np.asarray(right_sum / answers.worker_totals(), dtype=np.float64)
-        self.worker_quality_ = self._worker_series(answers, quality, "quality")
+        self._quality = self._worker_series(answers, quality, "quality")
 
     def _m_step(
         self,

@@ -6,7 +6,7 @@ import numpy as np
 
 from ._data import Answers, IntArray
 from ._skill_vote import SkillWeightedVote
-from .base import agreement
+from .base import FloatArray
 
 __all__ = ["GoldMajorityVote"]
 
@@ -17,7 +17,9 @@ class GoldMajorityVote(SkillWeightedVote):
 
     Workers who answered no gold task get ``default_skill``; when it is ``None`` (the default) they
     get the mean skill of the workers who did (0.5 if nobody did). Ties go to the label that sorts
-    first. Gold labels must be labels some worker used (else ``UnknownGoldLabelError``).
+    first. Gold labels must be labels some worker used (else ``UnknownGoldLabelError``). A task may
+    have several true labels (repeated index entries in ``true_labels``): an answer equal to any of
+    them is correct.
 
     A standard quality-control baseline: P. G. Ipeirotis, F. Provost and J. Wang, "Quality
     Management on Amazon Mechanical Turk", HCOMP 2010, https://doi.org/10.1145/1837885.1837906 .
@@ -42,9 +44,7 @@ class GoldMajorityVote(SkillWeightedVote):
         self.default_skill = default_skill
 
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:
-        chosen = np.full(answers.n_tasks, -1, dtype=np.int64)
-        chosen[gold_tasks] = gold_labels
-        skills = agreement(answers, chosen)
+        skills = gold_accuracy(answers, gold_tasks, gold_labels)
         unknown = np.isnan(skills)
         if unknown.any():
             default = self.default_skill
@@ -52,3 +52,20 @@ class GoldMajorityVote(SkillWeightedVote):
                 default = float(skills[~unknown].mean()) if (~unknown).any() else 0.5
             skills[unknown] = default
         self._vote(answers, skills)
+
+
+def gold_accuracy(answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> FloatArray:
+    """Per worker, the weighted share of answers on gold tasks that equal one of the task's true
+    labels (NaN for workers with no gold answer)."""
+    n_labels = answers.n_labels
+    is_gold = np.zeros(answers.n_tasks, dtype=bool)
+    is_gold[gold_tasks] = True
+    right = np.zeros(answers.n_tasks * n_labels, dtype=bool)
+    right[gold_tasks * n_labels + gold_labels] = True
+    counted = is_gold[answers.task]
+    hit = right[answers.task.astype(np.int64) * n_labels + answers.label]
+    w = answers.weights()
+    total = np.bincount(answers.worker, weights=w * counted, minlength=answers.n_workers)
+    hits = np.bincount(answers.worker, weights=w * hit, minlength=answers.n_workers)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(hits / total, dtype=np.float64)

@@ -30,7 +30,7 @@ class KOfN(BaseAggregator):
         ``status_``: ``"accepted"``, ``"rejected"`` (even the missing answers up to ``n`` could not
         reach ``k``) or ``"pending"`` (they still could: ask for more answers);
         ``labels_``: the confirming label where accepted, missing (NaN / None) elsewhere;
-        ``probas_``: the vote shares; ``worker_quality_``: each worker's agreement with accepted labels.
+        ``probas_``: the vote shares; ``worker_quality()``: each worker's agreement with accepted labels.
     The ``weight`` column is ignored: this rule counts answers.
 
     Example:
@@ -87,7 +87,7 @@ class KOfN(BaseAggregator):
         values = answers.labels.take(chosen, allow_fill=True, fill_value=None)
         self.labels_ = pd.Series(values, index=tasks, name="agg_label")
         ones = np.ones(answers.n_answers)
-        self.worker_quality_ = self._worker_series(answers, agreement(answers, chosen, ones), "agreement")
+        self._quality = self._worker_series(answers, agreement(answers, chosen, ones), "agreement")
 
 
 def _first_n_per_task(task: IntArray, n: int) -> npt.NDArray[np.bool_]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 from scipy.special import digamma
@@ -24,7 +26,7 @@ class MACE(BaseAggregator):
     one seed, so its restarts are identical) and stops when the log marginal likelihood per answer
     changes by less than ``tol`` or after ``n_iter`` iterations; the run with the highest likelihood
     wins. Gold labels fix their tasks' posteriors. Ties go to the label that sorts first.
-    ``worker_quality_`` is the competence normalised to ``[0, 1]``.
+    ``worker_quality()`` is the competence normalised to ``[0, 1]``.
 
     D. Hovy, T. Berg-Kirkpatrick, A. Vaswani and E. Hovy, "Learning Whom to Trust with MACE",
     NAACL-HLT 2013, 1120-1130, https://aclanthology.org/N13-1132 .
@@ -49,10 +51,12 @@ class MACE(BaseAggregator):
         n_restarts: int = 10,
         n_iter: int = 50,
         method: str = "vb",
+        smoothing: float = 0.1,
         default_noise: float = 0.5,
         alpha: float = 0.5,
         beta: float = 0.5,
         random_state: int = 0,
+        verbose: int = 0,
         tol: float = 1e-6,
         init_spamming: FloatArray | None = None,
         init_thetas: FloatArray | None = None,
@@ -62,6 +66,11 @@ class MACE(BaseAggregator):
         self.n_restarts = n_restarts
         self.n_iter = n_iter
         self.method = method
+        #: EM (``method="em"``) adds ``smoothing / (10 K)`` to the fractional counts before
+        #: normalising: 0.01 / K at the default, the pseudo-count crowd-kit's MACE uses.
+        self.smoothing = smoothing
+        #: 1: print each restart's final objective; 2: also every iteration's (to stderr).
+        self.verbose = verbose
         #: initial parameters are uniform in [1, 1 + default_noise], then normalised.
         self.default_noise = default_noise
         self.alpha = alpha
@@ -91,7 +100,7 @@ class MACE(BaseAggregator):
         posteriors = self._e_step(answers, self.spamming_, self.thetas_, gold_tasks, gold_labels)[0]
         self._set_posteriors(answers, posteriors)
         competence = self.spamming_[:, 1] / self.spamming_.sum(axis=1)
-        self.worker_quality_ = self._worker_series(answers, competence, "competence")
+        self._quality = self._worker_series(answers, competence, "competence")
         self.thetas_frame_ = pd.DataFrame(self.thetas_, index=answers.workers, columns=answers.labels)
 
     def _run(
@@ -122,12 +131,17 @@ class MACE(BaseAggregator):
                 spamming = _variational(spam_counts, np.array([self.alpha, self.beta]))
                 thetas = _variational(strategy_counts, np.full(k, 10.0))
             else:
-                spamming = _smoothed(spam_counts, 0.01 / k)
-                thetas = _smoothed(strategy_counts, 0.01 / k)
+                spamming = _smoothed(spam_counts, self.smoothing / (10 * k))
+                thetas = _smoothed(strategy_counts, self.smoothing / (10 * k))
             _, loglik, spam_counts, strategy_counts = self._e_step(answers, spamming, thetas, gold_tasks, gold_labels)
             history.append(loglik / answers.n_answers)
+            if self.verbose > 1:
+                print(f"MACE iteration {len(history) - 1}: objective {history[-1]:.6f}", file=sys.stderr)
             if abs(history[-1] - history[-2]) < self.tol:
                 break
+        if self.verbose > 0:
+            print(f"MACE restart done after {len(history) - 1} iterations: objective {history[-1]:.6f}",
+                  file=sys.stderr)
         return spamming, thetas, history
 
     @staticmethod

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import Answers, IntArray, encode_answers
-from .base import BaseAggregator, FloatArray, agreement, argmax_label_major
+from .base import BaseAggregator, FloatArray, agreement, argmax_label_major, is_empty_answers
 from .errors import UnsupportedParameterError
 
 __all__ = ["MajorityVote", "weighted_vote"]
@@ -43,7 +43,7 @@ class MajorityVote(BaseAggregator):
 
     A vote weighs the answer's ``weight`` column (1 when absent) times the worker's skill when
     ``skills`` are given to :meth:`fit`. ``probas_`` is the share of votes per label; ties go to the
-    label that sorts first. ``skills_`` (and ``worker_quality_``) is each worker's weighted agreement
+    label that sorts first. ``skills_`` (and ``worker_quality()``) is each worker's weighted agreement
     with the majority labels. Duplicate (worker, task) answers are separate votes.
 
     This is the baseline every truth-inference study compares against, e.g. Zheng et al., "Truth
@@ -62,13 +62,26 @@ class MajorityVote(BaseAggregator):
     """
 
     def __init__(self, default_skill: float | None = None, on_missing_skill: str = "error") -> None:
+        if on_missing_skill not in ("error", "value", "ignore"):
+            raise UnsupportedParameterError(
+                f"on_missing_skill must be 'error', 'value' or 'ignore', got {on_missing_skill!r}")
         #: skill of workers absent from ``skills`` when ``on_missing_skill="value"``.
         self.default_skill = default_skill
-        #: "error" (raise) or "value" (use ``default_skill``) for workers absent from ``skills``.
+        #: for workers absent from ``skills``: "error" (raise), "value" (use ``default_skill``) or
+        #: "ignore" (leave their answers out).
         self.on_missing_skill = on_missing_skill
 
     def fit(self, data: pd.DataFrame, skills: pd.Series | None = None) -> Self:
         """Fit on answers; ``skills`` (a Series indexed by worker) weighs each worker's votes."""
+        if is_empty_answers(data):
+            self._fit_empty()
+            return self
+        if skills is not None and self.on_missing_skill == "ignore" and isinstance(data, pd.DataFrame) \
+                and "worker" in data.columns:
+            data = data[data["worker"].isin(skills.index)]
+            if len(data) == 0:
+                raise UnsupportedParameterError(
+                    "on_missing_skill='ignore' left no answers: no worker of the answers has a skill")
         answers = encode_answers(data)
         self._answers = answers
         worker_weight = None if skills is None else self._skill_array(answers, skills)
@@ -92,10 +105,11 @@ class MajorityVote(BaseAggregator):
         probas, chosen = weighted_vote(answers, answer_weight, keep_index=False)
         self._set_posteriors(answers, probas, chosen)
         self.skills_ = self._worker_series(answers, agreement(answers, chosen), "skill")
-        self.worker_quality_ = self.skills_
+        self._quality = self.skills_
 
     def _skill_array(self, answers: Answers, skills: pd.Series) -> FloatArray:
-        values = skills.reindex(answers.workers).to_numpy(dtype=np.float64, na_value=np.nan)
+        # a copy of our own: with pandas 3 (copy-on-write) to_numpy may hand out a read-only view
+        values = np.array(skills.reindex(answers.workers).to_numpy(dtype=np.float64, na_value=np.nan))
         missing = np.isnan(values)
         if missing.any():
             if self.on_missing_skill != "value" or self.default_skill is None:

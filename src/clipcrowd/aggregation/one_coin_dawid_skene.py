@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -48,10 +50,11 @@ class OneCoinDawidSkene(DawidSkene):
         self,
         n_iter: int = 100,
         tol: float = 3e-4,
+        initial_error_strategy: Literal["assign", "addition"] | None = None,
         skill_prior: tuple[float, float] = (2.0, 1.0),
         learn_priors: bool = False,
     ) -> None:
-        super().__init__(n_iter=n_iter, tol=tol)
+        super().__init__(n_iter=n_iter, tol=tol, initial_error_strategy=initial_error_strategy)
         #: Beta pseudo-counts (correct, wrong) added to every worker's expected answers.
         self.skill_prior = skill_prior
         #: re-estimate class priors as the mean posterior (crowd-kit) instead of keeping them uniform.
@@ -61,13 +64,15 @@ class OneCoinDawidSkene(DawidSkene):
 
     def get_params(self) -> dict[str, object]:
         params = super().get_params()
-        for inherited in ("initial_error_strategy", "smoothing"):
+        for inherited in ("smoothing", "prior_strength"):
             params.pop(inherited, None)
         return params
 
     def _m_step(self, answers: Answers, counts: FloatArray, first: bool) -> FloatArray:
         k = answers.n_labels
         counts = counts.reshape(answers.n_workers, k, k)
+        if first and self._initial is not None:  # initial_error seeds the first skills, as in DawidSkene
+            counts = self._initial.copy() if self.initial_error_strategy == "assign" else counts + self._initial
         correct = np.trace(counts, axis1=1, axis2=2)
         total = counts.sum(axis=(1, 2))
         a, b = self.skill_prior
@@ -92,4 +97,4 @@ class OneCoinDawidSkene(DawidSkene):
     def _store(self, answers: Answers, posteriors: FloatArray, priors: FloatArray, errors: FloatArray) -> None:
         super()._store(answers, posteriors, priors, errors)
         self.skills_ = self._worker_series(answers, self._skills, "skill")
-        self.worker_quality_ = self.skills_
+        self._quality = self.skills_

@@ -27,8 +27,8 @@ STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError)
 class RetryStaleTransport(httpx.BaseTransport):
     """httpx's own pool with a short keep-alive, repeating an idempotent request once on a dropped connection."""
 
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=KEEP_ALIVE_SECONDS))
+    def __init__(self, verify: Any = True) -> None:
+        self.inner = httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=KEEP_ALIVE_SECONDS), verify=verify)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -43,11 +43,11 @@ class RetryStaleTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def http_client(url: str, *, headers: dict[str, str] | None = None, timeout: float = 60.0,
+def http_client(url: str, *, headers: dict[str, str] | None = None, timeout: float = 60.0, verify: Any = True,
                 **options: Any) -> httpx.Client:
-    """An httpx client for a clipcrowd server, with the rules above."""
+    """An httpx client for a clipcrowd server, with the rules above (`verify`: TLS checks, as httpx's)."""
     return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout,
-                        transport=RetryStaleTransport(), **options)
+                        transport=RetryStaleTransport(verify), **options)
 
 
 def async_session(url: str, *, connections: int, timeout: float = 120.0) -> aiohttp.ClientSession:
