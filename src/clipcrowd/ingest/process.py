@@ -190,7 +190,7 @@ def _set(db: Database, asset_id: int, **values: Any) -> int:
 
 
 def run_job(db: Database, payload: dict[str, Any], context: dict[str, Any]) -> None:
-    """Process asset ``payload['asset_id']`` (the handler registered for ``asset.process``)."""
+    """Process asset ``payload["asset_id"]`` (one item of an ``asset.process`` job)."""
     asset_id = int(payload["asset_id"])
     with db.read() as conn:
         row = conn.execute(select(assets).where(assets.c.id == asset_id)).one_or_none()

@@ -85,10 +85,17 @@ def submit(conn: Connection, kind: str, request: Mapping[str, Any], *, shards: S
     plans = list(cls().plan(request) if shards is None else shards)
     _check_plans(plans)
     now = utcnow()
-    job_id = int(conn.execute(insert(jobs).values(
-        kind=kind, status="queued", payload=request, project_id=project_id, attempts=0, created=now, updated=now,
-        handler=handler_path(cls), operation_id=operation_id, idempotency_key=idempotency_key,
-    ).returning(jobs.c.id)).scalar_one())
+    try:
+        with conn.begin_nested():  # two submits with one idempotency key at once: the second finds the first
+            job_id = int(conn.execute(insert(jobs).values(
+                kind=kind, status="queued", payload=request, project_id=project_id, attempts=0, created=now,
+                updated=now, handler=handler_path(cls), operation_id=operation_id, idempotency_key=idempotency_key,
+            ).returning(jobs.c.id)).scalar_one())
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        return int(conn.execute(select(jobs.c.id).where(jobs.c.kind == kind,
+                                                        jobs.c.idempotency_key == idempotency_key)).scalar_one())
     conn.execute(insert(job_shards), [
         {"job_id": job_id, "shard_id": n, "status": plan.status, "payload": dict(plan.payload or {}),
          "item_count": max(plan.item_count or 0, len(plan.items)), "received": len(plan.items), "done": 0,
