@@ -266,6 +266,15 @@ def aggregate(
     typer.echo(f"pool {pool_id}: {len(labels)} labels by {method} written to {out}")
 
 
+def _register_mining() -> None:
+    from clipcrowd.cli_mine import mine
+
+    app.command("mine")(mine)
+
+
+_register_mining()
+
+
 def main() -> None:
     try:
         app()

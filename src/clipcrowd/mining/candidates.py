@@ -1,0 +1,96 @@
+"""Candidate moments: top-k peaks per video and class with non-maximum suppression in time, and the
+clip window around each, centred on the peak and clamped to the video.
+
+Pure functions over score arrays; the pipeline feeds them what the streaming scan kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import MiningError
+
+
+@dataclass
+class Candidate:
+    """One proposed clip. Times are seconds from the start of the video (its first frame).
+
+    ``dropped`` says why a candidate was not kept (``None`` while it is); ``hashes`` are the
+    perceptual hashes of the sampled frames inside the clip (for de-duplication, never written).
+    """
+
+    video: str
+    label: str
+    time: float
+    time_start: float
+    time_end: float
+    score: float
+    source: str = ""
+    clip_path: str | None = None
+    dropped: str | None = None
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
+
+    def row(self) -> dict[str, object]:
+        """The public record (CSV/JSON/API): no hashes, times in milliseconds precision."""
+        body: dict[str, object] = {
+            "video": self.video, "label": self.label, "time_start": round(self.time_start, 3),
+            "time_end": round(self.time_end, 3), "score": round(self.score, 6), "clip_path": self.clip_path or "",
+            "peak_time": round(self.time, 3), "source": self.source,
+        }
+        if self.dropped:
+            body["dropped"] = self.dropped
+        return body
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A chosen clip window and what it holds: its best frame's time and score."""
+
+    time_start: float
+    time_end: float
+    peak_time: float
+    score: float
+
+
+def best_moments(times: np.ndarray, scores: np.ndarray, k: int, clip_seconds: float, duration: float,
+                 min_score: float | None = None) -> list[Moment]:
+    """Up to ``k`` non-overlapping clip windows, best first, for one class's sampled scores.
+
+    Every sample proposes the window centred on it (clamped to the video); windows are ranked by
+    the mean score of the samples inside them, so a clip lands on the middle of a long stretch of
+    high scores rather than on whichever frame of it happened to score highest. Greedy
+    non-maximum suppression in time then keeps windows at least ``clip_seconds`` apart (no two
+    clips overlap). A window's score is its best frame's score; windows whose best frame is below
+    ``min_score`` are never taken. Ties go to the earlier window.
+    """
+    if k < 1:
+        raise MiningError(f"top-k must be at least 1, got {k}")
+    if not len(times):
+        return []
+    starts = np.array([clip_window(float(t), clip_seconds, duration)[0] for t in times])
+    lo = np.searchsorted(times, starts, side="left")
+    hi = np.maximum(np.searchsorted(times, starts + clip_seconds, side="left"), lo + 1)
+    total = np.concatenate([[0.0], np.cumsum(scores, dtype=np.float64)])
+    means = (total[hi] - total[lo]) / (hi - lo)
+    chosen: list[Moment] = []
+    for i in np.lexsort((times, -means)):
+        if len(chosen) == k:
+            break
+        if any(abs(starts[i] - m.time_start) < clip_seconds for m in chosen):
+            continue
+        best = int(lo[i] + np.argmax(scores[lo[i]:hi[i]]))
+        if min_score is not None and scores[best] < min_score:
+            continue
+        chosen.append(Moment(float(starts[i]), float(starts[i]) + clip_seconds, float(times[best]),
+                             float(scores[best])))
+    return chosen
+
+
+def clip_window(centre: float, clip_seconds: float, duration: float) -> tuple[float, float]:
+    """``[start, end)`` of ``clip_seconds`` centred on ``centre``, shifted to lie inside ``[0, duration]``."""
+    if clip_seconds > duration:
+        raise MiningError(f"--clip-seconds {clip_seconds:g} is longer than the video ({duration:.3f} s)")
+    start = min(max(centre - clip_seconds / 2, 0.0), duration - clip_seconds)
+    return start, start + clip_seconds
