@@ -5,8 +5,10 @@ Errors a user can cause end with a one-line message and exit code 2, never a tra
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,6 +33,35 @@ console = Console(stderr=True, soft_wrap=True)
 def fail(message: str) -> None:
     console.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def user_errors(url: str, out: Path | None = None) -> Iterator[None]:
+    """Turn what a user can cause (bad values, server refusals, no server, unwritable output) into ``fail``."""
+    import httpx
+
+    from clipcrowd.client.errors import ApiError
+
+    try:
+        yield
+    except ApiError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {url}: {exc}")
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+
+
+def need_token(token: str | None) -> str:
+    if not token:
+        fail("a requester token is needed: --token or CLIPCROWD_TOKEN")
+    return token or ""
+
+
+UrlOpt = Annotated[str, typer.Option(envvar="CLIPCROWD_URL", help="Server URL.")]
+TokenOpt = Annotated[str | None, typer.Option(envvar="CLIPCROWD_TOKEN", help="Requester token.")]
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -267,9 +298,11 @@ def aggregate(
 
 
 def _register_mining() -> None:
+    from clipcrowd.cli_export import export_app
     from clipcrowd.cli_mine import mine
 
     app.command("mine")(mine)
+    app.add_typer(export_app, name="export")
 
 
 _register_mining()

@@ -19,8 +19,6 @@ import json
 import math
 import os
 import re
-import shutil
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from clipcrowd.media import MediaError, cut_clip
 from .candidates import Candidate, best_moments
 from .dedupe import select
 from .errors import MiningError
+from .outdir import atomic_folder, check_output
 from .scan import BATCH, scan, video_clock
 from .scorers import FrameScorer
 
@@ -106,14 +105,6 @@ def sources_from_path(path: str | os.PathLike[str]) -> list[Source]:
     return [Source(f.stem if stems.count(f.stem) == 1 else f.name, f) for f in files]
 
 
-def check_output(out: str | os.PathLike[str]) -> Path:
-    """``out`` if a run may write there: absent, or an empty folder."""
-    p = Path(out)
-    if p.exists() and (not p.is_dir() or any(p.iterdir())):
-        raise MiningError(f"{p}: the output folder exists and is not empty (pick a new --out)")
-    return p
-
-
 def propose(source: Source, scorer: FrameScorer, options: MineOptions,
             progress: Progress | None = None) -> list[Candidate]:
     """The candidates of one video (the work of one shard); raises MediaError/MiningError for this video."""
@@ -145,23 +136,15 @@ def finish(candidates: Iterable[Candidate], failed: Sequence[Failure], options: 
     every = list(candidates)
     kept = select(every, sample_fps=options.sample_fps, one_per_video=options.one_per_video)
     dropped = [c for c in every if c.dropped]
-    final = check_output(out)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
-    try:
-        (tmp / "clips").mkdir(parents=True)
+    with atomic_folder(out) as tmp:
+        (tmp / "clips").mkdir()
         for cand in sorted(kept, key=lambda c: (c.video, c.label, c.time_start)):
             first = clock(cand) if clock else video_clock(cand.source)[0]
             name = clip_name(cand)
             cut_clip(cand.source, tmp / "clips" / name, first + cand.time_start, first + cand.time_end)
             cand.clip_path = f"clips/{name}"
         write_tables(tmp, kept, dropped, failed, options)
-        if final.exists():
-            final.rmdir()
-        os.rename(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return MiningResult(kept, dropped, list(failed), final, options)
+    return MiningResult(kept, dropped, list(failed), Path(out), options)
 
 
 def write_tables(folder: Path, kept: Sequence[Candidate], dropped: Sequence[Candidate], failed: Sequence[Failure],

@@ -1,0 +1,1 @@
+"""clipcrowd.export: validated labels and clips out as files a training pipeline reads."""
