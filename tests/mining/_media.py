@@ -29,42 +29,48 @@ class Segment:
     square: bool = False
 
 
-def background(seed: int, shift: int) -> np.ndarray:
-    """A grey texture of 10x10-pixel blocks (seeded), drifting right by ``shift`` pixels."""
+def background(seed: int, shift: int, width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
+    """A grey texture of blocks a sixteenth of the width wide (seeded), drifting right by ``shift`` pixels."""
     rng = np.random.default_rng(seed)
-    blocks = rng.integers(40, 216, size=(HEIGHT // 10, WIDTH // 10 + 8), dtype=np.uint8)
-    big = np.repeat(np.repeat(blocks, 10, axis=0), 10, axis=1)
-    x = shift % 80
-    gray = big[:, x:x + WIDTH]
+    side = max(width // 16, 1)
+    blocks = rng.integers(40, 216, size=(-(-height // side), width // side + 8), dtype=np.uint8)
+    big = np.repeat(np.repeat(blocks, side, axis=0), side, axis=1)
+    x = shift % (8 * side)
+    gray = big[:height, x:x + width]
     return np.repeat(gray[..., None], 3, axis=2)
 
 
-def write_video(path: Path, segments: Sequence[Segment], *, gop: int = 10,
-                bframes: int = 2) -> list[tuple[float, float]]:
-    """Write ``segments`` back to back; returns the ``[start, end)`` seconds of every square."""
+def write_video(path: Path, segments: Sequence[Segment], *, gop: int = 10, bframes: int = 2, width: int = WIDTH,
+                height: int = HEIGHT, rate: int = RATE) -> list[tuple[float, float]]:
+    """Write ``segments`` back to back; returns the ``[start, end)`` seconds of every square.
+
+    The square covers a tenth of the picture and slides right while it is shown.
+    """
     squares = []
     t0 = 0.0
-    tb = fractions.Fraction(1, RATE)
+    tb = fractions.Fraction(1, rate)
+    side = round(SQUARE * width / WIDTH)
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=RATE, options={"g": str(gop), "bf": str(bframes),
+        stream = out.add_stream("libx264", rate=rate, options={"g": str(gop), "bf": str(bframes),
                                                                 "preset": "ultrafast", "crf": "23"})
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.time_base = tb
         index = 0
         for seg in segments:
-            count = round(seg.seconds * RATE)
+            count = round(seg.seconds * rate)
             if seg.square:
-                squares.append((t0, t0 + count / RATE))
+                squares.append((t0, t0 + count / rate))
             for k in range(count):
-                img = background(seg.seed, k).copy()
+                img = background(seg.seed, k, width, height).copy()
                 if seg.square:
-                    x = 20 + (k % 40)
-                    img[30:30 + SQUARE, x:x + SQUARE] = (230, 20, 20)
+                    x = round((20 + k % 40) * width / WIDTH)
+                    y = round(30 * height / HEIGHT)
+                    img[y:y + side, x:x + side] = (230, 20, 20)
                 frame = av.VideoFrame.from_ndarray(img, format="rgb24")
                 frame.pts, frame.time_base = index, tb
                 out.mux(stream.encode(frame))
                 index += 1
-            t0 += count / RATE
+            t0 += count / rate
         out.mux(stream.encode(None))
     return squares
 
