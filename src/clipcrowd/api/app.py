@@ -20,6 +20,7 @@ from clipcrowd.api.routes import (
     assignments,
     attachments,
     jobs,
+    mining,
     operations,
     people,
     pools,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     errors.install(app)
     for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
-                   aggregation, assets, jobs):
+                   aggregation, assets, jobs, mining):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(operations.analytics_router, prefix="/api/staging")
 

@@ -22,39 +22,13 @@ from typing import Any
 
 from clipcrowd.client.errors import ApiError, raise_for_error
 from clipcrowd.client.requester import Client
+from clipcrowd.mining.validation import ANSWER, MEDIA_FIELD, NO, OVERLAP, YES, validation_project
 
-ANSWER, YES, NO = "answer", "yes", "no"
-#: Answers per clip, and confirmations needed (the Kinetics rule: 3 of 5).
-OVERLAP = 5
-MEDIA_FIELD = "asset"
+__all__ = ["ANSWER", "MEDIA_FIELD", "NO", "OVERLAP", "YES", "download", "mining_candidates", "pool_votes",
+           "project_videos", "read_candidates", "send_candidates", "start_mining", "upload_clips", "validate_run",
+           "validation_project"]
+
 _IMPORT_BATCH = 100
-
-
-def validation_project(title: str = "Does the clip show the action?") -> dict[str, Any]:
-    """A project body: the clip plays, the question names the label, the answer is yes or no."""
-    question = {"type": "helper.join", "items": ["Does the clip show ", {"type": "data.input", "path": "label"}, "?"]}
-    config = {"view": {"type": "view.list", "items": [
-        {"type": "view.video", "url": {"type": "data.input", "path": MEDIA_FIELD}},
-        {"type": "view.text", "content": question},
-        {"type": "field.radio-group", "data": {"type": "data.output", "path": ANSWER}, "label": "Answer",
-         "options": [{"label": "Yes", "value": YES}, {"label": "No", "value": NO}],
-         "validation": {"type": "condition.required"}},
-    ]}}
-    return {
-        "public_name": title, "input_type": "VIDEO",
-        "task_spec": {
-            "input_spec": {MEDIA_FIELD: {"type": "url", "required": True},
-                           "label": {"type": "string", "required": True},
-                           "video": {"type": "string", "required": True},
-                           "time_start": {"type": "float", "required": True},
-                           "time_end": {"type": "float", "required": True},
-                           "score": {"type": "float", "required": False},
-                           "clip": {"type": "string", "required": True}},
-            "output_spec": {ANSWER: {"type": "string", "required": True, "allowed_values": [YES, NO]}},
-            "view_spec": {"type": "tb", "config": json.dumps(config), "inferDataSpec": False,
-                          "lock": {"core": "1.0.0"}},
-        },
-    }
 
 
 def read_candidates(folder: str | Path) -> list[dict[str, Any]]:
@@ -169,10 +143,10 @@ def pool_votes(client: Client, pool_id: str) -> tuple[list[dict[str, Any]], list
     return tasks, votes
 
 
-def download_asset(client: Client, asset_id: str, target: Path) -> None:
-    """Stream an asset's original file to ``target`` (never held in memory)."""
+def download(client: Client, path: str, target: Path) -> None:
+    """Stream the file at API ``path`` (an asset's content, a mining clip) to ``target``, never held in memory."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with client.http.stream("GET", f"/api/v1/assets/{asset_id}/content") as response:
+    with client.http.stream("GET", path) as response:
         if response.status_code >= 400:
             response.read()
             raise_for_error(response)
@@ -187,8 +161,29 @@ def project_videos(client: Client, project_id: str, folder: Path) -> list[tuple[
     for asset in client.iterate("/api/v1/assets", project_id=project_id, kind="VIDEO", status="READY", limit=1000):
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", asset["external_id"])[:150]
         target = folder / f"{asset['id']}-{name}"
-        download_asset(client, asset["id"], target)
+        download(client, f"/api/v1/assets/{asset['id']}/content", target)
         out.append((asset["external_id"], target))
     if not out:
         raise ValueError(f"project {project_id} has no READY video assets to mine")
     return out
+
+
+def start_mining(client: Client, project_id: str, **options: Any) -> dict[str, Any]:
+    """Start a mining run on the server over the project's READY videos (``POST /mining/runs``).
+
+    ``options``: ``scorer`` (``motion``, ``scene``, ``quality`` or ``onnx:<file in the server's
+    models folder>``), ``classes`` or ``classes_file``, ``labels``, ``clip_seconds``, ``sample_fps``,
+    ``top_k``, ``min_score``, ``one_per_video``, ``asset_ids``.
+    """
+    return client._call("POST", "/api/v1/mining/runs", json={"project_id": project_id, **options})
+
+
+def mining_candidates(client: Client, run_id: str) -> dict[str, Any]:
+    """A run's kept candidates (``items``), ``dropped`` ones with why, ``failed`` videos and ``pending`` count."""
+    return client._call("GET", f"/api/v1/mining/runs/{run_id}/candidates")
+
+
+def validate_run(client: Client, run_id: str, pool_id: str, *, overlap: int = OVERLAP) -> dict[str, Any]:
+    """Send a finished run's kept clips to a clip-validation pool: one task per clip."""
+    return client._call("POST", f"/api/v1/mining/runs/{run_id}/validation",
+                        json={"pool_id": pool_id, "overlap": overlap})

@@ -29,13 +29,15 @@ import pandas as pd
 
 from clipcrowd.aggregation import KOfN
 from clipcrowd.client.requester import Client
-from clipcrowd.client.validation import ANSWER, NO, OVERLAP, YES, download_asset, pool_votes
+from clipcrowd.client.validation import ANSWER, NO, OVERLAP, YES, download, pool_votes
 from clipcrowd.mining.outdir import atomic_folder
 
 COLUMNS = ("label", "youtube_id", "time_start", "time_end", "split")
 CONFIRMATIONS = 3
 _SPLIT = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_MEDIA = re.compile(r"^/api/v1/assets/(\d{1,20})/(media|content)$")
+#: Task media a clip may come from: a clip asset (its original file is fetched) or a mining run's clip.
+_ASSET = re.compile(r"^/api/v1/assets/(\d{1,20})/(media|content)$")
+_RUN_CLIP = re.compile(r"^/api/v1/mining/runs/\d{1,20}/clips/[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
 @dataclass
@@ -87,11 +89,14 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:150] or "_"
 
 
-def _asset_id(media: str) -> str:
-    match = _MEDIA.match(media)
-    if match is None:
-        raise ValueError(f"task media {media!r} is not a clipcrowd asset URL")
-    return match.group(1)
+def _source(media: str) -> str:
+    """The API path of a clip's file, from the task's media URL (nothing outside the server is fetched)."""
+    asset = _ASSET.match(media)
+    if asset is not None:
+        return f"/api/v1/assets/{asset.group(1)}/content"
+    if _RUN_CLIP.match(media):
+        return media
+    raise ValueError(f"task media {media!r} is neither a clip asset nor a mining run's clip")
 
 
 def export_kinetics(client: Client, pool_id: str, out: str | Path, *, split: str = "train",
@@ -110,7 +115,7 @@ def export_kinetics(client: Client, pool_id: str, out: str | Path, *, split: str
                 continue
             name = f"{_safe(v.video)}_{round(v.time_start * 1000):09d}_{round(v.time_end * 1000):09d}.mp4"
             v.clip_path = f"{split}/{_safe(v.label)}/{name}"
-            download_asset(client, _asset_id(v.media), tmp / v.clip_path)
+            download(client, _source(v.media), tmp / v.clip_path)
             rows.append({"label": v.label, "youtube_id": v.video, "time_start": round(v.time_start, 3),
                          "time_end": round(v.time_end, 3), "split": split})
         with (tmp / f"{split}.csv").open("w", newline="", encoding="utf-8") as fh:

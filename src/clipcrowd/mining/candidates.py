@@ -43,6 +43,18 @@ class Candidate:
             body["dropped"] = self.dropped
         return body
 
+    def state(self) -> dict[str, object]:
+        """Everything needed to rebuild the candidate elsewhere (a job item's result): JSON-safe."""
+        return {**self.row(), "hashes": [f"{int(h):016x}" for h in self.hashes]}
+
+    @classmethod
+    def from_state(cls, state: dict[str, object]) -> Candidate:
+        hashes = np.array([int(str(h), 16) for h in state.get("hashes", []) or []], dtype=np.uint64)  # type: ignore[union-attr]
+        return cls(video=str(state["video"]), label=str(state["label"]), time=float(state["peak_time"]),  # type: ignore[arg-type]
+                   time_start=float(state["time_start"]), time_end=float(state["time_end"]),  # type: ignore[arg-type]
+                   score=float(state["score"]), source=str(state.get("source", "")),  # type: ignore[arg-type]
+                   clip_path=str(state.get("clip_path") or "") or None, hashes=hashes)
+
 
 @dataclass(frozen=True)
 class Moment:
