@@ -33,6 +33,8 @@ def mine(
     top_k: Annotated[int, typer.Option(help="Clips per video and label.")] = 1,
     min_score: Annotated[float | None, typer.Option(help="Skip moments scoring below this.")] = None,
     one_per_video: Annotated[bool, typer.Option(help="Keep only the best clip of each video.")] = False,
+    drop_unusable: Annotated[bool, typer.Option(help="Never centre a clip on a dark, blown-out or blurred frame.")]
+    = False,
     out: Annotated[Path, typer.Option(help="Output folder (must not exist or be empty).")] = Path("candidates"),
     pool: Annotated[str | None, typer.Option(help="Send the clips to this validation pool.")] = None,
     url: UrlOpt = "http://127.0.0.1:8080",
@@ -54,7 +56,7 @@ def mine(
         if pool:  # before any work: a pool that cannot take the clips is an error now, not after mining
             _check_pool(Client(url, token or ""), pool)
         options = MineOptions(labels=labels, clip_seconds=clip_seconds, sample_fps=sample_fps, top_k=top_k,
-                              min_score=min_score, one_per_video=one_per_video)
+                              min_score=min_score, one_per_video=one_per_video, drop_unusable=drop_unusable)
         result = _run(source, made, options, out, url, token or "")
     for failure in result.failed:
         console.print(f"[yellow]skipped[/yellow] {failure.source}: {failure.error}", highlight=False)

@@ -27,6 +27,7 @@ class Segment:
     seconds: float
     seed: int
     square: bool = False
+    light: float = 1.0  # scales every pixel: 0.03 makes a nearly black segment
 
 
 def background(seed: int, shift: int, width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
@@ -66,6 +67,8 @@ def write_video(path: Path, segments: Sequence[Segment], *, gop: int = 10, bfram
                     x = round((20 + k % 40) * width / WIDTH)
                     y = round(30 * height / HEIGHT)
                     img[y:y + side, x:x + side] = (230, 20, 20)
+                if seg.light != 1.0:
+                    img = (img * seg.light).astype(np.uint8)
                 frame = av.VideoFrame.from_ndarray(img, format="rgb24")
                 frame.pts, frame.time_base = index, tb
                 out.mux(stream.encode(frame))

@@ -126,3 +126,19 @@ def test_options_are_bounded() -> None:
                 {"labels": ()}, {"min_score": float("inf")}):
         with pytest.raises(MiningError):
             MineOptions(**{"labels": ("x",), **bad})  # type: ignore[arg-type]
+
+
+def test_drop_unusable_keeps_clips_off_dark_frames(tmp_path: Path) -> None:
+    from clipcrowd.mining.scorers import CallableScorer, InputSpec
+
+    from . import _media as gen
+
+    video = tmp_path / "dark_then_light.mp4"
+    gen.write_video(video, [gen.Segment(6, 71, light=0.03), gen.Segment(6, 72)])
+    everything = CallableScorer(lambda x: np.ones((len(x), 1)), ["anything"], InputSpec(width=64, height=48))
+    options = {"labels": ("anything",), "clip_seconds": 3.0, "sample_fps": 2.0}
+    plain = mine(sources_from_path(video), everything, MineOptions(**options), tmp_path / "plain")  # type: ignore[arg-type]
+    assert plain.kept[0].time_start < 6  # every frame scores the same: the first clip wins, in the dark
+    gated = mine(sources_from_path(video), everything, MineOptions(**options, drop_unusable=True),  # type: ignore[arg-type]
+                 tmp_path / "gated")
+    assert gated.kept[0].time_start >= 6

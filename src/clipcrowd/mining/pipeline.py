@@ -58,6 +58,7 @@ class MineOptions:
     top_k: int = 1
     min_score: float | None = None
     one_per_video: bool = False
+    drop_unusable: bool = False
     batch: int = BATCH
 
     def __post_init__(self) -> None:
@@ -113,7 +114,8 @@ def propose(source: Source, scorer: FrameScorer, options: MineOptions,
         raise MiningError(f"{source.path.name}: --clip-seconds {options.clip_seconds:g} is longer than the video "
                           f"({duration:.3f} s)")
     report = None if progress is None else (lambda done, total: progress(source, done, total))
-    track = scan(source.path, scorer, options.labels, options.sample_fps, batch=options.batch, progress=report)
+    track = scan(source.path, scorer, options.labels, options.sample_fps, batch=options.batch, progress=report,
+                 drop_unusable=options.drop_unusable)
     found = []
     for j, label in enumerate(options.labels):
         column = track.scores[:, j]

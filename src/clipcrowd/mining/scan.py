@@ -18,7 +18,7 @@ from clipcrowd.media import NoVideoStreamError, probe, sample_frames
 
 from .dedupe import frame_hash
 from .errors import MiningError
-from .scorers import FrameScorer
+from .scorers import FrameScorer, Quality
 
 #: ``progress(seconds_scanned, seconds_total)`` after each batch.
 Progress = Callable[[float, float], None]
@@ -56,8 +56,14 @@ def scan(
     *,
     batch: int = BATCH,
     progress: Progress | None = None,
+    drop_unusable: bool = False,
 ) -> Track:
-    """Score ``path`` at ``sample_fps`` for ``labels``; the scorer is reset first."""
+    """Score ``path`` at ``sample_fps`` for ``labels``; the scorer is reset first.
+
+    With ``drop_unusable`` a frame the built-in quality scorer calls unusable (too dark, blown out or
+    blurred) scores 0 for every label, so no clip is centred on it.
+    """
+    gate = Quality() if drop_unusable else None
     columns = [scorer.classes.index(label) for label in labels]
     first, duration = video_clock(path)
     scorer.reset()
@@ -72,7 +78,12 @@ def scan(
         scored = scorer.score(np.stack(pending))
         if scored.shape != (len(pending), len(scorer.classes)):
             raise MiningError(f"the {scorer.name} scorer returned {scored.shape} scores for {len(pending)} frames")
-        rows.append(scored[:, columns])
+        kept = scored[:, columns]
+        if gate is not None:
+            frames = np.stack(pending)
+            gray = frames if frames.ndim == 3 else frames.mean(axis=3).astype(np.uint8)
+            kept = kept * gate.score(gray)[:, 2:3]
+        rows.append(kept)
         pending.clear()
         if progress is not None:
             progress(min(times[-1], duration), duration)

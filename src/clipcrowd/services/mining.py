@@ -126,19 +126,22 @@ def check_request(db: Database, settings: Settings, body: Any) -> tuple[dict[str
     labels = body.get("labels", list(scorer.classes[:1]))
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise ValidationFailed.field("labels", "must be a list of class names")
-    if not isinstance(body.get("one_per_video", False), bool):
-        raise ValidationFailed.field("one_per_video", "must be true or false")
+    for flag in ("one_per_video", "drop_unusable"):
+        if not isinstance(body.get(flag, False), bool):
+            raise ValidationFailed.field(flag, "must be true or false")
     try:
         scorer.check_labels(labels)
         options = MineOptions(labels=tuple(labels), clip_seconds=_number(body, "clip_seconds", 10.0, float),
                               sample_fps=_number(body, "sample_fps", 2.0, float), top_k=_number(body, "top_k", 1, int),
                               min_score=_number(body, "min_score", None, float),
-                              one_per_video=bool(body.get("one_per_video", False)))
+                              one_per_video=body.get("one_per_video", False),
+                              drop_unusable=body.get("drop_unusable", False))
     except MiningError as exc:
         field = next((f for prefix, f in _OPTION_FIELDS.items() if str(exc).startswith(prefix)), "labels")
         raise ValidationFailed.field(field, str(exc)) from None
     request.update(labels=list(options.labels), clip_seconds=options.clip_seconds, sample_fps=options.sample_fps,
-                   top_k=options.top_k, min_score=options.min_score, one_per_video=options.one_per_video)
+                   top_k=options.top_k, min_score=options.min_score, one_per_video=options.one_per_video,
+                   drop_unusable=options.drop_unusable)
     with db.read() as conn:
         projects.load(conn, project_id)
         query = select(assets.c.id, assets.c.status, assets.c.kind).where(assets.c.project_id == project_id)
@@ -278,7 +281,8 @@ class MineVideos(Handler):
         scorer = build_scorer(request)
         options = MineOptions(labels=tuple(request["labels"]), clip_seconds=request["clip_seconds"],
                               sample_fps=request["sample_fps"], top_k=request["top_k"],
-                              min_score=request["min_score"], one_per_video=request["one_per_video"])
+                              min_score=request["min_score"], one_per_video=request["one_per_video"],
+                              drop_unusable=request.get("drop_unusable", False))
         for key in shard.pending():
             shard.check()
             with shard.db.read() as conn:
