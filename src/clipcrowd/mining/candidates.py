@@ -6,7 +6,9 @@ Pure functions over score arrays; the pipeline feeds them what the streaming sca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -48,11 +50,12 @@ class Candidate:
         return {**self.row(), "hashes": [f"{int(h):016x}" for h in self.hashes]}
 
     @classmethod
-    def from_state(cls, state: dict[str, object]) -> Candidate:
-        hashes = np.array([int(str(h), 16) for h in state.get("hashes", []) or []], dtype=np.uint64)  # type: ignore[union-attr]
-        return cls(video=str(state["video"]), label=str(state["label"]), time=float(state["peak_time"]),  # type: ignore[arg-type]
-                   time_start=float(state["time_start"]), time_end=float(state["time_end"]),  # type: ignore[arg-type]
-                   score=float(state["score"]), source=str(state.get("source", "")),  # type: ignore[arg-type]
+    def from_state(cls, state: Mapping[str, Any]) -> Candidate:
+        """The candidate :meth:`state` described."""
+        hashes = np.array([int(str(h), 16) for h in state.get("hashes") or ()], dtype=np.uint64)
+        return cls(video=str(state["video"]), label=str(state["label"]), time=float(state["peak_time"]),
+                   time_start=float(state["time_start"]), time_end=float(state["time_end"]),
+                   score=float(state["score"]), source=str(state.get("source", "")),
                    clip_path=str(state.get("clip_path") or "") or None, hashes=hashes)
 
 

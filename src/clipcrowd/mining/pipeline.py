@@ -89,7 +89,7 @@ class MiningResult:
     dropped: list[Candidate]
     failed: list[Failure]
     out: Path
-    options: MineOptions = field(repr=False, default=None)  # type: ignore[assignment]
+    options: MineOptions = field(repr=False)
 
 
 def sources_from_path(path: str | os.PathLike[str]) -> list[Source]:
@@ -133,7 +133,7 @@ def clip_name(cand: Candidate) -> str:
 
 
 def finish(candidates: Iterable[Candidate], failed: Sequence[Failure], options: MineOptions,
-           out: str | os.PathLike[str], *, clock: Callable[[Candidate], float] | None = None) -> MiningResult:
+           out: str | os.PathLike[str]) -> MiningResult:
     """De-duplicate, cut the kept clips and write the results, all into ``out`` at once."""
     every = list(candidates)
     kept = select(every, sample_fps=options.sample_fps, one_per_video=options.one_per_video)
@@ -141,7 +141,7 @@ def finish(candidates: Iterable[Candidate], failed: Sequence[Failure], options: 
     with atomic_folder(out) as tmp:
         (tmp / "clips").mkdir()
         for cand in sorted(kept, key=lambda c: (c.video, c.label, c.time_start)):
-            first = clock(cand) if clock else video_clock(cand.source)[0]
+            first = video_clock(cand.source)[0]
             name = clip_name(cand)
             cut_clip(cand.source, tmp / "clips" / name, first + cand.time_start, first + cand.time_end)
             cand.clip_path = f"clips/{name}"

@@ -44,8 +44,10 @@ class OnnxScorer(FrameScorer):
     name = "onnx"
 
     def __init__(self, model: str | os.PathLike[str], classes: tuple[str, ...]) -> None:
-        import onnxruntime as ort
-
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise MiningError("the onnx scorer needs onnxruntime: pip install 'clipcrowd[onnx]'") from None
         path = Path(model)
         if not path.is_file():
             raise MiningError(f"{path}: model file not found")
@@ -99,7 +101,7 @@ class OnnxScorer(FrameScorer):
         mean = _numbers(meta[_META + "mean"], _META + "mean", path) if _META + "mean" in meta else (0.0,)
         std = _numbers(meta[_META + "std"], _META + "std", path) if _META + "std" in meta else (1.0,)
         try:
-            return InputSpec(width=width, height=height, colour=colour,  # type: ignore[arg-type]
+            return InputSpec(width=width, height=height, colour=colour,
                              layout=layout, dtype="float32" if kind == "tensor(float)" else "uint8",  # type: ignore[arg-type]
                              scale=scale, mean=mean, std=std)
         except MiningError as exc:
