@@ -3,6 +3,7 @@ fetch a clip, send the clips to a validation pool; bad requests are 400s naming 
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tests.factories import pool_body
 from tests.ingest.conftest import wait_for
 from tests.ingest.test_bad_input import INTERFACE
 from tests.support import Live
+from tests.test_cli import one_line_error, run
 
 from . import _media as gen
 from .conftest import Corpus
@@ -99,3 +101,19 @@ def test_mining_run_over_rest(live: Live, corpus: Corpus, model: Path, classes: 
         assert {t["overlap"] for t in tasks} == {5}
         wrong = http.post(f"/api/v1/mining/runs/{run_id}/validation", json={"pool_id": "nope"})
         assert wrong.status_code == 400 and "pool_id" in wrong.json()["payload"]
+
+
+def test_cli_mines_a_projects_videos(live: Live, corpus: Corpus, model: Path, classes: Path, tmp_path: Path) -> None:
+    project_id, _ = _project_with_videos(live, corpus, tmp_path)
+    out = tmp_path / "out"
+    done = run("mine", f"project:{project_id}", "--scorer", f"onnx:{model}", "--classes", str(classes),
+               "--label", "red square", "--clip-seconds", "3", "--min-score", "0.5", "--out", str(out),
+               "--url", live.url, "--token", live.token, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "short" in done.stderr and "longer than the video" in done.stderr  # skipped, the others mined
+    with (out / "candidates.csv").open() as fh:
+        videos = sorted(row["video"].rsplit("-", 1)[-1] for row in csv.DictReader(fh))
+    assert videos == ["early", "late", "middle"]
+    missing = run("mine", "project:424242", "--out", str(tmp_path / "none"), "--url", live.url, "--token",
+                  live.token, home=tmp_path)
+    one_line_error(missing, "no READY video assets")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clipcrowd.client import Client
-from clipcrowd.client.validation import validation_project
+from clipcrowd.client.validation import send_candidates, validation_project
 from clipcrowd.export.kinetics import verdicts
 from clipcrowd.sim import simulate
 from tests.factories import pool_body
@@ -65,6 +65,17 @@ def test_mine_validate_three_of_five_and_export(live: Live, corpus: Corpus, mode
     assert votes["never"]["status"] == "rejected" and votes["never"]["no"] >= 3
     assert len(votes["never"]["votes"]) == 5  # rejected clips keep their votes
     assert all(votes[v]["status"] == "accepted" and votes[v]["yes"] >= 3 for v in ("early", "middle", "late"))
+    # golden clips are optional: sending the folder again reuses the uploaded clips, and marks the golden one
+    with Client(live.url, live.token) as client:
+        assets_before = len(list(client.iterate("/api/v1/assets", project_id=project["id"], limit=1000)))
+        second = client.create_pool(pool_body(project["id"]))
+        first_clip = json.loads((mined / "candidates.json").read_text())["candidates"][0]["clip_path"]
+        tasks = send_candidates(client, str(second["id"]), mined, golden={first_clip: True})
+        assert len(list(client.iterate("/api/v1/assets", project_id=project["id"], limit=1000))) == assets_before
+    golden = [t for t in tasks if t.get("known_solutions")]
+    assert [t["input_values"]["clip"] for t in golden] == [first_clip]
+    assert golden[0]["known_solutions"][0]["output_values"] == {"answer": "yes"}
+    assert {t["overlap"] for t in tasks if not t.get("known_solutions")} == {5}
     # a second export into the same folder is refused and changes nothing
     again = run("export", "kinetics", pool_id, "--out", str(out), "--url", live.url, "--token", live.token,
                 home=tmp_path)
