@@ -29,6 +29,25 @@ def _mine(corpus: Corpus, model: Path, classes: Path, out: Path, **options: obje
     return json.loads((out / "candidates.json").read_text())
 
 
+def frame_table_keys(path: Path) -> list[int]:
+    """Indices of the keyframes, read from the packets."""
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(video=0) if p.pts is not None]
+    packets.sort(key=lambda p: p.pts)
+    return [i for i, p in enumerate(packets) if p.is_keyframe]
+
+
+def _frames_shown(path: Path, start: float, end: float) -> tuple[int, int | None]:
+    """First frame index at or after ``start`` and first at or after ``end`` (None past the last)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None)
+    times = [t - times[0] for t in times]
+    first = next(i for i, t in enumerate(times) if t >= start - 1e-6)
+    stop = next((i for i, t in enumerate(times) if t >= end - 1e-6), None)
+    return first, stop
+
+
 def _red_in_middle(path: Path) -> bool:
     with av.open(str(path)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
@@ -55,6 +74,10 @@ def test_clip_covers_the_square_in_every_video_and_none_where_it_never_shows(
         info = probe(clip)
         assert info.video is not None and float(info.video.duration) == pytest.approx(4.0, abs=0.11)
         assert _red_in_middle(clip)
+        first, stop = _frames_shown(corpus.folder / f"{video}.mp4", row["time_start"], row["time_end"])
+        keys = set(frame_table_keys(corpus.folder / f"{video}.mp4"))
+        aligned = first in keys and (stop in keys or stop is None)
+        assert row["cut"] == ("copy" if aligned else "reencode"), (video, row)
     with (out / "candidates.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["video", "label", "time_start", "time_end", "score", "clip_path"]
@@ -142,3 +165,16 @@ def test_drop_unusable_keeps_clips_off_dark_frames(tmp_path: Path) -> None:
     gated = mine(sources_from_path(video), everything, MineOptions(**options, drop_unusable=True),  # type: ignore[arg-type]
                  tmp_path / "gated")
     assert gated.kept[0].time_start >= 6
+
+
+def test_clips_off_keyframes_are_reencoded_frame_exact(corpus: Corpus, model: Path, classes: Path,
+                                                       tmp_path: Path) -> None:
+    # samples every 0.5 s and a 3.5 s clip: every window starts a quarter second off the 1 s keyframe grid
+    out = tmp_path / "out"
+    result = _mine(corpus, model, classes, out, clip_seconds=3.5)
+    assert len(result["candidates"]) == 3
+    for row in result["candidates"]:
+        assert row["cut"] == "reencode"
+        with av.open(str(out / row["clip_path"])) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+        assert frames == 35  # 3.5 s at 10 fps, no frame more or less

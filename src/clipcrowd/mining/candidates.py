@@ -31,6 +31,7 @@ class Candidate:
     score: float
     source: str = ""
     clip_path: str | None = None
+    cut: str | None = None  # "copy" (stream copy: the clip starts and ends on keyframes) or "reencode"
     dropped: str | None = None
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
 
@@ -41,6 +42,8 @@ class Candidate:
             "time_end": round(self.time_end, 3), "score": round(self.score, 6), "clip_path": self.clip_path or "",
             "peak_time": round(self.time, 3), "source": self.source,
         }
+        if self.cut:
+            body["cut"] = self.cut
         if self.dropped:
             body["dropped"] = self.dropped
         return body
@@ -56,7 +59,7 @@ class Candidate:
         return cls(video=str(state["video"]), label=str(state["label"]), time=float(state["peak_time"]),
                    time_start=float(state["time_start"]), time_end=float(state["time_end"]),
                    score=float(state["score"]), source=str(state.get("source", "")),
-                   clip_path=str(state.get("clip_path") or "") or None, hashes=hashes)
+                   clip_path=str(state.get("clip_path") or "") or None, cut=state.get("cut"), hashes=hashes)
 
 
 @dataclass(frozen=True)

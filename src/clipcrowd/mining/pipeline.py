@@ -143,8 +143,8 @@ def finish(candidates: Iterable[Candidate], failed: Sequence[Failure], options: 
         for cand in sorted(kept, key=lambda c: (c.video, c.label, c.time_start)):
             first = video_clock(cand.source)[0]
             name = clip_name(cand)
-            cut_clip(cand.source, tmp / "clips" / name, first + cand.time_start, first + cand.time_end)
-            cand.clip_path = f"clips/{name}"
+            clip = cut_clip(cand.source, tmp / "clips" / name, first + cand.time_start, first + cand.time_end)
+            cand.clip_path, cand.cut = f"clips/{name}", "copy" if clip.copied else "reencode"
         write_tables(tmp, kept, dropped, failed, options)
     return MiningResult(kept, dropped, list(failed), Path(out), options)
 

@@ -298,10 +298,10 @@ class MineVideos(Handler):
                     for cand in found:
                         name = clip_name(cand)
                         clip = Path(tmp) / name
-                        cut_clip(path, clip, first + cand.time_start, first + cand.time_end)
+                        made = cut_clip(path, clip, first + cand.time_start, first + cand.time_end)
                         with clip.open("rb") as fh:
                             store.put(clip_key(asset.project_id, shard.job_id, name), fh)
-                        cand.clip_path = name
+                        cand.clip_path, cand.cut = name, "copy" if made.copied else "reencode"
                         cand.source = format_id(asset.id)
                 except (MediaError, MiningError) as exc:
                     shard.failed(key, f"{asset.external_id}: {exc}")
