@@ -121,11 +121,17 @@ def test_two_videos_sharing_a_segment_keep_one_clip_of_it(shared: Corpus, model:
 
 
 def test_best_moments_centre_on_a_plateau_and_respect_bounds() -> None:
-    times = np.arange(0, 20, 0.5)
+    times = np.arange(0, 60, 0.5)
+    rng = np.random.default_rng(5)
+    for start, end in ((8, 11), (20, 50)):  # shorter and much longer than the clip
+        scores = np.where((times >= start) & (times < end), 0.95, 0.05) + rng.uniform(-0.03, 0.03, len(times))
+        (m,) = best_moments(times, scores, 1, 4.0, 60.0, 0.5)
+        middle = (start + end - 0.5) / 2  # the middle of the samples that show it
+        assert m.time_start <= middle < m.time_end and m.time_end - m.time_start == 4.0
+        assert abs((m.time_start + m.time_end) / 2 - middle) <= 0.25
     scores = np.where((times >= 8) & (times < 11), 0.99, 0.01)
     (m,) = best_moments(times, scores, 1, 4.0, 20.0, 0.5)
-    assert m.time_start <= 9.5 < m.time_end and m.time_end - m.time_start == 4.0
-    assert best_moments(times, scores, 3, 4.0, 20.0, 0.5) == [m]  # nothing else clears min_score
+    assert best_moments(times, scores, 3, 4.0, 60.0, 0.5) == best_moments(times, scores, 1, 4.0, 60.0, 0.5)
     assert clip_window(0.2, 4.0, 20.0) == (0.0, 4.0)
     assert clip_window(19.9, 4.0, 20.0) == (16.0, 20.0)
     with pytest.raises(MiningError, match="longer than the video"):

@@ -76,12 +76,16 @@ def best_moments(times: np.ndarray, scores: np.ndarray, k: int, clip_seconds: fl
                  min_score: float | None = None) -> list[Moment]:
     """Up to ``k`` non-overlapping clip windows, best first, for one class's sampled scores.
 
-    Every sample proposes the window centred on it (clamped to the video); windows are ranked by
-    the mean score of the samples inside them, so a clip lands on the middle of a long stretch of
-    high scores rather than on whichever frame of it happened to score highest. Greedy
-    non-maximum suppression in time then keeps windows at least ``clip_seconds`` apart (no two
-    clips overlap). A window's score is its best frame's score; windows whose best frame is below
-    ``min_score`` are never taken. Ties go to the earlier window.
+    1. Every sample proposes the window centred on it (clamped to the video); windows are ranked by
+       the mean score of the samples inside them, so one stray high frame does not outrank a stretch.
+    2. The chosen window's best frame is widened to its *peak*: the run of samples around it that
+       stay above half-way between its score and the video's median score (the peak's width at
+       half maximum), never reaching into a clip already taken. The clip is centred on the middle of
+       that run, so it lands on the middle of what was seen, however long it lasted.
+    3. Greedy non-maximum suppression: a window overlapping a clip already taken is skipped.
+
+    A clip's score is its best frame's score; clips whose best frame is below ``min_score`` are
+    not taken. Ties go to the earlier window.
     """
     if k < 1:
         raise MiningError(f"top-k must be at least 1, got {k}")
@@ -92,17 +96,34 @@ def best_moments(times: np.ndarray, scores: np.ndarray, k: int, clip_seconds: fl
     hi = np.maximum(np.searchsorted(times, starts + clip_seconds, side="left"), lo + 1)
     total = np.concatenate([[0.0], np.cumsum(scores, dtype=np.float64)])
     means = (total[hi] - total[lo]) / (hi - lo)
+    background = float(np.median(scores))
+    taken = np.zeros(len(times), bool)  # samples inside clips already chosen: a peak never spans them
+
+    def peak_start(best: int) -> float:
+        level = (float(scores[best]) + background) / 2
+        stop = (scores < level) | taken
+        below = np.flatnonzero(stop[:best])
+        after = np.flatnonzero(stop[best + 1:])
+        first = int(below[-1]) + 1 if len(below) else 0
+        last = best + int(after[0]) if len(after) else len(scores) - 1
+        return clip_window((float(times[first]) + float(times[last])) / 2, clip_seconds, duration)[0]
+
     chosen: list[Moment] = []
     for i in np.lexsort((times, -means)):
         if len(chosen) == k:
             break
         if any(abs(starts[i] - m.time_start) < clip_seconds for m in chosen):
             continue
-        best = int(lo[i] + np.argmax(scores[lo[i]:hi[i]]))
+        start = peak_start(int(lo[i] + np.argmax(scores[lo[i]:hi[i]])))
+        if any(abs(start - m.time_start) < clip_seconds for m in chosen):
+            start = float(starts[i])  # centred on its peak it would overlap a clip taken: keep the window
+        a = int(np.searchsorted(times, start, side="left"))
+        b = max(int(np.searchsorted(times, start + clip_seconds, side="left")), a + 1)
+        best = int(a + np.argmax(scores[a:b]))
         if min_score is not None and scores[best] < min_score:
             continue
-        chosen.append(Moment(float(starts[i]), float(starts[i]) + clip_seconds, float(times[best]),
-                             float(scores[best])))
+        chosen.append(Moment(start, start + clip_seconds, float(times[best]), float(scores[best])))
+        taken[a:b] = True
     return chosen
 
 
