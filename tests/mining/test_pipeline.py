@@ -184,3 +184,15 @@ def test_clips_off_keyframes_are_reencoded_frame_exact(corpus: Corpus, model: Pa
         with av.open(str(out / row["clip_path"])) as container:
             frames = sum(1 for _ in container.decode(video=0))
         assert frames == 35  # 3.5 s at 10 fps, no frame more or less
+
+
+def test_a_long_appearance_gets_a_clip_at_its_middle(model: Path, classes: Path, tmp_path: Path) -> None:
+    from . import _media as gen
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    ((start, end),) = gen.write_video(folder / "long.mp4", [gen.Segment(3, 81), gen.Segment(14, 82, True),
+                                                            gen.Segment(3, 83)])
+    result = _mine(Corpus(folder, {}), model, classes, tmp_path / "out")
+    (row,) = result["candidates"]
+    assert row["time_start"] <= (start + end) / 2 < row["time_end"]  # 4 s clip, 14 s of square

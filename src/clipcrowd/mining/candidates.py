@@ -79,7 +79,7 @@ def best_moments(times: np.ndarray, scores: np.ndarray, k: int, clip_seconds: fl
     1. Every sample proposes the window centred on it (clamped to the video); windows are ranked by
        the mean score of the samples inside them, so one stray high frame does not outrank a stretch.
     2. The chosen window's best frame is widened to its *peak*: the run of samples around it that
-       stay above half-way between its score and the video's median score (the peak's width at
+       stay above half-way between its score and the video's lowest score (the peak's width at
        half maximum), never reaching into a clip already taken. The clip is centred on the middle of
        that run, so it lands on the middle of what was seen, however long it lasted.
     3. Greedy non-maximum suppression: a window overlapping a clip already taken is skipped.
@@ -96,7 +96,7 @@ def best_moments(times: np.ndarray, scores: np.ndarray, k: int, clip_seconds: fl
     hi = np.maximum(np.searchsorted(times, starts + clip_seconds, side="left"), lo + 1)
     total = np.concatenate([[0.0], np.cumsum(scores, dtype=np.float64)])
     means = (total[hi] - total[lo]) / (hi - lo)
-    background = float(np.median(scores))
+    background = float(scores.min())
     taken = np.zeros(len(times), bool)  # samples inside clips already chosen: a peak never spans them
 
     def peak_start(best: int) -> float:
