@@ -10,14 +10,23 @@ work costs nothing.
 from __future__ import annotations
 
 import abc
+import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from .queue import LEASE
+from clipcrowd.store.db import Database
+
+from .queue import LEASE, pending
 from .worker import run
+
+log = logging.getLogger("clipcrowd.jobs")
+
+#: Seconds between looks for work submitted elsewhere (another server, a CLI) by an idle server.
+WATCH_SECONDS = 2.0
 
 __all__ = ["EXECUTORS", "Executor", "LocalExecutor", "create_executor"]
 
@@ -31,6 +40,36 @@ class Executor(abc.ABC):
         self.context = dict(context)
         self.count = processes
         self.lease = lease
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def watch(self, interval: float = WATCH_SECONDS) -> None:
+        """Look for claimable shards every ``interval`` seconds and wake the workers when there are some
+        (work submitted by another process, or a shard whose worker died); stopped by :meth:`stop`."""
+        if self._watcher is not None:
+            return
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="clipcrowd-jobs-watch",
+                                         daemon=True)
+        self._watcher.start()
+
+    def _watch(self, interval: float) -> None:
+        db = Database(self.db_url, pool_size=1)
+        try:
+            while True:
+                try:
+                    if pending(db):
+                        self.wake()
+                except Exception:  # the database is away for a moment: look again at the next tick
+                    log.warning("the job executor could not look for work", exc_info=True)
+                if self._watching.wait(interval):
+                    return
+        finally:
+            db.dispose()
+
+    def _stop_watching(self, timeout: float) -> None:
+        self._watching.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout)
 
     @abc.abstractmethod
     def wake(self) -> None:
@@ -69,6 +108,7 @@ class LocalExecutor(Executor):
         self._wake.set()
 
     def stop(self, timeout: float = 15.0) -> None:
+        self._stop_watching(timeout)
         self._stop.set()
         self._wake.set()
         for proc in self._procs:

@@ -3,25 +3,21 @@
 Each Ray task is the ordinary worker loop (:func:`clipcrowd.jobs.worker.drain`): it claims shards
 from the database under a lease, exactly as a local worker process does, and ends after a few idle
 polls. So a shard is never run twice at once, and a task lost with its node is re-claimed once its
-lease runs out. Ray nodes need clipcrowd installed and must reach the database and the storage URL.
-Ray is optional (``pip install 'clipcrowd[ray]'``); it is imported only when this executor is chosen.
+lease runs out. New work is found by the executor's watcher (:meth:`Executor.watch`). Ray nodes
+need clipcrowd installed and must reach the database and the storage URL. Ray is optional
+(``pip install 'clipcrowd[ray]'``); it is imported only when this executor is chosen.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from clipcrowd.store.db import Database
-
 from .executor import Executor
-from .queue import LEASE, pending
-from .worker import POLL_SECONDS, drain
-
-log = logging.getLogger("clipcrowd.jobs")
+from .queue import LEASE
+from .worker import drain
 
 #: Idle polls after which a Ray task gives its CPU back (the watcher starts new ones on new work).
 IDLE_ROUNDS = 6
@@ -44,7 +40,6 @@ class RayExecutor(Executor):
         self._refs: list[Any] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._watcher: threading.Thread | None = None
 
     def _connect(self) -> None:
         ray = self._ray
@@ -70,22 +65,6 @@ class RayExecutor(Executor):
             while len(self._refs) < self.count:
                 self._refs.append(self._remote.remote(self.db_url, self.context, self.lease.total_seconds(),
                                                       IDLE_ROUNDS))
-            if self._watcher is None:
-                self._watcher = threading.Thread(target=self._watch, name="clipcrowd-ray-watch", daemon=True)
-                self._watcher.start()
-
-    def _watch(self) -> None:
-        """Start tasks for work other servers submitted (this server's own submissions wake directly)."""
-        db = Database(self.db_url, pool_size=1)
-        try:
-            while not self._stopped.wait(POLL_SECONDS * IDLE_ROUNDS / 2):
-                try:
-                    if pending(db):
-                        self.wake()
-                except Exception:  # the database or the cluster is away for a moment: look again later
-                    log.warning("the Ray executor could not look for work", exc_info=True)
-        finally:
-            db.dispose()
 
     @property
     def running(self) -> int:
@@ -96,9 +75,8 @@ class RayExecutor(Executor):
             return len(busy)
 
     def stop(self, timeout: float = 15.0) -> None:
+        self._stop_watching(timeout)
         self._stopped.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout)
         with self._lock:
             if self._refs:
                 _, busy = self._ray.wait(self._refs, num_returns=len(self._refs), timeout=timeout)

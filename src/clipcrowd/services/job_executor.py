@@ -16,10 +16,11 @@ from sqlalchemy import Connection, select
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
-from clipcrowd.jobs import ITEM_STATUSES, JOB_STATUSES, Executor, counts, create_executor, pending
+from clipcrowd.jobs import ITEM_STATUSES, JOB_STATUSES, Executor, counts, create_executor
 from clipcrowd.services import aggregation as _aggregation  # noqa: F401  (registers its job kind)
 from clipcrowd.services import asset_import as _asset_import  # noqa: F401  (registers its job kind)
 from clipcrowd.services import mining as _mining  # noqa: F401  (registers its job kind)
+from clipcrowd.services import tasks as _tasks  # noqa: F401  (registers its job kind)
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
@@ -32,11 +33,10 @@ def context(settings: Settings) -> dict[str, Any]:
 
 
 def create(db: Database, settings: Settings) -> Executor:
-    """The executor for this server; queued work (this server's or another's) is picked up at once."""
+    """The executor for this server; workers start when there is work (at once if some is queued)."""
     executor = create_executor(settings.executor, db.url, context(settings), processes=settings.job_workers,
                                lease=timedelta(seconds=settings.job_lease_seconds))
-    if pending(db):
-        executor.wake()
+    executor.watch()  # finds queued work (this server's, another's, a CLI's) and re-claimable shards
     return executor
 
 
