@@ -11,14 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clipcrowd.cli import TokenOpt, UrlOpt, console, fail, user_errors
+from clipcrowd.cli import HomeOpt, TokenOpt, UrlOpt, console, fail, user_errors
 
 if TYPE_CHECKING:
-    from rich.progress import TaskID
-
     from clipcrowd.client import Client
-    from clipcrowd.mining.pipeline import MineOptions, MiningResult
-    from clipcrowd.mining.scorers import FrameScorer
+    from clipcrowd.mining.pipeline import MineOptions, MiningResult, Source
 
 
 def mine(
@@ -37,6 +34,9 @@ def mine(
     = False,
     out: Annotated[Path, typer.Option(help="Output folder (must not exist or be empty).")] = Path("candidates"),
     pool: Annotated[str | None, typer.Option(help="Send the clips to this validation pool.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Videos mined at once (1: in this process; more: "
+                                                             "worker processes, or Ray with CLIPCROWD_EXECUTOR).")] = 1,
+    home: HomeOpt = None,
     url: UrlOpt = "http://127.0.0.1:8080",
     token: TokenOpt = None,
 ) -> None:
@@ -57,7 +57,7 @@ def mine(
             _check_pool(Client(url, token or ""), pool)
         options = MineOptions(labels=labels, clip_seconds=clip_seconds, sample_fps=sample_fps, top_k=top_k,
                               min_score=min_score, one_per_video=one_per_video, drop_unusable=drop_unusable)
-        result = _run(source, made, options, out, url, token or "")
+        result = _run(source, scorer, classes, options, out, url, token or "", home, workers)
     for failure in result.failed:
         console.print(f"[yellow]skipped[/yellow] {failure.source}: {failure.error}", highlight=False)
     typer.echo(f"{len(result.kept)} clips kept, {len(result.dropped)} dropped, {len(result.failed)} videos failed "
@@ -80,25 +80,73 @@ def _check_pool(client: Client, pool: str) -> None:
              "clipcrowd.client.validation.validation_project())")
 
 
-def _run(source: str, scorer: FrameScorer, options: MineOptions, out: Path, url: str, token: str) -> MiningResult:
-    """Mine with a progress bar per video; ``project:ID`` videos are downloaded to a temporary folder first."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+def _run(source: str, spec: str, classes: Path | None, options: MineOptions, out: Path, url: str, token: str,
+         home: Path | None, workers: int) -> MiningResult:
+    """Mine as a ``mining.files`` job (a shard per video); ``project:ID`` videos are downloaded first."""
     from clipcrowd.client import Client
     from clipcrowd.client.validation import project_videos
-    from clipcrowd.mining.pipeline import Source, mine, sources_from_path
+    from clipcrowd.mining.pipeline import Source, sources_from_path
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), console=console,
-                  transient=True) as bar:
-        tasks: dict[str, TaskID] = {}
+    if not source.startswith("project:"):
+        return _run_job(sources_from_path(source), spec, classes, options, out, home, workers)
+    with tempfile.TemporaryDirectory(prefix="clipcrowd-mine-") as tmp, Client(url, token) as client:
+        pairs = project_videos(client, source.split(":", 1)[1], Path(tmp))
+        return _run_job([Source(v, p) for v, p in pairs], spec, classes, options, out, home, workers)
 
-        def progress(src: Source, done: float, total: float) -> None:
-            if src.video not in tasks:
-                tasks[src.video] = bar.add_task(src.video[:40], total=total)
-            bar.update(tasks[src.video], completed=done)
 
-        if not source.startswith("project:"):
-            return mine(sources_from_path(source), scorer, options, out, progress)
-        with tempfile.TemporaryDirectory(prefix="clipcrowd-mine-") as tmp, Client(url, token) as client:
-            pairs = project_videos(client, source.split(":", 1)[1], Path(tmp))
-            return mine([Source(v, p) for v, p in pairs], scorer, options, out, progress)
+def _run_job(sources: list[Source], spec: str, classes: Path | None, options: MineOptions, out: Path,
+             home: Path | None, workers: int) -> MiningResult:
+    """Submit the job to this machine's database, run its shards (here, or in ``workers`` processes or
+    Ray tasks as ``CLIPCROWD_EXECUTOR`` says) with a progress bar, then de-duplicate and cut into ``out``."""
+    import threading
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from clipcrowd.cli import load_settings, open_database
+    from clipcrowd.jobs import counts, create_executor, run_pending, submit
+    from clipcrowd.mining.errors import MiningError
+    from clipcrowd.mining.pipeline import Failure, finish
+    from clipcrowd.services import job_executor
+    from clipcrowd.services.mining import FILES_KIND, files_request, files_results
+
+    settings = load_settings(home=home)
+    db = open_database(settings)
+    try:
+        kind, _, argument = spec.partition(":")
+        if kind in ("onnx", "torch"):  # a worker process may run elsewhere: absolute paths only
+            spec = f"{kind}:{Path(argument).resolve()}"
+        request = files_request(sources, spec, str(classes.resolve()) if classes else None, options)
+        with db.write() as conn:
+            job_id = submit(conn, FILES_KIND, request)
+        if workers > 1:
+            executor = create_executor(settings.executor, db.url, job_executor.context(settings), processes=workers)
+            executor.wake()
+            runner = None
+        else:
+            runner = threading.Thread(target=run_pending, args=(db, job_executor.context(settings)),
+                                      kwargs={"kinds": [FILES_KIND]}, daemon=True)
+            runner.start()
+        final = ("complete", "complete_with_errors", "failed", "cancelled")
+        with Progress(TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TextColumn("videos"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("videos", total=len(sources))
+            try:
+                while True:
+                    with db.read() as conn:
+                        c = counts(conn, [job_id])[job_id]
+                    bar.update(task, completed=c["processed"] + c["failed"] + c["skipped"])
+                    if job_executor.get(db, job_id)["status"] in final and (runner is None or not runner.is_alive()):
+                        break
+                    time.sleep(0.2)
+            finally:
+                if runner is None:
+                    executor.stop()
+        found, failures = files_results(db, job_id)
+    finally:
+        db.dispose()
+    failed = [Failure(**f) for f in failures]
+    if failed and len(failed) == len(sources):
+        raise MiningError(failed[0].error if len(failed) == 1 else
+                          f"no video could be mined ({len(failed)} failed; first: {failed[0].error})")
+    return finish(found, failed, options, out)

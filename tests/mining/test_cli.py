@@ -79,3 +79,27 @@ def test_existing_output_is_never_overwritten(corpus: Corpus, model: Path, class
     (out / "keep.txt").write_text("mine")
     one_line_error(run(*_args(corpus.folder, model, classes, out), home=tmp_path), "not empty")
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_mining_runs_as_a_job_with_a_shard_per_video(corpus: Corpus, model: Path, classes: Path,
+                                                     tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from clipcrowd.store.db import Database
+    from clipcrowd.store.tables import job_shards, jobs
+
+    out = tmp_path / "out"
+    done = run(*_args(corpus.folder, model, classes, out, "--workers", "2"), home=tmp_path)  # two worker processes
+    assert done.returncode == 0, done.stderr
+    with (out / "candidates.csv").open() as fh:
+        assert sorted(r["video"] for r in csv.DictReader(fh)) == ["early", "late", "middle"]
+    db = Database(f"sqlite:///{tmp_path / 'clipcrowd.db'}")
+    try:
+        with db.read() as conn:
+            (job,) = conn.execute(select(jobs.c.id, jobs.c.kind, jobs.c.status)).all()
+            shards = conn.execute(select(job_shards.c.status, job_shards.c.item_count)
+                                  .where(job_shards.c.job_id == job.id)).all()
+    finally:
+        db.dispose()
+    assert job.kind == "mining.files" and job.status == "complete"
+    assert len(shards) == 4 and {tuple(s) for s in shards} == {("complete", 1)}

@@ -279,10 +279,7 @@ class MineVideos(Handler):
         request = shard.request
         store = Storage(shard.context["storage_url"])
         scorer = build_scorer(request)
-        options = MineOptions(labels=tuple(request["labels"]), clip_seconds=request["clip_seconds"],
-                              sample_fps=request["sample_fps"], top_k=request["top_k"],
-                              min_score=request["min_score"], one_per_video=request["one_per_video"],
-                              drop_unusable=request.get("drop_unusable", False))
+        options = _options(request)
         for key in shard.pending():
             shard.check()
             with shard.db.read() as conn:
@@ -318,3 +315,61 @@ def _local(store: Storage, key: str, tmp: Path) -> Path:
         while chunk := src.read(1 << 20):
             out.write(chunk)
     return target
+
+
+FILES_KIND = "mining.files"
+
+
+def files_request(sources: list[Source], scorer: str, classes: str | None, options: MineOptions) -> dict[str, Any]:
+    """The request of a ``mining.files`` job (the CLI's local run): plain JSON, files by absolute path."""
+    return {"scorer": scorer, "classes": classes, "labels": list(options.labels),
+            "clip_seconds": options.clip_seconds, "sample_fps": options.sample_fps, "top_k": options.top_k,
+            "min_score": options.min_score, "one_per_video": options.one_per_video,
+            "drop_unusable": options.drop_unusable,
+            "files": {str(s.path.resolve()): s.video for s in sources}}
+
+
+def _options(request: Mapping[str, Any]) -> MineOptions:
+    return MineOptions(labels=tuple(request["labels"]), clip_seconds=request["clip_seconds"],
+                       sample_fps=request["sample_fps"], top_k=request["top_k"], min_score=request["min_score"],
+                       one_per_video=request["one_per_video"], drop_unusable=request.get("drop_unusable", False))
+
+
+def files_results(db: Database, job_id: int) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """A finished ``mining.files`` job's candidates (with their frame hashes) and failed videos."""
+    with db.read() as conn:
+        items = conn.execute(select(job_items.c.key, job_items.c.status, job_items.c.result, job_items.c.error)
+                             .where(job_items.c.job_id == job_id).order_by(job_items.c.id)).all()
+    found: list[Candidate] = []
+    failed: list[dict[str, Any]] = []
+    for item in items:
+        result = item.result or {}
+        if item.status == "done":
+            found.extend(Candidate.from_state(c) for c in result.get("candidates", []))
+        else:
+            failed.append({"video": result.get("video", item.key), "source": item.key,
+                           "error": item.error or f"the video ended {item.status}"})
+    return found, failed
+
+
+@register(FILES_KIND)
+class MineFiles(Handler):
+    """One shard per local video file (``clipcrowd mine`` on files and folders): the candidates with
+    their frame hashes are the item's result; de-duplication and cutting happen once every video is in."""
+
+    def plan(self, request: Mapping[str, Any]) -> list[ShardPlan]:
+        return [ShardPlan([path], {"video": video}) for path, video in request["files"].items()]
+
+    def run_shard(self, shard: ShardRun) -> None:
+        request = shard.request
+        scorer = make_scorer(request["scorer"], request["classes"])
+        options = _options(request)
+        for key in shard.pending():
+            shard.check()
+            video = str(request["files"].get(key, Path(key).stem))
+            try:
+                found = propose(Source(video, Path(key)), scorer, options)
+            except (MediaError, MiningError) as exc:
+                shard.failed(key, str(exc), {"video": video})
+                continue
+            shard.done(key, {"video": video, "candidates": [c.state() for c in found]})
