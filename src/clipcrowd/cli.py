@@ -8,15 +8,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from clipcrowd.cli_common import HomeOpt, console, fail, load_settings, open_database
 from clipcrowd.cli_jobs import jobs_app
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(help="clipcrowd: build video and audio datasets with people in the loop.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -232,6 +229,17 @@ def aggregate(
         fail(f"cannot write {out}: {exc.strerror or exc}")
         return
     typer.echo(f"pool {pool_id}: {len(labels)} labels by {method} written to {out}")
+
+
+def _register_mining() -> None:
+    from clipcrowd.cli_export import export_app
+    from clipcrowd.cli_mine import mine
+
+    app.command("mine")(mine)
+    app.add_typer(export_app, name="export")
+
+
+_register_mining()
 
 
 def main() -> None:

@@ -5,14 +5,18 @@ Errors a user can cause end with a one-line message and exit code 2, never a tra
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
+from clipcrowd.client.errors import ApiError
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 
@@ -46,3 +50,28 @@ def open_database(settings: Settings) -> Database:
 
 
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (CLIPCROWD_HOME).")]
+
+
+@contextlib.contextmanager
+def user_errors(url: str, out: Path | None = None) -> Iterator[None]:
+    """Turn what a user can cause (bad values, server refusals, no server, unwritable output) into ``fail``."""
+    try:
+        yield
+    except ApiError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {url}: {exc}")
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+
+
+def need_token(token: str | None) -> str:
+    if not token:
+        fail("a requester token is needed: --token or CLIPCROWD_TOKEN")
+    return token or ""
+
+
+UrlOpt = Annotated[str, typer.Option(envvar="CLIPCROWD_URL", help="Server URL.")]
+TokenOpt = Annotated[str | None, typer.Option(envvar="CLIPCROWD_TOKEN", help="Requester token.")]

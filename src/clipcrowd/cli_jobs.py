@@ -15,29 +15,18 @@ from typing import Annotated, Any
 
 import typer
 
+from clipcrowd.cli_common import TokenOpt, UrlOpt, need_token, user_errors
+from clipcrowd.client import Client
+
 jobs_app = typer.Typer(help="Jobs: long work split into shards (list, show, items, work).", no_args_is_help=True)
 
-UrlOpt = Annotated[str, typer.Option(envvar="CLIPCROWD_URL", help="Server URL.")]
-TokenOpt = Annotated[str | None, typer.Option(envvar="CLIPCROWD_TOKEN", help="Requester token.")]
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _call(url: str, token: str | None, what: Any) -> Any:
     """Run ``what(client)``; a refusal or an unreachable server is one line and exit code 2."""
-    import httpx
-
-    from clipcrowd.cli_common import fail
-    from clipcrowd.client import ApiError, Client
-
-    if not token:
-        fail("a requester token is needed: --token or CLIPCROWD_TOKEN")
-    try:
-        with Client(url, str(token)) as client:
-            return what(client)
-    except ApiError as exc:
-        fail(f"{exc.code}: {exc.message}")
-    except httpx.HTTPError as exc:
-        fail(f"cannot reach {url}: {exc}")
+    with user_errors(url), Client(url, need_token(token)) as client:
+        return what(client)
 
 
 @jobs_app.command("list")

@@ -16,6 +16,7 @@ from clipcrowd.api.routes import (
     attachments,
     exports,
     jobs,
+    mining,
     operations,
     people,
     pools,
@@ -43,6 +44,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (assets.router, PREFIX),
     (jobs.router, PREFIX),
     (exports.router, PREFIX),
+    (mining.router, PREFIX),
     (exports.dialect_router, "/api"),
     (operations.analytics_router, "/api/staging"),
 ]

@@ -1,1 +1,1 @@
-"""Pool results leaving clipcrowd as files: streamed in chunks, never built whole in memory."""
+"""Datasets leaving clipcrowd as files (pool results, Kinetics-style clips, camera labels), streamed."""
