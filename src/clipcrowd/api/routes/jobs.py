@@ -8,7 +8,7 @@ from fastapi import Request
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
-from clipcrowd.domain.models.assets import JobPublic
+from clipcrowd.domain.models.assets import JobItemPublic, JobPublic
 from clipcrowd.domain.models.base import Page
 from clipcrowd.services import job_executor
 
@@ -25,6 +25,6 @@ def get_job(db: DbDep, _: Requester, job_id: str) -> dict[str, Any]:
     return job_executor.get(db, object_id(job_id, "job"))
 
 
-@router.get("/{job_id}/items")
+@router.get("/{job_id}/items", response_model=Page[JobItemPublic])
 def job_items(db: DbDep, settings: SettingsDep, _: Requester, job_id: str, request: Request) -> dict[str, Any]:
     return job_executor.items(db, settings, object_id(job_id, "job"), request.query_params)

@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
-from clipcrowd.api.routes.jobs import wake
+from clipcrowd.api.deps import DbDep, Requester, SettingsDep, Viewer, object_id
+from clipcrowd.api.routing import Router
+from clipcrowd.domain.models.base import FILE
+from clipcrowd.domain.models.mining import MiningCandidates, MiningRunCreate, MiningRunPublic, MiningValidation
+from clipcrowd.domain.models.tasks import TaskBatchResult
+from clipcrowd.http.jobs import wake
 from clipcrowd.services import mining
-from clipcrowd.services.auth import Principal
 
-router = APIRouter(prefix="/mining", tags=["mining"])
-Viewer = Annotated[Principal, Depends(get_principal)]  # workers see the clips they validate
+router = Router(prefix="/mining", tags=["mining"])
 
 
-@router.post("/runs", status_code=201)
-def start_run(db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request) -> dict[str, Any]:
-    run = mining.start(db, settings, body)
+@router.post("/runs", status_code=201, response_model=MiningRunPublic)
+def start_run(
+    db: DbDep, settings: SettingsDep, _: Requester, body: MiningRunCreate, request: Request,
+) -> dict[str, Any]:
+    run = mining.start(db, settings, body.body())
     wake(request)
     return run
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", response_model=MiningRunPublic)
 def get_run(db: DbDep, _: Requester, run_id: str) -> dict[str, Any]:
     return mining.get(db, object_id(run_id, "mining run"))
 
 
-@router.get("/runs/{run_id}/candidates")
+@router.get("/runs/{run_id}/candidates", response_model=MiningCandidates)
 def run_candidates(db: DbDep, _: Requester, run_id: str) -> dict[str, Any]:
     return mining.candidates(db, object_id(run_id, "mining run"))
 
 
-@router.post("/runs/{run_id}/validation", status_code=201)
-def validate_run(db: DbDep, _: Requester, run_id: str, body: JsonBody) -> dict[str, Any]:
-    return mining.send_to_pool(db, object_id(run_id, "mining run"), body)
+@router.post("/runs/{run_id}/validation", status_code=201, response_model=TaskBatchResult)
+def validate_run(db: DbDep, _: Requester, run_id: str, body: MiningValidation) -> dict[str, Any]:
+    return mining.send_to_pool(db, object_id(run_id, "mining run"), body.body())
 
 
-@router.get("/runs/{run_id}/clips/{name}", response_model=None)
+@router.get("/runs/{run_id}/clips/{name}", response_model=None, response_class=FileResponse, responses=FILE)
 def run_clip(db: DbDep, settings: SettingsDep, _: Viewer, run_id: str, name: str) -> Response:
     found = mining.clip_file(db, settings, object_id(run_id, "mining run"), name)
     if hasattr(found, "read"):

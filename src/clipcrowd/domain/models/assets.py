@@ -95,16 +95,35 @@ class ProjectDeleted(Public):
 
 
 class JobPublic(Public):
-    id: Id
+    """A job: seed 003's job object (`job_id`, `request`, `shard_map`, `status`) plus `kind` and `counts`."""
+
+    job_id: Id
     kind: str
     status: str
-    payload: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+    shard_map: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='{"0": {job_id, shard_id, item_count, status, ...}, ...}')
+    counts: dict[str, int] = Field(default_factory=dict)
     project_id: Id | None = None
-    attempts: int | None = None
+    operation_id: str | None = None
     error: str | None = None
-    created: Time | None = None
-    started: Time | None = None
-    finished: Time | None = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+    started_at: Time | None = None
+    finished_at: Time | None = None
+
+
+class JobItemPublic(Public):
+    """One item of a job's shard (a file, an asset, a video): its status and result or error."""
+
+    id: Id
+    job_id: Id
+    shard_id: str
+    key: str
+    status: str
+    result: Any = None
+    error: str | None = None
+    updated_at: Time | None = None
 
 
 class AttachmentPublic(Public):
