@@ -201,7 +201,7 @@ def test_order_of_rows_does_not_change_labels() -> None:
 
 MODULES = [
     "majority_vote", "wawa", "gold_majority_vote", "zero_based_skill", "dawid_skene",
-    "one_coin_dawid_skene", "glad", "mace", "k_of_n", "synthetic",
+    "one_coin_dawid_skene", "glad", "mace", "k_of_n", "synthetic", "kos", "mmsr", "binary_relevance",
 ]
 
 

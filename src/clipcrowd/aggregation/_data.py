@@ -202,6 +202,17 @@ def _strictly_increasing(values: Any) -> bool:
     return bool(pc.all(pc.less(values[:-1], values[1:], memory_pool=pool), memory_pool=pool).as_py())
 
 
+def _index_increasing(index: pd.Index) -> bool:
+    """Whether an index of unique values is already sorted. For arrow-backed strings this compares
+    neighbours in arrow (pandas' own check first builds an object array: 0.2 s at 200k tasks)."""
+    data = _arrow_data(index)  # type: ignore[arg-type]  # an Index has the dtype and array it reads
+    if data is not None:
+        if data.null_count:
+            return False
+        return _strictly_increasing(data)
+    return bool(index.is_monotonic_increasing)
+
+
 def _arrow_take(data: Any, rows: IntArray) -> Any:
     """``data.take(rows)`` for ascending ``rows``, chunk by chunk, in the system allocator (see
     :func:`_arrow_codes` for why). Arrow's own take on a chunked array first concatenates every
@@ -374,7 +385,7 @@ class Answers:
             index: pd.Index = getattr(self, which)
             order = None
             try:
-                if not index.is_monotonic_increasing:
+                if not _index_increasing(index):
                     order = index.argsort(kind="stable")
             except TypeError:  # values that cannot be ordered (1 and "1"): first-appearance order stays
                 order = None

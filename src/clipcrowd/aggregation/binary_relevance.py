@@ -26,8 +26,8 @@ class BinaryRelevance:
     Example:
         >>> import pandas as pd
         >>> from clipcrowd.aggregation import BinaryRelevance
-        >>> df = pd.DataFrame({"task": ["t1", "t1", "t2"], "worker": ["a", "b", "a"],
-        ...                    "label": [["cat", "dog"], ["cat"], ["dog"]]})
+        >>> df = pd.DataFrame({"task": ["t1", "t1", "t1", "t2"], "worker": ["a", "b", "c", "a"],
+        ...                    "label": [["cat", "dog"], ["cat"], ["dog", "cat"], ["dog"]]})
         >>> BinaryRelevance().fit_predict(df).to_dict()
         {'t1': ['cat', 'dog'], 't2': ['dog']}
     """

@@ -149,6 +149,9 @@ class DawidSkene(BaseAggregator):
         # `A @ log e`, M-step `A.T @ posteriors`: one pass each for all labels).
         n_labels = answers.n_labels
         matrix = _task_matrix(answers)
+        # (worker, given label) pairs that occur: the rows of `errors_`, from the matrix's own columns
+        pairs = answers.n_workers * n_labels
+        self._seen_pairs = np.flatnonzero(np.bincount(matrix.indices, minlength=pairs)[:pairs])
         posteriors = _vote_shares(matrix, answers.n_workers, n_labels)
         clamp_gold(posteriors, gold_tasks, gold_labels)
         priors = self._class_priors(_column_means(posteriors))
@@ -249,7 +252,7 @@ class DawidSkene(BaseAggregator):
             full = pd.DataFrame(flat, index=pd.MultiIndex.from_product(
                 [answers.workers, answers.labels], names=["worker", "label"]), columns=answers.labels.rename(None))
             return full.reindex(index=given.index, columns=given.columns)
-        seen = np.unique(answers.worker_label(cache=False))
+        seen = self._seen_pairs
         workers, labels = np.divmod(seen, answers.n_labels)
         w_rank, l_rank = _ranks(answers.worker_order(), answers.n_workers), _ranks(None, answers.n_labels)
         order = np.lexsort((l_rank[labels], w_rank[workers]))
