@@ -192,13 +192,16 @@ def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, An
     return operations.get(db, op_id)
 
 
-def _label_value(conn: Connection, field: str) -> Any:
-    """SQL for the worker's value of `field` in the suite position's solution, as JSON."""
+def _label_value(conn: Connection, field: str, as_text: bool) -> Any:
+    """SQL for the worker's value of `field` in the suite position's solution: as text (string
+    fields: nothing to decode per answer), else as JSON (numbers and booleans keep their type)."""
     solutions, position = assignments.c.solutions, assignment_tasks.c.position
+    kind: Any = Text if as_text else JSON
     if conn.dialect.name == "postgresql":
-        return func.json_extract_path(solutions, cast(position, Text), field, type_=JSON)
+        extract = func.json_extract_path_text if as_text else func.json_extract_path
+        return extract(solutions, cast(position, Text), field, type_=kind)
     path = literal("$[") + cast(position, Text) + literal("]." + json.dumps(field))
-    return solutions.op("->", return_type=JSON)(path.self_group())
+    return solutions.op("->>" if as_text else "->", return_type=kind)(path.self_group())
 
 
 def _coded(ids: npt.NDArray[np.int64]) -> pd.Categorical:
@@ -234,9 +237,11 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
     categoricals (each public id formatted once), which the aggregation codes without hashing
     strings. Answers without a value for the field (an optional output left empty) are left out.
     """
+    pool = pool_service.load(conn, request.pool_id)
+    spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
     at = assignment_tasks.c
     result = conn.execution_options(yield_per=PARTITION).execute(
-        select(at.task_id, at.worker_id, _label_value(conn, request.field))
+        select(at.task_id, at.worker_id, _label_value(conn, request.field, spec.get("type") == "string"))
         .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
         .where(assignments.c.pool_id == request.pool_id, assignments.c.status.in_(request.statuses))
         .order_by(at.assignment_id, at.position))
