@@ -88,6 +88,7 @@ def serve(
     try:
         db.check_connection_budget(settings.workers, job_executor.LOCAL_PROCESSES)
     except ConnectionBudgetExceeded as exc:
+        db.dispose()
         fail(str(exc))
     auth.ensure_requester(db)
     interrupted = operations.fail_interrupted(db)
