@@ -51,6 +51,7 @@ def serve(
     try:
         db.check_connection_budget(settings.workers, settings.job_workers)
     except ConnectionBudgetExceeded as exc:
+        db.dispose()
         fail(str(exc))
     auth.ensure_requester(db)
     # no clean-up of "interrupted" work here: other servers may share the database; a shard whose

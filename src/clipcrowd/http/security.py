@@ -241,7 +241,7 @@ def _database_busy(exc: Exception) -> bool:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(EdgeGuard, settings=settings)  # type: ignore[arg-type]
+    app.add_middleware(EdgeGuard, settings=settings)
     app.state.sign_in_limits = SignInLimits(settings.sign_in_attempts, settings.sign_in_window_seconds)
 
     async def _busy(request: Request, exc: Exception) -> JSONResponse:
