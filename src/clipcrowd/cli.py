@@ -266,6 +266,17 @@ def aggregate(
     typer.echo(f"pool {pool_id}: {len(labels)} labels by {method} written to {out}")
 
 
+def _camera_commands() -> None:
+    from clipcrowd.cli_import import UsageExitsOne, import_command
+    from clipcrowd.cli_labels import labels_command
+
+    app.command("import", cls=UsageExitsOne)(import_command)
+    app.command("labels", cls=UsageExitsOne)(labels_command)
+
+
+_camera_commands()
+
+
 def main() -> None:
     try:
         app()

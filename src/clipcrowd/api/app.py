@@ -19,6 +19,7 @@ from clipcrowd.api.routes import (
     assets,
     assignments,
     attachments,
+    cameras,
     jobs,
     operations,
     people,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     errors.install(app)
     for module in (requester, projects, skills, pools, tasks, assignments, attachments, operations, people, worker,
-                   aggregation, assets, jobs):
+                   aggregation, assets, jobs, cameras):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(operations.analytics_router, prefix="/api/staging")
 

@@ -17,6 +17,7 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.jobs import EXECUTORS, Executor
 from clipcrowd.jobs.queue import pending
+from clipcrowd.services import camera_motion, cameras
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
@@ -29,7 +30,8 @@ LOCAL_PROCESSES = 1
 def create(db: Database, settings: Settings) -> Executor:
     """The executor for this server; queued work left by an earlier run is picked up at once."""
     context = {"storage_url": settings.resolved_storage_url, "max_bytes": settings.max_upload_bytes}
-    executor = EXECUTORS["local"](db.url, dict(ingest.HANDLERS), context, processes=LOCAL_PROCESSES)  # type: ignore[call-arg]
+    handlers = {**ingest.HANDLERS, cameras.MOTION_KIND: camera_motion.run_job}
+    executor = EXECUTORS["local"](db.url, handlers, context, processes=LOCAL_PROCESSES)  # type: ignore[call-arg]
     if pending(db):
         executor.wake()
     return executor

@@ -1,0 +1,349 @@
+"""Camera-folder imports on the server: cameras, import jobs with shards, and the files they receive.
+
+A job is created from the importer's request (``item_count``, cameras, time window) and split into
+shards of at most :data:`SHARD_CAPACITY` files. Each file is then posted with its job, shard and
+SHA-1: the server checks the hash, stores the content once, makes it an asset of the job's project
+and queues motion-event extraction for it (:mod:`clipcrowd.services.camera_motion`). A file sent
+twice to one job (a resumed run) is answered ``duplicate`` and nothing is stored again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from clipcrowd.domain.errors import ConflictState, NotFound, PayloadTooLarge, ValidationFailed
+from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.timeutil import format_time, parse_time, utcnow
+from clipcrowd.ingest import layout
+from clipcrowd.ingest.camera.names import local_camera_id
+from clipcrowd.jobs import enqueue
+from clipcrowd.services import asset_import
+from clipcrowd.services.paging import page, range_conditions
+from clipcrowd.settings import Settings
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import camera_files, cameras, jobs, pools, projects
+
+KIND = "camera.import"
+MOTION_KIND = "camera.motion"
+#: Files per shard (the last shard holds the remainder), as the importer's job shape has it.
+SHARD_CAPACITY = 2048
+MAX_ITEMS = 10_000_000
+MAX_CAMERAS = 10_000
+NAME_MAX = 500
+FINAL = ("complete", "complete_with_errors", "failed", "cancelled")
+_INTERFACE = {"jobs": {"JOB_0": {"mlTask": "CLASSIFICATION", "content": {
+    "input": "checkbox", "categories": {"OBJECT": {"name": "object"}}}}}}
+
+
+def _text(value: Any, path: str, limit: int = NAME_MAX) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ValidationFailed.field(path, f"must be a non-empty string of at most {limit} characters")
+    return value
+
+
+def register_camera(db: Database, body: Any) -> dict[str, Any]:
+    """``{name, local_camera_id?, ...settings}`` -> the camera (the same one for the same name)."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("body", "must be an object {name, ...}")
+    name = _text(body.get("name"), "name")
+    local = body.get("local_camera_id") or local_camera_id(name)
+    local = _text(local, "local_camera_id", 64)
+    settings = {k: v for k, v in body.items() if k not in ("name", "local_camera_id")}
+    if len(str(settings)) > 10_000:
+        raise ValidationFailed.field("body", "camera settings are limited to 10000 characters")
+    with db.write() as conn:
+        row = conn.execute(select(cameras).where(cameras.c.name == name)).one_or_none()
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(cameras).values(name=name, local_camera_id=local, created=utcnow(),
+                                                        data=settings))
+            except IntegrityError:
+                pass  # registered by a concurrent call: read it back
+            row = conn.execute(select(cameras).where(cameras.c.name == name)).one()
+        elif settings and settings != row.data:
+            conn.execute(update(cameras).where(cameras.c.id == row.id).values(data={**row.data, **settings}))
+            row = conn.execute(select(cameras).where(cameras.c.id == row.id)).one()
+    return present_camera(row)
+
+
+def present_camera(row: Any) -> dict[str, Any]:
+    return {"camera_id": format_id(row.id), "name": row.name, "local_camera_id": row.local_camera_id,
+            "settings": row.data}
+
+
+def _camera_project(db: Database) -> int:
+    """The project videos go to when the import names none (made once, found by title afterwards)."""
+    title = "Camera imports"
+    with db.read() as conn:
+        for row in conn.execute(select(projects.c.id, projects.c.data).order_by(projects.c.id)):
+            if row.data.get("public_name") == title and row.data.get("input_type") == "VIDEO":
+                return int(row.id)
+    made = asset_import.create_project(db, {"title": title, "input_type": "VIDEO", "json_interface": _INTERFACE})
+    return int(parse_id(made["id"]) or 0)
+
+
+def _request(db: Database, body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed.field("body", "must be an object {item_count, cameras, earliest_date, latest_date}")
+    count = body.get("item_count")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_ITEMS:
+        raise ValidationFailed.field("item_count", f"must be an integer in 1..{MAX_ITEMS}")
+    size = body.get("item_average_size_bytes", 0)
+    if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
+        raise ValidationFailed.field("item_average_size_bytes", "must be a number >= 0")
+    cams = body.get("cameras")
+    if not isinstance(cams, list) or not cams or len(cams) > MAX_CAMERAS:
+        raise ValidationFailed.field("cameras", f"must be a non-empty list of at most {MAX_CAMERAS} {{name}} objects")
+    for i, cam in enumerate(cams):
+        if not isinstance(cam, Mapping):
+            raise ValidationFailed.field(f"cameras[{i}]", "must be an object {name, camera_id?}")
+        _text(cam.get("name"), f"cameras[{i}].name")
+    earliest = parse_time(body.get("earliest_date"), "earliest_date")
+    latest = parse_time(body.get("latest_date"), "latest_date")
+    if earliest is None or latest is None:
+        raise ValidationFailed.field("earliest_date" if earliest is None else "latest_date", "is required")
+    if earliest > latest:
+        raise ValidationFailed.field("earliest_date", "is after latest_date")
+    out = {k: body[k] for k in ("device_id", "item_count", "item_average_size_bytes", "cameras",
+                                "earliest_date", "latest_date", "idempotency_key") if k in body}
+    for key in ("project_id", "pool_id"):
+        if body.get(key) is not None:
+            number = parse_id(str(body[key]))
+            if number is None:
+                raise ValidationFailed.field(key, f"{body[key]!r} is not an id")
+            out[key] = format_id(number)
+    with db.read() as conn:
+        if "pool_id" in out:
+            pool = conn.execute(select(pools).where(pools.c.id == parse_id(out["pool_id"]))).one_or_none()
+            if pool is None:
+                raise ValidationFailed.field("pool_id", f"pool {out['pool_id']} does not exist", "DOES_NOT_EXIST")
+        if "project_id" in out:
+            project = conn.execute(select(projects).where(projects.c.id == parse_id(out["project_id"]))).one_or_none()
+            if project is None:
+                raise ValidationFailed.field("project_id", f"project {out['project_id']} does not exist",
+                                             "DOES_NOT_EXIST")
+            if project.data.get("input_type") != "VIDEO":
+                raise ValidationFailed.field("project_id", "must be a VIDEO project (made with an input_type)")
+    if "project_id" not in out:
+        out["project_id"] = format_id(_camera_project(db))
+    return out
+
+
+def shard_sizes(count: int, capacity: int = SHARD_CAPACITY) -> list[int]:
+    """4099 items -> [2048, 2048, 3]."""
+    return [min(capacity, count - start) for start in range(0, count, capacity)]
+
+
+def create_job(db: Database, body: Any) -> dict[str, Any]:
+    """Create an import job (or return the one made with the same ``idempotency_key``)."""
+    request = _request(db, body)
+    key = request.get("idempotency_key")
+    if key is not None:
+        key = _text(key, "idempotency_key", 200)
+    now = utcnow()
+    with db.write() as conn:
+        if key is not None:
+            for row in conn.execute(select(jobs).where(jobs.c.kind == KIND).order_by(jobs.c.id.desc()).limit(10_000)):
+                if row.payload.get("request", {}).get("idempotency_key") == key:
+                    return _present_job(conn, row)
+        job_id = int(conn.execute(insert(jobs).values(
+            kind=KIND, status="shards_missing", attempts=0, created=now, project_id=parse_id(request["project_id"]),
+            payload={"request": request, "shards": shard_sizes(request["item_count"]), "registered": {},
+                     "updated": format_time(now)},
+        ).returning(jobs.c.id)).scalar_one())
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()
+        return _present_job(conn, row)
+
+
+def _job_row(conn: Any, job_id: int) -> Any:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id, jobs.c.kind == KIND)).one_or_none()
+    if row is None:
+        raise NotFound(f"camera import job {format_id(job_id)} does not exist")
+    return row
+
+
+def _shard_status(expected: int, counts: Mapping[str, int]) -> str:
+    received = sum(counts.values())
+    if received < expected:
+        return "missing"
+    if counts.get("received"):
+        return "processing"
+    if counts.get("failed") and not counts.get("done"):
+        return "failed"
+    return "complete"
+
+
+def _job_status(shards: list[str], failed: int) -> str:
+    if any(s == "missing" for s in shards):
+        return "shards_missing"
+    if any(s == "processing" for s in shards):
+        return "processing"
+    if all(s == "failed" for s in shards):
+        return "failed"
+    return "complete_with_errors" if failed else "complete"
+
+
+def _present_job(conn: Any, row: Any) -> dict[str, Any]:
+    job_id = format_id(row.id)
+    counts: dict[int, dict[str, int]] = {}
+    for shard, status, n in conn.execute(
+            select(camera_files.c.shard_id, camera_files.c.status, func.count())
+            .where(camera_files.c.job_id == row.id).group_by(camera_files.c.shard_id, camera_files.c.status)):
+        counts.setdefault(int(shard), {})[status] = int(n)
+    shard_map: dict[str, dict[str, Any]] = {}
+    statuses = []
+    for i, expected in enumerate(row.payload["shards"]):
+        status = _shard_status(expected, counts.get(i, {}))
+        statuses.append(status)
+        shard_map[str(i)] = {"job_id": job_id, "shard_id": str(i), "item_count": expected, "status": status,
+                             "upload_url": f"/api/v1/camera-imports/{job_id}/shards/{i}"}
+    totals = {s: sum(c.get(s, 0) for c in counts.values()) for s in ("received", "done", "failed")}
+    status = _job_status(statuses, totals["failed"])
+    if status != row.status:
+        conn.execute(update(jobs).where(jobs.c.id == row.id).values(status=status))
+    return {"job_id": job_id, "kind": KIND, "request": row.payload["request"], "shard_map": shard_map,
+            "status": status, "created_at": format_time(row.created),
+            "updated_at": row.payload.get("updated") or format_time(row.created),
+            "counts": {"expected": row.payload["request"]["item_count"], "received": sum(totals.values()),
+                       "processed": totals["done"], "failed": totals["failed"]}}
+
+
+def get_job(db: Database, job_id: int) -> dict[str, Any]:
+    with db.write() as conn:  # write: a stale stored status is brought up to date
+        return _present_job(conn, _job_row(conn, job_id))
+
+
+def find_jobs(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = [jobs.c.kind == KIND, *range_conditions(jobs, query, ("id", "created"))]
+    with db.write() as conn:
+        return page(conn, jobs, conditions, query, lambda c, rows: [_present_job(c, r) for r in rows],
+                    limit_default=settings.page_limit_default, limit_max=settings.page_limit_max)
+
+
+def register_shard(db: Database, job_id: int, shard: int, body: Any) -> dict[str, Any]:
+    """``{item_count, hash_map: {sha1: {original_filename, size_MB}}}``: what the shard will hold."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("hash_map"), Mapping):
+        raise ValidationFailed.field("hash_map", "is required: {sha1: {original_filename, size_MB}}")
+    hash_map, count = body["hash_map"], body.get("item_count")
+    if count != len(hash_map):
+        raise ValidationFailed.field("item_count", f"is {count!r} but hash_map holds {len(hash_map)} items")
+    with db.write() as conn:
+        row = _job_row(conn, job_id)
+        sizes = row.payload["shards"]
+        if not 0 <= shard < len(sizes):
+            raise NotFound(f"job {format_id(job_id)} has no shard {shard}")
+        if count > sizes[shard]:
+            raise ValidationFailed.field("item_count", f"shard {shard} holds at most {sizes[shard]} items")
+        digest = hashlib.sha1("\n".join(sorted(map(str, hash_map))).encode()).hexdigest()
+        known = row.payload.get("registered", {}).get(str(shard))
+        if known is not None and known != digest:
+            raise ConflictState(f"shard {shard} of job {format_id(job_id)} was registered with other contents")
+        payload = {**row.payload, "registered": {**row.payload.get("registered", {}), str(shard): digest},
+                   "updated": format_time(utcnow())}
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(payload=payload))
+        return _present_job(conn, conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+
+
+async def receive(db: Database, settings: Settings, job_id: int, query: Mapping[str, str],
+                  chunks: AsyncIterator[bytes]) -> dict[str, Any]:
+    """Store one posted file (query: shard_id, camera_id, hash, timestamp, filename)."""
+    sha1 = (query.get("hash") or "").lower()
+    if len(sha1) != 40 or any(c not in "0123456789abcdef" for c in sha1):
+        raise ValidationFailed.field("hash", "must be the file's SHA-1 as 40 hex digits")
+    shard_raw = query.get("shard_id") or "0"
+    if not shard_raw.isdigit():
+        raise ValidationFailed.field("shard_id", "must be a shard number")
+    shard = int(shard_raw)
+    camera = parse_id(query.get("camera_id") or "")
+    if camera is None:
+        raise ValidationFailed.field("camera_id", "is required (from POST /cameras)")
+    start = parse_time(query.get("timestamp"), "timestamp")
+    if start is None:
+        raise ValidationFailed.field("timestamp", "is required: the file's UTC start time")
+    filename = PurePosixPath((query.get("filename") or f"{sha1}.mp4").replace("\\", "/")).name[-200:]
+    with db.read() as conn:
+        job = _job_row(conn, job_id)
+        if not 0 <= shard < len(job.payload["shards"]):
+            raise ValidationFailed.field("shard_id", f"job {format_id(job_id)} has no shard {shard}")
+        if job.status in FINAL:
+            raise ConflictState(f"job {format_id(job_id)} is {job.status}: it takes no more files")
+        cam = conn.execute(select(cameras).where(cameras.c.id == camera)).one_or_none()
+        if cam is None:
+            raise ValidationFailed.field("camera_id", f"camera {query.get('camera_id')} does not exist",
+                                         "DOES_NOT_EXIST")
+        known = conn.execute(select(camera_files).where(camera_files.c.job_id == job_id,
+                                                        camera_files.c.sha1 == sha1)).one_or_none()
+    if known is not None:
+        async for _ in chunks:  # drain the body so the connection stays usable
+            pass
+        return {"status": "duplicate", "file_id": format_id(known.id),
+                "asset_id": format_id(known.asset_id) if known.asset_id else None}
+    ref = await _spool(settings, job.project_id, filename, sha1, chunks)
+    return _record(db, settings, job, shard, cam, sha1, start, filename, ref)
+
+
+async def _spool(settings: Settings, project_id: int, filename: str, sha1: str,
+                 chunks: AsyncIterator[bytes]) -> str:
+    spool = settings.home / "tmp"
+    spool.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=spool, prefix="camera-upload-")
+    digest, size = hashlib.sha1(), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > settings.max_upload_bytes:
+                    raise PayloadTooLarge(f"{filename}: larger than the limit of {settings.max_upload_bytes} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed.field("body", f"{filename} is empty (0 bytes)", "EMPTY")
+        if digest.hexdigest() != sha1:
+            raise ValidationFailed.field("hash", f"the body's SHA-1 is {digest.hexdigest()}, not {sha1}", "MISMATCH")
+        store = asset_import.storage(settings)
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename) or "file.mp4"
+
+        def _put() -> str:
+            with open(tmp, "rb") as src:
+                return store.put_content(src, prefix=layout.uploads_prefix(project_id), suffix="/" + safe)
+
+        key = await asyncio.to_thread(_put)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return "upload:" + key[len(layout.uploads_prefix(project_id)) + 1:]
+
+
+def _record(db: Database, settings: Settings, job: Any, shard: int, cam: Any, sha1: str, start: datetime,
+            filename: str, ref: str) -> dict[str, Any]:
+    external = f"{cam.name}/{sha1}{PurePosixPath(filename).suffix}"[:500]
+    try:
+        made = asset_import.import_assets(db, settings, job.project_id, [{"content": ref, "external_id": external}])
+        asset_id = parse_id(next(iter(made["items"].values()))["id"])
+    except ValidationFailed:
+        from clipcrowd.store.tables import assets  # the same content came in through an earlier job
+
+        with db.read() as conn:
+            asset_id = conn.execute(select(assets.c.id).where(assets.c.project_id == job.project_id,
+                                                              assets.c.external_id == external)).scalar_one()
+    with db.write() as conn:
+        try:
+            with conn.begin_nested():
+                file_id = int(conn.execute(insert(camera_files).values(
+                    job_id=job.id, shard_id=shard, sha1=sha1, camera_id=cam.id, asset_id=asset_id,
+                    filename=filename, start=start, status="received", created=utcnow(),
+                ).returning(camera_files.c.id)).scalar_one())
+                enqueue(conn, MOTION_KIND, {"file_id": file_id}, project_id=job.project_id)
+        except IntegrityError:  # the same file raced in on another connection
+            return {"status": "duplicate", "asset_id": format_id(asset_id)}
+    return {"status": "created", "file_id": format_id(file_id), "asset_id": format_id(asset_id)}
