@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperCommand
@@ -24,11 +23,12 @@ from clipcrowd.ingest.camera.names import DEFAULT_REGEX
 class UsageExitsOne(TyperCommand):
     """Usage errors end with exit code 1, as the import contract says (click's default is 2)."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            exc.exit_code = 1
+        except Exception as exc:  # typer may vendor its own click: match the usage error by its exit code
+            if getattr(exc, "exit_code", None) == 2:
+                exc.exit_code = 1  # type: ignore[attr-defined]
             raise
 
 

@@ -115,8 +115,11 @@ def _request(db: Database, body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("earliest_date" if earliest is None else "latest_date", "is required")
     if earliest > latest:
         raise ValidationFailed.field("earliest_date", "is after latest_date")
+    shard = body.get("shard_size", SHARD_CAPACITY)
+    if isinstance(shard, bool) or not isinstance(shard, int) or not 1 <= shard <= SHARD_CAPACITY:
+        raise ValidationFailed.field("shard_size", f"must be an integer in 1..{SHARD_CAPACITY}")
     out = {k: body[k] for k in ("device_id", "item_count", "item_average_size_bytes", "cameras",
-                                "earliest_date", "latest_date", "idempotency_key") if k in body}
+                                "earliest_date", "latest_date", "idempotency_key", "shard_size") if k in body}
     for key in ("project_id", "pool_id"):
         if body.get(key) is not None:
             number = parse_id(str(body[key]))
@@ -159,7 +162,7 @@ def create_job(db: Database, body: Any) -> dict[str, Any]:
                     return _present_job(conn, row)
         job_id = int(conn.execute(insert(jobs).values(
             kind=KIND, status="shards_missing", attempts=0, created=now, project_id=parse_id(request["project_id"]),
-            payload={"request": request, "shards": shard_sizes(request["item_count"]), "registered": {},
+            payload={"request": request, "shards": shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY)), "registered": {},
                      "updated": format_time(now)},
         ).returning(jobs.c.id)).scalar_one())
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()

@@ -78,6 +78,10 @@ def _check_values(values: Mapping[str, Any], where: str) -> None:
         v = values["fps"]
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1000:
             raise ConfigError(f"hook data {where}fps: must be a number in (0, 1000], got {v!r}")
+    if "shard_size" in values:
+        v = values["shard_size"]
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 2048:
+            raise ConfigError(f"hook data {where}shard_size: must be an integer in 1..2048, got {v!r}")
     if "tz" in values:
         if not isinstance(values["tz"], str):
             raise ConfigError(f"hook data {where}tz: must be a time zone name")

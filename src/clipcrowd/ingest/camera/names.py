@@ -33,6 +33,11 @@ class NameFacts:
     form: str
 
 
+def printable(text: str) -> str:
+    """``text`` with undecodable bytes of a non-UTF-8 file name shown as ``\\xNN`` (storable, sendable)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def local_camera_id(name: str) -> str:
     """A camera's stable id on this machine: sha1 of its UTF-8 name (the legacy hooks compute the same)."""
     return hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()
@@ -74,6 +79,6 @@ class NamePattern:
                 coords = (float(lat) if lat else None, float(lng) if lng else None)
             except ValueError:
                 coords = (None, None)
-            return NameFacts(camera + self.suffix, self._group(found, "epoch"), self._group(found, "datetime"),
+            return NameFacts(printable(camera) + self.suffix, self._group(found, "epoch"), self._group(found, "datetime"),
                              coords[0], coords[1], form)
         return None

@@ -39,8 +39,8 @@ from clipcrowd.media import MediaError, probe
 from . import clock, hookdata, hooks, scan
 from .errors import ConfigError, FileError
 from .lock import hold
-from .names import DEFAULT_REGEX, NamePattern, local_camera_id
-from .state import DONE, PROBLEMS, Shelf, State
+from .names import DEFAULT_REGEX, NamePattern, local_camera_id, printable
+from .state import DONE, PROBLEMS, Shelf, State, path_of
 
 log = logging.getLogger("clipcrowd.import")
 STATE_NAME = ".clipcrowd-import.sqlite"
@@ -170,7 +170,7 @@ class Run:
             info = os.stat(path)
             if self.opts.settle_seconds and time.time() - info.st_mtime < self.opts.settle_seconds:
                 return "settling", f"modified less than {self.opts.settle_seconds:g} s ago; still being copied?"
-            key = self.state_known.get(path)
+            key = self.state_known.get(printable(path))
             if key is None or key[1:] != (info.st_size, info.st_mtime_ns, info.st_ino):
                 key = (scan.sha1_file(path), info.st_size, info.st_mtime_ns, info.st_ino)
             try:
@@ -211,7 +211,7 @@ class Run:
                 self._side(path, exc.state, str(exc), camera=facts.camera)
                 continue
             matched.append((path, facts, when))
-        self.state_known = {p: (k, s, m, i) for p, s, m, i, k in self.state.conn.execute(
+        self.state_known = {p: (k, s, m, i) for p, s, m, i, k in self.state.conn.execute(  # printable paths
             "SELECT path, size, mtime_ns, inode, key FROM paths")} if matched else {}
         first_path: dict[str, str] = {}
         with ThreadPoolExecutor(max_workers=max(1, opts.workers)) as pool:
@@ -237,9 +237,9 @@ class Run:
         ext = os.path.splitext(path)[1]
         if row is not None:
             changes: dict[str, Any] = {}
-            if row["filename"] != path:
+            if row["filename"] != printable(path):
                 log.info("%s was %s: same content, path updated", path, row["filename"])
-                changes["filename"] = path
+                changes.update(filename=path, raw_path=os.fsencode(path).hex())
             if self.opts.force and row["state"] in DONE and self.opts.only_camera in (None, row["camera"]):
                 changes.update(state="discovered", job_id=None, shard_id=None, upload_url=None)
             if changes:
@@ -307,7 +307,7 @@ class Run:
         rows = [r for r in self.state.pending(self.opts.retry_failed) if r["camera"] in ids]
         task = progress.add_task("posting", total=len(rows))
         for row in rows:
-            path = row["filename"]
+            path = path_of(row)
             if not os.path.exists(path):
                 self.state.update(row["key"], state="missing", last_error="the file vanished before it was posted")
                 self.run_problems["missing"] = self.run_problems.get("missing", 0) + 1

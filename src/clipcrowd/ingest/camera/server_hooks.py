@@ -60,6 +60,8 @@ class ServerHooks:
             request["project_id"] = self.project
         if self.pool:
             request["pool_id"] = self.pool
+        if "shard_size" in self.data:
+            request["shard_size"] = self.data["shard_size"]
         job = self.server.call("POST", "/api/v1/camera-imports", json=request)
         shards = sorted(job["shard_map"].values(), key=lambda s: int(s["shard_id"]))  # numeric, not string, order
         rows = iter(unscheduled)

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
+
+from .names import printable
 
 COLUMNS = ("key", "filename", "given_name", "camera", "timestamp", "lat", "lng", "duration", "size",
            "discovered_on", "uploaded_on", "confirmed_on", "job_id", "shard_id", "upload_url", "state",
@@ -67,7 +70,7 @@ class State:
         return self._row(self.conn.execute("SELECT * FROM files WHERE key = ?", (key,)).fetchone())
 
     def put(self, row: Mapping[str, Any]) -> None:
-        known = {c: row.get(c) for c in COLUMNS}
+        known = {c: printable(v) if isinstance(v, str) else v for c, v in ((c, row.get(c)) for c in COLUMNS)}
         extra = {k: v for k, v in row.items() if k not in COLUMNS}
         cols = [*COLUMNS, "extra"]
         self.conn.execute(f"INSERT OR REPLACE INTO files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -89,7 +92,7 @@ class State:
     def by_filename(self, filename: str) -> dict[str, Any] | None:
         return self._row(self.conn.execute(
             "SELECT * FROM files WHERE filename = ? AND key NOT LIKE 'path:%' ORDER BY discovered_on DESC",
-            (filename,)).fetchone())
+            (printable(filename),)).fetchone())
 
     def pending(self, retry_failed: bool = False) -> list[dict[str, Any]]:
         states = (*PENDING, "failed") if retry_failed else PENDING
@@ -104,13 +107,9 @@ class State:
         return _Batch(self.conn)
 
     # fast path -------------------------------------------------------------------------------
-    def known_key(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
-        row = self.conn.execute("SELECT key FROM paths WHERE path = ? AND size = ? AND mtime_ns = ? AND inode = ?",
-                                (path, size, mtime_ns, inode)).fetchone()
-        return None if row is None else str(row[0])
-
     def remember(self, path: str, size: int, mtime_ns: int, inode: int, key: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, ?, ?, ?)", (path, size, mtime_ns, inode, key))
+        self.conn.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, ?, ?, ?)",
+                          (printable(path), size, mtime_ns, inode, key))
 
     # meta ------------------------------------------------------------------------------------
     def meta(self, name: str) -> str | None:
@@ -125,6 +124,12 @@ class State:
         writer.writerow(CSV_HEADER)
         for row in self.rows():
             writer.writerow([row.get(c) if row.get(c) is not None else "" for c in CSV_HEADER])
+
+
+def path_of(row: Mapping[str, Any]) -> str:
+    """The file's real path (its raw bytes when the name is not UTF-8)."""
+    raw = row.get("raw_path")
+    return os.fsdecode(bytes.fromhex(raw)) if raw else str(row["filename"])
 
 
 class _Batch:
