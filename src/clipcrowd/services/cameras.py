@@ -162,7 +162,8 @@ def create_job(db: Database, body: Any) -> dict[str, Any]:
                     return _present_job(conn, row)
         job_id = int(conn.execute(insert(jobs).values(
             kind=KIND, status="shards_missing", attempts=0, created=now, project_id=parse_id(request["project_id"]),
-            payload={"request": request, "shards": shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY)), "registered": {},
+            payload={"request": request, "registered": {},
+                     "shards": shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY)),
                      "updated": format_time(now)},
         ).returning(jobs.c.id)).scalar_one())
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()

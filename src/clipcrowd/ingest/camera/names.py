@@ -79,6 +79,6 @@ class NamePattern:
                 coords = (float(lat) if lat else None, float(lng) if lng else None)
             except ValueError:
                 coords = (None, None)
-            return NameFacts(printable(camera) + self.suffix, self._group(found, "epoch"), self._group(found, "datetime"),
-                             coords[0], coords[1], form)
+            return NameFacts(printable(camera) + self.suffix, self._group(found, "epoch"),
+                             self._group(found, "datetime"), coords[0], coords[1], form)
         return None
