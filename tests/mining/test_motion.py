@@ -53,10 +53,12 @@ def test_a_still_scene_has_no_events(tmp_path: Path) -> None:
     assert list(detect_motion(path)) == []
 
 
-def test_b_frames_and_a_late_first_pts_keep_offsets_from_the_first_frame(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("skip", "tolerance"), [("none", 0.2), ("auto", 0.4)])
+def test_b_frames_every_frame_or_skipped(tmp_path: Path, skip: str, tolerance: float) -> None:
     path = write_scene(tmp_path / "bf.mp4", 6, [Mover(2.0, 4.0)], bframes=2, fps=25)
-    (event,) = detect_motion(path)
-    assert abs(float(event.start_offset) - 2.0) <= 0.2 and abs(float(event.end_offset) - 4.0) <= 0.2
+    (event,) = detect_motion(path, MotionParams(skip=skip))  # type: ignore[arg-type]
+    assert abs(float(event.start_offset) - 2.0) <= tolerance and abs(float(event.end_offset) - 4.0) <= tolerance
+    assert event.direction == "right"
 
 
 def test_segmenter_debounces_merges_and_drops() -> None:

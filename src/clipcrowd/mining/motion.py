@@ -5,7 +5,9 @@ the same events as a MOG2 background subtractor at about a fifth of the cost, an
 absorbs an object that stops (a parked car) within seconds, ending its event early.
 
 Per decoded frame the work is a strided view of the Y plane (no colour conversion, no scaler), one
-absolute difference against the previous small frame, and a threshold that follows the footage's
+absolute difference against the newest small frame at least ``lag_seconds`` older (consecutive
+frames of a 30 fps camera differ by a few pixels for a slow walker; comparing on presentation times
+keeps this right for variable frame rates and skipped frames), and a threshold that follows the footage's
 own noise (``k_noise`` times a running mean of the quiet frames' differences, never below
 ``min_delta``). The share of changed pixels is the frame's score; :class:`~.events.Segmenter`
 turns scores into events. While an event is open, the frame is also compared with the last quiet
@@ -13,17 +15,22 @@ frame before it, which tells the moving object from the hole it left; that objec
 bounding box, the centroid track (dominant direction) and the mean colour (read from the chroma
 planes at the mask's pixels). The cover is the frame of peak motion, converted once at the end.
 
-Memory is flat whatever the length: two small luma frames, one reference frame and one decoded
+Decoding is most of the cost. With ``skip="auto"`` a stream of at least twice ``analysis_rate``
+is decoded without its B-frames (``skip_frame=BIDIR``): about 10 analysed frames a second, each with
+its real pts, at about a third of the decoding work; ``skip="none"`` analyses every frame.
+
+Memory is flat whatever the length: ``lag_seconds`` worth of small luma frames, one reference frame and one decoded
 frame held for the cover.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from av.video.reformatter import VideoReformatter
@@ -46,17 +53,21 @@ class MotionParams:
     """How to look: analysis width, pixel threshold rule, event rules, cover size, frame skipping."""
 
     width: int = 160
+    lag_seconds: float = 0.2  # compare each frame with the one this long before it (slow movers at high fps)
     min_delta: int = 12
     k_noise: float = 4.0
     rules: EventRules = field(default_factory=EventRules)
     cover_width: int | None = 320
     cover_height: int | None = None
     still: float = 0.05  # centroid displacement (share of the frame) below which there is no direction
-    skip: SkipLevel = "none"
+    skip: SkipLevel | Literal["auto"] = "auto"
+    analysis_rate: float = 10.0  # with skip="auto", B-frames are not decoded when the stream has 2x this rate
 
     def __post_init__(self) -> None:
         if not 16 <= self.width <= 1920:
             raise ValueError("analysis width must be in 16..1920")
+        if not 0 <= self.lag_seconds <= 5:
+            raise ValueError("lag_seconds must be in 0..5")
         if self.min_delta < 1 or self.k_noise < 0:
             raise ValueError("min_delta must be >= 1 and k_noise >= 0")
 
@@ -184,8 +195,11 @@ def detect_motion(path: str | Any, params: MotionParams | None = None, *, thread
                  if params.cover_width or params.cover_height else None)
         origin = info.first_time
         full_range = (info.pix_fmt or "").startswith("yuvj")
-        prev: np.ndarray | None = None
-        prev_time: FrameTime | None = None
+        rate = info.native_rate or info.average_rate
+        skip = params.skip
+        if skip == "auto":
+            skip = "bidir" if rate and rate >= 2 * params.analysis_rate else "none"
+        ring: deque[tuple[np.ndarray, FrameTime]] = deque()
         reference: np.ndarray | None = None
         noise = float(params.min_delta) / max(params.k_noise, 1e-9)
         acc = _Accumulator()
@@ -205,18 +219,24 @@ def detect_motion(path: str | Any, params: MotionParams | None = None, *, thread
                                bbox=(box[0], box[1], box[2], box[3]), direction=direction, angle=angle,
                                color=color, cover=image, frames=acc.count)
 
-        for decoded in decoder.frames(skip=params.skip):
+        for decoded in decoder.frames(skip=skip):
             planes = reader.read(decoded.native)
             small = planes[1].astype(np.int16)
-            if prev is None or prev_time is None:
-                prev, prev_time = small, decoded.time
+            now = decoded.time.exact
+            ring.append((small, decoded.time))
+            while len(ring) > 2 and now - ring[1][1].exact >= params.lag_seconds:
+                ring.popleft()  # ring[0] is now the newest frame at least lag_seconds old
+            if len(ring) < 2 or now - ring[0][1].exact < params.lag_seconds:
                 continue
+            prev = ring[0][0]
             diff = np.abs(small - prev)
             threshold = max(params.min_delta, params.k_noise * noise)
             mask = diff > threshold
             score = float(np.count_nonzero(mask)) / mask.size
             seq = seg.seq + 1
-            closed = seg.feed(prev_time.exact, decoded.time.exact, score)
+            # an onset shows within a frame or two (it starts after the previous frame); once motion stops,
+            # it shows until the lagged frame passes its end (it ended after the frame following that one)
+            closed = seg.feed(ring[-2][1].exact, ring[1][1].exact, score)
             if seg.active_since == seq:  # a (pending) event starts here: compare with the last quiet frame
                 acc = _Accumulator()
                 if reference is None:
@@ -231,6 +251,5 @@ def detect_motion(path: str | Any, params: MotionParams | None = None, *, thread
                 if score < params.rules.off:
                     noise += (float(diff.mean()) - noise) * 0.05
                     reference = small
-            prev, prev_time = small, decoded.time
         for segment in seg.finish():
             yield emit(segment)
