@@ -123,6 +123,10 @@ def import_command(
     except errors.ImportStop as exc:
         _stop(console, exc)
         return
+    except Exception as exc:  # a fault of ours or of the machine: one line (the traceback with -v), exit 1
+        logging.getLogger("clipcrowd.import").debug("unexpected error", exc_info=True)
+        _stop(console, errors.ImportStop(f"{type(exc).__name__}: {exc}"))
+        return
     finally:
         if session is not None:
             session.close()

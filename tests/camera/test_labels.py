@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import httpx
+from typer.testing import CliRunner
 
-from tests.camera.support import REGEX, all_events, command_env, last_job, run_import, wait_job
+from clipcrowd.cli import app
+from tests.camera.support import REGEX, all_events, last_job, run_import, wait_job
 from tests.factories import pool_body
 from tests.mining.scenes import Mover, write_scene
 from tests.support import Live
@@ -37,10 +39,14 @@ def _project(http: httpx.Client) -> str:
     return str(made.json()["id"])
 
 
-def _labels(live: Live, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from clipcrowd.cli import main; main()", "labels", *args,
-                           "--server", live.url], capture_output=True, text=True, timeout=120, cwd=cwd,
-                          env=command_env({"CLIPCROWD_TOKEN": live.token}))
+def _labels(live: Live, *args: str, cwd: Path) -> Any:
+    """``clipcrowd labels`` in this process (the import ran as a real process; this one need not)."""
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(app, ["labels", *args, "--server", live.url], env={"CLIPCROWD_TOKEN": live.token})
+    finally:
+        os.chdir(previous)
 
 
 def test_crowd_and_direct_labels_download_in_three_formats(live: Live, tmp_path: Path) -> None:
@@ -94,27 +100,27 @@ def test_crowd_and_direct_labels_download_in_three_formats(live: Live, tmp_path:
     out = tmp_path / "out"
     out.mkdir()
     as_json = _labels(live, job_id, "labels.json", cwd=out)
-    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.exit_code == 0, as_json.output
     doc = json.loads((out / "labels.json").read_text(encoding="utf-8"))
     assert doc["job_id"] == job_id and doc["earliest_date"].endswith("-0000")
     (key,) = doc["labels"]
     assert key.endswith("-0000") and len(key) == len("2023-11-14T22:13:20.800-0000")
     assert sorted(doc["labels"][key]["cameras"]) == ["north", "south"]
     assert doc["labels"][key]["labels"] == ["bicycle", "car"]  # internal labels dropped by default
-    assert _labels(live, job_id, "-o", "x.json", "y.json", cwd=out).returncode == 1  # output given twice
+    assert _labels(live, job_id, "-o", "x.json", "y.json", cwd=out).exit_code == 1  # output given twice
 
-    assert _labels(live, job_id, "-c", cwd=out).returncode == 0
+    assert _labels(live, job_id, "-c", cwd=out).exit_code == 0
     with (out / f"{job_id}_results.csv").open(encoding="utf-8", newline="") as src:
         rows = list(csv.DictReader(src))
     assert {(r["camera_name"], r["label"]) for r in rows} == {("north", "bicycle"), ("north", "car"), ("south", "car")}
     assert all(r["timestamp"] == key and r["job_id"] == job_id for r in rows)
 
-    assert _labels(live, job_id, "-x", "--include-internal", "-w", '["car", "_ml_motion"]', cwd=out).returncode == 0
+    assert _labels(live, job_id, "-x", "--include-internal", "-w", '["car", "_ml_motion"]', cwd=out).exit_code == 0
     root = ET.parse(out / f"{job_id}_results.xml").getroot()
     assert root.tag == "job" and root.get("id") == job_id
     cams = {c.get("name"): sorted(label.text or "" for label in c) for c in root.find("event") or []}
     assert cams == {"north": ["_ml_motion", "car"], "south": ["car"]}
 
     listing = _labels(live, cwd=out)
-    assert listing.returncode == 0 and job_id in json.loads((out / "job_list.json").read_text())
+    assert listing.exit_code == 0 and job_id in json.loads((out / "job_list.json").read_text())
     shutil.rmtree(out)

@@ -82,16 +82,18 @@ def run_job(db: Database, payload: dict[str, Any], context: dict[str, Any]) -> N
     storage = Storage(str(context["storage_url"]))
     pool_raw = job.payload["request"].get("pool_id")
     pool_id = int(pool_raw) if pool_raw else None
-    try:
-        with tempfile.TemporaryDirectory(prefix="clipcrowd-motion-") as tmp:
+    found = 0
+    with tempfile.TemporaryDirectory(prefix="clipcrowd-motion-") as tmp:
+        source = Path(tmp)
+        try:
             source = _source(storage, asset.project_id, asset, Path(tmp))
-            found = 0
             for event in detect_motion(source, params_for(camera.data)):
                 found += 1
                 _store(db, storage, row, asset, event, pool_id, source, Path(tmp))
-    except MediaError as exc:
-        _finish(db, file_id, "failed", str(exc).replace(str(Path(tmp)), "")[:2000])
-        return
+        except MediaError as exc:  # the file is not a decodable video: recorded, the job itself is done
+            message = str(exc).replace(str(source), row.filename)
+            _finish(db, file_id, "failed", message[:2000])
+            return
     log.info("file %s: %d motion event(s)", file_id, found)
     _finish(db, file_id, "done", None)
 

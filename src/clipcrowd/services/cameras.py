@@ -31,7 +31,7 @@ from clipcrowd.services import asset_import
 from clipcrowd.services.paging import page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import camera_files, cameras, jobs, pools, projects
+from clipcrowd.store.tables import assets, camera_files, cameras, jobs, pools, projects
 
 KIND = "camera.import"
 MOTION_KIND = "camera.motion"
@@ -334,9 +334,7 @@ def _record(db: Database, settings: Settings, job: Any, shard: int, cam: Any, sh
     try:
         made = asset_import.import_assets(db, settings, job.project_id, [{"content": ref, "external_id": external}])
         asset_id = parse_id(next(iter(made["items"].values()))["id"])
-    except ValidationFailed:
-        from clipcrowd.store.tables import assets  # the same content came in through an earlier job
-
+    except ValidationFailed:  # the same content came in through an earlier job: its asset is reused
         with db.read() as conn:
             asset_id = conn.execute(select(assets.c.id).where(assets.c.project_id == job.project_id,
                                                               assets.c.external_id == external)).scalar_one()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
-from clipcrowd.domain.errors import PayloadTooLarge
+from clipcrowd.domain.errors import NotFound, PayloadTooLarge
 from clipcrowd.services import camera_events, cameras
 from clipcrowd.services.auth import Principal
 
@@ -79,8 +79,6 @@ def put_labels(db: DbDep, _: Requester, event_id: str, body: JsonBody) -> dict[s
 def event_media(db: DbDep, settings: SettingsDep, _: Viewer, event_id: str, part: str) -> Response:
     """``cover`` (JPEG at the camera's cover size) or ``clip`` (MP4, made when the import has a pool)."""
     if part not in ("cover", "clip"):
-        from clipcrowd.domain.errors import NotFound
-
         raise NotFound(f"events have no {part!r}; try cover or clip")
     source, media_type = camera_events.media(db, settings, object_id(event_id, "event"), part)
     if hasattr(source, "is_file") or isinstance(source, str):

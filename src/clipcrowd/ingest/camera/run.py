@@ -275,7 +275,10 @@ class Run:
             self.importer.cameras[name] = config
         setter = self.hook("set_hook_data")
         if setter is not None:
-            setter({"registered_cameras": list(self.importer.cameras.values())})
+            try:
+                setter({"registered_cameras": list(self.importer.cameras.values())})
+            except Exception as exc:
+                raise ConfigError(f"set_hook_data: {type(exc).__name__}: {exc}") from None
         return ids
 
     def _failed(self, row: dict[str, Any], message: str) -> None:
@@ -291,7 +294,13 @@ class Run:
         assign = self.hook("assign_job_ids")
         for i in range(0, len(unscheduled), size):
             chunk = unscheduled[i:i + size]
-            job_id = assign(self.importer, self.importer.db, chunk) if assign is not None else None
+            try:
+                job_id = assign(self.importer, self.importer.db, chunk) if assign is not None else None
+            except Exception as exc:  # the chunk cannot be scheduled: its files fail, the run goes on
+                log.error("assign_job_ids: %s: %s", type(exc).__name__, exc)
+                for row in chunk:
+                    self._failed(row, f"assign_job_ids: {type(exc).__name__}: {exc}")
+                continue
             if not job_id:
                 job_id = f"local-{uuid.uuid4().hex[:12]}"
             for row in chunk:
@@ -345,7 +354,10 @@ class Run:
         opts = self.opts
         setter = self.hook("set_hook_data")
         if setter is not None and not opts.dry_run:
-            setter({"logger": log, **self.data})
+            try:
+                setter({"logger": log, **self.data})
+            except Exception as exc:
+                raise ConfigError(f"set_hook_data: {type(exc).__name__}: {exc}") from None
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                             console=self.console, transient=False, disable=not self.console.is_terminal)
         with progress:
@@ -366,8 +378,15 @@ class Run:
             self.assign([r for r in self.state.pending(opts.retry_failed) if r["camera"] in ids])
             jobs = self.post_all(ids, progress)
         register = self.hook("register_jobs")
-        if register is not None and jobs and not register(self.importer, self.importer.db, jobs):
-            log.error("register_jobs returned a false value")
+        if register is not None and jobs:
+            try:
+                registered = register(self.importer, self.importer.db, jobs)
+            except Exception as exc:  # the files are posted; the job's registration is what failed
+                log.error("register_jobs: %s: %s", type(exc).__name__, exc)
+                registered = False
+            if not registered:
+                log.error("register_jobs did not confirm the jobs")
+                self.run_problems["register_jobs"] = 1
         self.report.problems = dict(self.run_problems)
         seen: list[str] = []
         for row in self.state.rows("key NOT LIKE 'path:%' AND job_id IS NOT NULL"):
