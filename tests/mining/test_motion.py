@@ -85,3 +85,22 @@ def test_rules_are_checked() -> None:
         MotionParams(width=4)
     assert EventRules(open_seconds=0.2).open_frames(30) == 6
     assert EventRules(open_seconds=0.2).open_frames(None) == 1
+
+
+def test_memory_does_not_grow_with_length(tmp_path: Path) -> None:
+    """Python-side allocations (numpy arrays included) peak the same for a 3 s and a 30 s video."""
+    import tracemalloc
+
+    def peak(seconds: float) -> int:
+        movers = [Mover(t + 0.5, t + 2.0) for t in range(0, int(seconds) - 2, 3)]
+        path = write_scene(tmp_path / f"{seconds}.mp4", seconds, movers, fps=10, width=160, height=90)
+        tracemalloc.start()
+        try:
+            count = sum(1 for _ in detect_motion(path, MotionParams(cover_width=None)))
+            return tracemalloc.get_traced_memory()[1] if count else -1
+        finally:
+            tracemalloc.stop()
+
+    short, long = peak(3), peak(30)
+    assert short > 0 and long > 0
+    assert long < 1.5 * short + 200_000
