@@ -80,14 +80,13 @@ def serve(
     import uvicorn
 
     from clipcrowd.api.app import create_app
-    from clipcrowd.services import auth, operations
+    from clipcrowd.services import auth
 
     settings = load_settings(home=home, host=host, port=port, workers=workers)
     db = open_database(settings)
     auth.ensure_requester(db)
-    interrupted = operations.fail_interrupted(db)
-    if interrupted:
-        console.print(f"{interrupted} operation(s) left running by a stopped server were marked FAIL")
+    # no clean-up of "interrupted" work here: other servers may share the database; a shard whose
+    # worker died is claimed again when its lease lapses (clipcrowd.jobs)
     console.print(f"clipcrowd on http://{settings.host}:{settings.port}  (API: /api/v1, docs: /docs)")
     if settings.workers > 1:
         db.dispose()

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     maintenance_interval_seconds: float = Field(
         2.0, gt=0, description="How often expiry, auto-accept and pool closing run."
     )
+    executor: str = Field(
+        "local", pattern=r"^(local|ray|ray://[A-Za-z0-9.\-\[\]:]+:\d+)$",
+        description="Where job shards run: `local` (worker processes here), `ray` (start or attach a local "
+                    "Ray) or `ray://host:port` (a Ray cluster; needs `clipcrowd[ray]`).",
+    )
+    job_workers: int = Field(1, ge=1, le=256, description="Shards one server runs at once (processes or Ray tasks).")
+    job_lease_seconds: float = Field(
+        60.0, ge=1, le=86400, description="A shard's lease; renewed while it runs, re-claimed once it lapses."
+    )
     page_limit_default: int = Field(50, gt=0)
     page_limit_max: int = Field(100_000, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -85,8 +85,11 @@ def test_bad_input_is_refused_with_the_field_named(live: Live, tmp_path: Path) -
         assert posted.status_code == 201 and posted.json()["status"] == "created"
         assert http.post(url, params={**good, "hash": sha1}, content=data).json()["status"] == "duplicate"
         done = wait_job(live.url, live.headers, small["job_id"])
-        assert done["status"] == "complete" and done["counts"] == {"expected": 1, "received": 1, "processed": 1,
-                                                                     "failed": 0}
+        assert done["status"] == "complete"
+        assert done["counts"] == {"expected": 1, "received": 1, "processed": 1, "failed": 0, "skipped": 0,
+                                  "pending": 0}
+        (item,) = http.get(f"/api/v1/jobs/{small['job_id']}/items").json()["items"]
+        assert item["key"] == sha1 and item["status"] == "done" and item["result"]["events"] == 1
         late = data + b"\0"
         _fault(http.post(url, params={**good, "hash": hashlib.sha1(late).hexdigest()}, content=late), 409)
     unauth = httpx.get(f"{live.url}/api/v1/events")

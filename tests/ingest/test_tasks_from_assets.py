@@ -13,9 +13,13 @@ from tests.support import Live
 def _import(http: httpx.Client, input_type: str, items: list[dict]) -> tuple[str, dict[str, dict]]:
     project = http.post("/api/v1/projects/from-interface", json={
         "title": input_type, "input_type": input_type, "json_interface": INTERFACE}).json()
-    assert http.post("/api/v1/assets", json={"project_id": project["id"], "assets": items}).status_code == 201
+    imported = http.post("/api/v1/assets", json={"project_id": project["id"], "assets": items})
+    assert imported.status_code == 201
+    job_id = imported.json()["job_id"]
 
     def settled() -> dict[str, dict] | None:
+        if http.get(f"/api/v1/jobs/{job_id}").json()["status"] not in ("complete", "complete_with_errors"):
+            return None
         rows = http.get("/api/v1/assets", params={"project_id": project["id"]}).json()["items"]
         return {r["external_id"]: r for r in rows} if all(r["status"] in ("READY", "ERROR") for r in rows) else None
 
@@ -38,6 +42,11 @@ def test_image_and_audio_projects_check_what_arrived(ingest_live: Live, web: Web
         assert "not a media file" in sounds["text"]["error"]
         _, videos = _import(http, "VIDEO", [{"external_id": "still", "content": web.url("vid2_frame/wider.jpg")}])
         assert "is an image (jpeg_pipe), not a video" in videos["still"]["error"]
+        failed = http.get("/api/v1/jobs", params={"kind": "asset.process", "status": "complete_with_errors"}).json()
+        assert len(failed["items"]) == 3  # each of the three calls had one asset that could not be used
+        bad = http.get(f"/api/v1/jobs/{failed['items'][-1]['job_id']}/items", params={"status": "failed"}).json()
+        assert [i["result"]["asset_id"] for i in bad["items"]] == [videos["still"]["id"]]
+        assert "is an image (jpeg_pipe), not a video" in bad["items"][0]["error"]
 
 
 def test_tasks_point_at_served_assets(ingest_live: Live, web: Web) -> None:
@@ -65,4 +74,7 @@ def test_tasks_point_at_served_assets(ingest_live: Live, web: Web) -> None:
         assert stored_files(ingest_live, f"{project_id}/assets/{assets['v2']['id']}") == []
         assert http.get(f"/api/v1/assets/{assets['v2']['id']}").status_code == 404
         jobs = http.get("/api/v1/jobs", params={"project_id": project_id}).json()["items"]
-        assert [j["status"] for j in jobs] == ["DONE", "DONE"]
+        assert [(j["kind"], j["status"]) for j in jobs] == [("asset.process", "complete")]  # one job per import call
+        assert jobs[0]["counts"] == {"expected": 2, "processed": 2, "failed": 0, "skipped": 0, "pending": 0}
+        done = http.get(f"/api/v1/jobs/{jobs[0]['job_id']}/items", params={"status": "done"}).json()["items"]
+        assert sorted(i["result"]["asset_id"] for i in done) == sorted([assets["v1"]["id"], assets["v2"]["id"]])

@@ -191,3 +191,37 @@ class Client:
         rows = [{"worker": i["user_id"], "method": i["method"], "field": i["field"], "quality": i["quality"],
                  "answers": i["answers"]} for i in items]
         return pd.DataFrame(rows, columns=["worker", "method", "field", "quality", "answers"])
+
+    # jobs ----------------------------------------------------------------------------------
+    def get_jobs(self, *, kind: str | None = None, status: str | None = None, project_id: str | None = None,
+                 limit: int = 1000) -> list[dict[str, Any]]:
+        """Every job matching the filters (``status`` may list several, comma-separated), oldest first."""
+        query: dict[str, Any] = {k: v for k, v in {"kind": kind, "status": status, "project_id": project_id,
+                                                   "limit": limit}.items() if v is not None}
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._call("GET", "/api/v1/jobs", params=query)
+            found += page["items"]
+            if not page.get("has_more") or not page["items"]:
+                return found
+            query["id_gt"] = page["items"][-1]["job_id"]
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """One job: ``{job_id, kind, status, request, shard_map, counts, ...}``."""
+        return self._call("GET", f"/api/v1/jobs/{job_id}")
+
+    def get_job_items(self, job_id: str, *, status: str | None = None, shard_id: str | None = None,
+                      limit: int = 1000) -> list[dict[str, Any]]:
+        """Every item of a job (``status``: pending, done, failed, skipped; several comma-separated)."""
+        return list(self.iterate(f"/api/v1/jobs/{job_id}/items", status=status, shard_id=shard_id, limit=limit))
+
+    def wait_job(self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.2) -> dict[str, Any]:
+        """Poll a job until it has ended (complete, complete_with_errors, failed or cancelled)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job["status"] in ("complete", "complete_with_errors", "failed", "cancelled"):
+                return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout} s")
+            time.sleep(interval)

@@ -1,25 +1,75 @@
-"""Executors run queued jobs somewhere other than the request: ``local`` = processes on this machine.
+"""Executors run claimed shards somewhere other than the request: ``local`` = processes on this machine,
+``ray`` = tasks on a Ray cluster (:mod:`.ray_executor`).
 
-An :class:`Executor` is told to start, to look at the queue now (``wake``) and to stop; the jobs
-themselves live in the database, so an executor holds no state worth keeping. Worker processes
-are started lazily on the first wake-up, so a server that never imports media costs nothing.
+An :class:`Executor` is told to look at the queue now (``wake``) and to stop; jobs and shards live
+in the database, so an executor holds no state worth keeping and any executor of any server may
+run any shard. Workers are started lazily on the first wake-up, so a server that never runs long
+work costs nothing.
 """
 
 from __future__ import annotations
 
 import abc
+import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from .worker import Handler, run
+from clipcrowd.store.db import Database
 
-__all__ = ["EXECUTORS", "Executor", "Handler", "LocalExecutor"]
+from .queue import LEASE, pending
+from .worker import run
+
+log = logging.getLogger("clipcrowd.jobs")
+
+#: Seconds between looks for work submitted elsewhere (another server, a CLI) by an idle server.
+WATCH_SECONDS = 2.0
+
+__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "create_executor"]
 
 
 class Executor(abc.ABC):
-    """Runs the jobs of the kinds it has handlers for."""
+    """Runs queued shards of every registered kind."""
+
+    def __init__(self, db_url: str, context: Mapping[str, Any], *, processes: int = 1,
+                 lease: timedelta = LEASE) -> None:
+        self.db_url = db_url
+        self.context = dict(context)
+        self.count = processes
+        self.lease = lease
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def watch(self, interval: float = WATCH_SECONDS) -> None:
+        """Look for claimable shards every ``interval`` seconds and wake the workers when there are some
+        (work submitted by another process, or a shard whose worker died); stopped by :meth:`stop`."""
+        if self._watcher is not None:
+            return
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="clipcrowd-jobs-watch",
+                                         daemon=True)
+        self._watcher.start()
+
+    def _watch(self, interval: float) -> None:
+        db = Database(self.db_url, pool_size=1)
+        try:
+            while True:
+                try:
+                    if pending(db):
+                        self.wake()
+                except Exception:  # the database is away for a moment: look again at the next tick
+                    log.warning("the job executor could not look for work", exc_info=True)
+                if self._watching.wait(interval):
+                    return
+        finally:
+            db.dispose()
+
+    def _stop_watching(self, timeout: float) -> None:
+        self._watching.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout)
 
     @abc.abstractmethod
     def wake(self) -> None:
@@ -27,18 +77,15 @@ class Executor(abc.ABC):
 
     @abc.abstractmethod
     def stop(self, timeout: float = 15.0) -> None:
-        """Stop the workers; a job in progress finishes first (up to ``timeout``)."""
+        """Stop the workers; a shard in progress finishes first (up to ``timeout``), else its lease lapses."""
 
 
 class LocalExecutor(Executor):
     """``processes`` worker processes (spawned, so no thread or lock of the server leaks into them)."""
 
-    def __init__(self, db_url: str, handlers: Mapping[str, Handler], context: dict[str, Any], *,
-                 processes: int = 1) -> None:
-        self.db_url = db_url
-        self.handlers = dict(handlers)
-        self.context = dict(context)
-        self.count = processes
+    def __init__(self, db_url: str, context: Mapping[str, Any], *, processes: int = 1,
+                 lease: timedelta = LEASE) -> None:
+        super().__init__(db_url, context, processes=processes, lease=lease)
         self._mp = multiprocessing.get_context("spawn")
         self._stop = self._mp.Event()
         self._wake = self._mp.Event()
@@ -49,7 +96,7 @@ class LocalExecutor(Executor):
         while len(self._procs) < self.count:
             proc = self._mp.Process(
                 target=run, name="clipcrowd-job-worker", daemon=True,
-                args=(self.db_url, self.handlers, self.context, self._stop, self._wake, os.getpid()),
+                args=(self.db_url, self.context, self._stop, self._wake, os.getpid(), self.lease.total_seconds()),
             )
             proc.start()
             self._procs.append(proc)
@@ -61,6 +108,7 @@ class LocalExecutor(Executor):
         self._wake.set()
 
     def stop(self, timeout: float = 15.0) -> None:
+        self._stop_watching(timeout)
         self._stop.set()
         self._wake.set()
         for proc in self._procs:
@@ -74,6 +122,28 @@ class LocalExecutor(Executor):
     def running(self) -> int:
         return sum(1 for p in self._procs if p.is_alive())
 
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p.is_alive()]
 
-#: Executors by the name `CLIPCROWD_EXECUTOR` would give (a Ray executor is planned, not built).
-EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor}
+
+def _ray(db_url: str, context: Mapping[str, Any], *, processes: int = 1, lease: timedelta = LEASE,
+         address: str | None = None) -> Executor:
+    from .ray_executor import RayExecutor
+
+    return RayExecutor(db_url, context, processes=processes, lease=lease, address=address)
+
+
+#: Executors by the name ``CLIPCROWD_EXECUTOR`` gives (``ray://host:port`` also selects ``ray``).
+EXECUTORS: dict[str, Any] = {"local": LocalExecutor, "ray": _ray}
+
+
+def create_executor(spec: str, db_url: str, context: Mapping[str, Any], *, processes: int = 1,
+                    lease: timedelta = LEASE) -> Executor:
+    """``local``, ``ray`` (start or attach to a local Ray) or ``ray://host:port`` (a Ray cluster)."""
+    if spec.startswith("ray://"):
+        return _ray(db_url, context, processes=processes, lease=lease, address=spec)
+    if spec not in EXECUTORS:
+        raise ValueError(f"unknown executor {spec!r}; one of {sorted(EXECUTORS)} or ray://host:port")
+    factory: Any = EXECUTORS[spec]
+    return factory(db_url, context, processes=processes, lease=lease)  # type: ignore[no-any-return]

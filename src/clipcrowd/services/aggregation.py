@@ -3,8 +3,9 @@
 The request is checked before anything starts (unknown pool, method, field or parameters, a pool
 without answers: a 4xx naming the field, nothing stored). The heavy part — loading every answer,
 running :func:`clipcrowd.aggregation.aggregate`, writing the results — runs as an operation
-(``SOLUTION.AGGREGATE``) in the background. Results are written in one transaction, replacing an
-earlier run of the same method on the same pool and field, so a reader never sees half a run.
+(``SOLUTION.AGGREGATE``) backed by a job of kind ``aggregation.pool`` on the job runner. Results
+are written in one transaction, replacing an earlier run of the same method on the same pool and
+field, so a reader never sees half a run.
 The review desk and quality rules read the stored rows (`aggregated_labels`, `worker_quality`)
 instead of aggregating again.
 """
@@ -24,6 +25,7 @@ from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
 from clipcrowd.services import events, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
@@ -37,6 +39,7 @@ from clipcrowd.store.tables import operations as operations_table
 log = logging.getLogger("clipcrowd.aggregation")
 
 OPERATION = "SOLUTION.AGGREGATE"
+JOB_KIND = "aggregation.pool"
 #: output types whose values can be labels (strings, numbers, booleans; not files, URLs or arrays)
 LABEL_TYPES = ("string", "integer", "float", "boolean")
 #: parameters the HTTP API does not take (a per-worker skills Series cannot travel as JSON params)
@@ -62,6 +65,11 @@ class AggregationRequest:
     def public(self) -> dict[str, Any]:
         return {"pool_id": format_id(self.pool_id), "method": self.method, "field": self.field,
                 "include_submitted": self.include_submitted, "params": self.params}
+
+    @classmethod
+    def from_public(cls, body: Mapping[str, Any]) -> AggregationRequest:
+        return cls(int(body["pool_id"]), str(body["method"]), str(body["field"]), bool(body["include_submitted"]),
+                   dict(body.get("params") or {}))
 
 
 def label_field(output_spec: Mapping[str, Any], wanted: Any) -> str:
@@ -172,9 +180,32 @@ def get_run(db: Database, pool_id: int, op_id: str) -> dict[str, Any] | None:
 
 
 def start(db: Database, request: AggregationRequest, op_id: str) -> dict[str, Any]:
+    """The operation and the job that runs it, in one transaction (the caller wakes the executor)."""
     with db.write() as conn:
         operations.start(conn, OPERATION, request.public(), op_id=op_id)
+        submit(conn, JOB_KIND, {**request.public(), "operation_id": op_id}, operation_id=op_id)
     return operations.get(db, op_id)
+
+
+@register(JOB_KIND)
+class AggregatePool(Handler):
+    """One shard, one item (the pool): :func:`run` replaces the stored results in one transaction,
+    so running it again after a crash repeats nothing that shows."""
+
+    def plan(self, request: Mapping[str, Any]) -> list[ShardPlan]:
+        return [ShardPlan([str(request["pool_id"])])]
+
+    def run_shard(self, shard: ShardRun) -> None:
+        op_id = str(shard.request["operation_id"])
+        with shard.db.read() as conn:
+            status = conn.execute(select(operations_table.c.status).where(operations_table.c.id == op_id)).scalar()
+        if status in ("RUNNING", "PENDING"):
+            run(shard.db, AggregationRequest.from_public(shard.request), op_id)
+        with shard.db.read() as conn:
+            row = conn.execute(select(operations_table.c.status, operations_table.c.details)
+                               .where(operations_table.c.id == op_id)).one_or_none()
+        if row is not None and row.status == "FAIL":
+            raise ShardFailed((row.details or {}).get("error") or "the aggregation failed")
 
 
 def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.DataFrame, pd.Series]:

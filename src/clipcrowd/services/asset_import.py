@@ -1,9 +1,9 @@
 """Asset import use cases: projects from a JSON interface, uploads, and import calls.
 
 An import call checks every item before anything is written; valid items become PENDING assets
-with an ``asset.process`` job in the same transaction, invalid ones are reported per item (their
-index, external id and the path of the fault) and do not stop the others. Processing happens in a
-worker process (:mod:`clipcrowd.jobs`); the caller wakes the executor after the call.
+and one ``asset.process`` job (one item per asset) in the same transaction, invalid ones are
+reported per item (their index, external id and the path of the fault) and do not stop the others.
+Processing runs on the job runner (:mod:`clipcrowd.jobs`); the caller wakes the executor after the call.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import defaults as ingest_defaults
 from clipcrowd.ingest import layout
-from clipcrowd.jobs import enqueue
+from clipcrowd.jobs import Handler, ShardRun, register, split, submit
 from clipcrowd.media import Storage
 from clipcrowd.services import projects
 from clipcrowd.services.asset_views import present
@@ -35,6 +35,34 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assets
 
 _SAFE_NAME = 100
+
+
+@register(ingest.PROCESS_KIND)
+class ProcessAssets(Handler):
+    """Probe, cover, proxy and frames for the assets of one import call (an item per asset).
+
+    Shards are small: each asset is minutes of CPU, and small shards spread them over workers.
+    """
+
+    shard_size = 4
+
+    def plan(self, request: Mapping[str, Any]) -> list[Any]:
+        return split((str(a) for a in request["asset_ids"]), self.shard_size)
+
+    def run_shard(self, shard: ShardRun) -> None:
+        for key in shard.pending():
+            shard.check()
+            asset_id = int(key)
+            ingest.process_asset(shard.db, {"asset_id": asset_id}, shard.context)
+            with shard.db.read() as conn:
+                row = conn.execute(select(assets.c.status, assets.c.error).where(assets.c.id == asset_id)).first()
+            result = {"asset_id": format_id(asset_id)}
+            if row is None:
+                shard.skipped(key, "the asset was deleted")
+            elif row.status == "READY":
+                shard.done(key, {**result, "status": row.status})
+            else:
+                shard.failed(key, row.error or f"the asset ended {row.status}", {**result, "status": row.status})
 
 
 def storage(settings: Settings) -> Storage:
@@ -140,6 +168,7 @@ def import_assets(db: Database, settings: Settings, project_id: int, items: Any)
         except ValidationFailed as exc:
             errors[str(i)] = _fault(exc, ext)
     created: dict[str, dict[str, Any]] = {}
+    asset_ids: list[int] = []
     now = utcnow()
     with db.write() as conn:
         for i, item in checked.items():
@@ -149,14 +178,17 @@ def import_assets(db: Database, settings: Settings, project_id: int, items: Any)
                         project_id=project_id, external_id=item.external_id, kind=item.kind, status="PENDING",
                         created=now, updated=now, source=item.source, json_metadata=item.json_metadata,
                     ).returning(assets.c.id)).scalar_one()
-                    enqueue(conn, ingest.PROCESS_KIND, {"asset_id": asset_id}, project_id=project_id)
             except IntegrityError:
                 taken = ValidationFailed.field(f"assets[{i}].external_id",
                                                f"{item.external_id!r} already exists in this project", "DUPLICATE")
                 errors[str(i)] = _fault(taken, item.external_id)
                 continue
             created[str(i)] = present(conn.execute(select(assets).where(assets.c.id == asset_id)).one())
+            asset_ids.append(asset_id)
+        if created:
+            job_id = submit(conn, ingest.PROCESS_KIND, {"project_id": format_id(project_id), "asset_ids": asset_ids},
+                            project_id=project_id)
     if not created:
         payload = {k: v for e in errors.values() for k, v in (e.get("payload") or {}).items()}
         raise ValidationFailed("; ".join(e["message"] for e in errors.values()), payload)
-    return {"items": created, "validation_errors": errors}
+    return {"items": created, "validation_errors": errors, "job_id": format_id(job_id)}

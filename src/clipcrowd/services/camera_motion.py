@@ -1,4 +1,4 @@
-"""Motion-event extraction for one received camera file (a job a worker process runs).
+"""Motion-event extraction for the files a camera import receives: the ``camera.import`` job kind.
 
 The file's stored content is decoded once (:func:`clipcrowd.mining.detect_motion`); each event is
 stored with absolute UTC times (file start + offset), its metadata and a cover at the camera's
@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import layout
+from clipcrowd.jobs import Handler, ShardRun, register
 from clipcrowd.media import MediaError, Storage, cut_clip
 from clipcrowd.mining import MotionParams, detect_motion
 from clipcrowd.services import tasks as task_service
@@ -28,6 +29,8 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assets, camera_events, camera_files, cameras, jobs, pools, projects
 
 log = logging.getLogger("clipcrowd.cameras")
+#: The job kind of a camera import run.
+KIND = "camera.import"
 #: Clip margin around an event, so a labeller sees what came just before and after.
 CLIP_MARGIN_SECONDS = 0.5
 
@@ -69,18 +72,13 @@ def _pool_fields(conn: Any, pool_id: int) -> tuple[str | None, str | None]:
     return clip, cover
 
 
-def run_job(db: Database, payload: dict[str, Any], context: dict[str, Any]) -> None:
-    """Extract the events of ``payload['file_id']`` (the handler of ``camera.motion``)."""
-    file_id = int(payload["file_id"])
+def extract(db: Database, storage: Storage, row: Any) -> int:
+    """Store the motion events of one received file (``camera_files`` row); returns how many it has."""
     with db.read() as conn:
-        row = conn.execute(select(camera_files).where(camera_files.c.id == file_id)).one_or_none()
-        if row is None or row.status == "done" or row.asset_id is None:
-            return
         job = conn.execute(select(jobs).where(jobs.c.id == row.job_id)).one()
         asset = conn.execute(select(assets).where(assets.c.id == row.asset_id)).one()
         camera = conn.execute(select(cameras).where(cameras.c.id == row.camera_id)).one()
-    storage = Storage(str(context["storage_url"]))
-    pool_raw = job.payload["request"].get("pool_id")
+    pool_raw = job.payload.get("pool_id")
     pool_id = int(pool_raw) if pool_raw else None
     found = 0
     with tempfile.TemporaryDirectory(prefix="clipcrowd-motion-") as tmp:
@@ -90,12 +88,39 @@ def run_job(db: Database, payload: dict[str, Any], context: dict[str, Any]) -> N
             for event in detect_motion(source, params_for(camera.data)):
                 found += 1
                 _store(db, storage, row, asset, event, pool_id, source, Path(tmp))
-        except MediaError as exc:  # the file is not a decodable video: recorded, the job itself is done
-            message = str(exc).replace(str(source), row.filename)
-            _finish(db, file_id, "failed", message[:2000])
-            return
-    log.info("file %s: %d motion event(s)", file_id, found)
-    _finish(db, file_id, "done", None)
+        except MediaError as exc:  # not a decodable video: said in the file's own name
+            raise MediaError(str(exc).replace(str(source), row.filename)) from None
+    return found
+
+
+@register(KIND)
+class CameraImport(Handler):
+    """A camera import run: one item per received file (its SHA-1); each item's work is its motion events.
+
+    Shards are planned by :func:`clipcrowd.services.cameras.create_job` (``missing`` until their
+    files arrive), so :meth:`plan` is never asked.
+    """
+
+    def run_shard(self, shard: ShardRun) -> None:
+        storage = Storage(str(shard.context["storage_url"]))
+        job_id = int(shard.job_id)
+        for key in shard.pending():
+            shard.check()
+            with shard.db.read() as conn:
+                row = conn.execute(select(camera_files).where(camera_files.c.job_id == job_id,
+                                                              camera_files.c.sha1 == key)).one_or_none()
+            if row is None or row.asset_id is None:
+                shard.failed(key, "the file was not received (or its asset was deleted)")
+                continue
+            try:
+                found = extract(shard.db, storage, row)
+            except MediaError as exc:
+                _finish(shard.db, row.id, "failed", str(exc)[:2000])
+                shard.failed(key, str(exc)[:2000])
+                continue
+            _finish(shard.db, row.id, "done", None)
+            log.info("file %s: %d motion event(s)", row.id, found)
+            shard.done(key, {"file_id": format_id(row.id), "events": found})
 
 
 def _finish(db: Database, file_id: int, status: str, error: str | None) -> None:

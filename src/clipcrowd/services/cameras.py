@@ -3,7 +3,8 @@
 A job is created from the importer's request (``item_count``, cameras, time window) and split into
 shards of at most :data:`SHARD_CAPACITY` files. Each file is then posted with its job, shard and
 SHA-1: the server checks the hash, stores the content once, makes it an asset of the job's project
-and queues motion-event extraction for it (:mod:`clipcrowd.services.camera_motion`). A file sent
+and adds it as an item of its shard; a shard whose files have all arrived is released to the job
+workers, which extract each file's motion events (:mod:`clipcrowd.services.camera_motion`). A file sent
 twice to one job (a resumed run) is answered ``duplicate`` and nothing is stored again.
 """
 
@@ -23,18 +24,17 @@ from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.errors import ConflictState, NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
-from clipcrowd.domain.timeutil import format_time, parse_time, utcnow
+from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.ingest import layout
 from clipcrowd.ingest.camera.names import local_camera_id
-from clipcrowd.jobs import enqueue
-from clipcrowd.services import asset_import
+from clipcrowd.jobs import JobRequestError, ShardPlan, add_items, ready, submit
+from clipcrowd.services import asset_import, job_executor
+from clipcrowd.services.camera_motion import KIND
 from clipcrowd.services.paging import page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assets, camera_files, cameras, jobs, pools, projects
+from clipcrowd.store.tables import assets, camera_files, cameras, job_items, job_shards, jobs, pools, projects
 
-KIND = "camera.import"
-MOTION_KIND = "camera.motion"
 #: Files per shard (the last shard holds the remainder), as the importer's job shape has it.
 SHARD_CAPACITY = 2048
 MAX_ITEMS = 10_000_000
@@ -149,25 +149,20 @@ def shard_sizes(count: int, capacity: int = SHARD_CAPACITY) -> list[int]:
 
 
 def create_job(db: Database, body: Any) -> dict[str, Any]:
-    """Create an import job (or return the one made with the same ``idempotency_key``)."""
+    """Create an import job (or return the one made with the same ``idempotency_key``).
+
+    Its shards start ``missing``: each is released to the workers once all its files have arrived.
+    """
     request = _request(db, body)
     key = request.get("idempotency_key")
     if key is not None:
         key = _text(key, "idempotency_key", 200)
-    now = utcnow()
+    sizes = shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY))
+    plans = [ShardPlan((), {"capacity": n}, status="missing") for n in sizes]
     with db.write() as conn:
-        if key is not None:
-            for row in conn.execute(select(jobs).where(jobs.c.kind == KIND).order_by(jobs.c.id.desc()).limit(10_000)):
-                if row.payload.get("request", {}).get("idempotency_key") == key:
-                    return _present_job(conn, row)
-        job_id = int(conn.execute(insert(jobs).values(
-            kind=KIND, status="shards_missing", attempts=0, created=now, project_id=parse_id(request["project_id"]),
-            payload={"request": request, "registered": {},
-                     "shards": shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY)),
-                     "updated": format_time(now)},
-        ).returning(jobs.c.id)).scalar_one())
-        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()
-        return _present_job(conn, row)
+        job_id = submit(conn, KIND, request, shards=plans, project_id=parse_id(request["project_id"]),
+                        idempotency_key=key)
+        return _present(conn, _job_row(conn, job_id))
 
 
 def _job_row(conn: Any, job_id: int) -> Any:
@@ -177,62 +172,44 @@ def _job_row(conn: Any, job_id: int) -> Any:
     return row
 
 
-def _shard_status(expected: int, counts: Mapping[str, int]) -> str:
-    received = sum(counts.values())
-    if received < expected:
-        return "missing"
-    if counts.get("received"):
-        return "processing"
-    if counts.get("failed") and not counts.get("done"):
-        return "failed"
-    return "complete"
+def _capacities(conn: Any, job_id: int) -> dict[int, int]:
+    rows = conn.execute(select(job_shards.c.shard_id, job_shards.c.payload).where(job_shards.c.job_id == job_id))
+    return {int(r.shard_id): int((r.payload or {}).get("capacity", 0)) for r in rows}
 
 
-def _job_status(shards: list[str], failed: int) -> str:
-    if any(s == "missing" for s in shards):
-        return "shards_missing"
-    if any(s == "processing" for s in shards):
-        return "processing"
-    if all(s == "failed" for s in shards):
-        return "failed"
-    return "complete_with_errors" if failed else "complete"
-
-
-def _present_job(conn: Any, row: Any) -> dict[str, Any]:
-    job_id = format_id(row.id)
-    counts: dict[int, dict[str, int]] = {}
-    for shard, status, n in conn.execute(
-            select(camera_files.c.shard_id, camera_files.c.status, func.count())
-            .where(camera_files.c.job_id == row.id).group_by(camera_files.c.shard_id, camera_files.c.status)):
-        counts.setdefault(int(shard), {})[status] = int(n)
-    shard_map: dict[str, dict[str, Any]] = {}
-    statuses = []
-    for i, expected in enumerate(row.payload["shards"]):
-        status = _shard_status(expected, counts.get(i, {}))
-        statuses.append(status)
-        shard_map[str(i)] = {"job_id": job_id, "shard_id": str(i), "item_count": expected, "status": status,
-                             "upload_url": f"/api/v1/camera-imports/{job_id}/shards/{i}"}
-    totals = {s: sum(c.get(s, 0) for c in counts.values()) for s in ("received", "done", "failed")}
-    status = _job_status(statuses, totals["failed"])
-    if status != row.status:
-        conn.execute(update(jobs).where(jobs.c.id == row.id).values(status=status))
-    return {"job_id": job_id, "kind": KIND, "request": row.payload["request"], "shard_map": shard_map,
-            "status": status, "created_at": format_time(row.created),
-            "updated_at": row.payload.get("updated") or format_time(row.created),
-            "counts": {"expected": row.payload["request"]["item_count"], "received": sum(totals.values()),
-                       "processed": totals["done"], "failed": totals["failed"]}}
+def _present(conn: Any, row: Any) -> dict[str, Any]:
+    """The job object of the jobs API, with each shard's planned size and upload URL, and files received."""
+    body = job_executor.present(conn, [row])[0]
+    job_id = body["job_id"]
+    for shard_id, capacity in _capacities(conn, row.id).items():
+        shard = body["shard_map"][str(shard_id)]
+        shard["item_count"] = capacity
+        shard["upload_url"] = f"/api/v1/camera-imports/{job_id}/shards/{shard_id}"
+    received = conn.execute(select(func.count()).select_from(camera_files)
+                            .where(camera_files.c.job_id == row.id)).scalar_one()
+    body["counts"] = {**body["counts"], "expected": row.payload["item_count"], "received": int(received)}
+    return body
 
 
 def get_job(db: Database, job_id: int) -> dict[str, Any]:
-    with db.write() as conn:  # write: a stale stored status is brought up to date
-        return _present_job(conn, _job_row(conn, job_id))
+    with db.read() as conn:
+        return _present(conn, _job_row(conn, job_id))
 
 
 def find_jobs(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = [jobs.c.kind == KIND, *range_conditions(jobs, query, ("id", "created"))]
-    with db.write() as conn:
-        return page(conn, jobs, conditions, query, lambda c, rows: [_present_job(c, r) for r in rows],
+    with db.read() as conn:
+        return page(conn, jobs, conditions, query, lambda c, rows: [_present(c, r) for r in rows],
                     limit_default=settings.page_limit_default, limit_max=settings.page_limit_max)
+
+
+def _release_if_full(conn: Any, job_id: int, shard: int) -> None:
+    """A shard whose files have all arrived goes to the workers (motion events of each file)."""
+    capacity = _capacities(conn, job_id).get(shard, 0)
+    have = conn.execute(select(func.count()).select_from(job_items).where(
+        job_items.c.job_id == job_id, job_items.c.shard_id == shard)).scalar_one()
+    if have >= capacity:
+        ready(conn, job_id, shard)
 
 
 def register_shard(db: Database, job_id: int, shard: int, body: Any) -> dict[str, Any]:
@@ -243,20 +220,21 @@ def register_shard(db: Database, job_id: int, shard: int, body: Any) -> dict[str
     if count != len(hash_map):
         raise ValidationFailed.field("item_count", f"is {count!r} but hash_map holds {len(hash_map)} items")
     with db.write() as conn:
-        row = _job_row(conn, job_id)
-        sizes = row.payload["shards"]
-        if not 0 <= shard < len(sizes):
+        _job_row(conn, job_id)
+        row = conn.execute(select(job_shards).where(job_shards.c.job_id == job_id,
+                                                    job_shards.c.shard_id == shard)).one_or_none()
+        if row is None:
             raise NotFound(f"job {format_id(job_id)} has no shard {shard}")
-        if count > sizes[shard]:
-            raise ValidationFailed.field("item_count", f"shard {shard} holds at most {sizes[shard]} items")
+        payload = dict(row.payload or {})
+        if count > payload.get("capacity", 0):
+            raise ValidationFailed.field("item_count", f"shard {shard} holds at most {payload.get('capacity')} items")
         digest = hashlib.sha1("\n".join(sorted(map(str, hash_map))).encode()).hexdigest()
-        known = row.payload.get("registered", {}).get(str(shard))
+        known = payload.get("registered")
         if known is not None and known != digest:
             raise ConflictState(f"shard {shard} of job {format_id(job_id)} was registered with other contents")
-        payload = {**row.payload, "registered": {**row.payload.get("registered", {}), str(shard): digest},
-                   "updated": format_time(utcnow())}
-        conn.execute(update(jobs).where(jobs.c.id == job_id).values(payload=payload))
-        return _present_job(conn, conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+        conn.execute(update(job_shards).where(job_shards.c.id == row.id)
+                     .values(payload={**payload, "registered": digest}))
+        return _present(conn, _job_row(conn, job_id))
 
 
 async def receive(db: Database, settings: Settings, job_id: int, query: Mapping[str, str],
@@ -278,7 +256,7 @@ async def receive(db: Database, settings: Settings, job_id: int, query: Mapping[
     filename = PurePosixPath((query.get("filename") or f"{sha1}.mp4").replace("\\", "/")).name[-200:]
     with db.read() as conn:
         job = _job_row(conn, job_id)
-        if not 0 <= shard < len(job.payload["shards"]):
+        if shard not in _capacities(conn, job_id):
             raise ValidationFailed.field("shard_id", f"job {format_id(job_id)} has no shard {shard}")
         if job.status in FINAL:
             raise ConflictState(f"job {format_id(job_id)} is {job.status}: it takes no more files")
@@ -345,7 +323,14 @@ def _record(db: Database, settings: Settings, job: Any, shard: int, cam: Any, sh
                     job_id=job.id, shard_id=shard, sha1=sha1, camera_id=cam.id, asset_id=asset_id,
                     filename=filename, start=start, status="received", created=utcnow(),
                 ).returning(camera_files.c.id)).scalar_one())
-                enqueue(conn, MOTION_KIND, {"file_id": file_id}, project_id=job.project_id)
+                known = conn.execute(select(job_items.c.id).where(job_items.c.job_id == job.id,
+                                                                  job_items.c.key == sha1)).first()
+                if known is None:
+                    add_items(conn, job.id, shard, [sha1])
         except IntegrityError:  # the same file raced in on another connection
             return {"status": "duplicate", "asset_id": format_id(asset_id)}
+        except JobRequestError:
+            raise ConflictState(f"shard {shard} of job {format_id(job.id)} is not receiving files "
+                                "(it is complete, or all its files have arrived)") from None
+        _release_if_full(conn, job.id, shard)
     return {"status": "created", "file_id": format_id(file_id), "asset_id": format_id(asset_id)}

@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.jobs.queue import progress as job_progress
 from clipcrowd.services import present
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import operation_log, operations
+from clipcrowd.store.tables import jobs, operation_log, operations
 
 
 class OperationExists(ClipcrowdError):
@@ -77,11 +78,17 @@ def instant(
 
 
 def get(db: Database, op_id: str) -> dict[str, Any]:
+    """The operation as clients poll it; one backed by a running job reports the job's progress."""
     with db.read() as conn:
         row = conn.execute(select(operations).where(operations.c.id == op_id)).one_or_none()
         if row is None:
             raise NotFound(f"operation {op_id} does not exist")
-        return present.operation(row)
+        body = present.operation(row)
+        if row.status in ("PENDING", "RUNNING"):
+            job_id = conn.execute(select(jobs.c.id).where(jobs.c.operation_id == op_id)).scalar()
+            if job_id is not None:
+                body["progress"] = max(row.progress or 0, job_progress(conn, job_id))
+        return body
 
 
 def get_log(db: Database, op_id: str) -> list[dict[str, Any]]:
@@ -93,12 +100,3 @@ def get_log(db: Database, op_id: str) -> list[dict[str, Any]]:
         ).all()
         return [{"type": r.type, "success": r.success, "input": r.input, "output": r.output} for r in rows]
 
-
-def fail_interrupted(db: Database) -> int:
-    """At start-up: operations left RUNNING by a stopped server will never finish; say so."""
-    with db.write() as conn:
-        return conn.execute(
-            update(operations).where(operations.c.status.in_(["RUNNING", "PENDING"])).values(
-                status="FAIL", finished=utcnow(), details={"error": "the server stopped while this ran"},
-            )
-        ).rowcount

@@ -307,14 +307,14 @@ assets = Table(
     UniqueConstraint("project_id", "external_id", name="uq_assets_project_external_id"),
 )
 
-# Long work (media processing) as rows that worker processes claim with a lease; a claim is a
-# compare-and-set on `status`, so several servers may run workers over one database.
+# Long work: a job (what a user sees) is split into shards (what a worker claims, under a lease).
+# `status` is derived from the job's shards and stored so lists can filter on it (see clipcrowd.jobs).
 jobs = Table(
     "jobs", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
     Column("kind", String(60), nullable=False),
-    Column("status", String(20), nullable=False),  # QUEUED | RUNNING | DONE | FAILED
-    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False),  # queued | processing | complete | complete_with_errors | ...
+    Column("payload", JSON, nullable=False),  # the request, as submitted
     Column("project_id", ForeignKey("projects.id", ondelete="CASCADE")),
     Column("attempts", Integer, nullable=False, default=0),
     Column("claimed_by", String(200)),
@@ -323,7 +323,53 @@ jobs = Table(
     Column("created", DateTime, nullable=False),
     Column("started", DateTime),
     Column("finished", DateTime),
+    Column("handler", String(300)),  # module:qualname of the handler class, so any worker can load it
+    Column("operation_id", String(36)),  # the operation a client polls, when the job backs one
+    Column("idempotency_key", String(200)),
+    Column("updated", DateTime),
     Index("ix_jobs_status_id", "status", "id"),
+    Index("ix_jobs_operation_id", "operation_id"),
+    UniqueConstraint("kind", "idempotency_key", name="uq_jobs_kind_idempotency_key"),
+)
+
+# A shard of a job: claimed by one worker at a time (`claim` is the holder's token, `lease_until`
+# is renewed by its heartbeat); a shard whose lease ran out is claimed again, `attempts` bounded.
+job_shards = Table(
+    "job_shards", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("shard_id", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # missing | queued | processing | complete | failed | cancelled
+    Column("payload", JSON),
+    Column("item_count", Integer, nullable=False),
+    Column("done", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claim", String(64)),
+    Column("claimed_by", String(200)),
+    Column("lease_until", DateTime),
+    Column("error", Text),
+    Column("started", DateTime),
+    Column("finished", DateTime),
+    UniqueConstraint("job_id", "shard_id", name="uq_job_shards_job_id_shard_id"),
+    Index("ix_job_shards_status_id", "status", "id"),
+)
+
+# The items of a shard (a file, an asset, a pool): a re-run of a shard skips the items already done.
+job_items = Table(
+    "job_items", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("shard_id", Integer, nullable=False),
+    Column("key", String(500), nullable=False),
+    Column("status", String(20), nullable=False),  # pending | done | failed | skipped
+    Column("result", JSON),
+    Column("error", Text),
+    Column("updated", DateTime),
+    UniqueConstraint("job_id", "key", name="uq_job_items_job_id_key"),
+    Index("ix_job_items_job_status_id", "job_id", "status", "id"),
+    Index("ix_job_items_job_shard_id", "job_id", "shard_id", "id"),
 )
 
 # Cameras of camera-folder imports: one row per name (the importer's `camera` group plus suffix).

@@ -7,9 +7,10 @@ import json
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from clipcrowd.api.routes.jobs import wake
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.services import aggregation, attachments, desk_aggregates, invites, operations, pools, web_desk
 from clipcrowd.services.auth import resolve
@@ -66,7 +67,7 @@ def _pool_page(request: Request, number: int, *, status_code: int = 200, message
 
 
 @router.post("/pools/{pool_id}/aggregate")
-def aggregate(request: Request, _: PageRequester, pool_id: str, background: BackgroundTasks,
+def aggregate(request: Request, _: PageRequester, pool_id: str,
               method: Annotated[str, Form()] = "ds", field: Annotated[str, Form()] = "",
               include_submitted: Annotated[str, Form()] = "") -> Response:
     """Start an aggregation run (checked first: a refusal is shown on the page, nothing stored)."""
@@ -78,7 +79,7 @@ def aggregate(request: Request, _: PageRequester, pool_id: str, background: Back
         return _pool_page(request, number, status_code=exc.status_code, message=exc.message)
     op_id = operations.new_id(None)
     aggregation.start(db, checked, op_id)
-    background.add_task(aggregation.run, db, checked, op_id)
+    wake(request)
     return RedirectResponse(f"/desk/pools/{pool_id}?aggregation={op_id}#aggregation", status_code=303)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep
+from clipcrowd.api.routes.jobs import wake
 from clipcrowd.services import aggregation, operations
 
 router = APIRouter(tags=["aggregation"])
@@ -15,13 +16,13 @@ router = APIRouter(tags=["aggregation"])
 
 @router.post("/aggregated-solutions/aggregate-by-pool", response_model=None)
 def aggregate_by_pool(
-    db: DbDep, _: Requester, body: JsonBody, request: Request, background: BackgroundTasks,
+    db: DbDep, _: Requester, body: JsonBody, request: Request,
 ) -> JSONResponse:
-    """Checked now (4xx, nothing stored); run after the answer, as operation SOLUTION.AGGREGATE."""
+    """Checked now (4xx, nothing stored); run as operation SOLUTION.AGGREGATE backed by a job."""
     checked = aggregation.prepare(db, body)
     op_id = operations.new_id(request.query_params.get("operation_id"))
     started = aggregation.start(db, checked, op_id)
-    background.add_task(aggregation.run, db, checked, op_id)
+    wake(request)
     return JSONResponse(started, status_code=202)
 
 

@@ -8,18 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
+from clipcrowd.api.routes.jobs import wake
 from clipcrowd.domain.errors import NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.services import asset_import, assets
 from clipcrowd.services.auth import Principal
 
 router = APIRouter(tags=["assets"])
 Viewer = Annotated[Principal, Depends(get_principal)]  # requesters and workers both see task media
-
-
-def _wake(request: Request) -> None:
-    executor = getattr(request.app.state, "job_executor", None)
-    if executor is not None:
-        executor.wake()
 
 
 @router.post("/projects/from-interface", status_code=201)
@@ -50,7 +45,7 @@ def import_assets(db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody
         raise ValidationFailed.field("project_id", "is required: {project_id, assets: [...]}")
     result = asset_import.import_assets(db, settings, object_id(str(body["project_id"]), "project"),
                                         body.get("assets"))
-    _wake(request)
+    wake(request)
     return result
 
 

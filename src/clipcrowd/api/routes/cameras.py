@@ -8,18 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, get_principal, object_id
+from clipcrowd.api.routes.jobs import wake
 from clipcrowd.domain.errors import NotFound, PayloadTooLarge
 from clipcrowd.services import camera_events, cameras
 from clipcrowd.services.auth import Principal
 
 router = APIRouter(tags=["cameras"])
 Viewer = Annotated[Principal, Depends(get_principal)]  # workers see the clip and cover of their task
-
-
-def _wake(request: Request) -> None:
-    executor = getattr(request.app.state, "job_executor", None)
-    if executor is not None:
-        executor.wake()
 
 
 @router.post("/cameras")
@@ -56,7 +51,7 @@ async def post_content(db: DbDep, settings: SettingsDep, _: Requester, job_id: s
         raise PayloadTooLarge(f"the file is {declared} bytes; the limit is {settings.max_upload_bytes} bytes")
     result = await cameras.receive(db, settings, object_id(job_id, "job"), request.query_params, request.stream())
     response.status_code = 201 if result["status"] == "created" else 200
-    _wake(request)
+    wake(request)  # a shard whose files have all arrived is ready for the workers
     return result
 
 
