@@ -528,3 +528,31 @@ def test_row26_row27_asset_import_faults_and_metadata(live: Live) -> None:
 def test_report_exit_codes() -> None:
     assert Report().exit_code == 0
     assert Report(failed=1).exit_code == 2 and Report(problems={"unreadable": 1}).exit_code == 2
+
+
+def test_dry_run_force_job_max_items_and_location(tmp_path: Path) -> None:
+    regex = r".*/(?P<camera>\w+?)_(?P<lat>-?[\d.]+)_(?P<lng>-?[\d.]+)-(?P<epoch>\d+)\.mp4"
+    names = [f"cam0_47.5_-122.25-{EPOCH + i}.mp4" for i in range(3)]
+    for i, name in enumerate(names):
+        clip(tmp_path / "f", name, seed=i)
+    hooks = Recorder()
+    code, state = go(tmp_path / "f", hooks, tmp_path, regex=regex, dry_run=True)
+    assert code == 0 and hooks.calls == [] and set(states(state).values()) == {"discovered"}
+
+    locations: list[Any] = []
+
+    class Located(Recorder):
+        def post_video_content(self, camera_name: str, camera_id: str, filepath: str, timestamp: str,
+                               location: Any = None, host: Any = None, port: Any = None) -> bool:
+            locations.append(location)
+            return super().post_video_content(camera_name, camera_id, filepath, timestamp, location, host, port)
+
+    hooks = Located()
+    code, _ = go(tmp_path / "f", hooks, tmp_path, regex=regex, job_max_items=2)
+    assert code == 0 and [c for c in hooks.calls if c[0] == "assign_job_ids"] == [("assign_job_ids", 2),
+                                                                                  ("assign_job_ids", 1)]
+    assert locations == [(47.5, -122.25)] * 3
+    again = Recorder()
+    assert go(tmp_path / "f", again, tmp_path, regex=regex)[0] == 0 and again.posted == []
+    forced = Recorder()
+    assert go(tmp_path / "f", forced, tmp_path, regex=regex, force=True)[0] == 0 and forced.posted == names
