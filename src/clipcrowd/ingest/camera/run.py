@@ -44,6 +44,8 @@ from .state import DONE, PROBLEMS, Shelf, State, path_of
 
 log = logging.getLogger("clipcrowd.import")
 STATE_NAME = ".clipcrowd-import.sqlite"
+#: Files hashed and probed per round (and committed together).
+BATCH = 256
 
 
 @dataclass
@@ -164,13 +166,13 @@ class Run:
             return clock.check_plausible(created.replace(tzinfo=created.tzinfo or UTC), self.opts.now())
         raise FileError("no time in the name (--missing-epoch skip)", "bad_timestamp")
 
-    def _examine(self, path: str) -> tuple[str, Any]:
+    def _examine(self, item: tuple[str, Any]) -> tuple[str, Any]:
         """Hash and probe one matched file (runs in the worker pool): ('ok', facts) or (state, message)."""
+        path, key = item
         try:
             info = os.stat(path)
             if self.opts.settle_seconds and time.time() - info.st_mtime < self.opts.settle_seconds:
                 return "settling", f"modified less than {self.opts.settle_seconds:g} s ago; still being copied?"
-            key = self.state_known.get(printable(path))
             if key is None or key[1:] != (info.st_size, info.st_mtime_ns, info.st_ino):
                 key = (scan.sha1_file(path), info.st_size, info.st_mtime_ns, info.st_ino)
             try:
@@ -189,49 +191,61 @@ class Run:
             return "unreadable", exc.strerror or str(exc)
 
     def scan(self) -> set[str]:
-        """Walk, match and record every file; returns the cameras seen."""
+        """Walk, match and record every file, :data:`BATCH` at a time; returns the cameras seen.
+
+        Memory stays bounded however many files there are: one batch is hashed and probed in the
+        worker pool at a time, and what was seen in this run is kept in a temporary table.
+        """
         opts = self.opts
         seen_cameras: set[str] = set()
-        matched: list[tuple[str, Any, datetime]] = []
-        for path in scan.walk(opts.folder, scan.parse_exts(opts.ext), recursive=opts.recursive,
-                              follow_symlinks=opts.follow_symlinks):
-            if opts.storage and os.path.abspath(path) == os.path.abspath(opts.storage):
-                continue
-            facts = self.pattern.match(path)
-            if facts is None:
-                if opts.strict:
-                    raise ConfigError(f"{path} does not match --regex (--strict)")
-                self._side(path, "skipped_nomatch", "the name does not match --regex")
-                continue
-            log.debug("%s matched in its %s form", path, facts.form)
-            seen_cameras.add(facts.camera)
-            try:
-                when = self._when(path, facts.epoch, facts.datetime)
-            except FileError as exc:
-                self._side(path, exc.state, str(exc), camera=facts.camera)
-                continue
-            matched.append((path, facts, when))
-        self.state_known = {p: (k, s, m, i) for p, s, m, i, k in self.state.conn.execute(  # printable paths
-            "SELECT path, size, mtime_ns, inode, key FROM paths")} if matched else {}
-        first_path: dict[str, str] = {}
+        self.state.conn.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (key TEXT PRIMARY KEY, path TEXT)")
+        self.state.conn.execute("DELETE FROM run_seen")
+        batch: list[tuple[str, Any, datetime, Any]] = []
         with ThreadPoolExecutor(max_workers=max(1, opts.workers)) as pool:
-            for (path, facts, when), (verdict, found) in zip(matched, pool.map(self._examine, [m[0] for m in matched]),
-                                                             strict=True):
-                if verdict != "ok":
-                    self._side(path, verdict, found, camera=facts.camera)
+            for path in scan.walk(opts.folder, scan.parse_exts(opts.ext), recursive=opts.recursive,
+                                  follow_symlinks=opts.follow_symlinks):
+                if opts.storage and os.path.abspath(path) == os.path.abspath(opts.storage):
                     continue
-                self._record(path, facts, when, found, first_path)
+                facts = self.pattern.match(path)
+                if facts is None:
+                    if opts.strict:
+                        raise ConfigError(f"{path} does not match --regex (--strict)")
+                    self._side(path, "skipped_nomatch", "the name does not match --regex")
+                    continue
+                log.debug("%s matched in its %s form", path, facts.form)
+                seen_cameras.add(facts.camera)
+                try:
+                    when = self._when(path, facts.epoch, facts.datetime)
+                except FileError as exc:
+                    self._side(path, exc.state, str(exc), camera=facts.camera)
+                    continue
+                batch.append((path, facts, when, self.state.cached(path)))
+                if len(batch) >= BATCH:
+                    self._examine_batch(pool, batch)
+                    batch = []
+            if batch:
+                self._examine_batch(pool, batch)
         hookdata.unknown_cameras(self.data, seen_cameras)
         return seen_cameras
 
-    def _record(self, path: str, facts: Any, when: datetime, found: Any, first_path: dict[str, str]) -> None:
+    def _examine_batch(self, pool: ThreadPoolExecutor, batch: list[tuple[str, Any, datetime, Any]]) -> None:
+        results = pool.map(self._examine, [(path, cached) for path, _, _, cached in batch])
+        with self.state.batch():
+            for (path, facts, when, _), (verdict, found) in zip(batch, results, strict=True):
+                if verdict != "ok":
+                    self._side(path, verdict, found, camera=facts.camera)
+                else:
+                    self._record(path, facts, when, found)
+
+    def _record(self, path: str, facts: Any, when: datetime, found: Any) -> None:
         (key, size, mtime_ns, inode), _info, duration, probe_json = found
         self.state.remember(path, size, mtime_ns, inode, key)
-        if key in first_path:
-            log.warning("%s has the same content as %s: marked duplicate", path, first_path[key])
-            self._side(path, "duplicate", f"same content as {first_path[key]}", camera=facts.camera)
+        first = self.state.conn.execute("SELECT path FROM run_seen WHERE key = ?", (key,)).fetchone()
+        if first is not None:
+            log.warning("%s has the same content as %s: marked duplicate", path, first[0])
+            self._side(path, "duplicate", f"same content as {first[0]}", camera=facts.camera)
             return
-        first_path[key] = path
+        self.state.conn.execute("INSERT INTO run_seen VALUES (?, ?)", (key, printable(path)))
         row = self.state.get(key)
         timestamp = clock.format_timestamp(when, self.opts.timestamp_style)
         ext = os.path.splitext(path)[1]

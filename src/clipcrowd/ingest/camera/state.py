@@ -107,6 +107,12 @@ class State:
         return _Batch(self.conn)
 
     # fast path -------------------------------------------------------------------------------
+    def cached(self, path: str) -> tuple[str, int, int, int] | None:
+        """``(sha1, size, mtime_ns, inode)`` last seen at ``path`` (a re-run hashes only what changed)."""
+        row = self.conn.execute("SELECT key, size, mtime_ns, inode FROM paths WHERE path = ?",
+                                (printable(path),)).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
     def remember(self, path: str, size: int, mtime_ns: int, inode: int, key: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, ?, ?, ?)",
                           (printable(path), size, mtime_ns, inode, key))
