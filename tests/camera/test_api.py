@@ -27,6 +27,9 @@ def test_bad_input_is_refused_with_the_field_named(live: Live, tmp_path: Path) -
         _fault(http.post("/api/v1/cameras", json={}), 400, "name")
         _fault(http.post("/api/v1/cameras", json={"name": "x" * 501}), 400, "name")
         _fault(http.post("/api/v1/cameras", content=b"{oops"), 400, "body")
+        _fault(http.post("/api/v1/cameras", json={"name": "c", "img_x_size_cover": 10**9}), 400, "img_x_size_cover")
+        _fault(http.post("/api/v1/cameras", json={"name": "c", "img_y_size_cover": "big"}), 400, "img_y_size_cover")
+        _fault(http.post("/api/v1/cameras", json={"name": "c", "plan": "gold"}), 400, "plan")
         camera = http.post("/api/v1/cameras", json={"name": "gate", "plan": "pro"}).json()
         assert http.post("/api/v1/cameras", json={"name": "gate"}).json()["camera_id"] == camera["camera_id"]
         cams = [{"name": "gate"}]

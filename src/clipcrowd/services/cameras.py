@@ -26,6 +26,8 @@ from clipcrowd.domain.errors import ConflictState, NotFound, PayloadTooLarge, Va
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.ingest import layout
+from clipcrowd.ingest.camera.errors import ConfigError
+from clipcrowd.ingest.camera.hookdata import check_values
 from clipcrowd.ingest.camera.names import local_camera_id
 from clipcrowd.jobs import JobRequestError, ShardPlan, add_items, ready, submit
 from clipcrowd.services import asset_import, job_executor
@@ -61,6 +63,11 @@ def register_camera(db: Database, body: Any) -> dict[str, Any]:
     settings = {k: v for k, v in body.items() if k not in ("name", "local_camera_id")}
     if len(str(settings)) > 10_000:
         raise ValidationFailed.field("body", "camera settings are limited to 10000 characters")
+    try:
+        check_values(settings)  # sizes and rates reach the motion worker: bounded here
+    except ConfigError as exc:
+        key = next((k for k in settings if k in str(exc)), "body")
+        raise ValidationFailed.field(key, str(exc).removeprefix("hook data ")) from None
     with db.write() as conn:
         row = conn.execute(select(cameras).where(cameras.c.name == name)).one_or_none()
         if row is None:

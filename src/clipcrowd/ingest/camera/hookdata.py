@@ -64,7 +64,8 @@ def load(inline: str | None, file: Path | None, *, legacy_merge: bool = False) -
     return data
 
 
-def _check_values(values: Mapping[str, Any], where: str) -> None:
+def check_values(values: Mapping[str, Any], where: str = "") -> None:
+    """Refuse (ConfigError) a bad plan, size, fps, shard size or zone among ``values``."""
     for key in SIZES:
         if key in values:
             v = values[key]
@@ -89,14 +90,14 @@ def _check_values(values: Mapping[str, Any], where: str) -> None:
 
 
 def validate(data: Mapping[str, Any]) -> None:
-    _check_values(data, "")
+    check_values(data, "")
     cameras = data.get("cameras", {})
     if not isinstance(cameras, dict):
         raise ConfigError("hook data cameras: must be an object {camera name: settings}")
     for name, values in cameras.items():
         if not isinstance(values, dict):
             raise ConfigError(f"hook data cameras.{name}: must be an object")
-        _check_values(values, f"cameras.{name}.")
+        check_values(values, f"cameras.{name}.")
 
 
 def setting(data: Mapping[str, Any], camera: str, key: str) -> Any:
