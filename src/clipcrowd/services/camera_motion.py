@@ -40,12 +40,15 @@ def event_key(project_id: int, file_id: int, offset_ms: int, name: str) -> str:
 
 
 def params_for(settings: dict[str, Any]) -> MotionParams:
-    """Motion parameters from a camera's registered settings (cover size; extraction height caps analysis)."""
+    """Motion parameters from a camera's registered settings: its cover size, and its ``fps`` as the
+    analysis rate (frames a second the motion detector needs; B-frames are skipped above twice that)."""
     width = settings.get("img_x_size_cover")
     height = settings.get("img_y_size_cover")
     if not width and not height:
         width = 320
-    return MotionParams(cover_width=width, cover_height=height)
+    rate = settings.get("fps")
+    extra = {"analysis_rate": float(rate)} if isinstance(rate, int | float) and rate > 0 else {}
+    return MotionParams(cover_width=width, cover_height=height, **extra)
 
 
 def _source(storage: Storage, project_id: int, asset: Any, tmp: Path) -> Path:
