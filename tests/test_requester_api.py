@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.apiclient import Api, make_pool
 from tests.factories import captured
 
@@ -34,7 +36,11 @@ def test_async_batch_creates_tasks_with_operation_and_log(api: Api) -> None:
     started = api.ok("POST", "/api/v1/tasks", json=tasks,
                      params={"operation_id": op_id, "async_mode": "true", "allow_defaults": "true"})
     assert started["id"] == op_id and started["type"] == "TASK.BATCH_CREATE"
-    assert api.ok("GET", f"/api/v1/operations/{op_id}")["status"] == "SUCCESS"
+    deadline = time.monotonic() + 60  # the batch is written by the job runner, as clients poll for it
+    while (status := api.ok("GET", f"/api/v1/operations/{op_id}")["status"]) == "RUNNING":
+        assert time.monotonic() < deadline, "the batch was not written"
+        time.sleep(0.05)
+    assert status == "SUCCESS"
     log = api.ok("GET", f"/api/v1/operations/{op_id}/log")
     assert [entry["input"]["__item_idx"] for entry in log] == [str(i) for i in range(12)]
     ids = [entry["output"]["task_id"] for entry in log]

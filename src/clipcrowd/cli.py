@@ -14,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from clipcrowd.cli_jobs import jobs_app
 from clipcrowd.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 workers_app = typer.Typer(help="Worker accounts.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(workers_app, name="workers")
+app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True, soft_wrap=True)
 
 

@@ -75,6 +75,7 @@ def test_tasks_point_at_served_assets(ingest_live: Live, web: Web) -> None:
         assert http.get(f"/api/v1/assets/{assets['v2']['id']}").status_code == 404
         jobs = http.get("/api/v1/jobs", params={"project_id": project_id}).json()["items"]
         assert [(j["kind"], j["status"]) for j in jobs] == [("asset.process", "complete")]  # one job per import call
-        assert jobs[0]["counts"] == {"expected": 2, "processed": 2, "failed": 0, "skipped": 0, "pending": 0}
+        assert jobs[0]["counts"] == {"expected": 2, "received": 2, "processed": 2, "failed": 0, "skipped": 0,
+                                     "pending": 0}
         done = http.get(f"/api/v1/jobs/{jobs[0]['job_id']}/items", params={"status": "done"}).json()["items"]
         assert sorted(i["result"]["asset_id"] for i in done) == sorted([assets["v1"]["id"], assets["v2"]["id"]])

@@ -45,7 +45,7 @@ def test_a_job_and_its_items(api: Api) -> None:
     assert sorted(job["shard_map"], key=int) == ["0", "1", "2"]
     assert {k: (s["item_count"], s["status"]) for k, s in job["shard_map"].items()} == {
         "0": (2, "complete"), "1": (2, "complete"), "2": (1, "complete")}
-    assert job["counts"] == {"expected": 5, "processed": 2, "failed": 2, "skipped": 1, "pending": 0}
+    assert job["counts"] == {"expected": 5, "received": 5, "processed": 2, "failed": 2, "skipped": 1, "pending": 0}
     assert {"created_at", "finished_at", "updated_at"} <= set(job)
     failed = api.ok("GET", f"/api/v1/jobs/{job['job_id']}/items", params={"status": "failed", "limit": 1})
     assert [i["key"] for i in failed["items"]] == ["bad-1"] and failed["has_more"]

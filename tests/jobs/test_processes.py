@@ -79,9 +79,10 @@ def test_a_taken_over_shard_stops_its_first_worker(db: Database, tmp_path: Path)
     assert items_of(db, job_id)["b"] == ("done", {"attempt": 2, "pid": os.getpid()})
 
 
-def test_the_local_executor_runs_shards_in_other_processes(db: Database) -> None:
+def test_the_local_executor_runs_shards_in_other_processes(db: Database, tmp_path: Path) -> None:
     keys = [f"k{i}" for i in range(7)]
-    job_id = submit(db, "test.digest", {"items": keys, "rounds": 50})
+    log = tmp_path / "runs.log"
+    job_id = submit(db, "test.digest", {"items": keys, "rounds": 50, "log": str(log)})
     executor = jobs.LocalExecutor(db.url, {}, processes=2)
     try:
         executor.wake()
@@ -93,3 +94,5 @@ def test_the_local_executor_runs_shards_in_other_processes(db: Database) -> None
     assert {k: r["digest"] for k, (_, r) in items_of(db, job_id).items()} == {k: digest(k, 50) for k in keys}
     workers = {shard_row(db, job_id, n).claimed_by for n in range(3)}
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)
+    starts = sorted(line.split()[1] for line in log.read_text().splitlines() if line.startswith("start"))
+    assert starts == ["0", "1", "2"]  # two processes, each shard run once

@@ -28,7 +28,7 @@ def test_a_request_is_planned_into_numbered_shards(db: Database) -> None:
     assert [s["item_count"] for s in job["shard_map"].values()] == [4, 4, 3]
     assert job["shard_map"]["2"] == {"job_id": job["job_id"], "shard_id": "2", "item_count": 3, "status": "queued",
                                      "processed": 0, "failed": 0, "skipped": 0, "attempts": 0}
-    assert job["counts"] == {"expected": 11, "processed": 0, "failed": 0, "skipped": 0, "pending": 11}
+    assert job["counts"] == {"expected": 11, "received": 11, "processed": 0, "failed": 0, "skipped": 0, "pending": 11}
 
 
 def test_bad_plans_write_nothing(db: Database) -> None:
@@ -87,7 +87,7 @@ def test_a_shard_that_keeps_killing_its_worker_is_given_up(db: Database) -> None
     assert job["shard_map"]["0"]["status"] == "failed"
     assert f"gave up after {jobs.MAX_ATTEMPTS} attempts" in job["shard_map"]["0"]["error"]
     assert job["status"] == "complete_with_errors"
-    assert job["counts"] == {"expected": 2, "processed": 1, "failed": 1, "skipped": 0, "pending": 0}
+    assert job["counts"] == {"expected": 2, "received": 2, "processed": 1, "failed": 1, "skipped": 0, "pending": 0}
     assert jobs.pending(db, now + timedelta(hours=2)) == 0
 
 
@@ -105,7 +105,7 @@ def test_items_are_reported_once_and_a_rerun_skips_done_items(db: Database) -> N
     assert found["c"] == ("done", {"digest": digest("c", 3), "attempt": 1})
     job = job_executor.get(db, job_id)
     assert job["status"] == "complete_with_errors"
-    assert job["counts"] == {"expected": 4, "processed": 2, "failed": 1, "skipped": 1, "pending": 0}
+    assert job["counts"] == {"expected": 4, "received": 4, "processed": 2, "failed": 1, "skipped": 1, "pending": 0}
 
 
 def test_a_failing_handler_fails_its_shard_not_the_worker(db: Database) -> None:
@@ -144,16 +144,31 @@ def test_concurrent_workers_run_every_shard_exactly_once(db: Database, tmp_path:
     assert {k: v[1]["digest"] for k, v in items_of(db, job_id).items()} == {k: digest(k, 200) for k in keys}
 
 
-def test_missing_shards_wait_until_ready_and_a_cancelled_job_is_not_claimed(db: Database) -> None:
-    plans = [jobs.ShardPlan(["a"]), jobs.ShardPlan((), status="missing")]
+def test_missing_shards_wait_for_their_items(db: Database) -> None:
+    plans = [jobs.ShardPlan(["a"]), jobs.ShardPlan((), status="missing", item_count=3),
+             jobs.ShardPlan(["z"], status="missing", item_count=2)]
     job_id = submit(db, "test.digest", {"items": ["a"]}, shards=plans)
-    assert job_executor.get(db, job_id)["status"] == "shards_missing"
+    job = job_executor.get(db, job_id)
+    assert job["status"] == "shards_missing" and [s["item_count"] for s in job["shard_map"].values()] == [1, 3, 2]
+    assert job["counts"]["expected"] == 6 and job["counts"]["received"] == 2
+    assert jobs.run_pending(db) == 1  # only the queued shard can be claimed
     with db.write() as conn:
         assert jobs.add_items(conn, job_id, 1, ["b", "c"]) == 2
-        assert jobs.ready(conn, job_id, 1)
-    assert job_executor.get(db, job_id)["shard_map"]["1"]["item_count"] == 2
+    for bad_keys, shard in ((["d", "e"], 1), (["a"], 1), (["z2", "z3"], 2)):  # too many, repeated, too many
+        with pytest.raises(jobs.JobRequestError), db.write() as conn:
+            jobs.add_items(conn, job_id, shard, bad_keys)
+    with pytest.raises(jobs.JobRequestError), db.write() as conn:
+        jobs.add_items(conn, job_id, 0, ["q"])  # shard 0 is not missing
+    with db.write() as conn:
+        assert jobs.ready(conn, job_id, 1) and jobs.ready(conn, job_id, 2)  # shard 2 got 1 item of 2
+        assert not jobs.ready(conn, job_id, 1)
     assert jobs.run_pending(db) == 2
-    assert job_executor.get(db, job_id)["status"] == "complete"
+    job = job_executor.get(db, job_id)
+    assert job["status"] == "complete_with_errors"  # an item of shards 1 and 2 never arrived
+    assert job["counts"] == {"expected": 6, "received": 4, "processed": 4, "failed": 0, "skipped": 0, "pending": 2}
+
+
+def test_a_cancelled_job_is_not_claimed(db: Database) -> None:
     other = submit(db, "test.digest", {"items": ["d", "e"], "shard_size": 1})
     with db.write() as conn:
         jobs.cancel(conn, other)

@@ -146,4 +146,5 @@ def create_executor(spec: str, db_url: str, context: Mapping[str, Any], *, proce
     if spec not in EXECUTORS:
         raise ValueError(f"unknown executor {spec!r}; one of {sorted(EXECUTORS)} or ray://host:port")
     factory: Any = EXECUTORS[spec]
-    return factory(db_url, context, processes=processes, lease=lease)  # type: ignore[no-any-return]
+    executor: Executor = factory(db_url, context, processes=processes, lease=lease)
+    return executor

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.store.db import Database
@@ -90,7 +91,8 @@ def submit(conn: Connection, kind: str, request: Mapping[str, Any], *, shards: S
     ).returning(jobs.c.id)).scalar_one())
     conn.execute(insert(job_shards), [
         {"job_id": job_id, "shard_id": n, "status": plan.status, "payload": dict(plan.payload or {}),
-         "item_count": len(plan.items), "done": 0, "failed": 0, "skipped": 0, "attempts": 0}
+         "item_count": max(plan.item_count or 0, len(plan.items)), "received": len(plan.items), "done": 0,
+         "failed": 0, "skipped": 0, "attempts": 0}
         for n, plan in enumerate(plans)])
     rows = [{"job_id": job_id, "shard_id": n, "key": key, "status": "pending", "updated": now}
             for n, plan in enumerate(plans) for key in plan.items]
@@ -107,6 +109,9 @@ def _check_plans(plans: Sequence[ShardPlan]) -> None:
     for n, plan in enumerate(plans):
         if plan.status not in PLAN_STATUSES:
             raise JobRequestError(f"shard {n}: status must be one of {list(PLAN_STATUSES)}")
+        if plan.item_count is not None and not (isinstance(plan.item_count, int) and
+                                                len(plan.items) <= plan.item_count <= 10**9):
+            raise JobRequestError(f"shard {n}: item_count must be a whole number, at least the items given")
         for key in plan.items:
             if not isinstance(key, str) or not key or len(key) > KEY_MAX:
                 raise JobRequestError(f"shard {n}: item keys are non-empty strings of at most {KEY_MAX} characters")
@@ -116,19 +121,29 @@ def _check_plans(plans: Sequence[ShardPlan]) -> None:
 
 
 def add_items(conn: Connection, job_id: int, shard_id: int, keys: Iterable[str]) -> int:
-    """Add items to a shard that is still ``missing`` (its items arrive after the job was made)."""
+    """Add items to a shard that is still ``missing`` (its items arrive after the job was made).
+
+    The shard takes at most the ``item_count`` it was planned with; adding a key twice is refused.
+    """
     shard = conn.execute(select(job_shards).where(job_shards.c.job_id == job_id,
                                                   job_shards.c.shard_id == shard_id)).one_or_none()
     if shard is None or shard.status != "missing":
         raise JobRequestError(f"job {job_id} has no missing shard {shard_id}")
     keys = list(keys)
     _check_plans([ShardPlan(keys)])
+    if shard.received + len(keys) > shard.item_count:
+        raise JobRequestError(f"shard {shard_id} of job {job_id} holds {shard.item_count} items; "
+                              f"{shard.received} are there, {len(keys)} more is too many")
     now = utcnow()
     if keys:
-        conn.execute(insert(job_items), [{"job_id": job_id, "shard_id": shard_id, "key": k, "status": "pending",
-                                          "updated": now} for k in keys])
-        conn.execute(update(job_shards).where(job_shards.c.id == shard.id).values(
-            item_count=job_shards.c.item_count + len(keys)))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(job_items), [{"job_id": job_id, "shard_id": shard_id, "key": k,
+                                                  "status": "pending", "updated": now} for k in keys])
+        except IntegrityError:
+            raise JobRequestError(f"job {job_id} already has one of these items") from None
+        s = job_shards.c
+        conn.execute(update(job_shards).where(s.id == shard.id).values(received=s.received + len(keys)))
     return len(keys)
 
 
@@ -247,7 +262,6 @@ def report(db: Database, held: Claim, entries: Iterable[tuple[str, str, Any, str
             conn.execute(update(job_shards).where(s.id == held.row_id).values(
                 done=s.done + counters["done"], failed=s.failed + counters["failed"],
                 skipped=s.skipped + counters["skipped"]))
-            conn.execute(update(jobs).where(jobs.c.id == held.job_id).values(updated=now))
     return sum(counters.values())
 
 
@@ -295,7 +309,9 @@ def refresh(conn: Connection, job_id: int, now: datetime | None = None) -> str:
     # (on PostgreSQL each would otherwise see the other still processing and write a stale status)
     job = conn.execute(select(jobs.c.status, jobs.c.operation_id, jobs.c.started, jobs.c.finished)
                        .where(jobs.c.id == job_id).with_for_update()).one()
-    rows = conn.execute(select(s.status, func.count(), func.sum(s.failed)).where(s.job_id == job_id)
+    # items that failed, and items a finished shard never received, make a job end with errors
+    short = s.failed + s.item_count - s.received
+    rows = conn.execute(select(s.status, func.count(), func.sum(short)).where(s.job_id == job_id)
                         .group_by(s.status)).all()
     status = derive({r[0]: int(r[1]) for r in rows}, sum(int(r[2] or 0) for r in rows))
     values: dict[str, Any] = {"status": status, "updated": now}
@@ -327,15 +343,18 @@ def _end_operation(conn: Connection, job_id: int, op_id: str, status: str, error
 # ---------------------------------------------------------------------------------------- reading
 
 def counts(conn: Connection, job_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """``{job_id: {expected, processed, failed, skipped, pending}}`` summed over each job's shards."""
+    """``{job_id: {expected, received, processed, failed, skipped, pending}}`` summed over each job's shards
+    (``pending``: expected items not yet reported, whether they arrived or not)."""
     s = job_shards.c
-    rows = conn.execute(select(s.job_id, func.sum(s.item_count), func.sum(s.done), func.sum(s.failed),
-                               func.sum(s.skipped)).where(s.job_id.in_(list(job_ids))).group_by(s.job_id)).all()
-    out = {j: {"expected": 0, "processed": 0, "failed": 0, "skipped": 0, "pending": 0} for j in job_ids}
-    for job_id, total, done, failed, skipped in rows:
-        total, done, failed, skipped = (int(v or 0) for v in (total, done, failed, skipped))
-        out[int(job_id)] = {"expected": total, "processed": done, "failed": failed, "skipped": skipped,
-                            "pending": max(total - done - failed - skipped, 0)}
+    rows = conn.execute(select(s.job_id, func.sum(s.item_count), func.sum(s.received), func.sum(s.done),
+                               func.sum(s.failed), func.sum(s.skipped))
+                        .where(s.job_id.in_(list(job_ids))).group_by(s.job_id)).all()
+    out = {j: {"expected": 0, "received": 0, "processed": 0, "failed": 0, "skipped": 0, "pending": 0}
+           for j in job_ids}
+    for job_id, total, received, done, failed, skipped in rows:
+        total, received, done, failed, skipped = (int(v or 0) for v in (total, received, done, failed, skipped))
+        out[int(job_id)] = {"expected": total, "received": received, "processed": done, "failed": failed,
+                            "skipped": skipped, "pending": max(total - done - failed - skipped, 0)}
     return out
 
 

@@ -38,11 +38,16 @@ class UnknownKind(LookupError):
 
 @dataclass(frozen=True)
 class ShardPlan:
-    """One shard as planned: its item keys (each one a row a worker reports on), an optional payload."""
+    """One shard as planned: its item keys (each one a row a worker reports on), an optional payload.
+
+    ``item_count`` is the number of items the shard is to hold when they arrive later (a ``missing``
+    shard); by default it is ``len(items)``.
+    """
 
     items: Sequence[str] = ()
     payload: Mapping[str, Any] | None = None
     status: str = "queued"
+    item_count: int | None = None
 
 
 def split(keys: Iterable[str], size: int, payload: Mapping[str, Any] | None = None) -> list[ShardPlan]:

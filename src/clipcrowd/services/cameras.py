@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.errors import ConflictState, NotFound, PayloadTooLarge, ValidationFailed
@@ -165,7 +165,7 @@ def create_job(db: Database, body: Any) -> dict[str, Any]:
     if key is not None:
         key = _text(key, "idempotency_key", 200)
     sizes = shard_sizes(request["item_count"], request.get("shard_size", SHARD_CAPACITY))
-    plans = [ShardPlan((), {"capacity": n}, status="missing") for n in sizes]
+    plans = [ShardPlan((), status="missing", item_count=n) for n in sizes]
     with db.write() as conn:
         job_id = submit(conn, KIND, request, shards=plans, project_id=parse_id(request["project_id"]),
                         idempotency_key=key)
@@ -180,21 +180,16 @@ def _job_row(conn: Any, job_id: int) -> Any:
 
 
 def _capacities(conn: Any, job_id: int) -> dict[int, int]:
-    rows = conn.execute(select(job_shards.c.shard_id, job_shards.c.payload).where(job_shards.c.job_id == job_id))
-    return {int(r.shard_id): int((r.payload or {}).get("capacity", 0)) for r in rows}
+    """Planned files of each shard."""
+    rows = conn.execute(select(job_shards.c.shard_id, job_shards.c.item_count).where(job_shards.c.job_id == job_id))
+    return {int(r.shard_id): int(r.item_count) for r in rows}
 
 
 def _present(conn: Any, row: Any) -> dict[str, Any]:
-    """The job object of the jobs API, with each shard's planned size and upload URL, and files received."""
+    """The job object of the jobs API, with each shard's upload URL."""
     body = job_executor.present(conn, [row])[0]
-    job_id = body["job_id"]
-    for shard_id, capacity in _capacities(conn, row.id).items():
-        shard = body["shard_map"][str(shard_id)]
-        shard["item_count"] = capacity
-        shard["upload_url"] = f"/api/v1/camera-imports/{job_id}/shards/{shard_id}"
-    received = conn.execute(select(func.count()).select_from(camera_files)
-                            .where(camera_files.c.job_id == row.id)).scalar_one()
-    body["counts"] = {**body["counts"], "expected": row.payload["item_count"], "received": int(received)}
+    for shard_id, shard in body["shard_map"].items():
+        shard["upload_url"] = f"/api/v1/camera-imports/{body['job_id']}/shards/{shard_id}"
     return body
 
 
@@ -212,10 +207,9 @@ def find_jobs(db: Database, settings: Settings, query: Mapping[str, str]) -> dic
 
 def _release_if_full(conn: Any, job_id: int, shard: int) -> None:
     """A shard whose files have all arrived goes to the workers (motion events of each file)."""
-    capacity = _capacities(conn, job_id).get(shard, 0)
-    have = conn.execute(select(func.count()).select_from(job_items).where(
-        job_items.c.job_id == job_id, job_items.c.shard_id == shard)).scalar_one()
-    if have >= capacity:
+    row = conn.execute(select(job_shards.c.received, job_shards.c.item_count).where(
+        job_shards.c.job_id == job_id, job_shards.c.shard_id == shard)).one()
+    if row.received >= row.item_count:
         ready(conn, job_id, shard)
 
 
@@ -233,8 +227,8 @@ def register_shard(db: Database, job_id: int, shard: int, body: Any) -> dict[str
         if row is None:
             raise NotFound(f"job {format_id(job_id)} has no shard {shard}")
         payload = dict(row.payload or {})
-        if count > payload.get("capacity", 0):
-            raise ValidationFailed.field("item_count", f"shard {shard} holds at most {payload.get('capacity')} items")
+        if count > row.item_count:
+            raise ValidationFailed.field("item_count", f"shard {shard} holds at most {row.item_count} items")
         digest = hashlib.sha1("\n".join(sorted(map(str, hash_map))).encode()).hexdigest()
         known = payload.get("registered")
         if known is not None and known != digest:

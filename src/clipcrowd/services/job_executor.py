@@ -20,6 +20,7 @@ from clipcrowd.jobs import ITEM_STATUSES, JOB_STATUSES, Executor, counts, create
 from clipcrowd.services import aggregation as _aggregation  # noqa: F401  (registers its job kind)
 from clipcrowd.services import asset_import as _asset_import  # noqa: F401  (registers its job kind)
 from clipcrowd.services import camera_motion as _camera_motion  # noqa: F401  (registers its job kind)
+from clipcrowd.services import tasks as _tasks  # noqa: F401  (registers its job kind)
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database

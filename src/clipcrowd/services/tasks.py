@@ -1,4 +1,9 @@
-"""Tasks: batch creation (validated whole before anything is written), reading, overlap changes."""
+"""Tasks: batch creation (validated whole before anything is written), reading, overlap changes.
+
+An asynchronous batch (``async_mode``) is an operation backed by a ``tasks.batch_create`` job: the
+worker checks the items again (the pool may have changed since) and writes them in one transaction
+that also ends the operation, so a re-run after a crash writes nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,15 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values
 from clipcrowd.domain.timeutil import utcnow
+from clipcrowd.jobs import Handler, ShardPlan, ShardRun, register, submit
 from clipcrowd.services import operations, pools, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import tasks
 
 READ_ONLY = {"id", "created", "__item_idx"}
+BATCH_OPERATION = "TASK.BATCH_CREATE"
+BATCH_KIND = "tasks.batch_create"
 
 
 @dataclass
@@ -162,6 +170,35 @@ def write_as_operation(db: Database, batch: PreparedBatch, op_id: str, *, open_p
         with db.write() as conn:
             operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
         raise
+
+
+def start_batch(db: Database, batch: PreparedBatch, items: list[Any], op_id: str, *, allow_defaults: bool,
+                skip_invalid: bool, open_pool: bool) -> dict[str, Any]:
+    """The operation of an asynchronous batch and the job that writes it (the caller wakes the executor)."""
+    request = {"operation_id": op_id, "items": items, "allow_defaults": allow_defaults,
+               "skip_invalid": skip_invalid, "open_pool": open_pool}
+    with db.write() as conn:
+        operations.start(conn, BATCH_OPERATION, {"pool_ids": sorted(format_id(p) for p in batch.pool_ids),
+                                                 "skip_invalid_items": skip_invalid}, op_id=op_id)
+        submit(conn, BATCH_KIND, request, operation_id=op_id)
+    return operations.get(db, op_id)
+
+
+@register(BATCH_KIND)
+class CreateTaskBatch(Handler):
+    """One shard, one item (the operation); nothing is done when the operation has already ended."""
+
+    def plan(self, request: Mapping[str, Any]) -> list[ShardPlan]:
+        return [ShardPlan([str(request["operation_id"])])]
+
+    def run_shard(self, shard: ShardRun) -> None:
+        request = shard.request
+        op_id = str(request["operation_id"])
+        if operations.get(shard.db, op_id)["status"] not in ("PENDING", "RUNNING"):
+            return
+        batch = prepare(shard.db, list(request["items"]), allow_defaults=bool(request["allow_defaults"]),
+                        skip_invalid=bool(request["skip_invalid"]))
+        write_as_operation(shard.db, batch, op_id, open_pool=bool(request["open_pool"]))
 
 
 def create_sync(db: Database, batch: PreparedBatch, *, open_pool: bool = False) -> dict[str, Any]:

@@ -341,7 +341,8 @@ job_shards = Table(
     Column("shard_id", Integer, nullable=False),
     Column("status", String(20), nullable=False),  # missing | queued | processing | complete | failed | cancelled
     Column("payload", JSON),
-    Column("item_count", Integer, nullable=False),
+    Column("item_count", Integer, nullable=False),  # items the shard is to hold
+    Column("received", Integer, nullable=False, default=0),  # item rows it holds so far
     Column("done", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),

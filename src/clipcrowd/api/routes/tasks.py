@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from clipcrowd.api.deps import DbDep, JsonBody, Requester, SettingsDep, object_id
+from clipcrowd.api.routes.jobs import wake
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.domain.ids import format_id
 from clipcrowd.services import listing, operations, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -26,7 +26,7 @@ def _flag(request: Request, name: str, default: bool = False) -> bool:
 
 @router.post("", response_model=None)
 def create_tasks(
-    db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request, background: BackgroundTasks,
+    db: DbDep, settings: SettingsDep, _: Requester, body: JsonBody, request: Request,
 ) -> JSONResponse:
     single = isinstance(body, dict)
     items = [body] if single else body
@@ -36,15 +36,14 @@ def create_tasks(
         raise ValidationFailed.field("body", f"at most {settings.max_batch_items} tasks in one call")
     open_after = _flag(request, "open_pool")
     skip_invalid = _flag(request, "skip_invalid_items")
-    batch = tasks.prepare(db, items, allow_defaults=_flag(request, "allow_defaults") or single,
-                          skip_invalid=skip_invalid and not single)
+    allow_defaults = _flag(request, "allow_defaults") or single
+    batch = tasks.prepare(db, items, allow_defaults=allow_defaults, skip_invalid=skip_invalid and not single)
     if _flag(request, "async_mode") and not single:
         op_id = operations.new_id(request.query_params.get("operation_id"))
-        with db.write() as conn:
-            operations.start(conn, "TASK.BATCH_CREATE", {"pool_ids": sorted(format_id(p) for p in batch.pool_ids),
-                                                         "skip_invalid_items": skip_invalid}, op_id=op_id)
-        background.add_task(tasks.write_as_operation, db, batch, op_id, open_pool=open_after)
-        return JSONResponse(operations.get(db, op_id), status_code=202)
+        started = tasks.start_batch(db, batch, items, op_id, allow_defaults=allow_defaults,
+                                    skip_invalid=skip_invalid, open_pool=open_after)
+        wake(request)
+        return JSONResponse(started, status_code=202)
     result = tasks.create_sync(db, batch, open_pool=open_after)
     if single:
         return JSONResponse(next(iter(result["items"].values())), status_code=201)

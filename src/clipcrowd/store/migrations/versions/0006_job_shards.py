@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("item_count", sa.Integer(), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
         sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
@@ -75,7 +76,7 @@ def _convert_earlier_jobs() -> None:
                     sa.column("started"), sa.column("finished"), sa.column("handler"), sa.column("created"),
                     sa.column("updated"))
     shards = sa.table("job_shards", *(sa.column(c) for c in (
-        "job_id", "shard_id", "status", "item_count", "done", "failed", "skipped", "attempts", "claimed_by",
+        "job_id", "shard_id", "status", "item_count", "received", "done", "failed", "skipped", "attempts", "claimed_by",
         "lease_until", "error", "started", "finished")))
     items = sa.table("job_items", *(sa.column(c) for c in ("job_id", "shard_id", "key", "status", "error",
                                                           "updated")))
@@ -89,7 +90,7 @@ def _convert_earlier_jobs() -> None:
             handler="clipcrowd.services.asset_import:ProcessAssets" if row.kind == "asset.process" else None,
             updated=row.finished or row.started or row.created))
         conn.execute(sa.insert(shards).values(
-            job_id=row.id, shard_id=0, status=shard_status, item_count=1, done=int(item_status == "done"),
+            job_id=row.id, shard_id=0, status=shard_status, item_count=1, received=1, done=int(item_status == "done"),
             failed=int(item_status == "failed"), skipped=0, attempts=row.attempts or 0, claimed_by=row.claimed_by,
             lease_until=row.lease_until, error=row.error, started=row.started, finished=row.finished))
         conn.execute(sa.insert(items).values(job_id=row.id, shard_id=0, key=key, status=item_status,
