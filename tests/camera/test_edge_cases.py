@@ -36,6 +36,7 @@ from clipcrowd.ingest.camera.run import Options, Report, run
 from clipcrowd.ingest.camera.server_hooks import ServerHooks
 from clipcrowd.ingest.camera.state import Shelf, State
 from tests.camera.support import REGEX, run_import
+from tests.factories import pool_body
 from tests.mining.scenes import write_scene
 from tests.support import Live
 
@@ -500,29 +501,51 @@ def test_row25_label_files(tmp_path: Path) -> None:
 
 
 # 26, 27 -----------------------------------------------------------------------------------------
-def test_row26_row27_asset_import_faults_and_metadata(live: Live) -> None:
+def test_row26_row27_asset_import_faults_and_metadata(live: Live, tmp_path: Path) -> None:
     interface = {"jobs": {"JOB_0": {"mlTask": "CLASSIFICATION", "content": {
         "input": "radio", "categories": {"A": {"name": "A"}}}}}}
     with httpx.Client(base_url=live.url, headers=live.headers) as http:
         project = http.post("/api/v1/projects/from-interface", json={
             "title": "t", "input_type": "VIDEO", "json_interface": interface}).json()["id"]
+        video = write_scene(tmp_path / "v.mp4", 2, [], fps=10, width=64, height=36)
+        ref = http.post("/api/v1/assets/uploads", params={"project_id": project, "name": "v.mp4"},
+                        content=video.read_bytes()).json()["ref"]
         body = {"project_id": project, "assets": [
             {"external_id": "a", "content": "upload:ab/nothing.mp4"},
             {"external_id": "b", "json_content": []},
-            {"external_id": "c", "content": "https://example.invalid/v.mp4",
+            {"external_id": "c", "content": ref,
              "json_metadata": {"processingParameters": {"framesPlayedPerSecond": 0}}},
-            {"external_id": "d", "content": "https://example.invalid/v.mp4"},
-            {"external_id": "d", "content": "https://example.invalid/w.mp4"},
+            {"external_id": "d", "content": ref},
+            {"external_id": "d", "content": ref},
         ]}
         answer = http.post("/api/v1/assets", json=body).json()
         assert sorted(answer["validation_errors"]) == ["0", "1", "2", "4"] and list(answer["items"]) == ["3"]
         assert "repeated" in answer["validation_errors"]["4"]["message"]
         asset = answer["items"]["3"]["id"]
+        deadline = time.monotonic() + 120
+        while http.get(f"/api/v1/assets/{asset}").json()["status"] != "READY":
+            assert time.monotonic() < deadline, "the asset was never processed"
+            time.sleep(0.2)
         meta = {"processingParameters": {"framesPlayedPerSecond": 5}, "note": "x"}
         assert http.patch(f"/api/v1/assets/{asset}", json={"json_metadata": meta}).status_code == 200
         kept = http.patch(f"/api/v1/assets/{asset}", json={"json_metadata": {"note": "y"}}).json()
-        assert kept["json_metadata"]["processingParameters"]["framesPlayedPerSecond"] == 5
+        assert kept["json_metadata"]["processingParameters"]["framesPlayedPerSecond"] == 5  # retained
         assert kept["json_metadata"]["note"] == "y"
+        pool = http.post("/api/v1/pools", json=pool_body(project, defaults={
+            "default_overlap_for_new_task_suites": 1})).json()
+        assert http.post("/api/v1/assets/tasks", json={"pool_id": pool["id"]}).status_code == 201
+        assert http.post(f"/api/v1/pools/{pool['id']}/open").status_code in (200, 202)
+        person = http.post("/api/v1/workers", json={"login": "ann"}).json()
+        auth = {"Authorization": f"Bearer {person['token']}"}
+        suite = http.post(f"/api/v1/worker/pools/{pool['id']}/next", headers=auth).json()
+        http.post(f"/api/v1/worker/assignments/{suite['id']}/submit", headers=auth,
+                  json={"solutions": [{"output_values": {"JOB_0": "A"}}]}).raise_for_status()
+        moved = http.patch(f"/api/v1/assets/{asset}",
+                           json={"json_metadata": {"processingParameters": {"framesPlayedPerSecond": 2}}})
+        assert moved.status_code == 409 and "misplace" in moved.json()["message"]
+        assert http.get(f"/api/v1/assets/{asset}").json()["json_metadata"]["processingParameters"][
+            "framesPlayedPerSecond"] == 5  # nothing changed
+        assert http.patch(f"/api/v1/assets/{asset}", json={"json_metadata": {"note": "z"}}).status_code == 200
 
 
 def test_report_exit_codes() -> None:
