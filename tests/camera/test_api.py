@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.camera.support import wait_job
+from tests.camera.support import run_import, wait_job
 from tests.mining.scenes import Mover, write_scene
 from tests.support import Live
 
@@ -97,3 +97,6 @@ def test_bad_input_is_refused_with_the_field_named(live: Live, tmp_path: Path) -
         _fault(http.post(url, params={**good, "hash": hashlib.sha1(late).hexdigest()}, content=late), 409)
     unauth = httpx.get(f"{live.url}/api/v1/events")
     assert unauth.status_code == 401
+    refused = run_import(str(tmp_path), "-r", r".*/(?P<camera>\w+?)\.mp4", "--missing-epoch", "mtime",
+                         "--server", live.url, "-a", "not-a-token", "-s", str(tmp_path / "s.sqlite"))
+    assert refused.returncode == 1 and "refused the token" in refused.stderr

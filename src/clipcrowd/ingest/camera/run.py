@@ -37,7 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clipcrowd.media import MediaError, probe
 
 from . import clock, hookdata, hooks, scan
-from .errors import ConfigError, FileError
+from .errors import ConfigError, FileError, ImportStop
 from .lock import hold
 from .names import DEFAULT_REGEX, NamePattern, local_camera_id, printable
 from .state import DONE, PROBLEMS, Shelf, State, path_of
@@ -278,6 +278,8 @@ class Run:
                 camera_id = answer.get("camera_id") if isinstance(answer, dict) else None
                 if not camera_id:
                     raise ValueError(f"register_camera returned no camera_id ({answer!r})")
+            except ImportStop:
+                raise
             except Exception as exc:  # a hook's failure fails that camera's files; the run goes on
                 log.error("camera %s: %s", name, exc)
                 for row in pending:

@@ -15,7 +15,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from .client import Server
+from .client import Server, ServerError
+from .errors import ConfigError
 from .hookdata import camera_config
 from .names import local_camera_id
 
@@ -41,7 +42,13 @@ class ServerHooks:
     def register_camera(self, camera_name: str, host: str | None = None, port: int | None = None) -> dict[str, Any]:
         config = {k: v for k, v in camera_config(self.data, camera_name).items() if k != "name"}
         body = {"name": camera_name, "local_camera_id": local_camera_id(camera_name), **config}
-        return dict(self.server.call("POST", "/api/v1/cameras", json=body))
+        try:
+            return dict(self.server.call("POST", "/api/v1/cameras", json=body))
+        except ServerError as exc:
+            if exc.status in (401, 403):  # no file of this run could be posted: stop, exit 1
+                raise ConfigError(f"the server refused the token ({exc}): give -a/--token or CLIPCROWD_TOKEN") \
+                    from None
+            raise
 
     def assign_job_ids(self, importer: Any, db: Any, unscheduled: list[dict[str, Any]]) -> str | None:
         self.importer = importer
