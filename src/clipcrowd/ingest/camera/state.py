@@ -91,7 +91,8 @@ class State:
 
     def by_filename(self, filename: str) -> dict[str, Any] | None:
         return self._row(self.conn.execute(
-            "SELECT * FROM files WHERE filename = ? AND key NOT LIKE 'path:%' ORDER BY discovered_on DESC",
+            "SELECT * FROM files WHERE filename = ? AND key NOT LIKE 'path:%' "
+            "ORDER BY state IN ('discovered', 'scheduled', 'uploading') DESC, discovered_on DESC",
             (printable(filename),)).fetchone())
 
     def pending(self, retry_failed: bool = False) -> list[dict[str, Any]]:
