@@ -232,15 +232,20 @@ def aggregate(
     typer.echo(f"pool {pool_id}: {len(labels)} labels by {method} written to {out}")
 
 
-def _register_mining() -> None:
+def _register_groups() -> None:
+    """The command groups of their own modules (imported here: `clipcrowd serve` need not load them)."""
     from clipcrowd.cli_export import export_app
+    from clipcrowd.cli_import import UsageExitsOne, import_command
+    from clipcrowd.cli_labels import labels_command
     from clipcrowd.cli_mine import mine
 
     app.command("mine")(mine)
     app.add_typer(export_app, name="export")
+    app.command("import", cls=UsageExitsOne)(import_command)
+    app.command("labels", cls=UsageExitsOne)(labels_command)
 
 
-_register_mining()
+_register_groups()
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from clipcrowd.api.routes import (
     assets,
     assignments,
     attachments,
+    cameras,
     exports,
     jobs,
     mining,
@@ -45,6 +46,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (jobs.router, PREFIX),
     (exports.router, PREFIX),
     (mining.router, PREFIX),
+    (cameras.router, PREFIX),
     (exports.dialect_router, "/api"),
     (operations.analytics_router, "/api/staging"),
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, String, delete, func, select, update
+from sqlalchemy import Connection, String, Text, cast, delete, func, select, update
 
 from clipcrowd import ingest
 from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES
@@ -33,6 +33,7 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assets, jobs, pools
 from clipcrowd.store.tables import projects as projects_table
+from clipcrowd.store.tables import tasks as tasks_table
 
 STATUSES = ("PENDING", "PROCESSING", "READY", "ERROR")
 _MEDIA_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
@@ -113,12 +114,33 @@ def _new_metadata(row: Any, meta: Any, where: str) -> dict[str, Any]:
     return out
 
 
+#: Processing parameters that move an asset's frame grid: labels made on the old grid would be misplaced.
+GRID_KEYS = ("framesPlayedPerSecond", "shouldKeepNativeFrameRate", "shouldUseNativeVideo", "startTime")
+
+
+def _keep_grid_of_labelled(conn: Connection, row: Any, meta: Mapping[str, Any], where: str) -> None:
+    """Refuse (409) a frame-grid change on an asset that a task made from it already has answers for."""
+    old = row.json_metadata.get(ingest.PARAMS) or {}
+    new = meta.get(ingest.PARAMS) or {}
+    moved = [k for k in GRID_KEYS if k in new and new.get(k) != old.get(k)]
+    if not moved:
+        return
+    pattern = f"%{asset_url(row.id, '')}%"
+    answered = conn.execute(select(tasks_table.c.id).where(
+        cast(tasks_table.c.data, Text).like(pattern), tasks_table.c.answered_count > 0).limit(1)).first()
+    if answered is not None:
+        raise ConflictState(f"{where}.{ingest.PARAMS}.{moved[0]}: asset {format_id(row.id)} already has labels on "
+                            "its frame grid; changing it would misplace them", {
+                                f"{where}.{ingest.PARAMS}.{moved[0]}": {"code": "LABELLED", "message": "has labels"}})
+
+
 def update_metadata(db: Database, asset_id: int, body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping) or "json_metadata" not in body:
         raise ValidationFailed.field("json_metadata", "is required")
     with db.write() as conn:
         row = load(conn, asset_id)
         meta = _new_metadata(row, body["json_metadata"], "json_metadata")
+        _keep_grid_of_labelled(conn, row, meta, "json_metadata")
         conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=utcnow()))
         return present(load(conn, asset_id))
 
@@ -150,7 +172,9 @@ def update_many(db: Database, body: Any) -> dict[str, Any]:
             if row is None:
                 raise ValidationFailed.field(where, f"no asset {item.get('id', item.get('external_id'))!r} "
                                                     "in this project", "DOES_NOT_EXIST")
-            changes.append((row.id, _new_metadata(row, item.get("json_metadata"), f"{where}.json_metadata")))
+            meta = _new_metadata(row, item.get("json_metadata"), f"{where}.json_metadata")
+            _keep_grid_of_labelled(conn, row, meta, f"{where}.json_metadata")
+            changes.append((row.id, meta))
         now = utcnow()
         for asset_id, meta in changes:
             conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=now))

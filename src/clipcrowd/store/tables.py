@@ -390,3 +390,52 @@ pool_worker_stats = Table(
     Column("fast_submits", Integer, nullable=False, default=0),  # faster than the pool's threshold then
 )
 Index("ix_assignments_pool_worker_status", assignments.c.pool_id, assignments.c.worker_id, assignments.c.status)
+
+# Cameras of camera-folder imports: one row per name (the importer's `camera` group plus suffix).
+cameras = Table(
+    "cameras", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False),
+    Column("local_camera_id", String(64), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),  # settings sent at registration (plan, sizes, fps)
+    UniqueConstraint("name", name="uq_cameras_name"),
+)
+
+# Files received by a camera import job: a re-sent file is found by (job_id, sha1) and not stored twice.
+camera_files = Table(
+    "camera_files", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("shard_id", Integer, nullable=False),
+    Column("sha1", String(40), nullable=False),
+    Column("camera_id", ForeignKey("cameras.id"), nullable=False),
+    Column("asset_id", ForeignKey("assets.id", ondelete="SET NULL")),
+    Column("filename", String(1000), nullable=False),
+    Column("start", DateTime, nullable=False),  # UTC time of the file's first frame
+    Column("status", String(20), nullable=False),  # received | done | failed
+    Column("error", Text),
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("job_id", "sha1", name="uq_camera_files_job_id_sha1"),
+    Index("ix_camera_files_job_shard", "job_id", "shard_id"),
+)
+
+# Motion events: `start`/`end` are absolute UTC (file time + offset in the video, milliseconds).
+camera_events = Table(
+    "camera_events", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("file_id", ForeignKey("camera_files.id", ondelete="CASCADE"), nullable=False),
+    Column("camera_id", ForeignKey("cameras.id"), nullable=False),
+    Column("asset_id", ForeignKey("assets.id", ondelete="SET NULL")),
+    Column("start", DateTime, nullable=False),
+    Column("end", DateTime, nullable=False),
+    Column("offset_ms", BigInteger, nullable=False),  # start, from the video's first frame
+    Column("data", JSON, nullable=False),  # energy, bbox, direction, colour, clip/cover keys
+    Column("labels", JSON, nullable=False),  # labels written directly (machines, corrections)
+    Column("task_id", ForeignKey("tasks.id", ondelete="SET NULL")),  # the labelling task, with --pool
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("file_id", "offset_ms", name="uq_camera_events_file_id_offset_ms"),
+    Index("ix_camera_events_job_start", "job_id", "start", "id"),
+    Index("ix_camera_events_camera_start", "camera_id", "start", "id"),
+)
