@@ -72,6 +72,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.stop()  # never leave a half-started server behind
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
