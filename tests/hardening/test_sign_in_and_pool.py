@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from clipcrowd.api.app import create_app
+from clipcrowd.server import create_app
 from clipcrowd.cli import app as cli
 from clipcrowd.services import auth, workers
 from clipcrowd.services.sign_in_limits import SignInLimits

@@ -5,7 +5,7 @@ its script in the desk's origin if it were served back as `text/html`. So the ty
 decoding the file (PyAV), and a browser may show a file inline only when that type is on
 `INLINE_TYPES` (plain audio, video and raster images; never HTML, SVG or anything scriptable).
 Everything else goes out as `application/octet-stream` with `Content-Disposition: attachment`;
-`X-Content-Type-Options: nosniff` on every answer (api/security.py) stops the browser guessing.
+`X-Content-Type-Options: nosniff` on every answer (http/security.py) stops the browser guessing.
 """
 
 from __future__ import annotations
