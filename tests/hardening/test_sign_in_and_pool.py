@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from clipcrowd.server import create_app
 from clipcrowd.cli import app as cli
+from clipcrowd.server import create_app
 from clipcrowd.services import auth, workers
 from clipcrowd.services.sign_in_limits import SignInLimits
 from clipcrowd.settings import Settings
