@@ -8,12 +8,16 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from clipcrowd import jobs
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import job_executor
 from clipcrowd.store.db import Database
 from tests.jobs.kinds import digest
 from tests.jobs.support import items_of, shard_row, submit, wait_for
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_worker_killed_mid_shard_leaves_it_to_the_next_worker_after_the_lease(db: Database,

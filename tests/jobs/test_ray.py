@@ -15,6 +15,8 @@ from clipcrowd.services import job_executor
 from clipcrowd.store.db import Database
 from tests.jobs.support import items_of, shard_row, submit, wait_for
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

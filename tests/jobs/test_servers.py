@@ -17,6 +17,8 @@ from clipcrowd.store.db import Database
 from tests.jobs.support import items_of, shard_row, wait_for
 from tests.support import free_port, fresh_postgres, live_server, postgres_reachable
 
+pytestmark = pytest.mark.slow
+
 CLIPCROWD = str(Path(sys.executable).parent / "clipcrowd")
 
 

@@ -53,7 +53,8 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
     # while a run is RUNNING the page says so, watches the operation and redraws when it ends
     checked = aggregation.prepare(live.db, {"pool_id": pool["id"], "method": "mv", "include_submitted": True})
     op_id = operations.new_id(None)
-    aggregation.start(live.db, checked, op_id)
+    with live.db.write() as conn:  # the operation alone, without its job: it stays RUNNING until run below
+        operations.start(conn, aggregation.OPERATION, checked.public(), op_id=op_id)
     page.goto(f"{live.url}/desk/pools/{pool['id']}?aggregation={op_id}")
     page.wait_for_selector("body[data-ready='1']")
     assert page.inner_text("[data-testid=aggregation-status]") == "RUNNING"

@@ -230,7 +230,10 @@ def renew(db: Database, held: Claim, lease: timedelta = LEASE, now: datetime | N
 
 
 def _holding(conn: Connection, held: Claim) -> None:
-    token = conn.execute(select(job_shards.c.claim).where(job_shards.c.id == held.row_id)).scalar()
+    """Raise ShardLost unless ``held`` still holds its shard; the shard row stays locked (PostgreSQL) until
+    the transaction ends, in the order every writer takes: shard row, then its items, then the job row."""
+    token = conn.execute(select(job_shards.c.claim).where(job_shards.c.id == held.row_id)
+                         .with_for_update()).scalar()
     if token != held.token:
         raise ShardLost(f"shard {held.shard_id} of job {held.job_id} is no longer held by {held.worker}")
 
