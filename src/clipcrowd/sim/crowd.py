@@ -7,12 +7,13 @@ itself goes through the worker API exactly as a browser would, many workers at o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,5 +178,16 @@ def simulate(
         languages=languages or _filter_values(pool_filter, "languages")[:1] or ["EN"],
         client_type=client_type or (_filter_values(pool_filter, "client_type")[:1] or ["BROWSER"])[0],
     )
-    return asyncio.run(simulate_async(url, token, pool_id, crowd, truth=truth, timeout=timeout,
+    return _run_to_end(simulate_async(url, token, pool_id, crowd, truth=truth, timeout=timeout,
                                       idle_seconds=idle_seconds, seed=seed))
+
+
+def _run_to_end(work: Coroutine[Any, Any, SimReport]) -> SimReport:
+    """Run `work` on a new event loop, in a thread of its own when this thread already runs a loop
+    (a notebook, or a caller driving a browser through Playwright's sync API)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
