@@ -45,3 +45,21 @@ def test_options_come_from_the_interface_or_the_spec() -> None:
     assert output_options(text_project()) == {"result": ["a", "b"]}
     project = {"task_spec": {"output_spec": {"ok": {"type": "boolean"}}, "view_spec": {"config": "{bad json"}}}
     assert output_options(project) == {"ok": [True, False]}
+
+
+def test_simulation_runs_from_a_thread_that_already_runs_a_loop() -> None:
+    """A notebook (or Playwright's sync API) keeps a loop running in the caller's thread."""
+    import asyncio
+    import threading
+
+    from clipcrowd.sim.crowd import _run_to_end
+
+    async def where() -> str:
+        return threading.current_thread().name
+
+    async def caller() -> tuple[str, str]:
+        return threading.current_thread().name, _run_to_end(where())  # type: ignore[arg-type]
+
+    outer, inner = asyncio.run(caller())
+    assert inner != outer  # ran on a loop of its own thread, not refused
+    assert _run_to_end(where()) == threading.current_thread().name  # no loop running: right here  # type: ignore[arg-type]
