@@ -233,12 +233,19 @@ def bare_ds(db: Database, pool: str) -> float:
 def database_url(kind: str, home: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{home / 'scale.db'}"
+    drop_database()
     engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "clipcrowd_scale" WITH (FORCE)'))
         conn.execute(text('CREATE DATABASE "clipcrowd_scale"'))
     engine.dispose()
     return make_url(PG_BASE).set(database="clipcrowd_scale").render_as_string(hide_password=False)
+
+
+def drop_database() -> None:
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "clipcrowd_scale" WITH (FORCE)'))
+    engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -278,6 +285,8 @@ def run_size(kind: str, size: int, base: Path) -> dict[str, dict[str, Any]]:
     finally:
         server.stop()
     print(f"  {kind} {size}: base measured", flush=True)
+    if kind == "postgres":
+        drop_database()
     return {"this": this, "base": before}
 
 

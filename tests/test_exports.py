@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.export import parquet, pool_answers, text
-from clipcrowd.services import bulk_fill, web_desk
+from clipcrowd.services import bulk_fill, pools, web_desk
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import events
 from tests.answered_pool import TRUTH, answered_pool
@@ -149,6 +149,16 @@ def test_worker_table_sums_the_events(live: Live, api: Api) -> None:
         assert table[worker]["golden"] == f"{counts['right']}/{counts['total']}"
         assert table[worker]["fast_submits"] == counts["fast"]
     assert table[ann]["restrictions"] == ["POOL: too quick"]
+    # the pool page's figures come from one pass over the tasks; they agree with the API's
+    progress = web_desk.progress(live.db, pool_id)
+    with live.db.read() as conn:
+        assert progress["completion"] == pools.completion_percentage(conn, pool_id) == 100.0
+    assert progress["real_tasks"] == len(TRUTH) and progress["remaining_answers"] == 0
+    api.ok("POST", "/api/v1/tasks", json=[{"pool_id": pool["id"], "input_values": {"text": "late"}, "overlap": 3}])
+    progress = web_desk.progress(live.db, pool_id)
+    with live.db.read() as conn:
+        assert progress["completion"] == pools.completion_percentage(conn, pool_id) < 100.0
+    assert progress["real_tasks"] == len(TRUTH) + 1 and progress["remaining_answers"] == 3
     assert all(not r["restrictions"] for w, r in table.items() if w != ann)
 
 
@@ -169,7 +179,7 @@ def test_migration_0010_sums_stored_submissions(db: Database) -> None:
 
     from clipcrowd.domain.timeutil import utcnow
     from clipcrowd.services import events as event_log
-    from clipcrowd.services import pools, projects
+    from clipcrowd.services import projects
     from clipcrowd.store import db as store_db
     from clipcrowd.store.tables import pool_worker_stats, workers
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, case, func, select
 
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
@@ -69,19 +69,25 @@ def progress(db: Database, pool_id: int) -> dict[str, Any]:
         since = utcnow() - RATE_WINDOW
         recent = conn.execute(select(func.count()).select_from(events).where(
             events.c.pool_id == pool_id, events.c.type == "SUBMITTED", events.c.created >= since)).scalar_one()
-        wanted, answered = conn.execute(select(
-            func.coalesce(func.sum(tasks.c.overlap), 0), func.coalesce(func.sum(tasks.c.answered_count), 0),
-        ).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False), tasks.c.infinite_overlap.is_(False))).one()
+        # one pass over the pool's real tasks for every figure that sums them
+        finite = tasks.c.infinite_overlap.is_(False)
+        least = func.min if conn.dialect.name == "sqlite" else func.least
+        wanted, answered, got, real = conn.execute(select(
+            func.coalesce(func.sum(case((finite, tasks.c.overlap), else_=0)), 0),
+            func.coalesce(func.sum(case((finite, tasks.c.answered_count), else_=0)), 0),
+            func.coalesce(func.sum(case((finite, least(tasks.c.answered_count, tasks.c.overlap)), else_=0)), 0),
+            func.count(),
+        ).where(tasks.c.pool_id == pool_id, tasks.c.golden.is_(False))).one()
         remaining = max(int(wanted) - int(answered), 0)
         per_minute = float(recent) / (RATE_WINDOW.total_seconds() / 60)
         minutes_left = remaining / per_minute if per_minute > 0 else None
         return {
             "pool": present.pool(pool), "project_name": ProjectData.of(project.data).public_name,
-            "completion": pools.completion_percentage(conn, pool_id), "counts": _status_counts(conn, pool_id),
+            "completion": round(100.0 * float(got) / float(wanted), 2) if wanted else 0.0,
+            "counts": _status_counts(conn, pool_id),
             "answers_per_minute": round(per_minute, 2), "remaining_answers": remaining,
             "minutes_to_finish": None if minutes_left is None else round(minutes_left, 1),
-            "real_tasks": int(conn.execute(select(func.count()).select_from(tasks).where(
-                tasks.c.pool_id == pool_id, tasks.c.golden.is_(False))).scalar_one()),
+            "real_tasks": int(real),
         }
 
 
