@@ -59,3 +59,18 @@ def live(db: Database, tmp_path: Path) -> Iterator[Live]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     drop_test_database()
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """Ray on this machine for one test module (stopped after it: idle Ray still costs CPU), with this
+    checkout's code importable by its workers."""
+    import os
+
+    import ray
+
+    root = Path(__file__).resolve().parents[1]
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}})
+    yield
+    ray.shutdown()

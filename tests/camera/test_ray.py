@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-import ray
 from sqlalchemy import select
 
 from clipcrowd.mining.motion import MotionParams, detect_motion
@@ -19,15 +16,6 @@ from tests.support import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    """Ray on this machine, with this checkout's code importable by its workers."""
-    path = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": path}})
-    yield
-    ray.shutdown()
 
 
 def test_an_import_on_ray_gives_the_events_of_a_local_run(local_ray: None, db: Database, tmp_path: Path) -> None:
