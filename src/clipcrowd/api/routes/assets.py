@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, get_principal, object_id
@@ -26,8 +26,9 @@ from clipcrowd.domain.models.assets import (
 from clipcrowd.domain.models.base import FILE, RAW_BODY, Page
 from clipcrowd.domain.models.projects import ProjectFromInterface, ProjectPublic
 from clipcrowd.domain.models.tasks import TaskBatchResult
+from clipcrowd.http.files import stored_file
 from clipcrowd.http.jobs import wake
-from clipcrowd.services import asset_import, assets, media_access, served_types
+from clipcrowd.services import asset_import, assets, media_access
 from clipcrowd.services.auth import Principal
 
 router = Router(tags=["assets"])
@@ -112,12 +113,7 @@ def frame_table(db: DbDep, settings: SettingsDep, asset: MediaAsset) -> dict[str
 
 
 def _serve(db: Any, settings: Any, asset_id: int, part: str) -> Response:
-    source, media_type = assets.media_file(db, settings, asset_id, part)
-    served = served_types.served_type(media_type)
-    headers = {} if served_types.disposition(media_type) == "inline" else {"Content-Disposition": "attachment"}
-    if isinstance(source, str) or hasattr(source, "is_file"):
-        return FileResponse(source, media_type=served, headers=headers)  # answers Range requests (206)
-    return StreamingResponse(iter(lambda: source.read(1 << 20), b""), media_type=served, headers=headers)
+    return stored_file(*assets.media_file(db, settings, asset_id, part))
 
 
 @router.get("/assets/{asset_id}/frames/{index}", response_model=None, response_class=FileResponse, responses=FILE)

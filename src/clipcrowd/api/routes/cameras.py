@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, Viewer, object_id
 from clipcrowd.api.routing import Router
@@ -22,6 +22,7 @@ from clipcrowd.domain.models.cameras import (
     ShardPublic,
     ShardRegistration,
 )
+from clipcrowd.http.files import stored_file
 from clipcrowd.http.jobs import wake
 from clipcrowd.services import camera_events, cameras
 
@@ -86,7 +87,4 @@ def event_media(db: DbDep, settings: SettingsDep, _: Viewer, event_id: str, part
     """``cover`` (JPEG at the camera's cover size) or ``clip`` (MP4, made when the import has a pool)."""
     if part not in ("cover", "clip"):
         raise NotFound(f"events have no {part!r}; try cover or clip")
-    source, media_type = camera_events.media(db, settings, object_id(event_id, "event"), part)
-    if hasattr(source, "is_file") or isinstance(source, str):
-        return FileResponse(source, media_type=media_type)
-    return StreamingResponse(iter(lambda: source.read(1 << 20), b""), media_type=media_type)
+    return stored_file(*camera_events.media(db, settings, object_id(event_id, "event"), part))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, Viewer, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.models.base import FILE
 from clipcrowd.domain.models.mining import MiningCandidates, MiningRunCreate, MiningRunPublic, MiningValidation
 from clipcrowd.domain.models.tasks import TaskBatchResult
+from clipcrowd.http.files import stored_file
 from clipcrowd.http.jobs import wake
 from clipcrowd.services import mining
 
@@ -44,7 +45,4 @@ def validate_run(db: DbDep, _: Requester, run_id: str, body: MiningValidation) -
 
 @router.get("/runs/{run_id}/clips/{name}", response_model=None, response_class=FileResponse, responses=FILE)
 def run_clip(db: DbDep, settings: SettingsDep, _: Viewer, run_id: str, name: str) -> Response:
-    found = mining.clip_file(db, settings, object_id(run_id, "mining run"), name)
-    if hasattr(found, "read"):
-        return StreamingResponse(found, media_type="video/mp4")
-    return FileResponse(found, media_type="video/mp4")
+    return stored_file(mining.clip_file(db, settings, object_id(run_id, "mining run"), name), "video/mp4")
