@@ -62,13 +62,13 @@ def test_import_and_update_agree_on_a_vfr_clip(kili: Kili, ingest_live: Live, vf
         project_id=project_id, content_array=[str(vfr_clip)] * 3, external_id_array=["at20", "plain", "at31"],
         json_metadata_array=[{"processingParameters": {"framesPlayedPerSecond": 20}}, {},
                              {"processingParameters": {"framesPlayedPerSecond": 31}}],
-        wait_until_availability=True)
+        wait_until_availability=True, report_errors=True)
     assert set(result["errors"]) == {"at31"} and "above the video's native rate 30" in result["errors"]["at31"]
-    rows = {a["externalId"]: a for a in kili.assets(project_id, fields=["id", "externalId", "status",
+    rows = {a["externalId"]: a for a in kili.assets(project_id, fields=["id", "externalId", "processingStatus",
                                                                         "jsonMetadata"])}
     expected = math.ceil(video.duration * 20)
     imported = rows["at20"]["jsonMetadata"]["processingParameters"]
-    assert rows["at20"]["status"] == "READY"
+    assert rows["at20"]["processingStatus"] == "READY"
     assert (imported["framesPlayedPerSecond"], imported["numberOfFrames"]) == (20, expected)
     assert imported["shouldKeepNativeFrameRate"] is False
 
