@@ -325,3 +325,29 @@ jobs = Table(
     Column("finished", DateTime),
     Index("ix_jobs_status_id", "status", "id"),
 )
+
+# Money paid to a worker on top of assignment rewards; `amount` keeps the decimal text as sent.
+user_bonuses = Table(
+    "user_bonuses", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("assignment_id", ForeignKey("assignments.id", ondelete="SET NULL")),
+    Column("amount", String(32), nullable=False),
+    Column("private_comment", Text),
+    Column("public_title", JSON),
+    Column("public_message", JSON),
+    Column("without_message", Boolean, nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+
+# Messages a requester sends to workers, one thread per composed message (replies are not kept yet).
+message_threads = Table(
+    "message_threads", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("topic", JSON, nullable=False),
+    Column("text", JSON, nullable=False),
+    Column("answerable", Boolean, nullable=False),
+    Column("recipients_select_type", String(20), nullable=False),
+    Column("recipient_ids", JSON, nullable=False),
+    Column("created", DateTime, nullable=False),
+)

@@ -1,0 +1,53 @@
+"""user bonuses and message threads
+
+Revision ID: 0011
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "user_bonuses",
+        sa.Column("id", PK, autoincrement=True, nullable=False),
+        sa.Column("worker_id", PK, nullable=False),
+        sa.Column("assignment_id", PK, nullable=True),
+        sa.Column("amount", sa.String(length=32), nullable=False),
+        sa.Column("private_comment", sa.Text(), nullable=True),
+        sa.Column("public_title", sa.JSON(), nullable=True),
+        sa.Column("public_message", sa.JSON(), nullable=True),
+        sa.Column("without_message", sa.Boolean(), nullable=False),
+        sa.Column("created", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["worker_id"], ["workers.id"], name=op.f("fk_user_bonuses_worker_id_workers"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["assignment_id"], ["assignments.id"],
+                                name=op.f("fk_user_bonuses_assignment_id_assignments"), ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_bonuses")),
+    )
+    op.create_index(op.f("ix_user_bonuses_worker_id"), "user_bonuses", ["worker_id"])
+    op.create_table(
+        "message_threads",
+        sa.Column("id", PK, autoincrement=True, nullable=False),
+        sa.Column("topic", sa.JSON(), nullable=False),
+        sa.Column("text", sa.JSON(), nullable=False),
+        sa.Column("answerable", sa.Boolean(), nullable=False),
+        sa.Column("recipients_select_type", sa.String(length=20), nullable=False),
+        sa.Column("recipient_ids", sa.JSON(), nullable=False),
+        sa.Column("created", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_threads")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("message_threads")
+    op.drop_index(op.f("ix_user_bonuses_worker_id"), table_name="user_bonuses")
+    op.drop_table("user_bonuses")
