@@ -11,9 +11,11 @@ from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.models.base import Page
+from clipcrowd.domain.models.operations import OperationPublic
 from clipcrowd.domain.models.bonuses import (
     MessageThreadCompose,
     MessageThreadPublic,
+    UserBonusBatchResult,
     UserBonusCreate,
     UserBonusPublic,
 )
@@ -22,9 +24,13 @@ from clipcrowd.services import bonuses, listing, messages, operations
 
 router = Router(tags=["bonuses"])
 MAX_ITEMS = 1000
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": UserBonusPublic | UserBonusBatchResult,
+          "description": "one bonus for one sent; for a list, the granted bonuses and refused items by index"},
+    202: {"model": OperationPublic, "description": "with async_mode=true: the (finished) operation that granted them"}}
 
 
-@router.post("/user-bonuses", status_code=201, response_model=None)
+@router.post("/user-bonuses", status_code=201, response_model=None, responses=CREATED)
 def create_user_bonuses(db: DbDep, _: Requester, request: Request,
                         body: UserBonusCreate | list[UserBonusCreate]) -> JSONResponse:
     single = not isinstance(body, list)

@@ -28,6 +28,11 @@ class UserBonusPublic(UserBonusCreate, Public):
     created: Time
 
 
+class UserBonusBatchResult(Public):
+    items: dict[str, UserBonusPublic]
+    validation_errors: dict[str, object]
+
+
 class MessageThreadCompose(Incoming):
     recipients_select_type: Literal["DIRECT", "ALL", "FILTER"]
     topic: Texts
