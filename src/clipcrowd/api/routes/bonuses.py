@@ -11,7 +11,6 @@ from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.models.base import Page
-from clipcrowd.domain.models.operations import OperationPublic
 from clipcrowd.domain.models.bonuses import (
     MessageThreadCompose,
     MessageThreadPublic,
@@ -19,6 +18,7 @@ from clipcrowd.domain.models.bonuses import (
     UserBonusCreate,
     UserBonusPublic,
 )
+from clipcrowd.domain.models.operations import OperationPublic
 from clipcrowd.http.deps import query_flag
 from clipcrowd.services import bonuses, listing, messages, operations
 
