@@ -39,6 +39,9 @@ REFUSED = {
     "qc.RejectAllAssignments": "collector_config.type", "qc.SetSkillFromOutputField": "collector_config.type",
     "qc.filter.UserAgentType": ".key", "qc.filter.Verified": ".key",
 }
+#: calls of a resource clipcrowd does not offer: 400 NOT_SUPPORTED with the reason
+NOT_OFFERED = ["create_task_suite", "create_task_suite.sync", "create_task_suites", "get_task_suite", "get_task_suites",
+               "patch_task_suite", "patch_task_suite_overlap_or_min", "create_training"]
 
 
 def _run(live: Live, cwd: Path) -> dict[str, Any]:
@@ -64,6 +67,10 @@ def test_toloka_kit_surface(live: Live, tmp_path: Path) -> None:
         assert not outcome["ok"], f"{name} was accepted"
         assert outcome["status"] == 400 and outcome["code"] == "VALIDATION_ERROR", outcome
         assert "not supported" in outcome["message"] and field in outcome["message"], outcome
+    for name in NOT_OFFERED:
+        outcome = report[name]
+        assert outcome["status"] == 400 and outcome["code"] == "NOT_SUPPORTED", (name, outcome)
+        assert "not supported" in outcome["message"], outcome
     assert report["tasks_created_before_suites"] == 6  # one create_task made one task, not two
     assert report["assignments"] > 0
     with Client(live.url, live.token) as client:

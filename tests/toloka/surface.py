@@ -90,10 +90,17 @@ call('create_task_suite.sync', lambda: client.create_task_suite(toloka.TaskSuite
 call('create_task_suites', lambda: len(client.create_task_suites([
     toloka.TaskSuite(pool_id=suite_pool.id, overlap=1, tasks=[toloka.Task(input_values={'text': f'm{i}'})])
     for i in range(2)]).items) == 2 or 1 / 0)
-call('get_task_suite', lambda: client.get_task_suite(suite.id).tasks[1].input_values['text'] == 's2' or 1 / 0)
+SUITE_ID = getattr(suite, 'id', '000000000001')  # without suites, ask for one anyway: it must be refused
+call('get_task_suite', lambda: client.get_task_suite(SUITE_ID).tasks[1].input_values['text'] == 's2' or 1 / 0)
 call('get_task_suites', lambda: len(list(client.get_task_suites(pool_id=suite_pool.id))) == 4 or 1 / 0)
-call('patch_task_suite', lambda: client.patch_task_suite(suite.id, overlap=3).overlap == 3 or 1 / 0)
-call('patch_task_suite_overlap_or_min', lambda: client.patch_task_suite_overlap_or_min(suite.id, overlap=2))
+call('patch_task_suite', lambda: client.patch_task_suite(
+    SUITE_ID, overlap=3).overlap == 3 or 1 / 0)
+call('patch_task_suite_overlap_or_min', lambda: client.patch_task_suite_overlap_or_min(
+    SUITE_ID, overlap=2))
+call('create_training', lambda: client.create_training(toloka.Training(
+    project_id=project.id, private_name='t', may_contain_adult_content=False, assignment_max_duration_seconds=60,
+    mix_tasks_in_creation_order=False, shuffle_tasks_in_task_suite=False, training_tasks_in_task_suite_count=1,
+    task_suites_required_to_pass=1, retry_training_after_days=1, inherited_instructions=True)))
 call('get_operations', lambda: len(list(client.get_operations(type='TASK.BATCH_CREATE'))) >= 2 or 1 / 0)
 
 # 2. Pools and projects.

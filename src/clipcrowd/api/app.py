@@ -24,6 +24,7 @@ from clipcrowd.api.routes import (
     requester,
     skills,
     tasks,
+    unsupported,
     user_metadata,
     worker,
 )
@@ -44,6 +45,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (worker.router, PREFIX),
     (user_metadata.router, PREFIX),
     (bonuses.router, PREFIX),
+    (unsupported.router, PREFIX),
     (aggregation.router, PREFIX),
     (assets.router, PREFIX),
     (jobs.router, PREFIX),

@@ -32,8 +32,3 @@ def clone_pool(db: DbDep, _: Requester, pool_id: str) -> JSONResponse:
 def find_operations(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     return listing.operations_page(db, settings, request.query_params)
 
-
-@router.get("/trainings", response_model=Page[dict[str, Any]], tags=["trainings"])
-def find_trainings(_: Requester) -> dict[str, Any]:
-    """Training pools are not supported (creating one is refused), so there are never any to list."""
-    return {"items": [], "has_more": False}
