@@ -8,17 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.apiclient import Api, add_tasks, make_pool, worker
+from tests.apiclient import expect_error as _error
 
 OP_ID = "5a0c8f0e-1d2b-4c3d-9e4f-a0b1c2d3e4f5"
-
-
-def _error(response: Any, status: int, code: str, *names: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code
-    for name in names:
-        assert name in body["message"], body["message"]
-    return body
 
 
 def _answered_pool(api: Api, answers: list[tuple[str, str, float]], skill_id: str) -> tuple[dict[str, Any], str]:
