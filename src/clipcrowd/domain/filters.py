@@ -18,6 +18,8 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 _PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city"}
 _COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip"}
+#: computed keys a worker's profile may record (clipcrowd measures only her client type itself)
+PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip")
 #: keys of the requester dialect that clipcrowd has no fact for: refused by name, never ignored
 _UNSUPPORTED_KEYS = {"user_agent_type", "user_agent_family", "user_agent_version", "verified", "adult_allowed",
                      "rating", "os_version", "os_version_major", "os_version_minor", "os_version_bugfix",
