@@ -26,6 +26,7 @@ from clipcrowd.api.routes import (
     tasks,
     unsupported,
     user_metadata,
+    webhooks,
     worker,
 )
 
@@ -46,6 +47,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (user_metadata.router, PREFIX),
     (bonuses.router, PREFIX),
     (unsupported.router, PREFIX),
+    (webhooks.router, PREFIX),
     (aggregation.router, PREFIX),
     (assets.router, PREFIX),
     (jobs.router, PREFIX),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, exists
 
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.services import bonuses, messages, present, restrictions, user_skills, workers
+from clipcrowd.services import bonuses, messages, present, restrictions, user_skills, webhooks, workers
 from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
@@ -25,6 +25,7 @@ from clipcrowd.store.tables import (
     tasks,
     user_bonuses,
     user_restrictions,
+    webhook_subscriptions,
     worker_skills,
 )
 from clipcrowd.store.tables import (
@@ -151,3 +152,10 @@ def message_threads_page(db: Database, settings: Settings, query: Mapping[str, s
     folders = csv_values(query.get("folder")) or []
     conditions = [] if not folders or set(folders) & set(messages.FOLDERS) else [message_threads.c.id < 0]
     return _run(db, settings, message_threads, conditions, query, _rows(messages.present))
+
+
+def webhooks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(webhook_subscriptions, query, {"pool_id": "pool_id"})
+    if "event_type" in query:
+        conditions.append(webhook_subscriptions.c.event_type == query["event_type"])
+    return _run(db, settings, webhook_subscriptions, conditions, query, _rows(webhooks.present))

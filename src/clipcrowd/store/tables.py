@@ -351,3 +351,21 @@ message_threads = Table(
     Column("recipient_ids", JSON, nullable=False),
     Column("created", DateTime, nullable=False),
 )
+
+# A URL that is sent a pool's events. `cursor` is the last event id delivered (or given up on);
+# a failed delivery is retried at `next_attempt` with a doubling delay, at most MAX_ATTEMPTS times.
+webhook_subscriptions = Table(
+    "webhook_subscriptions", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("webhook_url", String(2000), nullable=False),
+    Column("secret_key", String(200)),
+    Column("cursor", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt", DateTime),
+    Column("last_error", Text),
+    Column("delivered", Integer, nullable=False, default=0),
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("pool_id", "event_type", "webhook_url", name="uq_webhook_subscriptions_pool_event_url"),
+)

@@ -48,3 +48,21 @@ class MessageThreadPublic(Public):
     answerable: bool
     created: Time
     folders: list[str]
+
+
+class WebhookSubscriptionCreate(Incoming):
+    webhook_url: NonBlank = Field(max_length=2000)
+    event_type: NonBlank
+    pool_id: Id
+    secret_key: str | None = Field(None, max_length=200)
+
+
+class WebhookSubscriptionPublic(WebhookSubscriptionCreate, Public):
+    model_config = PUBLIC
+    id: Id
+    created: Time
+
+
+class WebhookSubscriptionBatch(Public):
+    items: dict[str, WebhookSubscriptionPublic]
+    validation_errors: dict[str, object]

@@ -1,4 +1,4 @@
-"""user bonuses and message threads
+"""user bonuses, message threads and webhook subscriptions
 
 Revision ID: 0011
 Revises: 0005
@@ -45,9 +45,28 @@ def upgrade() -> None:
         sa.Column("created", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_message_threads")),
     )
+    op.create_table(
+        "webhook_subscriptions",
+        sa.Column("id", PK, autoincrement=True, nullable=False),
+        sa.Column("pool_id", PK, nullable=False),
+        sa.Column("event_type", sa.String(length=40), nullable=False),
+        sa.Column("webhook_url", sa.String(length=2000), nullable=False),
+        sa.Column("secret_key", sa.String(length=200), nullable=True),
+        sa.Column("cursor", sa.BigInteger(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt", sa.DateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("delivered", sa.Integer(), nullable=False),
+        sa.Column("created", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["pool_id"], ["pools.id"], name=op.f("fk_webhook_subscriptions_pool_id_pools"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
+        sa.UniqueConstraint("pool_id", "event_type", "webhook_url", name="uq_webhook_subscriptions_pool_event_url"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("webhook_subscriptions")
     op.drop_table("message_threads")
     op.drop_index(op.f("ix_user_bonuses_worker_id"), table_name="user_bonuses")
     op.drop_table("user_bonuses")
