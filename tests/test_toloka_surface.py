@@ -29,7 +29,8 @@ WORKS = [
     "qc.AssignmentsAssessment.REJECT.restriction", "qc.SetSkillFromOutputField.golden", "qc.filter.RegionByPhone.in_",
     "open_pool", "aggregate_solutions_by_task", "get_user",
     "create_user_bonus", "create_user_bonus.amount", "create_user_bonuses", "get_user_bonuses", "get_user_bonus",
-    "compose_message_thread", "get_message_threads",
+    "compose_message_thread", "get_message_threads", "upsert_webhook_subscriptions",
+    "upsert_webhook_subscriptions.same", "get_webhook_subscriptions", "delete_webhook_subscription",
 ]
 #: call -> the field its 400 names
 REFUSED = {

@@ -152,6 +152,14 @@ for name, apply in QC.items():
     apply(candidate)
     call('qc.' + name, lambda c=candidate: client.create_pool(c).id)
 
+# Webhooks: subscribe (a second upsert of the same one changes nothing), list, delete.
+hook = dict(webhook_url='http://127.0.0.1:9/hook', event_type='ASSIGNMENT_SUBMITTED', pool_id=pool.id)
+subs = call('upsert_webhook_subscriptions', lambda: client.upsert_webhook_subscriptions([hook, hook]))
+call('upsert_webhook_subscriptions.same', lambda: subs.items['0'].id == subs.items['1'].id or 1 / 0)
+call('get_webhook_subscriptions', lambda: [w.id for w in client.get_webhook_subscriptions(pool_id=pool.id)]
+     == [subs.items['0'].id] or 1 / 0)
+call('delete_webhook_subscription', lambda: client.delete_webhook_subscription(subs.items['0'].id))
+
 # 4. Work: open the pool, let the crowd answer, then read and act on the answers.
 call('open_pool', lambda: client.open_pool(pool.id))
 deadline = time.monotonic() + 180
