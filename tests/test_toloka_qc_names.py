@@ -51,8 +51,21 @@ def test_correct_answers_rate_of_a_golden_set_sets_the_skill() -> None:
     assert len(decisions) == 1 and decisions[0].value == 75.0  # type: ignore[attr-defined]
 
 
+def test_captcha_is_answered_by_golden_tasks() -> None:
+    qc = _qc({"type": "CAPTCHA", "parameters": {"history_size": 5}},
+             [{"key": "success_rate", "operator": "LT", "value": 60},
+              {"key": "stored_results_count", "operator": "GTE", "value": 3}], RESTRICT)
+    validate_quality_control(qc)
+    assert evaluate(qc, "SUBMITTED", [Event("SUBMITTED")]) == []  # never checked: no rate, no decision
+    good = [Event("SUBMITTED", {"golden_outcomes": [c]}) for c in (1, 1, 0, 1)]
+    bad = [Event("SUBMITTED", {"golden_outcomes": [c]}) for c in (0, 1, 0, 0)]
+    assert evaluate(qc, "SUBMITTED", good) == []
+    assert evaluate(qc, "SUBMITTED", bad)[0].scope == "POOL"  # type: ignore[attr-defined]
+    assert evaluate(qc, "SUBMITTED", bad[:2]) == []  # fewer than three captchas entered
+
+
 @pytest.mark.parametrize(("collector", "action"), [
-    ("MAJORITY_VOTE", RESTRICT), ("CAPTCHA", RESTRICT), ("INCOME", RESTRICT), ("USERS_ASSESSMENT", RESTRICT),
+    ("MAJORITY_VOTE", RESTRICT), ("INCOME", RESTRICT), ("USERS_ASSESSMENT", RESTRICT),
     ("ASSIGNMENTS_ASSESSMENT", {"type": "APPROVE_ALL_ASSIGNMENTS"}),
     ("ASSIGNMENTS_ASSESSMENT", {"type": "REJECT_ALL_ASSIGNMENTS", "parameters": {"public_comment": "x"}}),
     ("ASSIGNMENTS_ASSESSMENT", {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": True}})])

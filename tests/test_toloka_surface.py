@@ -26,7 +26,8 @@ WORKS = [
     "create_task", "create_task.returns_task", "create_task.sync", "create_tasks", "create_tasks.count",
     "create_tasks.sync", "patch_task_overlap_or_min", "patch_task", "get_operations",
     "patch_pool", "clone_pool", "clone_pool.same_project", "clone_project", "clone_project.pools",
-    "qc.AssignmentsAssessment.REJECT.restriction", "qc.SetSkillFromOutputField.golden", "qc.filter.RegionByPhone.in_",
+    "qc.AssignmentsAssessment.REJECT.restriction", "qc.SetSkillFromOutputField.golden",
+    "qc.filter.RegionByPhone.in_", "qc.Captcha",
     "open_pool", "aggregate_solutions_by_task", "get_user",
     "create_user_bonus", "create_user_bonus.amount", "create_user_bonuses", "get_user_bonuses", "get_user_bonus",
     "compose_message_thread", "get_message_threads", "upsert_webhook_subscriptions",
@@ -34,7 +35,7 @@ WORKS = [
 ]
 #: call -> the field its 400 names
 REFUSED = {
-    "qc.MajorityVote": "collector_config.type", "qc.Captcha": "collector_config.type",
+    "qc.MajorityVote": "collector_config.type",
     "qc.Income": "collector_config.type", "qc.UsersAssessment": "collector_config.type",
     "qc.AssignmentsAssessment.REJECT": "action.type", "qc.ApproveAllAssignments": "collector_config.type",
     "qc.RejectAllAssignments": "collector_config.type", "qc.SetSkillFromOutputField": "collector_config.type",

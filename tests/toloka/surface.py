@@ -25,6 +25,7 @@ from toloka.client.conditions import (
     IncomeSumForLast24Hours,
     PoolAccessRevokedReason,
     RuleConditionKey,
+    StoredResultsCount,
     SuccessRate,
     TotalAnswersCount,
 )
@@ -117,7 +118,7 @@ QC = {
         conditions=[TotalAnswersCount > 9, CorrectAnswersRate < 60],
         action=RestrictionV2(scope='PROJECT', duration=1, duration_unit=DurationUnit.DAYS)),
     'Captcha': lambda p: p.quality_control.add_action(
-        collector=Captcha(history_size=5), conditions=[SuccessRate < 60],
+        collector=Captcha(history_size=5), conditions=[SuccessRate < 60, StoredResultsCount >= 3],
         action=RestrictionV2(scope='PROJECT', duration=1, duration_unit=DurationUnit.DAYS)),
     'Income': lambda p: p.quality_control.add_action(
         collector=Income(), conditions=[IncomeSumForLast24Hours > 1],

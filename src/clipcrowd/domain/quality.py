@@ -18,6 +18,8 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
         {"golden_set_correct_answers_rate", "golden_set_incorrect_answers_rate", "golden_set_answers_count",
          "total_answers_count"},
     ),
+    # the captcha check, answered by the pool's golden tasks
+    "CAPTCHA": ({"history_size"}, {"stored_results_count", "success_rate", "fail_rate"}),
     "ASSIGNMENT_SUBMIT_TIME": (
         {"history_size", "fast_submit_threshold_seconds"},
         {"fast_submitted_count", "total_submitted_count"},
@@ -46,7 +48,7 @@ CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
 #: `assessment_event` compares with a named event; the collector measures it as this number
 ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0}
 #: names the requester dialect knows but clipcrowd does not evaluate: refused, never stored unused
-UNSUPPORTED_COLLECTORS = {"MAJORITY_VOTE", "CAPTCHA", "INCOME", "USERS_ASSESSMENT", "TRAINING"}
+UNSUPPORTED_COLLECTORS = {"MAJORITY_VOTE", "INCOME", "USERS_ASSESSMENT", "TRAINING"}
 UNSUPPORTED_ACTIONS = {"APPROVE_ALL_ASSIGNMENTS", "REJECT_ALL_ASSIGNMENTS", "CHANGE_OVERLAP"}
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
