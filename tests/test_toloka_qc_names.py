@@ -48,7 +48,7 @@ def test_correct_answers_rate_of_a_golden_set_sets_the_skill() -> None:
     validate_quality_control(qc)
     history = [Event("SUBMITTED", {"golden_outcomes": [c]}) for c in (1, 0, 1, 1)]
     decisions = evaluate(qc, "SUBMITTED", history)
-    assert len(decisions) == 1 and decisions[0].value == 75.0  # type: ignore[attr-defined]
+    assert len(decisions) == 1 and decisions[0].value == 75.0  # type: ignore[union-attr]
 
 
 def test_captcha_is_answered_by_golden_tasks() -> None:
@@ -60,7 +60,7 @@ def test_captcha_is_answered_by_golden_tasks() -> None:
     good = [Event("SUBMITTED", {"golden_outcomes": [c]}) for c in (1, 1, 0, 1)]
     bad = [Event("SUBMITTED", {"golden_outcomes": [c]}) for c in (0, 1, 0, 0)]
     assert evaluate(qc, "SUBMITTED", good) == []
-    assert evaluate(qc, "SUBMITTED", bad)[0].scope == "POOL"  # type: ignore[attr-defined]
+    assert evaluate(qc, "SUBMITTED", bad)[0].scope == "POOL"  # type: ignore[union-attr]
     assert evaluate(qc, "SUBMITTED", bad[:2]) == []  # fewer than three captchas entered
 
 

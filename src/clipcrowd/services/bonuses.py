@@ -24,13 +24,16 @@ MAX_TEXT = 2000
 
 
 def _amount(raw: Any) -> Decimal:
+    fault = ValidationFailed.field("amount", f"a decimal from 0.01 to {MAX_AMOUNT} with at most two decimals")
     try:
         value = Decimal(str(raw)) if not isinstance(raw, bool) else None
     except InvalidOperation:
         value = None
-    if value is None or not value.is_finite() or value.as_tuple().exponent < -2 or \
-            not Decimal("0.01") <= value <= MAX_AMOUNT:  # type: ignore[operator]
-        raise ValidationFailed.field("amount", f"a decimal from 0.01 to {MAX_AMOUNT} with at most two decimals")
+    if value is None or not value.is_finite():
+        raise fault
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2 or not Decimal("0.01") <= value <= MAX_AMOUNT:
+        raise fault
     return value.quantize(Decimal("0.01"))
 
 
