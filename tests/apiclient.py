@@ -55,3 +55,13 @@ def worker(api: Api, login: str, **fields: Any) -> dict[str, Any]:
     made = api.ok("POST", "/api/v1/workers", json={"login": login, **fields})
     made["headers"] = {"Authorization": f"Bearer {made['token']}"}
     return made
+
+
+def expect_error(response: Any, status: int, code: str, *names: str) -> dict[str, Any]:
+    """The error body, after checking its status, its code and that the message names each of `names`."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    for name in names:
+        assert name in body["message"], body["message"]
+    return body

@@ -11,16 +11,8 @@ import pytest
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import auth
 from tests.apiclient import Api, add_tasks, make_pool, worker
+from tests.apiclient import expect_error as _error
 from tests.factories import pool_body, text_project
-
-
-def _error(response: Any, status: int, code: str, *names: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code
-    for name in names:
-        assert name in body["message"], body["message"]
-    return body
 
 
 def test_malformed_json(api: Api) -> None:

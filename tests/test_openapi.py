@@ -21,6 +21,7 @@ NO_BODY = {
     ("post", "/api/v1/pools/{pool_id}/open"),
     ("post", "/api/v1/pools/{pool_id}/close"),
     ("post", "/api/v1/pools/{pool_id}/archive"),
+    ("post", "/api/v1/pools/{pool_id}/clone"),
     ("post", "/api/v1/worker/pools/{pool_id}/next"),
     ("post", "/api/v1/worker/assignments/{assignment_id}/skip"),
 }

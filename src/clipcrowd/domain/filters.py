@@ -18,6 +18,12 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 _PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city"}
 _COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip"}
+#: computed keys a worker's profile may record (clipcrowd measures only her client type itself)
+PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip")
+#: keys of the requester dialect that clipcrowd has no fact for: refused by name, never ignored
+_UNSUPPORTED_KEYS = {"user_agent_type", "user_agent_family", "user_agent_version", "verified", "adult_allowed",
+                     "rating", "os_version", "os_version_major", "os_version_minor", "os_version_bugfix",
+                     "region_by_ip_org"}
 CLIENT_TYPES = {"BROWSER", "TOLOKA_APP"}
 
 
@@ -55,6 +61,8 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
             raise ValidationFailed.field(f"{path}.value", "a skill value is a number or null")
         if value is None and operator not in ("EQ", "NE"):
             raise ValidationFailed.field(f"{path}.value", "null (no value) only works with EQ or NE")
+    elif category in ("profile", "computed") and key in _UNSUPPORTED_KEYS:
+        raise ValidationFailed.field(f"{path}.key", f"filter key {key!r} is not supported by clipcrowd")
     elif category == "profile":
         if key not in _PROFILE_KEYS:
             raise ValidationFailed.field(f"{path}.key", f"unknown profile key {key!r}")
@@ -65,9 +73,12 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
     elif category == "computed":
         if key not in _COMPUTED_KEYS:
             raise ValidationFailed.field(f"{path}.key", f"unknown computed key {key!r}")
-        if operator not in ("EQ", "NE"):
-            raise ValidationFailed.field(f"{path}.operator", "computed keys use EQ or NE")
-        if key == "client_type" and value not in CLIENT_TYPES:
+        if operator not in ("EQ", "NE", "IN", "NOT_IN"):
+            raise ValidationFailed.field(f"{path}.operator", "computed keys use EQ, NE, IN or NOT_IN")
+        listed = value if isinstance(value, list) and operator in ("IN", "NOT_IN") else [value]
+        if not listed or any(isinstance(v, (dict, list)) for v in listed):
+            raise ValidationFailed.field(f"{path}.value", "a value, or for IN/NOT_IN a non-empty list of values")
+        if key == "client_type" and any(v not in CLIENT_TYPES for v in listed):
             raise ValidationFailed.field(f"{path}.value", f"client_type is one of {sorted(CLIENT_TYPES)}")
     else:
         raise ValidationFailed.field(f"{path}.category", f"unknown category {category!r}")

@@ -19,6 +19,8 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
         {"golden_set_correct_answers_rate", "golden_set_incorrect_answers_rate", "golden_set_answers_count",
          "total_answers_count"},
     ),
+    # the captcha check, answered by the pool's golden tasks
+    "CAPTCHA": ({"history_size"}, {"stored_results_count", "success_rate", "fail_rate"}),
     "ASSIGNMENT_SUBMIT_TIME": (
         {"history_size", "fast_submit_threshold_seconds"},
         {"fast_submitted_count", "total_submitted_count"},
@@ -44,6 +46,11 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
 #: numeric library; `tests/test_aggregated_quality_rules.py` pins the two lists together
 AGGREGATION_METHODS = ("mv", "wawa", "gold_mv", "zbs", "ds", "one_coin_ds", "glad", "mace", "k_of_n")
 CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
+#: `assessment_event` compares with a named event; the collector measures it as this number
+ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0}
+#: names the requester dialect knows but clipcrowd does not evaluate: refused, never stored unused
+UNSUPPORTED_COLLECTORS = {"MAJORITY_VOTE", "INCOME", "USERS_ASSESSMENT", "TRAINING"}
+UNSUPPORTED_ACTIONS = {"APPROVE_ALL_ASSIGNMENTS", "REJECT_ALL_ASSIGNMENTS", "CHANGE_OVERLAP"}
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
 # fields that SetSkillFromOutputField may copy, in either spelling
@@ -51,6 +58,7 @@ SKILL_SOURCE_FIELDS = {
     "approvedAssignmentsRate": "accepted_assignments_rate",
     "accepted_assignments_rate": "accepted_assignments_rate",
     "correctAnswersRate": "golden_set_correct_answers_rate",
+    "correct_answers_rate": "golden_set_correct_answers_rate",
     "golden_set_correct_answers_rate": "golden_set_correct_answers_rate",
     "rejectedAssignmentsRate": "rejected_assignments_rate",
     "aggregatedWorkerQuality": "aggregated_worker_quality",
@@ -90,6 +98,8 @@ def _check_action(action: Any, path: str, keys: set[str]) -> None:
         value = params.get("skill_value")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
             raise ValidationFailed.field(f"{path}.parameters.skill_value", "a number from 0 to 100")
+    elif kind in UNSUPPORTED_ACTIONS:
+        raise ValidationFailed.field(f"{path}.type", f"action {kind} is not supported by clipcrowd")
     else:
         raise ValidationFailed.field(f"{path}.type", f"unknown action {kind!r}")
 
@@ -118,6 +128,10 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
     for i, config in enumerate(configs):
         where = f"{path}.configs[{i}]"
         collector = (config or {}).get("collector_config") if isinstance(config, Mapping) else None
+        if isinstance(collector, Mapping) and collector.get("type") in UNSUPPORTED_COLLECTORS:
+            raise ValidationFailed.field(f"{where}.collector_config.type",
+                                         f"collector {collector['type']} is not supported by clipcrowd; "
+                                         f"supported: {sorted(COLLECTORS)}")
         if not isinstance(collector, Mapping) or collector.get("type") not in COLLECTORS:
             raise ValidationFailed.field(f"{where}.collector_config.type", f"one of {sorted(COLLECTORS)}")
         params_allowed, keys = COLLECTORS[collector["type"]]
@@ -148,6 +162,11 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
                 if cond.get("operator") not in CONDITION_OPERATORS:
                     raise ValidationFailed.field(f"{cwhere}.operator", f"one of {sorted(CONDITION_OPERATORS)}")
                 value = cond.get("value")
+                if cond["key"] == "assessment_event":
+                    if value not in ASSESSMENT_EVENTS or cond["operator"] not in ("EQ", "NE"):
+                        raise ValidationFailed.field(
+                            f"{cwhere}.value", f"assessment_event is EQ or NE one of {sorted(ASSESSMENT_EVENTS)}")
+                    continue
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValidationFailed.field(f"{cwhere}.value", "must be a number")
             _check_action(rule.get("action"), f"{rwhere}.action", keys)

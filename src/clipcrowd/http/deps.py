@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from clipcrowd.domain.errors import AccessDenied, AuthenticationFailed, NotFound
+from clipcrowd.domain.errors import AccessDenied, AuthenticationFailed, NotFound, ValidationFailed
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.services.auth import Principal, resolve
 from clipcrowd.settings import Settings
@@ -72,6 +72,16 @@ async def require_worker(principal: Annotated[Principal, Depends(get_principal)]
     if principal.role != "worker" or principal.worker_id is None:
         raise AccessDenied("this needs a worker token")
     return principal.worker_id
+
+
+def query_flag(request: Request, name: str, default: bool = False) -> bool:
+    """A `true`/`false` query parameter; anything else names the parameter in a 400."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("true", "false"):
+        raise ValidationFailed.field(name, "must be true or false")
+    return raw.lower() == "true"
 
 
 def object_id(value: str, kind: str) -> int:

@@ -46,6 +46,19 @@ def golden_set(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
     }
 
 
+def captcha(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """The captcha check, answered by the pool's golden tasks (no outside service): the last
+    `history_size` golden answers are the captchas entered. Rates are absent until there is one,
+    so a rule on them cannot fire on a worker who has not been checked yet."""
+    golden = golden_set(params, history)
+    count = golden["golden_set_answers_count"]
+    metrics = {"stored_results_count": count}
+    if count:
+        metrics["success_rate"] = golden["golden_set_correct_answers_rate"]
+        metrics["fail_rate"] = golden["golden_set_incorrect_answers_rate"]
+    return metrics
+
+
 def submit_time(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
     """How many of the last `history_size` task suites came back faster than the threshold."""
     size = int(params.get("history_size") or 0)
@@ -125,6 +138,7 @@ def aggregated_quality(params: Mapping[str, Any], history: Sequence[Event]) -> M
 
 COLLECTORS: dict[str, Collector] = {
     "GOLDEN_SET": golden_set,
+    "CAPTCHA": captcha,
     "ASSIGNMENT_SUBMIT_TIME": submit_time,
     "ACCEPTANCE_RATE": acceptance_rate,
     "ASSIGNMENTS_ASSESSMENT": assessment,
@@ -135,6 +149,7 @@ COLLECTORS: dict[str, Collector] = {
 
 TRIGGERS: dict[str, set[str]] = {
     "GOLDEN_SET": {"SUBMITTED"},
+    "CAPTCHA": {"SUBMITTED"},
     "ASSIGNMENT_SUBMIT_TIME": {"SUBMITTED"},
     "ACCEPTANCE_RATE": {"ACCEPTED", "REJECTED"},
     "ASSIGNMENTS_ASSESSMENT": {"ACCEPTED", "REJECTED"},

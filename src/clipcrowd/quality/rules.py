@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from clipcrowd.domain.quality import SKILL_SOURCE_FIELDS
+from clipcrowd.domain.quality import ASSESSMENT_EVENTS, SKILL_SOURCE_FIELDS
 from clipcrowd.quality.collectors import COLLECTORS, TRIGGERS, Event
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -55,8 +55,9 @@ def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decisi
 
 def _holds(condition: Mapping[str, Any], metrics: Mapping[str, float]) -> bool:
     """A condition on a metric the collector could not measure (no aggregation run yet) never holds."""
-    key = condition["key"]
-    return key in metrics and _COMPARE[condition["operator"]](metrics[key], float(condition["value"]))
+    key, value = condition["key"], condition["value"]
+    target = ASSESSMENT_EVENTS[value] if key == "assessment_event" and value in ASSESSMENT_EVENTS else float(value)
+    return key in metrics and _COMPARE[condition["operator"]](metrics[key], target)
 
 
 def evaluate(quality_control: Mapping[str, Any], trigger: str, history: Sequence[Event]) -> list[Decision]:

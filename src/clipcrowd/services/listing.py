@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, exists
 
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.services import present, restrictions, user_skills, workers
+from clipcrowd.services import bonuses, messages, present, restrictions, user_skills, webhooks, workers
 from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
@@ -17,11 +17,15 @@ from clipcrowd.store.tables import (
     assignment_tasks,
     assignments,
     attachments,
+    message_threads,
+    operations,
     pools,
     projects,
     skills,
     tasks,
+    user_bonuses,
     user_restrictions,
+    webhook_subscriptions,
     worker_skills,
 )
 from clipcrowd.store.tables import (
@@ -115,3 +119,43 @@ def user_skills_page(db: Database, settings: Settings, query: Mapping[str, str])
 def workers_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = [workers_table.c.login == query["login"]] if "login" in query else []
     return _run(db, settings, workers_table, conditions, query, _rows(workers.present))
+
+
+OPERATION_STATUSES = ("PENDING", "RUNNING", "SUCCESS", "FAIL")
+
+
+def operations_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    """Operations by type and status; their ids are UUIDs, so `id_gt`-style cursors compare as text."""
+    conditions = _status(operations, query, OPERATION_STATUSES)
+    if "type" in query:
+        conditions.append(operations.c.type.in_(csv_values(query["type"]) or []))
+    for suffix, method in (("gt", "__gt__"), ("gte", "__ge__"), ("lt", "__lt__"), ("lte", "__le__")):
+        raw = query.get(f"id_{suffix}")
+        if raw is not None:
+            if len(raw) > 64:
+                raise ValidationFailed.field(f"id_{suffix}", "is not an operation id")
+            conditions.append(getattr(operations.c.id, method)(raw))
+    fields = ("submitted", "finished")
+    return _run(db, settings, operations, conditions, query, _rows(present.operation), ranges=fields,
+                sortable=("id", *fields))
+
+
+def bonuses_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(user_bonuses, query, {"user_id": "worker_id", "assignment_id": "assignment_id"})
+    if "private_comment" in query:
+        conditions.append(user_bonuses.c.private_comment == query["private_comment"])
+    return _run(db, settings, user_bonuses, conditions, query, _rows(bonuses.present))
+
+
+def message_threads_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    """Every thread is in OUTGOING (clipcrowd keeps no replies); other folders are empty."""
+    folders = csv_values(query.get("folder")) or []
+    conditions = [] if not folders or set(folders) & set(messages.FOLDERS) else [message_threads.c.id < 0]
+    return _run(db, settings, message_threads, conditions, query, _rows(messages.present))
+
+
+def webhooks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(webhook_subscriptions, query, {"pool_id": "pool_id"})
+    if "event_type" in query:
+        conditions.append(webhook_subscriptions.c.event_type == query["event_type"])
+    return _run(db, settings, webhook_subscriptions, conditions, query, _rows(webhooks.present))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import lifecycle, pools
+from clipcrowd.services import lifecycle, pools, webhooks
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments
 from clipcrowd.store.tables import pools as pools_table
@@ -23,6 +23,7 @@ class TickReport:
     expired: int = 0
     auto_accepted: int = 0
     pools_closed: int = 0
+    webhook_events: int = 0
 
 
 def tick(db: Database, batch: int = 500) -> TickReport:
@@ -58,4 +59,5 @@ def tick(db: Database, batch: int = 500) -> TickReport:
             report.pools_closed += 1
     with db.write() as conn:  # completion is normally noticed by the last submission; this is the net
         report.pools_closed += pools.close_all_complete(conn)
+    report.webhook_events = webhooks.deliver_due(db)
     return report

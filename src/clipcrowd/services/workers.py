@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.errors import AuthenticationFailed, ConflictState, NotFound, ValidationFailed
-from clipcrowd.domain.filters import CLIENT_TYPES, WorkerFacts
+from clipcrowd.domain.filters import CLIENT_TYPES, PROFILE_COMPUTED_KEYS, WorkerFacts
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.people import WorkerCreate
@@ -104,7 +104,8 @@ def facts(conn: Connection, worker: Any, *, with_skills: bool = True) -> WorkerF
                               .where(worker_skills.c.worker_id == worker.id)).all() if with_skills else []
     return WorkerFacts(
         profile={**worker.profile, "languages": worker.languages},
-        computed={"client_type": worker.client_type},
+        computed={**{k: worker.profile[k] for k in PROFILE_COMPUTED_KEYS if k in worker.profile},
+                  "client_type": worker.client_type},
         skills={format_id(r.skill_id): r.value for r in skill_rows},
     )
 

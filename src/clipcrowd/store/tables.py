@@ -439,3 +439,47 @@ camera_events = Table(
     Index("ix_camera_events_job_start", "job_id", "start", "id"),
     Index("ix_camera_events_camera_start", "camera_id", "start", "id"),
 )
+
+# Money paid to a worker on top of assignment rewards; `amount` keeps the decimal text as sent.
+user_bonuses = Table(
+    "user_bonuses", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("assignment_id", ForeignKey("assignments.id", ondelete="SET NULL")),
+    Column("amount", String(32), nullable=False),
+    Column("private_comment", Text),
+    Column("public_title", JSON),
+    Column("public_message", JSON),
+    Column("without_message", Boolean, nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+
+# Messages a requester sends to workers, one thread per composed message (replies are not kept yet).
+message_threads = Table(
+    "message_threads", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("topic", JSON, nullable=False),
+    Column("text", JSON, nullable=False),
+    Column("answerable", Boolean, nullable=False),
+    Column("recipients_select_type", String(20), nullable=False),
+    Column("recipient_ids", JSON, nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+
+# A URL that is sent a pool's events. `cursor` is the last event id delivered (or given up on);
+# a failed delivery is retried at `next_attempt` with a doubling delay, at most MAX_ATTEMPTS times.
+webhook_subscriptions = Table(
+    "webhook_subscriptions", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("webhook_url", String(2000), nullable=False),
+    Column("secret_key", String(200)),
+    Column("cursor", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt", DateTime),
+    Column("last_error", Text),
+    Column("delivered", Integer, nullable=False, default=0),
+    Column("created", DateTime, nullable=False),
+    UniqueConstraint("pool_id", "event_type", "webhook_url", name="uq_webhook_subscriptions_pool_event_url"),
+)

@@ -13,6 +13,7 @@ from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.operations import OperationPublic
 from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPublic, TaskUpdate
+from clipcrowd.http.deps import query_flag
 from clipcrowd.http.jobs import wake
 from clipcrowd.services import listing, operations, tasks
 
@@ -21,15 +22,6 @@ CREATED: dict[int | str, dict[str, Any]] = {
     201: {"model": TaskPublic | TaskBatchResult,
           "description": "one task for one task sent; for a list, the created tasks and refused items by index"},
     202: {"model": OperationPublic, "description": "with async_mode=true: the operation that writes the tasks"}}
-
-
-def _flag(request: Request, name: str, default: bool = False) -> bool:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if raw.lower() not in ("true", "false"):
-        raise ValidationFailed.field(name, "must be true or false")
-    return raw.lower() == "true"
 
 
 @router.post("", status_code=201, response_model=None, responses=CREATED)
@@ -42,11 +34,11 @@ def create_tasks(
         raise ValidationFailed.field("body", "must be a task object or a non-empty list of tasks")
     if len(items) > settings.max_batch_items:
         raise ValidationFailed.field("body", f"at most {settings.max_batch_items} tasks in one call")
-    open_after = _flag(request, "open_pool")
-    skip_invalid = _flag(request, "skip_invalid_items")
-    allow_defaults = _flag(request, "allow_defaults") or single
+    open_after = query_flag(request, "open_pool")
+    skip_invalid = query_flag(request, "skip_invalid_items")
+    allow_defaults = query_flag(request, "allow_defaults") or single
     batch = tasks.prepare(db, items, allow_defaults=allow_defaults, skip_invalid=skip_invalid and not single)
-    if _flag(request, "async_mode") and not single:
+    if query_flag(request, "async_mode"):  # one task too: toloka-kit then reads the task back from the log
         op_id = operations.new_id(request.query_params.get("operation_id"))
         started = tasks.start_batch(db, batch, items, op_id, allow_defaults=allow_defaults,
                                     skip_invalid=skip_invalid, open_pool=open_after)

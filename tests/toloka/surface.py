@@ -1,0 +1,198 @@
+# A broad pass over toloka-kit 1.2.3's requester calls against a live clipcrowd. Every call is run
+# through `call()`, which records whether it returned or what it raised; the last line prints the
+# record as JSON for the test that drives this script. A simulated crowd (started by that test)
+# answers the pool while the script waits for it to close.
+import datetime
+import json
+import os
+import time
+import traceback
+from decimal import Decimal
+
+import toloka.client as toloka
+from toloka.client.actions import (
+    ApproveAllAssignments,
+    ChangeOverlap,
+    RejectAllAssignments,
+    RestrictionV2,
+    SetSkillFromOutputField,
+)
+from toloka.client.collectors import AssignmentsAssessment, Captcha, GoldenSet, Income, MajorityVote, UsersAssessment
+from toloka.client.conditions import (
+    AssessmentEvent,
+    CorrectAnswersRate,
+    GoldenSetAnswersCount,
+    IncomeSumForLast24Hours,
+    PoolAccessRevokedReason,
+    RuleConditionKey,
+    StoredResultsCount,
+    SuccessRate,
+    TotalAnswersCount,
+)
+from toloka.client.user_restriction import DurationUnit
+
+client = toloka.TolokaClient(os.environ['CLIPCROWD_TOKEN'], url=os.environ['CLIPCROWD_URL'], retries=0)
+REPORT = {}
+
+
+def call(name, fn):
+    """Run one call; record `ok` and a short summary, or the error's class and text."""
+    try:
+        value = fn()
+        REPORT[name] = {'ok': True}
+        return value
+    except Exception as exc:  # the record is the point: every failure is kept, none stops the pass
+        REPORT[name] = {'ok': False, 'error': type(exc).__name__, 'message': str(exc)[:400],
+                        'code': getattr(exc, 'code', None), 'status': getattr(exc, 'status_code', None),
+                        'where': traceback.format_exc(limit=-2)[-600:]}
+        return None
+
+
+def new_pool(project_id, name, **extra):
+    return toloka.Pool(
+        project_id=project_id, private_name=name, may_contain_adult_content=False,
+        reward_per_assignment=0.01, assignment_max_duration_seconds=600,
+        will_expire=datetime.datetime.utcnow() + datetime.timedelta(days=30),
+        defaults=toloka.Pool.Defaults(default_overlap_for_new_task_suites=2), **extra)
+
+
+project = toloka.Project(
+    public_name='Surface', public_description='Pick a label',
+    task_spec=toloka.project.task_spec.TaskSpec(
+        input_spec={'text': toloka.project.StringSpec()},
+        output_spec={'result': toloka.project.StringSpec(allowed_values=['a', 'b'])},
+        view_spec=toloka.project.ClassicViewSpec(markup='<p>{{text}}</p>'),
+    ),
+)
+project = call('create_project', lambda: client.create_project(project))
+pool = call('create_pool', lambda: client.create_pool(new_pool(project.id, 'main')))
+skill = call('create_skill', lambda: client.create_skill(name='surface-weight', hidden=True))
+
+# 1. Creating tasks and suites one by one or in lists: whatever the client expects back.
+task = call('create_task', lambda: client.create_task(
+    toloka.Task(pool_id=pool.id, input_values={'text': 'one'}), allow_defaults=True))
+call('create_task.returns_task', lambda: (task.id, task.input_values['text'] == 'one' or 1 / 0))
+call('create_task.sync', lambda: client.create_task(
+    toloka.Task(pool_id=pool.id, input_values={'text': 'sync'}), allow_defaults=True, async_mode=False).id)
+made = call('create_tasks', lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'text': f't{i}'}) for i in range(3)], allow_defaults=True))
+call('create_tasks.count', lambda: len(made.items) == 3 or 1 / 0)
+call('create_tasks.sync', lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'text': 'ts'})], allow_defaults=True, async_mode=False))
+REPORT['tasks_created_before_suites'] = len(list(client.get_tasks(pool_id=pool.id)))
+call('patch_task_overlap_or_min', lambda: client.patch_task_overlap_or_min(task.id, overlap=2))
+call('patch_task', lambda: client.patch_task(task.id, overlap=2))
+suite_pool = call('create_pool.suites', lambda: client.create_pool(new_pool(project.id, 'suites')))
+suite = call('create_task_suite', lambda: client.create_task_suite(toloka.TaskSuite(
+    pool_id=suite_pool.id, overlap=1,
+    tasks=[toloka.Task(input_values={'text': 's1'}), toloka.Task(input_values={'text': 's2'})])))
+call('create_task_suite.sync', lambda: client.create_task_suite(toloka.TaskSuite(
+    pool_id=suite_pool.id, overlap=1, tasks=[toloka.Task(input_values={'text': 's3'})]), async_mode=False).id)
+call('create_task_suites', lambda: len(client.create_task_suites([
+    toloka.TaskSuite(pool_id=suite_pool.id, overlap=1, tasks=[toloka.Task(input_values={'text': f'm{i}'})])
+    for i in range(2)]).items) == 2 or 1 / 0)
+SUITE_ID = getattr(suite, 'id', '000000000001')  # without suites, ask for one anyway: it must be refused
+call('get_task_suite', lambda: client.get_task_suite(SUITE_ID).tasks[1].input_values['text'] == 's2' or 1 / 0)
+call('get_task_suites', lambda: len(list(client.get_task_suites(pool_id=suite_pool.id))) == 4 or 1 / 0)
+call('patch_task_suite', lambda: client.patch_task_suite(
+    SUITE_ID, overlap=3).overlap == 3 or 1 / 0)
+call('patch_task_suite_overlap_or_min', lambda: client.patch_task_suite_overlap_or_min(
+    SUITE_ID, overlap=2))
+call('create_training', lambda: client.create_training(toloka.Training(
+    project_id=project.id, private_name='t', may_contain_adult_content=False, assignment_max_duration_seconds=60,
+    mix_tasks_in_creation_order=False, shuffle_tasks_in_task_suite=False, training_tasks_in_task_suite_count=1,
+    task_suites_required_to_pass=1, retry_training_after_days=1, inherited_instructions=True)))
+call('get_operations', lambda: len(list(client.get_operations(type='TASK.BATCH_CREATE'))) >= 2 or 1 / 0)
+
+# 2. Pools and projects.
+call('patch_pool', lambda: client.patch_pool(pool.id, priority=10).priority == 10 or 1 / 0)
+clone = call('clone_pool', lambda: client.clone_pool(pool.id))
+call('clone_pool.same_project', lambda: (clone.project_id == pool.project_id and clone.id != pool.id) or 1 / 0)
+cloned = call('clone_project', lambda: client.clone_project(project.id))
+call('clone_project.pools', lambda: len(cloned.pools) == 3 or 1 / 0)
+
+# 3. Quality control and filters from toloka-kit's docstrings: each either works or is refused.
+QC = {
+    'MajorityVote': lambda p: p.quality_control.add_action(
+        collector=MajorityVote(answer_threshold=2, history_size=10),
+        conditions=[TotalAnswersCount > 9, CorrectAnswersRate < 60],
+        action=RestrictionV2(scope='PROJECT', duration=1, duration_unit=DurationUnit.DAYS)),
+    'Captcha': lambda p: p.quality_control.add_action(
+        collector=Captcha(history_size=5), conditions=[SuccessRate < 60, StoredResultsCount >= 3],
+        action=RestrictionV2(scope='PROJECT', duration=1, duration_unit=DurationUnit.DAYS)),
+    'Income': lambda p: p.quality_control.add_action(
+        collector=Income(), conditions=[IncomeSumForLast24Hours > 1],
+        action=RestrictionV2(scope='PROJECT', duration=1, duration_unit=DurationUnit.DAYS)),
+    'UsersAssessment': lambda p: p.quality_control.add_action(
+        collector=UsersAssessment(), conditions=[PoolAccessRevokedReason == PoolAccessRevokedReason.RESTRICTION],
+        action=ChangeOverlap(delta=1, open_pool=True)),
+    'AssignmentsAssessment.REJECT': lambda p: p.quality_control.add_action(
+        collector=AssignmentsAssessment(), conditions=[AssessmentEvent == AssessmentEvent.REJECT],
+        action=ChangeOverlap(delta=1, open_pool=True)),
+    'AssignmentsAssessment.REJECT.restriction': lambda p: p.quality_control.add_action(
+        collector=AssignmentsAssessment(), conditions=[AssessmentEvent == AssessmentEvent.REJECT],
+        action=RestrictionV2(scope='POOL', duration=1, duration_unit=DurationUnit.HOURS)),
+    'ApproveAllAssignments': lambda p: p.quality_control.add_action(
+        collector=MajorityVote(answer_threshold=2), conditions=[CorrectAnswersRate > 90],
+        action=ApproveAllAssignments()),
+    'RejectAllAssignments': lambda p: p.quality_control.add_action(
+        collector=MajorityVote(answer_threshold=2), conditions=[CorrectAnswersRate < 10],
+        action=RejectAllAssignments(public_comment='Too many wrong answers')),
+    'SetSkillFromOutputField': lambda p: p.quality_control.add_action(
+        collector=MajorityVote(answer_threshold=2), conditions=[TotalAnswersCount > 2],
+        action=SetSkillFromOutputField(skill_id=skill.id, from_field=RuleConditionKey.CORRECT_ANSWERS_RATE)),
+    'SetSkillFromOutputField.golden': lambda p: p.quality_control.add_action(
+        collector=GoldenSet(history_size=5), conditions=[GoldenSetAnswersCount >= 3],
+        action=SetSkillFromOutputField(skill_id=skill.id, from_field=RuleConditionKey.CORRECT_ANSWERS_RATE)),
+    'filter.UserAgentType': lambda p: setattr(p, 'filter', toloka.filter.UserAgentType == 'BROWSER'),
+    'filter.Verified': lambda p: setattr(p, 'filter', toloka.filter.Verified == True),  # noqa: E712
+    'filter.RegionByPhone.in_': lambda p: setattr(p, 'filter', toloka.filter.RegionByPhone.in_(225)),
+}
+for name, apply in QC.items():
+    candidate = new_pool(project.id, name)
+    apply(candidate)
+    call('qc.' + name, lambda c=candidate: client.create_pool(c).id)
+
+# Webhooks: subscribe (a second upsert of the same one changes nothing), list, delete.
+hook = dict(webhook_url='http://127.0.0.1:9/hook', event_type='ASSIGNMENT_SUBMITTED', pool_id=pool.id)
+subs = call('upsert_webhook_subscriptions', lambda: client.upsert_webhook_subscriptions([hook, hook]))
+call('upsert_webhook_subscriptions.same', lambda: subs.items['0'].id == subs.items['1'].id or 1 / 0)
+call('get_webhook_subscriptions', lambda: [w.id for w in client.get_webhook_subscriptions(pool_id=pool.id)]
+     == [subs.items['0'].id] or 1 / 0)
+call('delete_webhook_subscription', lambda: client.delete_webhook_subscription(subs.items['0'].id))
+
+# 4. Work: open the pool, let the crowd answer, then read and act on the answers.
+call('open_pool', lambda: client.open_pool(pool.id))
+deadline = time.monotonic() + 180
+wanted = sum(t.overlap for t in client.get_tasks(pool_id=pool.id))
+while time.monotonic() < deadline and client.get_pool(pool.id).status != 'CLOSED' and \
+        len(list(client.get_assignments(pool_id=pool.id, status=['SUBMITTED', 'ACCEPTED']))) < wanted:
+    time.sleep(0.5)
+REPORT['pool_closed'] = client.get_pool(pool.id).status == 'CLOSED'
+assignments = list(client.get_assignments(pool_id=pool.id))
+REPORT['assignments'] = len(assignments)
+df = call('get_assignments_df', lambda: client.get_assignments_df(pool.id))
+REPORT['assignments_df_rows'] = None if df is None else len(df)
+first = assignments[0] if assignments else None
+call('aggregate_solutions_by_task', lambda: client.aggregate_solutions_by_task(
+    toloka.aggregation.WeightedDynamicOverlapTaskAggregatedSolutionRequest(
+        task_id=first.tasks[0].id, pool_id=pool.id, answer_weight_skill_id=skill.id,
+        fields=[toloka.aggregation.WeightedDynamicOverlapTaskAggregatedSolutionRequest.Field(name='result')]),
+).task_id == first.tasks[0].id or 1 / 0)
+user = first.user_id if first else '0'
+call('get_user', lambda: client.get_user(user).id == user or 1 / 0)
+bonus = call('create_user_bonus', lambda: client.create_user_bonus(toloka.UserBonus(
+    user_id=user, amount=Decimal('0.50'), assignment_id=first.id, public_title={'EN': 'Thanks'},
+    public_message={'EN': 'Good work'}, without_message=False), operation_id=None))
+call('create_user_bonus.amount', lambda: float(bonus.amount) == 0.5 or 1 / 0)
+call('create_user_bonuses', lambda: len(client.create_user_bonuses([toloka.UserBonus(
+    user_id=user, amount=Decimal('0.10'), without_message=True)]).items) == 1 or 1 / 0)
+call('get_user_bonuses', lambda: len(list(client.get_user_bonuses(user_id=user))) == 2 or 1 / 0)
+call('get_user_bonus', lambda: client.get_user_bonus(bonus.id).user_id == user or 1 / 0)
+thread = call('compose_message_thread', lambda: client.compose_message_thread(
+    toloka.message_thread.MessageThreadCompose(recipients_select_type='DIRECT', topic={'EN': 'Hello'},
+                                               text={'EN': 'Thank you'}, answerable=True, recipients_ids=[user])))
+call('get_message_threads', lambda: any(t.id == thread.id for t in client.get_message_threads(folder='OUTGOING'))
+     or 1 / 0)
+
+print('REPORT ' + json.dumps(REPORT, default=str))
