@@ -28,7 +28,7 @@ WORKS = [
     "patch_pool", "clone_pool", "clone_pool.same_project", "clone_project", "clone_project.pools",
     "qc.AssignmentsAssessment.REJECT.restriction", "qc.SetSkillFromOutputField.golden",
     "qc.filter.RegionByPhone.in_", "qc.Captcha",
-    "open_pool", "aggregate_solutions_by_task", "get_user",
+    "open_pool", "get_assignments_df", "aggregate_solutions_by_task", "get_user",
     "create_user_bonus", "create_user_bonus.amount", "create_user_bonuses", "get_user_bonuses", "get_user_bonus",
     "compose_message_thread", "get_message_threads", "upsert_webhook_subscriptions",
     "upsert_webhook_subscriptions.same", "get_webhook_subscriptions", "delete_webhook_subscription",
@@ -75,6 +75,7 @@ def test_toloka_kit_surface(live: Live, tmp_path: Path) -> None:
         assert "not supported" in outcome["message"], outcome
     assert report["tasks_created_before_suites"] == 6  # one create_task made one task, not two
     assert report["assignments"] > 0
+    assert report["assignments_df_rows"] == report["assignments"]  # one TSV row per assignment of the pool
     with Client(live.url, live.token) as client:
         bonuses = client._call("GET", "/api/v1/user-bonuses")["items"]
         user = client._call("GET", f"/api/v1/workers/{bonuses[0]['user_id']}")
