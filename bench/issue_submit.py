@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -109,8 +110,13 @@ def run(server: Server, workers: int, seconds: float, rate: float | None = None)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 100 else [max(latencies)] * 99
     # any error stops its worker; "idle" (no task left) and "timeout" (the run is over) are how a run ends
     errors = {code: n for code, n in report.stopped.items() if code not in ("idle", "timeout")}
+    with Client(server.url, server.token) as client:  # audit: what the server kept of what it acknowledged
+        kept = client.get_assignments(pool_id, status="SUBMITTED,ACCEPTED")
+    per_task = Counter(task["id"] for a in kept for task in a["tasks"])
     return {"round_trips_per_s": report.round_trips / report.seconds, "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * q[98], "requests": len(latencies), "errors": sum(errors.values()), "by_code": errors}
+            "p99_ms": 1000 * q[98], "requests": len(latencies), "errors": sum(errors.values()), "by_code": errors,
+            "over_overlap": sum(1 for n in per_task.values() if n > 1),  # the pool's overlap is 1
+            "lost": max(0, report.round_trips - len(kept))}  # acknowledged submits the server does not have
 
 
 def main() -> None:
@@ -135,7 +141,9 @@ def main() -> None:
                     rows.append((db, n, mode, result))
                     print(f"{db:9s} {n:4d} workers {mode:12s}: {result['round_trips_per_s']:7.1f} round trips/s  "
                           f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
-                          f"({result['requests']} requests, {result['errors']} errors {result['by_code']})", flush=True)
+                          f"({result['requests']} requests, {result['errors']} errors {result['by_code']}, "
+                          f"{result['over_overlap']} tasks over overlap, {result['lost']} acknowledged answers lost)",
+                          flush=True)
         finally:
             server.stop()
     print("\ndb        workers mode          rt/s    p50 ms  p99 ms   "
