@@ -15,6 +15,8 @@ not need detail, and the decoder reads luma for free.
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 
 from .base import FrameScorer, InputSpec
@@ -49,8 +51,9 @@ class _Sequential(FrameScorer):
             self._previous = frame
         return out
 
+    @abstractmethod
     def _compare(self, before: np.ndarray, after: np.ndarray) -> float:
-        raise NotImplementedError
+        """How different `after` is from `before` (each sequential scorer says it its own way)."""
 
 
 class MotionEnergy(_Sequential):
