@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOLOKA_VENV := .venv-toloka
 
-.PHONY: demo test install dev toloka-venv browser lint typecheck bench clean
+.PHONY: demo test install dev toloka-venv browser axe lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# axe-core for the browser tests' accessibility audits, from the npm registry, pinned; the tests inject it
+# into the page under test (the app never serves it).
+AXE_VERSION := 4.10.2
+AXE_JS := tests/.node/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	npm install --silent --no-save --no-audit --no-fund --prefix tests/.node axe-core@$(AXE_VERSION)
+axe: $(AXE_JS)
+
 demo: install
 	$(BIN)/clipcrowd demo
 
@@ -43,7 +51,7 @@ demo: install
 # at CLIPCROWD_TEST_DATABASE_URL, tests/pg_throwaway.py starts a private one for the run and removes it.
 # PYTEST_ARGS narrows the run, e.g. `make test PYTEST_ARGS="tests/test_store.py -x"`.
 PYTEST_ARGS ?=
-test: dev toloka-venv browser
+test: dev toloka-venv browser axe
 	CLIPCROWD_REQUIRE_ALL=1 $(BIN)/python tests/pg_throwaway.py $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: dev
@@ -54,4 +62,4 @@ bench: dev
 	$(BIN)/python bench/issue_submit.py
 
 clean:
-	rm -rf $(VENV) $(TOLOKA_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOLOKA_VENV) tests/.node .pytest_cache .mypy_cache .ruff_cache
