@@ -11,9 +11,10 @@ import av
 import httpx
 import pytest
 
-from clipcrowd.client import Client
+from clipcrowd.client import Client, WorkerClient
 from clipcrowd.client.validation import mining_candidates, start_mining, upload_clips, validate_run, validation_project
 from clipcrowd.jobs import run_pending
+from clipcrowd.services import workers
 from clipcrowd.services.job_executor import context
 from tests.factories import pool_body
 from tests.ingest.conftest import wait_for
@@ -101,6 +102,20 @@ def test_mining_run_over_rest(live: Live, corpus: Corpus, model: Path, classes: 
         assert {t["overlap"] for t in tasks} == {5}
         wrong = http.post(f"/api/v1/mining/runs/{run_id}/validation", json={"pool_id": "nope"})
         assert wrong.status_code == 400 and "pool_id" in wrong.json()["payload"]
+
+        # a worker reads a clip only once a task of hers points at it
+        eve = WorkerClient(live.url, workers.create(live.db, {"login": "eve", "password": "password123"})["token"])
+        assert eve.http.get(kept["early"]["clip_url"]).status_code == 403
+        client_open = http.post(f"/api/v1/pools/{pool['id']}/open")
+        assert client_open.status_code in (200, 202), client_open.text
+        suite = eve.next_suite(str(pool["id"]))
+        mine = {t["input_values"]["asset"] for t in suite["tasks"]}
+        for clip_url in (c["clip_url"] for c in kept.values()):
+            expected = 200 if clip_url in mine else 403
+            assert eve.http.get(clip_url).status_code == expected, clip_url
+        unknown = eve.http.get(f"/api/v1/mining/runs/{run_id}/clips/made-up.mp4")
+        assert unknown.status_code == 403  # the same answer as for a real clip: names cannot be probed
+        eve.close()
 
 
 def test_cli_mines_a_projects_videos(live: Live, corpus: Corpus, model: Path, classes: Path, tmp_path: Path) -> None:

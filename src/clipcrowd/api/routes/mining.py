@@ -14,7 +14,7 @@ from clipcrowd.domain.models.mining import MiningCandidates, MiningRunCreate, Mi
 from clipcrowd.domain.models.tasks import TaskBatchResult
 from clipcrowd.http.files import stored_file
 from clipcrowd.http.jobs import wake
-from clipcrowd.services import mining
+from clipcrowd.services import media_access, mining
 
 router = Router(prefix="/mining", tags=["mining"])
 
@@ -44,5 +44,8 @@ def validate_run(db: DbDep, _: Requester, run_id: str, body: MiningValidation) -
 
 
 @router.get("/runs/{run_id}/clips/{name}", response_model=None, response_class=FileResponse, responses=FILE)
-def run_clip(db: DbDep, settings: SettingsDep, _: Viewer, run_id: str, name: str) -> Response:
-    return stored_file(mining.clip_file(db, settings, object_id(run_id, "mining run"), name), "video/mp4")
+def run_clip(db: DbDep, settings: SettingsDep, viewer: Viewer, run_id: str, name: str) -> Response:
+    """A requester reads every clip; a worker only the clips of tasks she was issued."""
+    number = object_id(run_id, "mining run")
+    media_access.check_clip(db, viewer, number, name)
+    return stored_file(mining.clip_file(db, settings, number, name), "video/mp4")
