@@ -172,7 +172,7 @@ def project_form(data: Mapping[str, Any]) -> dict[str, str]:
 
 def spec_rows(form: Mapping[str, str], side: str, spare: int = 2) -> list[int]:
     """Row numbers to draw: the filled ones and `spare` empty ones."""
-    used = _rows(form, f"{side}_name_") + _rows(form, f"{side}_type_")
+    used = [i for i in _rows(form, f"{side}_name_") if form[f"{side}_name_{i}"].strip()]
     count = min((max(used) + 1 if used else 0) + spare, MAX_ROWS)
     return list(range(max(count, 1)))
 
@@ -265,6 +265,7 @@ def _filter(form: Mapping[str, str], errors: dict[str, str]) -> tuple[dict[str, 
         if f"f_skill_none_{i}" in form:
             leaves.append({"category": "skill", "key": skill, "operator": "EQ", "value": None})
         low = _number(form, f"f_skill_min_{i}", errors, integer=False)
+        low = int(low) if isinstance(low, float) and low.is_integer() else low
         if low is not None:
             leaves.append({"category": "skill", "key": skill, "operator": "GTE", "value": low})
         if not leaves:
@@ -497,7 +498,7 @@ def pool_form(data: Mapping[str, Any]) -> dict[str, str]:
 
 
 def row_numbers(form: Mapping[str, str], prefix: str, spare: int = 1) -> list[int]:
-    used = _rows(form, prefix)
+    used = [i for i in _rows(form, prefix) if form[f"{prefix}{i}"].strip()]
     return list(range(min((max(used) + 1 if used else 0) + spare, MAX_ROWS)))
 
 
@@ -612,7 +613,8 @@ def pool_settings(pool: Mapping[str, Any], skill_names: Mapping[str, str]) -> di
         "overlap": (defaults.get("default_overlap_for_new_task_suites") or defaults.get("default_overlap_for_new_tasks")
                     or 1),
         "will_expire": format_time(parse_time(pool.get("will_expire"), "will_expire")),
-        "max_duration": f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s",
+        "max_duration": f"{seconds // 60} min" + (f" {seconds % 60} s" if seconds % 60 else "") if seconds >= 60
+        else f"{seconds} s",
         "mixer": {k: mixer.get(f"{k}_tasks_count", {"real": 1}.get(k, 0)) for k in ("real", "golden", "training")},
         "priority": pool.get("priority"),
         "adult": bool(pool.get("may_contain_adult_content")),
