@@ -54,6 +54,8 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live: LiveServer, 
     _fill_project(page, wanted_project)
     page.wait_for_selector("#view-preview button:has-text('Record video')")
     assert "Record a 5 second video" in page.inner_text("#view-preview")
+    # markdown is rendered by the server as for a worker (the inputs are the preview's made-up ones)
+    page.wait_for_selector("#view-preview[data-markdown=server] .md h1:has-text('example emoji1')")
     page.click("button[name=action][value=preview]")
     page.wait_for_selector("body[data-ready='1']")
     assert "Video recording" in page.inner_text("[data-testid=instructions-preview] h2")
@@ -254,6 +256,14 @@ def test_bad_input_is_shown_next_to_the_field(live: LiveServer, browser) -> None
     assert "at most 200" in page.inner_text("#public_name-error")
     assert page.input_value("#public_name") == "x" * 300
     assert projects.get(live.db, int(project_id)) == before_project  # nothing was written
+
+    # the preview's markdown helper takes only {config: text, inputs: object}
+    refused = page.request.post(f"{live.url}/desk/preview/markdown", data=json.dumps({"config": 5, "inputs": []}),
+                                headers={"Origin": live.url, "Content-Type": "application/json"})
+    assert refused.status == 400 and "config" in refused.json()["message"]
+    empty = page.request.post(f"{live.url}/desk/preview/markdown", data=json.dumps({"config": "[1", "inputs": {}}),
+                              headers={"Origin": live.url, "Content-Type": "application/json"})
+    assert empty.status == 200 and empty.json() == {"markdown": {}}
 
     # an out-of-range reward and a priority out of its bounds on the pool form
     page.goto(f"{live.url}/desk/pools/{pool_id}/edit")

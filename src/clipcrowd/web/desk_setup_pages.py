@@ -12,10 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.errors import ClipcrowdError, ValidationFailed
 from clipcrowd.domain.view import validate_view_spec
+from clipcrowd.http import json_bounds
 from clipcrowd.http.deps import object_id
 from clipcrowd.services import listing, pool_copies, pools, projects
 from clipcrowd.web import desk_forms, sanitize
@@ -115,6 +116,26 @@ async def _save_project(request: Request, project: dict[str, Any] | None) -> Res
         return _project_form(request, form=form, errors=desk_forms.project_errors(exc, rows), project=project,
                              status_code=exc.status_code)
     return RedirectResponse(f"/desk/projects/{saved['id']}?message={quote('Project saved.')}", status_code=303)
+
+
+@router.post("/preview/markdown")
+async def preview_markdown(request: Request, _: PageRequester) -> Response:
+    """The interface's markdown for the preview's made-up inputs, rendered and cleaned exactly as for a
+    worker's task (`sanitize.markdown_for_tasks`); `{config: "<JSON text>", inputs: {...}}` in."""
+    try:
+        body = json_bounds.parse(await request.body(), max_text=request.app.state.settings.max_text_chars)
+        if not isinstance(body, dict) or not isinstance(body.get("config"), str) or \
+                not isinstance(body.get("inputs"), dict):
+            raise ValidationFailed.field("body", "must be {config: a JSON text, inputs: an object}")
+    except ClipcrowdError as exc:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+    try:
+        config = json.loads(body["config"])
+    except (json.JSONDecodeError, RecursionError):
+        return JSONResponse({"markdown": {}})
+    if not isinstance(config, dict):
+        return JSONResponse({"markdown": {}})
+    return JSONResponse({"markdown": sanitize.markdown_for_tasks(config, [body["inputs"]])[0]})
 
 
 # ---- pools ------------------------------------------------------------------------------------------

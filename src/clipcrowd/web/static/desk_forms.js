@@ -2,7 +2,7 @@
 // config is typed (the same renderer the task page uses, with made-up inputs), and the pool's end
 // date in the browser's own time zone (the server keeps UTC; the offset goes along with the form).
 
-import { h } from "./dom.js";
+import { apiJson, h } from "./dom.js";
 import { readPlugins, renderTask } from "./render.js";
 
 const config = document.getElementById("view_config");
@@ -35,6 +35,20 @@ function refuse(message) {
   preview.replaceChildren(h("p", { class: "muted" }, "Fix the config to see the preview."));
 }
 
+let markdown = { key: "", html: {} }; // the server's rendering of the last config and inputs it saw
+
+async function fetchMarkdown(key, text, inputs) {
+  try {
+    const answer = await apiJson("/desk/preview/markdown", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ config: text, inputs }),
+    });
+    markdown = { key, html: answer.markdown || {} };
+    update();
+  } catch {
+    // the preview keeps showing markdown as plain text
+  }
+}
+
 function update() {
   const text = config.value.trim();
   config.removeAttribute("aria-invalid");
@@ -46,9 +60,12 @@ function update() {
     refuse('The config must be a JSON object with a "view" component.');
     return;
   }
+  const inputs = sampleInputs();
+  const key = JSON.stringify([text, inputs]);
+  if (markdown.key !== key) fetchMarkdown(key, text, inputs);
   const view = renderTask({
-    config: parsed, task: { input_values: sampleInputs() }, index: 0, markdown: {}, maxUpload: 0,
-    upload: async () => { throw new Error("the preview does not upload files"); },
+    config: parsed, task: { input_values: inputs }, index: 0, markdown: markdown.key === key ? markdown.html : {},
+    maxUpload: 0, upload: async () => { throw new Error("the preview does not upload files"); },
   });
   const width = readPlugins(parsed).taskWidth;
   if (width) view.element.style.maxWidth = `${width}px`;
@@ -59,6 +76,7 @@ function update() {
     }
   }
   preview.replaceChildren(view.element);
+  preview.dataset.markdown = markdown.key === key ? "server" : "text";
   const broken = preview.querySelectorAll(".cc-error");
   if (broken.length) {
     live.textContent = `The worker's page cannot draw ${broken.length} part(s): ${broken[0].textContent}`;
