@@ -503,13 +503,30 @@ def row_numbers(form: Mapping[str, str], prefix: str, spare: int = 1) -> list[in
 
 
 def pool_errors(exc: ClipcrowdError, sources: Mapping[str, list[str]]) -> dict[str, str]:
+    """A service's error as form field -> message; a row's message names the part of the row."""
     out: dict[str, str] = {}
     for path, message in _faults(exc):
         field = _pool_field(path, sources)
-        detail = path.split(".", 1)[1] if "." in path and field not in ("_form",) else ""
-        out.setdefault(field, f"{detail}: {message}" if (detail and field in ("filter_json", "qc_json")) or
-                       (field.startswith(("f_", "qc_")) and detail) else message)
+        out.setdefault(field, _where(path, field, sources) + message)
     return out
+
+
+def _where(path: str, field: str, sources: Mapping[str, list[str]]) -> str:
+    """The part of a row or JSON editor a fault is in, in the form's words (`condition 1 key: `)."""
+    for kind, head in (("qc", "quality_control.configs"), ("filter", "filter.and")):
+        found = re.match(rf"{re.escape(head)}\[(\d+)\]\.?(.*)", path)
+        if not found:
+            continue
+        index, rest = int(found.group(1)), found.group(2)
+        if field.endswith("_json"):  # numbered as in the JSON editor, which holds what the rows cannot
+            before = sum(1 for s in sources.get(kind, [])[:index] if not s.endswith("_json"))
+            return f"item {index - before + 1}{' ' + rest if rest else ''}: "
+        rest = re.sub(r"^rules\[0\]\.", "", rest)
+        rest = re.sub(r"conditions\[(\d+)\]", lambda m: f"condition {int(m.group(1)) + 1}", rest)
+        rest = rest.replace("action.parameters.", "block ").replace("collector_config.parameters.", "")
+        rest = rest.replace("collector_config.type", "collector").replace(".", " ")
+        return f"{rest}: " if rest else ""
+    return ""
 
 
 def _pool_field(path: str, sources: Mapping[str, list[str]]) -> str:

@@ -9,11 +9,17 @@ const config = document.getElementById("view_config");
 const preview = document.getElementById("view-preview");
 const live = document.getElementById("view-config-live");
 
+// A grey placeholder picture for url inputs (an image, a video poster: whatever the interface shows).
+const PICTURE = "data:image/svg+xml," + encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="135"><rect width="240" height="135" fill="#d7dde3"/>'
+  + '<text x="120" y="72" font-family="sans-serif" font-size="16" text-anchor="middle" fill="#5b6670">example</text></svg>');
+
 function sample(type, name) {
   if (type === "integer") return 1;
   if (type === "float") return 1.5;
   if (type === "boolean") return true;
-  if (type === "url" || type === "file") return "";
+  if (type === "url") return PICTURE;
+  if (type === "file") return "";
   if (type.startsWith("array_")) return [];
   return `example ${name}`;
 }
