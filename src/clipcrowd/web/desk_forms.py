@@ -181,7 +181,16 @@ def project_errors(exc: ClipcrowdError, rows: Mapping[str, Any]) -> dict[str, st
     """A service's error as form field -> message."""
     out: dict[str, str] = {}
     for path, message in _faults(exc):
-        out.setdefault(_project_field(path, rows), message if path.count(".") < 2 else f"{path}: {message}")
+        field = _project_field(path, rows)
+        rest = path
+        for prefix in ("task_spec.view_spec.config.", "task_spec.view_spec.", "task_spec.input_spec.",
+                       "task_spec.output_spec."):
+            if path.startswith(prefix):
+                rest = path[len(prefix):]
+                if prefix.endswith("_spec.") and field not in ("in_rows", "out_rows"):
+                    rest = rest.partition(".")[2]  # the row names the field already
+                break
+        out.setdefault(field, f"{rest}: {message}" if rest and rest != field else message)
     return out
 
 
