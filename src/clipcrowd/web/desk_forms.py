@@ -245,10 +245,17 @@ def _local_to_utc(form: Mapping[str, str], errors: dict[str, str]) -> str | None
         errors["will_expire_local"] = "the time zone offset is out of range"
         return None
     try:
-        return format_time(local + timedelta(minutes=offset))
+        chosen = local + timedelta(minutes=offset)
     except OverflowError:
         errors["will_expire_local"] = "is out of range"
         return None
+    try:
+        was = parse_time(form.get("will_expire_was") or None, "will_expire")
+    except ValidationFailed:
+        was = None
+    if was is not None and was.replace(second=0, microsecond=0) == chosen.replace(second=0, microsecond=0):
+        return form["will_expire_was"]  # the date shown was not changed: keep it to the microsecond
+    return format_time(chosen)
 
 
 def _filter(form: Mapping[str, str], errors: dict[str, str]) -> tuple[dict[str, Any] | None, list[str]]:
@@ -454,6 +461,7 @@ def pool_form(data: Mapping[str, Any]) -> dict[str, str]:
     form["reward_per_assignment"] = _number_text(data.get("reward_per_assignment"))
     form["assignment_max_duration_seconds"] = _number_text(data.get("assignment_max_duration_seconds"))
     form["will_expire_local"], form["tz_offset"], form["from_utc"] = _utc_input(data.get("will_expire")), "0", "1"
+    form["will_expire_was"] = str(data.get("will_expire") or "")
     form["acceptance"] = "auto" if data.get("auto_accept_solutions") is not False else "review"
     form["auto_accept_period_day"] = _number_text(data.get("auto_accept_period_day"))
     if data.get("may_contain_adult_content"):
