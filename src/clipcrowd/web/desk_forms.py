@@ -277,7 +277,7 @@ def _filter(form: Mapping[str, str], errors: dict[str, str]) -> tuple[dict[str, 
         skill = form.get(f"f_skill_{i}", "").strip()
         if not skill:
             continue
-        leaves = []
+        leaves: list[dict[str, Any]] = []
         if f"f_skill_none_{i}" in form:
             leaves.append({"category": "skill", "key": skill, "operator": "EQ", "value": None})
         low = _number(form, f"f_skill_min_{i}", errors, integer=False)
@@ -413,14 +413,14 @@ def _number_text(value: Any) -> str:
 
 
 def _is_langs(clause: Any) -> bool:
-    leaves = clause.get("or") if isinstance(clause, Mapping) else None
+    leaves = (clause.get("or") if isinstance(clause, Mapping) else None) or []
     return bool(leaves) and all(isinstance(x, Mapping) and x.get("category") == "profile"
                                 and x.get("key") == "languages"
                                 and x.get("operator") == "IN" and isinstance(x.get("value"), str) for x in leaves)
 
 
 def _is_clients(clause: Any) -> bool:
-    leaves = clause.get("or") if isinstance(clause, Mapping) else None
+    leaves = (clause.get("or") if isinstance(clause, Mapping) else None) or []
     return bool(leaves) and all(isinstance(x, Mapping) and x.get("key") == "client_type" and x.get("operator") == "EQ"
                                 and x.get("category") == "computed" and x.get("value") in CLIENT_TYPES for x in leaves)
 
