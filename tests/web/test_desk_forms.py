@@ -43,7 +43,8 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live: LiveServer, 
     skill = skills.create(live.db, captured("video_skill.json"))  # the desk has no skill page; skills are set-up data
     wanted_project = captured("video_project.json")
     wanted_pool = captured("video_pool.json")
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin")
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin",
+                                 locale="en-US")
     page = desk.new_page()
     sign_in_desk(page, live)
     shots(page, "desk-forms-home-empty")
