@@ -39,7 +39,8 @@ def _fill_project(page: Any, body: dict[str, Any]) -> None:
     page.fill("#view_config", spec["view_spec"]["config"])
 
 
-def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live: LiveServer, browser) -> None:
+def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveServer, browser) -> None:
+    live = live_any_db  # SQLite, and PostgreSQL when CLIPCROWD_TEST_DATABASE_URL is set
     skill = skills.create(live.db, captured("video_skill.json"))  # the desk has no skill page; skills are set-up data
     wanted_project = captured("video_project.json")
     wanted_pool = captured("video_pool.json")
@@ -207,8 +208,13 @@ def test_edit_clone_open_close(live: LiveServer, browser) -> None:
     page.click("button:has-text('Open pool')")
     page.wait_for_selector("[data-testid=pool-status]:has-text('OPEN')")
 
+    # the desk's home lists the project (a link to its page) and both pools
+    page.goto(f"{live.url}/desk")
+    assert "second batch" in page.inner_text("main")
+    shots(page, "desk-forms-home")
+
     # the project: edited, its page lists both pools
-    page.goto(f"{live.url}/desk/projects/{project_id}")
+    page.click(f"a[href='/desk/projects/{project_id}']")
     assert "second batch" in page.inner_text("[data-testid=project-pools]")
     page.click("[data-testid=edit-project]")
     page.wait_for_selector("body[data-ready='1']")
