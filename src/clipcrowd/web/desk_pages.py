@@ -26,7 +26,7 @@ from clipcrowd.services import (
     web_desk,
 )
 from clipcrowd.services.auth import Principal, resolve
-from clipcrowd.web import desk_forms, page_json
+from clipcrowd.web import desk_settings, page_json
 from clipcrowd.web._session import (
     PageRequester,
     limited,
@@ -92,7 +92,7 @@ def _pool_page(request: Request, number: int, *, status_code: int = 200, message
     p = web_desk.progress(db, number)
     return render(request, "desk/pool.html", status_code=status_code, p=p,
                   agg=desk_aggregates.panel(db, number, run_id), message=message, invite=invite,
-                  settings=desk_forms.pool_settings(p["pool"], web_desk.skill_names(db, p["pool"])))
+                  settings=desk_settings.pool_settings(p["pool"], web_desk.skill_names(db, p["pool"])))
 
 
 @router.post("/pools/{pool_id}/aggregate")
