@@ -66,6 +66,8 @@ class PoolRules:
             golden_per_suite=mixer.golden_tasks_count if mixer else 0,
             default_overlap=overlap,
             max_duration_seconds=data.assignment_max_duration_seconds,
+            # absent = automatic, as on Toloka: its "non-automatic acceptance" is an opt-in and
+            # toloka-kit sends the field only when set (seed 001 leaves it out and reads ACCEPTED)
             auto_accept=True if data.auto_accept_solutions is None else data.auto_accept_solutions,
             auto_accept_period_days=(DEFAULT_REVIEW_DAYS if data.auto_accept_period_day is None
                                      else data.auto_accept_period_day),

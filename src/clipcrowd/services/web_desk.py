@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, case, func, select
 
-from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.filters import skill_ids
+from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.specs import file_fields
@@ -23,6 +24,7 @@ from clipcrowd.services import desk_aggregates, pools, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
     assignments,
     attachments,
@@ -163,3 +165,14 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
                 "skills": skill_rows.get(worker_id, {}), "restrictions": restricted.get(worker_id, []),
             })
         return result
+
+
+def skill_names(db: Database, pool: dict[str, Any]) -> dict[str, str]:
+    """Names of the skills a pool's filter refers to, by the key as the filter writes it."""
+    keys = {key: parse_id(key) for key in skill_ids(pool.get("filter"))}
+    ids = sorted({i for i in keys.values() if i is not None})
+    if not ids:
+        return {}
+    with db.read() as conn:
+        names = {r.id: r.name for r in conn.execute(select(skills.c.id, skills.c.name).where(one_of(skills.c.id, ids)))}
+    return {key: names[i] for key, i in keys.items() if i in names}

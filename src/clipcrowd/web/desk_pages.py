@@ -26,7 +26,7 @@ from clipcrowd.services import (
     web_desk,
 )
 from clipcrowd.services.auth import Principal, resolve
-from clipcrowd.web import page_json
+from clipcrowd.web import desk_settings, page_json
 from clipcrowd.web._session import (
     PageRequester,
     limited,
@@ -89,8 +89,10 @@ def pool_page(request: Request, _: PageRequester, pool_id: str, message: str = "
 def _pool_page(request: Request, number: int, *, status_code: int = 200, message: str = "",
                invite: str | None = None, run_id: str | None = None) -> Response:
     db = request.app.state.db
-    return render(request, "desk/pool.html", status_code=status_code, p=web_desk.progress(db, number),
-                  agg=desk_aggregates.panel(db, number, run_id), message=message, invite=invite)
+    p = web_desk.progress(db, number)
+    return render(request, "desk/pool.html", status_code=status_code, p=p,
+                  agg=desk_aggregates.panel(db, number, run_id), message=message, invite=invite,
+                  settings=desk_settings.pool_settings(p["pool"], web_desk.skill_names(db, p["pool"])))
 
 
 @router.post("/pools/{pool_id}/aggregate")
