@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments, tasks
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, sign_in_worker
+from tests.web.conftest import LiveServer, start_suite
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +30,9 @@ class Keys:
         self.page.keyboard.press(key)
 
 
-def _start(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, Any]:
+def _start(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, str]:
     pool_id = live.audio_setup(real=8, golden=4)
-    live.worker(login)
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    sign_in_worker(page, live, login)
-    page.goto(f"{live.url}/w/pools/{pool_id}")
-    page.click("button:has-text('Start a task suite')")
-    page.wait_for_selector("body[data-ready='1']")
-    return context, page, pool_id
+    return (*start_suite(browser, live, login, pool_id, width=width), pool_id)
 
 
 def _answers(live: LiveServer) -> list[str]:

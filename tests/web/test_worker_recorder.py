@@ -21,7 +21,7 @@ from clipcrowd.services import workers
 from clipcrowd.store.tables import assignments, attachments
 from tests.media._generate import write_live_webm
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, sign_in_desk, sign_in_worker, start_server
+from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +41,7 @@ def _visible(page: Any, selector: str) -> int:
 
 def _task(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, str]:
     pool_id = live.video_setup(task_count=1, overlap=1)
-    live.worker(login, client_type="TOLOKA_APP")
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    sign_in_worker(page, live, login)
-    page.goto(f"{live.url}/w/pools/{pool_id}")
-    page.click("button:has-text('Start a task suite')")
-    page.wait_for_selector("body[data-ready='1']")
-    return context, page, pool_id
+    return (*start_suite(browser, live, login, pool_id, width=width, client_type="TOLOKA_APP"), pool_id)
 
 
 @pytest.mark.parametrize("width", [1280, 375])

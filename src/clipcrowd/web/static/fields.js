@@ -14,7 +14,7 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // or, for a group without one, what it is and which task it belongs to.
 export function groupName(node, path, ctx, what) {
   return node.label !== undefined && asText(resolve(node.label, ctx))
-    ? { "aria-labelledby": `${ctx.id}-${path}-label` } : { "aria-label": `${what}, task ${ctx.index + 1}` };
+    ? { "aria-labelledby": `${ctx.id}-${path}-label` } : { "aria-label": `${what[0].toUpperCase()}${what.slice(1)} of task ${ctx.index + 1}` };
 }
 
 function radioGroup(node, path, ctx) {
