@@ -40,7 +40,7 @@ def test_played_hotkeys_and_hidden_golden(live: LiveServer, browser) -> None:
     data = json.loads(page.inner_text("#page-data"))
     assert [set(t) for t in data["assignment"]["tasks"]] == [{"id", "input_values"}] * 5
 
-    # hotkeys 1 and 2 answer the highlighted task; Tab moves between tasks
+    # hotkeys 1 and 2 answer the highlighted task (the one holding the focus), then the focus moves on
     wanted = []
     for i, tid in enumerate(row.task_ids):
         page.locator(f"article[data-task='{i}'] audio").focus()
@@ -50,9 +50,11 @@ def test_played_hotkeys_and_hidden_golden(live: LiveServer, browser) -> None:
         wanted.append(answer)
         pressed = page.locator(f"article[data-task='{i}'] button[aria-pressed=true]")
         assert pressed.get_attribute("data-value") == answer
+        after = page.evaluate("() => (document.activeElement.closest('article.task') || {dataset: {}}).dataset.task")
+        assert after == (str(i + 1) if i < 4 else None)
     shot(page, "worker-task-audio")
 
-    # submit is refused until every audio has been played
+    # submit is refused until every audio has been played (moving on played tasks 2-5, not task 1)
     page.click("#submit")
     assert "you need to listen to the audio" in page.inner_text("#message")
     with live.db.read() as conn:

@@ -7,6 +7,7 @@ and the submit must fit in seven.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -131,4 +132,37 @@ def test_submit_and_skip_are_disabled_in_flight(live: LiveServer, browser: Any) 
     page.wait_for_selector("#after:not([hidden])")
     assert page.locator("#actions").is_hidden()
     assert page.locator("#submit").is_hidden() and page.locator("#skip").is_hidden()
+    context.close()
+
+
+NOTE_CONFIG = {"view": {"type": "view.list", "items": [
+    {"type": "field.button-radio-group", "label": "Is there a hand?", "data": {"type": "data.output", "path": "hand"},
+     "options": [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}]},
+    {"type": "field.text", "label": "Anything else?", "data": {"type": "data.output", "path": "note"}},
+]}, "plugins": [{"type": "plugin.hotkeys",
+                 "1": {"type": "action.set", "data": {"type": "data.output", "path": "hand"}, "payload": "yes"},
+                 "2": {"type": "action.set", "data": {"type": "data.output", "path": "hand"}, "payload": "no"}}]}
+
+
+def test_keys_are_letters_while_typing(live: LiveServer, browser: Any) -> None:
+    project = {"public_name": "Hands", "task_spec": {
+        "input_spec": {"n": {"type": "integer"}},
+        "output_spec": {"hand": {"type": "string"}, "note": {"type": "string", "required": False}},
+        "view_spec": {"type": "tb", "config": json.dumps(NOTE_CONFIG)}}}
+    pool = {"private_name": "hands", "reward_per_assignment": 0.01, "assignment_max_duration_seconds": 600,
+            "will_expire": "2099-01-01T00:00:00", "auto_accept_solutions": False,
+            "mixer_config": {"real_tasks_count": 2, "golden_tasks_count": 0, "training_tasks_count": 0}}
+    pool_id = live.pool(pool, live.project(project))
+    live.tasks(pool_id, [{"input_values": {"n": i}, "overlap": 1} for i in range(2)])
+    context, page = start_suite(browser, live, "pia", pool_id, width=375)
+    assert "P plays" not in page.inner_text("#hotkey-hint")  # no media, no play key to announce
+    page.locator("article[data-task='0'] input[type=text]").click()
+    page.keyboard.type("1 2 p")
+    assert page.input_value("article[data-task='0'] input[type=text]") == "1 2 p"
+    assert page.locator("button[aria-pressed=true]").count() == 0
+    page.locator("article[data-task='0'] .task-badge").click()
+    page.keyboard.press("2")  # the task is complete (the note is optional): on to task 2
+    assert page.locator("article[data-task='0'] button[aria-pressed=true]").get_attribute("data-value") == "no"
+    assert _focused_task(page) == "1"
+    shots(page, "worker-keyboard-text-field")
     context.close()

@@ -220,6 +220,13 @@ document.getElementById("skip").addEventListener("click", skip);
 draw();
 clock();
 if (assignment.status !== "ACTIVE") finish(`This suite is ${assignment.status.toLowerCase()}.`);
-else if (views.length) views[0].element.focus({ preventScroll: true });
 window.__drawnAt = performance.now();
-document.body.dataset.ready = "1";
+// The first task takes the focus in the first frame (not before: focus() forces a layout of every
+// task); the page is ready for keys from then on.
+requestAnimationFrame(() => {
+  if (assignment.status === "ACTIVE" && views.length && !tasksBox.contains(document.activeElement)) {
+    views[0].element.focus({ preventScroll: true });
+  }
+  window.__focusedAt = performance.now();
+  document.body.dataset.ready = "1";
+});
