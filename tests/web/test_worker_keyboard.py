@@ -56,7 +56,7 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
     wanted = _answers(live)
     keys = Keys(page)
     hint = page.inner_text("#hotkey-hint")
-    assert "P plays" in hint and "only on the highlighted task" in hint and "text field" in hint
+    assert "P play from the start" in hint and "on the highlighted task" in hint and "text field" in hint
     assert _focused_task(page) == "0"  # the first task has the focus (and the visible highlight)
     assert page.locator("article.task.current").get_attribute("data-task") == "0"
     shots(page, f"worker-keyboard-start-{width}")
@@ -93,7 +93,10 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
 
 def test_keys_act_only_on_the_highlighted_task(live: LiveServer, browser: Any) -> None:
     context, page, _pool = _start(live, browser, "lee", 1280)
-    page.keyboard.press("1")
+    page.keyboard.press("1")  # answered before listening: the audio plays and the task keeps the focus
+    page.wait_for_function("() => document.querySelectorAll('article audio')[0].currentTime > 0")
+    assert _focused_task(page) == "0"
+    page.keyboard.press("1")  # heard it, same answer: on to task 2
     assert _focused_task(page) == "1"
     first = page.locator("article[data-task='0'] button[aria-pressed=true]")
     assert first.get_attribute("data-value") == "female"
@@ -155,7 +158,7 @@ def test_keys_are_letters_while_typing(live: LiveServer, browser: Any) -> None:
     pool_id = live.pool(pool, live.project(project))
     live.tasks(pool_id, [{"input_values": {"n": i}, "overlap": 1} for i in range(2)])
     context, page = start_suite(browser, live, "pia", pool_id, width=375)
-    assert "P plays" not in page.inner_text("#hotkey-hint")  # no media, no play key to announce
+    assert "play from the start" not in page.inner_text("#hotkey-hint")  # no media, no play key to announce
     page.locator("article[data-task='0'] input[type=text]").click()
     page.keyboard.type("1 2 p")
     assert page.input_value("article[data-task='0'] input[type=text]") == "1 2 p"

@@ -81,7 +81,7 @@ function media(tag, node, path, ctx) {
   if (node.loop) el.loop = true;
   let played = false;
   let ended = false;
-  const start = () => { if (!played) { played = true; ctx.refresh(); } };
+  const start = () => { if (!played) { played = true; el.dataset.played = "1"; ctx.refresh(); } };
   for (const name of ["play", "playing", "timeupdate"]) el.addEventListener(name, start);
   el.addEventListener("ended", () => { ended = true; ctx.refresh(); });
   ctx.watch(() => { const url = safeUrl(resolve(node.url, ctx)); if (el.getAttribute("src") !== url) el.src = url; });

@@ -2,7 +2,7 @@
 // files, submits or skips through the worker API, counts down to the deadline, runs hotkeys:
 // one key answers the highlighted task and moves on to the next, whose media it starts.
 
-import { apiJson, errorBox } from "./dom.js";
+import { apiJson, errorBox, h } from "./dom.js";
 import { isEmpty } from "./expr.js";
 import { runAction } from "./fields.js";
 import { readPlugins, renderTask } from "./render.js";
@@ -122,10 +122,17 @@ function setUpKeys(keys) {
   const media = views.some((v) => players(v).length);
   if (!names.length && !media) return;
   const hint = document.getElementById("hotkey-hint");
-  const parts = [];
-  if (names.length) parts.push(`${names.map((k) => `${k} → ${keys[k].payload !== undefined ? keys[k].payload : keys[k].type}`).join(", ")} answers the highlighted task, then the next one is highlighted${media ? " and its media starts" : ""}`);
-  if (media) parts.push("P plays the highlighted task's media from the start, Space plays or pauses it");
-  hint.textContent = `Keys: ${parts.join("; ")}. Keys work only on the highlighted task, not while you type in a text field or when the focus is on Instructions, Submit or Skip; Enter on Submit sends your answers.`;
+  const key = (k) => h("kbd", {}, k === " " ? "Space" : k);
+  const label = (a) => (a.payload === undefined ? a.type : typeof a.payload === "string" ? a.payload : JSON.stringify(a.payload));
+  const line = [h("strong", {}, "Keys, on the highlighted task: ")];
+  names.forEach((k, i) => line.push(i ? ", " : "", key(k), ` ${label(keys[k])}`));
+  if (media) line.push(names.length ? "; " : "", key("P"), " play from the start, ", key("Space"), " play/pause");
+  line.push(". ");
+  if (names.length) {
+    line.push(`An answer moves on to the next task${media ? " and plays it (a task not yet heard plays first; the next key moves on)" : ""}. `);
+  }
+  line.push("Keys do nothing while you type in a text field or on Instructions, Submit and Skip; ", key("Enter"), " on Submit sends.");
+  hint.replaceChildren(...line);
   hint.hidden = false;
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || actions.hidden || event.repeat) return;
@@ -144,7 +151,8 @@ function setUpKeys(keys) {
     const action = keys[event.key] || keys[event.key.toLowerCase()];
     if (action && runAction(action, v.ctx)) {
       event.preventDefault();
-      if (complete(v)) moveOn();
+      // Never past a task whose media has not played: it plays now, and the next key moves on.
+      if (complete(v)) { if (players(v).some((el) => !el.dataset.played)) play(v); else moveOn(); }
     }
   });
 }
