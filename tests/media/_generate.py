@@ -183,3 +183,28 @@ def write_images(
         p.write_bytes(data)
         paths.append(p)
     return paths
+
+
+def write_live_webm(path: Path, *, seconds: int = 3, fps: int = 12, audio: bool = True) -> Path:
+    """A WebM written as a live stream, as a browser's MediaRecorder writes it: no duration, no cues."""
+    with av.open(str(path), "w", format="webm", options={"live": "1"}) as out:
+        video = out.add_stream("libvpx", rate=fractions.Fraction(fps))
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        sound = out.add_stream("libopus", rate=48000, layout="mono") if audio else None
+        for i in range(seconds * fps):
+            for packet in video.encode(_frame(i, 160, 120)):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+        if sound is not None:
+            t = np.arange(48000 * seconds) / 48000
+            samples = (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16).reshape(1, -1)
+            for start in range(0, samples.shape[1], 960):
+                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start:start + 960]),
+                                                   format="s16", layout="mono")
+                frame.sample_rate, frame.pts = 48000, start
+                for packet in sound.encode(frame):
+                    out.mux(packet)
+            for packet in sound.encode(None):
+                out.mux(packet)
+    return path

@@ -171,6 +171,19 @@ def sign_in_worker(page: Any, live: LiveServer, login: str, password: str = "pas
     page.wait_for_url(f"{live.url}/w")
 
 
+def start_suite(browser: Any, live: LiveServer, login: str, pool_id: str, *, width: int = 1280,
+                client_type: str = "BROWSER") -> tuple[Any, Any]:
+    """A new worker signed in on her own browser context, on the task page of a new suite of the pool."""
+    live.worker(login, client_type=client_type)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in_worker(page, live, login)
+    page.goto(f"{live.url}/w/pools/{pool_id}")
+    page.click("button:has-text('Start a task suite')")
+    page.wait_for_selector("body[data-ready='1']")
+    return context, page
+
+
 def sign_in_desk(page: Any, live: LiveServer, target: str = "/desk") -> None:
     page.goto(f"{live.url}/desk/sign-in?next={target}")
     page.fill("input[name=token]", live.requester_token)

@@ -40,28 +40,32 @@ def test_played_hotkeys_and_hidden_golden(live: LiveServer, browser) -> None:
     data = json.loads(page.inner_text("#page-data"))
     assert [set(t) for t in data["assignment"]["tasks"]] == [{"id", "input_values"}] * 5
 
-    # hotkeys 1 and 2 answer the highlighted task; Tab moves between tasks
+    # hotkeys 1 and 2 answer the highlighted task (the one holding the focus); a task whose audio has
+    # not played yet plays it then and keeps the focus. Task 5 is answered with the mouse, unheard.
     wanted = []
     for i, tid in enumerate(row.task_ids):
-        page.locator(f"article[data-task='{i}'] audio").focus()
         answer = by_id[tid].data["known_solutions"][0]["output_values"]["result"] if i in golden else (
             "female" if i % 2 else "male")
-        page.keyboard.press("1" if answer == "female" else "2")
         wanted.append(answer)
+        if i == 4:
+            page.click(f"article[data-task='4'] button[data-value={answer}]")
+        else:
+            page.locator(f"article[data-task='{i}'] audio").focus()
+            page.keyboard.press("1" if answer == "female" else "2")
+            page.wait_for_function(f"() => document.querySelectorAll('article audio')[{i}].currentTime > 0")
+            assert page.evaluate("() => document.activeElement.closest('article.task').dataset.task") == str(i)
         pressed = page.locator(f"article[data-task='{i}'] button[aria-pressed=true]")
         assert pressed.get_attribute("data-value") == answer
     shot(page, "worker-task-audio")
 
     # submit is refused until every audio has been played
     page.click("#submit")
-    assert "you need to listen to the audio" in page.inner_text("#message")
+    assert "task 5: you need to listen to the audio" in page.inner_text("#message")
     with live.db.read() as conn:
         assert conn.execute(select(assignments.c.status)).scalar_one() == "ACTIVE"
-    for i in range(5):
-        audio = page.locator(f"article[data-task='{i}'] audio")
-        audio.focus()
-        page.keyboard.press("Space")  # the native player's own key: play
-        page.wait_for_function(f"() => document.querySelectorAll('article audio')[{i}].currentTime > 0", timeout=10000)
+    page.locator("article[data-task='4'] audio").focus()
+    page.keyboard.press("Space")  # the native player's own key: play
+    page.wait_for_function("() => document.querySelectorAll('article audio')[4].currentTime > 0", timeout=10000)
     page.locator("#submit").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("() => !document.getElementById('after').hidden"

@@ -25,6 +25,7 @@ from .fanout import FanOut
 from .images import cover, encode_image, save_cover, thumbnails
 from .probe import AudioInfo, MediaInfo, VideoInfo, frame_table, probe
 from .proxy import make_proxy, needs_proxy
+from .remux import Playable, make_seekable
 from .sampling import Sample, sample_frames
 from .sequence import images_to_video
 from .storage import Storage
@@ -49,6 +50,7 @@ __all__ = [
     "MediaInfo",
     "NoVideoStreamError",
     "NotDecodableError",
+    "Playable",
     "PyAVDecoder",
     "Sample",
     "Storage",
@@ -61,6 +63,7 @@ __all__ = [
     "frame_table",
     "images_to_video",
     "make_proxy",
+    "make_seekable",
     "needs_proxy",
     "open_decoder",
     "probe",

@@ -2,6 +2,9 @@
 
 The upload is spooled to a temporary file while it is hashed and counted, so a file over the cap
 or a broken connection leaves nothing behind, and two uploads of the same bytes share one blob.
+A recording is stored playable: a browser's WebM (no duration, no index) is stream-copied into one
+that has both (:func:`clipcrowd.media.make_seekable`), and every audio or video upload keeps its
+duration, so the worker's preview and the review desk show its length and can seek.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, Paylo
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time, utcnow
+from clipcrowd.media import MediaError, make_seekable
 from clipcrowd.services import lifecycle, served_types, upload_check
 from clipcrowd.services.pools import load as load_pool
 from clipcrowd.services.projects import load as load_project
@@ -30,10 +34,15 @@ from clipcrowd.store.tables import attachments
 _CHUNK_LIMIT_NAME = 255
 
 
+def seconds(duration_us: int | None) -> float | None:
+    return None if duration_us is None else round(duration_us / 1_000_000, 3)
+
+
 def present(row: Any) -> dict[str, Any]:
     return {
         "id": format_id(row.id), "attachment_type": "ASSIGNMENT_ATTACHMENT", "name": row.name,
         "media_type": row.media_type, "size": row.size, "sha256": row.sha256, "created": format_time(row.created),
+        "duration": seconds(row.duration_us),
         "owner": {"type": "REQUESTER"},
         "details": {"user_id": format_id(row.worker_id), "assignment_id": format_id(row.assignment_id),
                     "pool_id": format_id(row.pool_id)},
@@ -79,7 +88,11 @@ async def receive(
         await asyncio.to_thread(upload_check.check, Path(tmp_name), name=name, media_type=media_type,
                                 accepts=accepts)
         detected = await asyncio.to_thread(served_types.detect, Path(tmp_name))  # never the declared type
-        sha = digest.hexdigest()
+        duration_us, sha = None, digest.hexdigest()
+        if detected.startswith(("video/", "audio/")):
+            duration_us, rewritten = await asyncio.to_thread(_playable, Path(tmp_name), spool_dir)
+            if rewritten:
+                size, sha = await asyncio.to_thread(_hash, Path(tmp_name))
         target = blob_path(settings, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
@@ -94,9 +107,37 @@ async def receive(
         new_id = conn.execute(insert(attachments).values(
             worker_id=worker_id, assignment_id=assignment_id, pool_id=row.pool_id, name=name,
             media_type=detected, size=size, sha256=sha,
-            storage_key=f"attachments/{sha[:2]}/{sha}", created=utcnow(),
+            storage_key=f"attachments/{sha[:2]}/{sha}", created=utcnow(), duration_us=duration_us,
         ).returning(attachments.c.id)).scalar_one()
         return present(conn.execute(select(attachments).where(attachments.c.id == new_id)).one())
+
+
+def _playable(path: Path, spool_dir: Path) -> tuple[int | None, bool]:
+    """Rewrite `path` in place as a seekable copy where needed: its duration (µs), whether rewritten."""
+    fd, fixed_name = tempfile.mkstemp(dir=spool_dir, prefix="remux-", suffix=".webm")
+    os.close(fd)
+    fixed = Path(fixed_name)
+    try:
+        try:
+            done = make_seekable(path, fixed)
+        except MediaError:
+            done = None  # it decoded for the check; a file FFmpeg cannot copy is kept as it came
+        if done is not None and done.remuxed:
+            os.replace(fixed, path)
+    finally:
+        fixed.unlink(missing_ok=True)
+    if done is None:
+        return None, False
+    return (round(done.duration * 1_000_000) if done.duration is not None else None), done.remuxed
+
+
+def _hash(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def load(db: Database, attachment_id: int) -> Any:
@@ -117,4 +158,12 @@ def local_file(db: Database, settings: Settings, attachment_id: int) -> tuple[An
     path = settings.media_dir / row.storage_key
     if not path.exists():
         raise NotFound(f"the file of attachment {attachment_id} is missing from storage")
+    return row, path
+
+
+def own_file(db: Database, settings: Settings, worker_id: int, attachment_id: int) -> tuple[Any, Path]:
+    """Like :func:`local_file`, for the worker who uploaded it (her preview plays the stored copy)."""
+    row, path = local_file(db, settings, attachment_id)
+    if row.worker_id != worker_id:
+        raise NotFound(f"attachment {attachment_id} does not exist")  # another's file is not even named
     return row, path

@@ -21,6 +21,7 @@ from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.specs import file_fields
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import desk_aggregates, pools, present
+from clipcrowd.services.attachments import seconds
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
@@ -109,7 +110,8 @@ def review_queue(db: Database, pool_id: int, limit: int = 50) -> dict[str, Any]:
         items = []
         for body, row in zip(present.assignments(conn, rows), rows, strict=True):
             body["login"] = logins.get(row.worker_id, "?")
-            body["files"] = {format_id(a.id): {"name": a.name, "media_type": a.media_type, "size": a.size}
+            body["files"] = {format_id(a.id): {"name": a.name, "media_type": a.media_type, "size": a.size,
+                                                 "duration": seconds(a.duration_us)}
                              for a in files if a.assignment_id == row.id}
             items.append(body)
         return {"pool": present.pool(pool), "items": items, "file_fields": file_fields(spec), "aggregates": aggregates}

@@ -198,6 +198,8 @@ attachments = Table(
     Column("sha256", String(64), nullable=False),
     Column("storage_key", String(500), nullable=False),
     Column("created", DateTime, nullable=False),
+    # microseconds of audio/video (None for images, other files and uploads older than 0017)
+    Column("duration_us", BigInteger, nullable=True),
 )
 
 operations = Table(

@@ -6,12 +6,12 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.http.deps import object_id
-from clipcrowd.services import invites, issuing, web_worker, workers
+from clipcrowd.services import attachments, invites, issuing, served_types, web_worker, workers
 from clipcrowd.web import page_json, sanitize
 from clipcrowd.web._session import (
     PageWorker,
@@ -130,3 +130,12 @@ def task_page(request: Request, worker_id: PageWorker, assignment_id: str) -> Re
 @router.get("/history")
 def history(request: Request, worker_id: PageWorker) -> Response:
     return render(request, "worker/history.html", me=web_worker.history(request.app.state.db, worker_id))
+
+
+@router.get("/attachments/{attachment_id}")
+def own_media(request: Request, worker_id: PageWorker, attachment_id: str) -> Response:
+    """The worker's own upload as stored (remuxed, so it seeks), with range support, for her preview."""
+    row, path = attachments.own_file(request.app.state.db, request.app.state.settings, worker_id,
+                                     object_id(attachment_id, "attachment"))
+    return FileResponse(path, media_type=served_types.served_type(row.media_type), filename=row.name,
+                        content_disposition_type=served_types.disposition(row.media_type))

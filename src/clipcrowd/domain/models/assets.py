@@ -134,5 +134,6 @@ class AttachmentPublic(Public):
     size: int | None = None
     sha256: str | None = None
     created: Time | None = None
+    duration: float | None = Field(None, description="seconds of audio/video; null for other files")
     owner: dict[str, Any] | None = None
     details: dict[str, Any] | None = None

@@ -10,9 +10,16 @@ const uid = (ctx, path) => `${ctx.id}-${path.replace(/\W/g, "-")}-${serial++}`;
 const options = (node, ctx) => (resolve(node.options, ctx) || []).map((o) => ({ value: o.value, label: asText(resolve(o.label, ctx)) }));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+// The accessible name of a group: its question label (drawn by render.js's frame with this id),
+// or, for a group without one, what it is and which task it belongs to.
+export function groupName(node, path, ctx, what) {
+  return node.label !== undefined && asText(resolve(node.label, ctx))
+    ? { "aria-labelledby": `${ctx.id}-${path}-label` } : { "aria-label": `${what[0].toUpperCase()}${what.slice(1)} of task ${ctx.index + 1}` };
+}
+
 function radioGroup(node, path, ctx) {
   const name = uid(ctx, path);
-  const box = h("fieldset", { class: "cc-radio-group" });
+  const box = h("fieldset", { class: "cc-radio-group", role: "radiogroup", ...groupName(node, path, ctx, "choice") });
   const inputs = options(node, ctx).map((opt) => {
     const input = h("input", { type: "radio", name, onchange: () => writeData(node.data, opt.value, ctx) });
     box.append(h("label", { class: "choice" }, input, " ", opt.label));
@@ -23,7 +30,7 @@ function radioGroup(node, path, ctx) {
 }
 
 function buttonRadioGroup(node, path, ctx) {
-  const box = h("div", { class: "cc-button-group", role: "group" });
+  const box = h("div", { class: "cc-button-group", role: "group", ...groupName(node, path, ctx, "choice") });
   const buttons = options(node, ctx).map((opt) => {
     const button = h("button", { type: "button", class: "choice-button", "data-value": asText(opt.value),
       onclick: () => writeData(node.data, opt.value, ctx) }, opt.label);
@@ -45,7 +52,7 @@ function checkbox(node, path, ctx) {
 }
 
 function checkboxGroup(node, path, ctx) {
-  const box = h("fieldset", { class: "cc-checkbox-group" });
+  const box = h("fieldset", { class: "cc-checkbox-group", ...groupName(node, path, ctx, "choices") });
   const inputs = options(node, ctx).map((opt) => {
     const input = h("input", { type: "checkbox", onchange: () => {
       const chosen = (readData(node.data, ctx) || []).filter((v) => !same(v, opt.value));

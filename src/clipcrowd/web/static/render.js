@@ -4,7 +4,7 @@
 
 import { asText, evaluate, resolve } from "./expr.js";
 import { errorBox, h, safeUrl } from "./dom.js";
-import { FIELDS } from "./fields.js";
+import { FIELDS, groupName } from "./fields.js";
 
 const VIEWS = {
   "view.list": (node, path, ctx) => {
@@ -77,11 +77,11 @@ const VIEWS = {
 };
 
 function media(tag, node, path, ctx) {
-  const el = h(tag, { controls: true, preload: "metadata", class: `cc-${tag}` });
+  const el = h(tag, { controls: true, preload: "metadata", class: `cc-${tag}`, ...groupName(node, path, ctx, tag) });
   if (node.loop) el.loop = true;
   let played = false;
   let ended = false;
-  const start = () => { if (!played) { played = true; ctx.refresh(); } };
+  const start = () => { if (!played) { played = true; el.dataset.played = "1"; ctx.refresh(); } };
   for (const name of ["play", "playing", "timeupdate"]) el.addEventListener(name, start);
   el.addEventListener("ended", () => { ended = true; ctx.refresh(); });
   ctx.watch(() => { const url = safeUrl(resolve(node.url, ctx)); if (el.getAttribute("src") !== url) el.src = url; });
@@ -140,8 +140,8 @@ export function renderTask({ config, task, index, markdown, upload, maxUpload, o
     watch(fn) { updaters.push(fn); fn(); },
     refresh() { for (const fn of updaters) fn(); if (onChange) onChange(ctx); },
   };
-  const element = h("article", { class: "task card", "data-task": index, "aria-label": `Task ${index + 1}` });
-  element.append(draw(config.view, "view", ctx));
+  const element = h("article", { class: "task card", "data-task": index, "aria-label": `Task ${index + 1}`, tabindex: "-1" });
+  element.append(h("p", { class: "task-badge", "aria-hidden": "true" }, `Task ${index + 1}`), draw(config.view, "view", ctx));
   return { ctx, element, validate: () => ctx.validators.map((v) => v()).filter(Boolean) };
 }
 

@@ -4,6 +4,7 @@
 // confidence named) and an answer that differs from it is marked.
 
 import { apiJson, formatBytes, h, safeUrl } from "./dom.js";
+import { clockText } from "./media_file.js";
 
 const queue = JSON.parse(document.getElementById("queue-data").textContent);
 const box = document.getElementById("queue");
@@ -32,10 +33,12 @@ function valueCell(name, value, files) {
       const file = files[id] || { media_type: "", name: id, size: 0 };
       const src = `/desk/attachments/${id}`;
       const kind = file.media_type.split("/")[0];
-      const player = kind === "video" ? h("video", { controls: true, preload: "metadata", src, class: "review-media" })
-        : kind === "audio" ? h("audio", { controls: true, preload: "metadata", src })
+      const label = `${name}: ${file.name}`;
+      const player = kind === "video" ? h("video", { controls: true, preload: "metadata", src, class: "review-media", "aria-label": label })
+        : kind === "audio" ? h("audio", { controls: true, preload: "metadata", src, "aria-label": label })
         : kind === "image" ? h("img", { src, alt: file.name, class: "review-media" }) : null;
-      return h("div", {}, player, h("a", { href: src, download: file.name }, `${file.name} (${formatBytes(file.size)})`));
+      const length = file.duration != null ? h("span", { class: "file-length", "data-testid": "file-length" }, ` · ${clockText(file.duration)}`) : null;
+      return h("div", {}, player, h("a", { href: src, download: file.name }, `${file.name} (${formatBytes(file.size)})`), length);
     }));
   }
   return h("span", {}, text(value));

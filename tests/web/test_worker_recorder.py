@@ -1,0 +1,151 @@
+"""The recorder (seed 000): one preview, one set of controls, a countdown, the length shown, seekable.
+
+The browser's MediaRecorder writes WebM without a duration or an index; the server stream-copies
+it on upload, so the worker's preview and the review desk show its length and can seek. Chromium
+records from its fake camera (--use-fake-device-for-media-stream); waits are on events (the
+recorder's 250 ms pieces, `seeked`), never on timers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import pytest
+from sqlalchemy import select
+
+from clipcrowd.services import workers
+from clipcrowd.store.tables import assignments, attachments
+from tests.media._generate import write_live_webm
+from tests.web.axe import shots
+from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
+
+pytestmark = pytest.mark.browser
+
+SEEK = """async (sel) => {
+    const v = document.querySelector(sel);
+    if (v.readyState < 1) await new Promise((ok) => v.addEventListener('loadedmetadata', ok, { once: true }));
+    const seeked = new Promise((ok) => v.addEventListener('seeked', ok, { once: true }));
+    v.currentTime = 1.5;
+    await seeked;
+    return { duration: v.duration, at: v.currentTime, seekable: v.seekable.length ? v.seekable.end(0) : 0 };
+}"""
+
+
+def _visible(page: Any, selector: str) -> int:
+    return page.locator(f"{selector} >> visible=true").count()
+
+
+def _task(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, str]:
+    pool_id = live.video_setup(task_count=1, overlap=1)
+    return (*start_suite(browser, live, login, pool_id, width=width, client_type="TOLOKA_APP"), pool_id)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_record_preview_length_and_seek(live: LiveServer, browser: Any, width: int) -> None:
+    context, page, pool_id = _task(live, browser, f"rec{width}", width)
+    field = ".cc-media-file"
+    # before any recording: the buttons only; no empty preview box, no "Remove"
+    assert page.locator(f"{field} .file-preview").is_hidden()
+    assert page.locator(f"{field} button:has-text('Remove')").is_hidden()
+    assert _visible(page, f"{field} video") == 0
+    shots(page, f"recorder-idle-{width}")
+
+    page.click("button:has-text('Record video')")
+    page.wait_for_selector(f"{field}[data-state=recording]")
+    page.wait_for_function("() => Number(document.querySelector('.cc-media-file').dataset.chunks || 0) >= 12")
+    clock = page.inner_text(".recorder-clock")
+    assert re.search(r"Recording 0:0\d · stops by itself in \d+:\d\d", clock), clock
+    # while recording: the camera and one button (Stop); nothing else to press or play
+    assert _visible(page, f"{field} button") == 1 and _visible(page, f"{field} video") == 1
+    assert page.locator(f"{field} video.live").is_visible()
+    shots(page, f"recorder-recording-{width}", check=True)
+    page.click("button:has-text('Stop recording')")
+    page.wait_for_selector(f"{field}[data-state=done]", timeout=20000)
+
+    # after: one player (the stored copy), its length, Remove; the camera is gone
+    assert _visible(page, f"{field} video") == 1 and page.locator(f"{field} video.live").is_hidden()
+    assert page.locator(f"{field} .recorder-clock").is_hidden()
+    length = page.inner_text(f"{field} [data-testid=file-length]")
+    assert re.fullmatch(r" ?· 0:0[3-9]", length), length
+    src = page.get_attribute(f"{field} .file-preview video", "src")
+    assert src.startswith("/w/attachments/")
+    got = page.evaluate(SEEK, f"{field} .file-preview video")
+    assert 2.5 < got["duration"] < 30 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 2.5, got
+    assert page.locator(f"{field} button:has-text('Remove')").is_visible()
+    assert page.locator("button:has-text('Record video again')").is_visible()
+    shots(page, f"recorder-done-{width}")
+
+    with live.db.read() as conn:
+        stored = conn.execute(select(attachments)).one()
+    assert stored.media_type == "video/webm" and 2_500_000 < stored.duration_us < 30_000_000
+    with av.open(str(live.settings.media_dir / stored.storage_key)) as container:
+        assert container.duration is not None  # the stored copy has what the recorder left out
+
+    page.click("#submit")
+    page.wait_for_selector("#after:not([hidden])")
+    # the review desk shows the same length and seeks too
+    desk = browser.new_context(viewport={"width": width, "height": 900})
+    review = desk.new_page()
+    sign_in_desk(review, live, f"/desk/pools/{pool_id}/review")
+    review.wait_for_selector("body[data-ready='1']")
+    assert review.inner_text("[data-testid=file-length]") == length
+    got = review.evaluate(SEEK, "video.review-media")
+    assert 2.5 < got["duration"] < 30 and abs(got["at"] - 1.5) < 0.2, got
+    shots(review, f"desk-review-length-{width}")
+    desk.close()
+    context.close()
+
+
+def test_recording_stops_by_itself_before_the_upload_limit(browser: Any, tmp_path: Path) -> None:
+    server = start_server(tmp_path, max_upload_bytes=80_000)
+    live = next(server)
+    try:
+        context, page, _pool = _task(live, browser, "tiny", 1280)
+        page.click("button:has-text('Record video')")
+        page.wait_for_selector(".recorder-clock:has-text('stops by itself')")
+        # no click on Stop: the recorder stops at 90% of the limit and the upload goes through
+        page.wait_for_selector(".cc-media-file:is([data-state=done], [data-state=idle])", timeout=30000)
+        assert "Uploaded" in page.inner_text(".file-status"), page.inner_text(".cc-media-file")
+        with live.db.read() as conn:
+            assert conn.execute(select(attachments.c.size)).scalar_one() <= 80_000
+        context.close()
+    finally:
+        server.close()
+
+
+def test_upload_of_a_live_webm_gets_a_duration(live: LiveServer, tmp_path: Path) -> None:
+    pool_id = live.video_setup(task_count=1)
+    live.worker("uma", client_type="TOLOKA_APP")
+    live.worker("vic", client_type="TOLOKA_APP")
+    token = workers.sign_in(live.db, "uma", "password123")
+    headers = {"Authorization": f"OAuth {token}"}
+    taken = httpx.post(f"{live.url}/api/v1/worker/pools/{pool_id}/next", headers=headers)
+    assert taken.status_code in (200, 201), taken.text
+    assignment_id = taken.json()["id"]
+    clip = write_live_webm(tmp_path / "live.webm", seconds=3)
+    made = httpx.post(f"{live.url}/api/v1/worker/assignments/{assignment_id}/attachments?name=live.webm",
+                      content=clip.read_bytes(), headers={**headers, "Content-Type": "video/webm"})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert abs(body["duration"] - 3.0) < 0.1 and body["media_type"] == "video/webm"
+    assert body["size"] != clip.stat().st_size  # stored as the remuxed copy, hashed as such
+    listed = httpx.get(f"{live.url}/api/v1/attachments/{body['id']}",
+                       headers={"Authorization": f"OAuth {live.requester_token}"}).json()
+    assert listed["duration"] == body["duration"]
+
+    # the worker's own preview URL serves it with ranges; nobody else's file is reachable there
+    mine = httpx.get(f"{live.url}/w/attachments/{body['id']}", headers={"Range": "bytes=0-99"},
+                     cookies={"clipcrowd_token": token})
+    assert mine.status_code == 206 and len(mine.content) == 100
+    other = workers.sign_in(live.db, "vic", "password123")
+    theirs = httpx.get(f"{live.url}/w/attachments/{body['id']}", cookies={"clipcrowd_token": other})
+    assert theirs.status_code == 404
+    for bad in ("abc", "-1", "9" * 40):
+        refused = httpx.get(f"{live.url}/w/attachments/{bad}", cookies={"clipcrowd_token": token})
+        assert refused.status_code in (400, 404), (bad, refused.status_code)
+    with live.db.read() as conn:
+        assert conn.execute(select(assignments.c.status)).scalar_one() == "ACTIVE"
