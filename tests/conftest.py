@@ -25,6 +25,7 @@ from pathlib import Path  # noqa: E402
 from clipcrowd.domain import timeutil  # noqa: E402
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
+from tests.browser import browser  # noqa: E402, F401  (fixture: one Chromium per process)
 from tests.support import (  # noqa: E402
     Live,
     ManualClock,

@@ -20,7 +20,6 @@ from tests.support import Live
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 PAYLOADS = [
     "<script>window.__xss=1</script>",
     '<img src=x onerror="window.__xss=2">',
@@ -42,16 +41,6 @@ TRAP = """
 window.__xss = undefined;
 for (const name of ["alert", "confirm", "prompt"]) window[name] = () => { window.__xss = name; };
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

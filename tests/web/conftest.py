@@ -24,13 +24,11 @@ from clipcrowd.server import create_app
 from clipcrowd.services import auth, pools, projects, skills, tasks, workers
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (imported from here by older tests)
 from tests.factories import captured
 from tests.support import serve_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--use-fake-device-for-media-stream",
-                 "--use-fake-ui-for-media-stream", "--disable-gpu"]
 
 
 def write_tone(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
@@ -146,16 +144,6 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
 def live_any_db(db: Database, tmp_path: Path) -> Iterator[LiveServer]:
     """Like `live`, over the root conftest's `db`: the same test on SQLite and on PostgreSQL."""
     yield from start_server(tmp_path, db, max_upload_bytes=400_000)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def shot(page: Any, name: str) -> None:
