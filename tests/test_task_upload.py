@@ -176,3 +176,10 @@ def test_format_from_the_name_or_the_choice() -> None:
         task_upload.format_of("x.bin", "")
     with pytest.raises(task_upload.FileRefused):
         task_upload.format_of("x.tsv", "xml")
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(db: Database, pool_id: int) -> None:
+    # CRLF line ends, a blank row, a quoted cell over two lines: the bad row is still row 5
+    data = b'INPUT:text,INPUT:n\r\na,1\r\n\r\n"two\r\nlines",2\r\nbad,x\r\n'
+    outcome = _up(db, pool_id, data, "csv")
+    assert _faults(outcome) == [(5, "INPUT:n")] and outcome.rows == 3

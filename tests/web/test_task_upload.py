@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -101,3 +103,38 @@ def test_upload_refuses_an_oversized_file_and_no_file(browser: Any, tmp_path: Pa
         _upload(page, unknown)
         assert "cannot tell from the file name" in page.inner_text("[data-testid=upload-error]")
         shots(page, "desk-tasks-upload-error")
+
+
+def _declared_only(live: LiveServer, target: str, cookie: str) -> bytes:
+    """A request that declares a terabyte and sends a byte: answered from the header alone."""
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: {live.url}\r\nCookie: {cookie}\r\n"
+                     f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {10**12}\r\n"
+                     "Connection: close\r\n\r\nx".encode())
+        return conn.recv(4096)
+
+
+def test_upload_edge_refuses_cross_site_oversize_and_non_forms(live: LiveServer) -> None:
+    """The upload passes the JSON edge unread, but not its cross-site check; its own caps answer as a page."""
+    project = live.project(text_project())
+    pool_id = live.pool(pool_body(project), project)
+    target = f"/desk/pools/{pool_id}/tasks/upload"
+    with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as http:
+        assert http.post("/desk/sign-in", data={"token": live.requester_token, "next": "/desk"}).status_code == 303
+        files = {"file": ("t.tsv", b"INPUT:text\nhello\n", "text/tab-separated-values")}
+        evil = http.post(target, files=files, headers={"Origin": "http://evil.example"})
+        assert evil.status_code == 403 and evil.json()["code"] == "CSRF_REFUSED"
+        assert b" 413 " in _declared_only(live, target, "; ".join(f"{k}={v}" for k, v in http.cookies.items()))
+        streamed = http.post(target, files={"file": ("t.tsv", b"INPUT:text\n" + b"x" * (17 * 1024 * 1024))})
+        assert streamed.status_code == 413 and "too large" in streamed.text  # counted while it came in
+        plain = http.post(target, content=b"INPUT:text\nhello\n", headers={"Content-Type": "text/plain"})
+        assert plain.status_code == 400 and "Choose a file" in plain.text
+        multipart = {"Content-Type": "multipart/form-data; boundary=b"}
+        broken = http.post(target, content=b"--b\r\nnonsense", headers=multipart)
+        assert broken.status_code == 400 and 'data-testid="upload-error"' in broken.text
+        many = http.post(target, data={f"f{i}": "x" for i in range(10)}, files=files)
+        assert many.status_code == 400 and "could not be read" in many.text
+        ok = http.post(target, files=files, data={"format": "tsv"})
+        assert ok.status_code == 200 and "Created 1 task" in ok.text
+    assert _count(live, pool_id) == 1

@@ -267,7 +267,7 @@ def _table_rows(stream: IO[bytes], delimiter: str, input_spec: Mapping[str, Any]
     if bad_lines:
         raise FileRefused.field("header", "is not valid UTF-8 text")
     columns = _header(header, input_spec, output_spec)
-    number = 1
+    number, count = 1, 0  # the row as a spreadsheet numbers it (header 1, blank rows too); rows with cells
     while True:
         first_line = reader.line_num + 1
         number += 1
@@ -284,9 +284,9 @@ def _table_rows(stream: IO[bytes], delimiter: str, input_spec: Mapping[str, Any]
             yield row
             continue
         if not any(c.strip() for c in cells):
-            number -= 1  # blank lines are not rows
-            continue
-        if number - 1 > max_rows:
+            continue  # a blank row is no task
+        count += 1
+        if count > max_rows:
             raise FileRefused.field("file", f"has more than {max_rows} rows; split it")
         if any(line in bad_lines for line in range(first_line, reader.line_num + 1)):
             row.faults.append(RowFault(number, "row", "is not valid UTF-8 text"))

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from clipcrowd.domain.errors import ClipcrowdError, PayloadTooLarge
@@ -74,8 +75,9 @@ async def upload(request: Request, _: PageRequester, pool_id: str) -> Response:
     except PayloadTooLarge:
         return _page(request, number, status_code=413,
                      error=f"The file is too large: at most {_size(settings.max_json_bytes)}.")
-    except (MultiPartException, ValueError) as exc:
-        return _page(request, number, status_code=400, error=f"The form could not be read: {exc}")
+    except (MultiPartException, HTTPException, ValueError) as exc:  # Starlette wraps the parser's own error
+        detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        return _page(request, number, status_code=400, error=f"The form could not be read: {detail}")
     file, fmt, skip = form.get("file"), form.get("format", ""), form.get("skip_bad", "") == "yes"
     chosen = {"format": fmt if isinstance(fmt, str) else "", "skip_bad": skip}
     try:
