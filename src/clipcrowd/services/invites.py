@@ -12,6 +12,7 @@ named, unless she says to make it anyway (`accept_failing`); then the answer lis
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,8 @@ from clipcrowd.services import auth, workers
 from clipcrowd.services.pools import load as load_pool
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import invites
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}")
 
 
 def _filter(db: Database, pool_id: int) -> Any:
@@ -45,9 +48,14 @@ def defaults(db: Database, pool_id: int) -> dict[str, Any]:
 def _profile(body: Mapping[str, Any], tree: Any) -> filter_fit.Profile:
     """What the requester set, the rest fitted to the pool's filter."""
     given = body.get("profile") or {}
-    if not isinstance(given, Mapping) or any(not isinstance(v, (str, int, float)) for v in given.values()):
-        raise ValidationFailed.field("profile", "must be an object of plain values (country, region_by_ip, ...)")
+    if not isinstance(given, Mapping) or len(given) > 20 or any(
+            not isinstance(k, str) or len(k) > 40 or isinstance(v, bool) or not isinstance(v, (str, int, float))
+            or (isinstance(v, str) and len(v) > 200) for k, v in given.items()):
+        raise ValidationFailed.field("profile", "must be an object of up to 20 short plain values (country, ...)")
     fitted = filter_fit.fit(tree)
+    for code in body.get("languages") or []:
+        if not isinstance(code, str) or not _LANGUAGE.fullmatch(code):
+            raise ValidationFailed.field("languages", f"language codes are 2 to 8 letters such as EN, got {code!r:.40}")
     languages, client_type = workers.profile_fields({
         "languages": body["languages"] if body.get("languages") else list(fitted.languages),
         "client_type": body.get("client_type") or fitted.client_type})
