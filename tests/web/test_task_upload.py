@@ -38,7 +38,8 @@ def _upload(page: Any, path: Path, *, fmt: str = "", skip: bool = False) -> None
     page.wait_for_load_state()
 
 
-def test_upload_tsv_report_bad_rows_then_skip_them(live: LiveServer, browser: Any, tmp_path: Path) -> None:
+def test_upload_tsv_report_bad_rows_then_skip_them(live_any_db: LiveServer, browser: Any, tmp_path: Path) -> None:
+    live = live_any_db
     project = live.project(text_project())
     pool_id = live.pool(pool_body(project), project)
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
