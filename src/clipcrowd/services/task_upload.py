@@ -256,8 +256,9 @@ def _table_rows(stream: IO[bytes], delimiter: str, input_spec: Mapping[str, Any]
                 output_spec: Mapping[str, Any], max_rows: int) -> Iterator[_Row]:
     bad_lines: set[int] = set()
     # TSV cells hold no tab or line break, so quotes in them are plain text; CSV cells may be quoted
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(_decoded_lines(stream, bad_lines), delimiter=delimiter, strict=True, quoting=quoting)
+    lines = _decoded_lines(stream, bad_lines)
+    reader = (csv.reader(lines, delimiter="\t", strict=True, quoting=csv.QUOTE_NONE) if delimiter == "\t"
+              else csv.reader(lines, delimiter=delimiter, strict=True))
     try:
         header = next(reader)
     except StopIteration:

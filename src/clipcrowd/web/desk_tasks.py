@@ -79,12 +79,13 @@ async def upload(request: Request, _: PageRequester, pool_id: str) -> Response:
         detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
         return _page(request, number, status_code=400, error=f"The form could not be read: {detail}")
     file, fmt, skip = form.get("file"), form.get("format", ""), form.get("skip_bad", "") == "yes"
-    chosen = {"format": fmt if isinstance(fmt, str) else "", "skip_bad": skip}
+    chosen_format = fmt if isinstance(fmt, str) else ""
+    chosen = {"format": chosen_format, "skip_bad": skip}
     try:
         if not isinstance(file, UploadFile) or not file.filename:
             return _page(request, number, status_code=400, error="Choose a file to upload.", chosen=chosen)
         try:
-            fmt_name = task_upload.format_of(file.filename, chosen["format"])
+            fmt_name = task_upload.format_of(file.filename, chosen_format)
         except ClipcrowdError as exc:
             return _page(request, number, status_code=400, error=exc.message, chosen=chosen)
         file.file.seek(0)
