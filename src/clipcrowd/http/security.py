@@ -47,9 +47,11 @@ Send = Callable[[Message], Awaitable[None]]
 
 JSON_STATE_KEY = "clipcrowd_json_body"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Routes whose body is a file, streamed to storage under `max_upload_bytes` by the route itself.
+#: Routes whose body is a file, streamed under a cap by the route itself (`max_upload_bytes`; the desk's
+#: task file: `max_json_bytes`).
 UPLOAD_PATHS = re.compile(
-    r"^/api/v1/(assets/uploads|worker/assignments/[^/]+/attachments|camera-imports/[^/]+/content)$")
+    r"^(/api/v1/(assets/uploads|worker/assignments/[^/]+/attachments|camera-imports/[^/]+/content)"
+    r"|/desk/pools/[^/]+/tasks/upload)$")
 MAX_QUERY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = 2
 # Task inputs may point at media on other hosts, so images and media may come from anywhere.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, select, update
@@ -22,19 +23,11 @@ from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import lifecycle, pools, present, restrictions, workers
+from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, tasks
-
-
-class NoTasks(ConflictState):
-    code = "NO_TASKS_AVAILABLE"
-
-
-class PoolNotOpen(ConflictState):
-    code = "POOL_CLOSED"
 
 
 def worker_task_id(assignment_id: int, position: int) -> str:
@@ -63,19 +56,25 @@ def _not_seen_by(worker_id: int) -> Any:
     return ~exists().where(assignment_tasks.c.task_id == tasks.c.id, assignment_tasks.c.worker_id == worker_id)
 
 
-def admit(conn: Connection, worker: Any, pool_id: int, status: str, tree: Any, restricted: bool) -> None:
-    """The one admission rule: the pool is open, no restriction applies, the worker passes its filter."""
-    if status != "OPEN":
-        raise PoolNotOpen(f"pool {format_id(pool_id)} is not open ({status})")
+def admit(conn: Connection, worker: Any, pool: Any, tree: Any, restricted: bool) -> None:
+    """The one admission rule: the pool is open, no restriction applies, the worker passes its filter.
+
+    `pool` has the pool's `id`, `status`, `project_id` and `last_close_reason`; each refusal says why and
+    what to do (services/refusals.py).
+    """
+    if pool.status != "OPEN":
+        raise refusals.closed(pool.id, pool.status, pool.last_close_reason)
     if restricted:
-        raise AccessDenied(f"you are restricted from pool {format_id(pool_id)}", code="RESTRICTED")
-    if tree and not matches(tree, workers.facts(conn, worker, with_skills=bool(skill_ids(tree)))):
-        raise AccessDenied(f"you do not meet the requirements of pool {format_id(pool_id)}", code="FILTERED_OUT")
+        raise refusals.restricted(conn, worker.id, pool.project_id, pool.id)
+    if tree:
+        facts = workers.facts(conn, worker, with_skills=bool(skill_ids(tree)))
+        if not matches(tree, facts):
+            raise refusals.filtered_out(pool.id, tree, facts)
 
 
 def check_access(conn: Connection, worker: Any, pool: Any) -> None:
     """`admit` for a pool row (the restriction looked up on its own)."""
-    admit(conn, worker, pool.id, pool.status, PoolRules.of(pool.data).filter,
+    admit(conn, worker, pool, PoolRules.of(pool.data).filter,
           restrictions.is_restricted(conn, worker.id, pool.project_id, pool.id))
 
 
@@ -98,6 +97,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
         assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow()).limit(1).scalar_subquery())
     query = (select(w, p.c.status.label("pool_status"), p.c.project_id, p.c.data.label("pool_data"),
+                    p.c.last_close_reason,
                     restricted.label("restricted"), open_suite.label("open_suite"))
              .select_from(w.join(p, p.c.id == pool_id)).where(w.c.id == worker_id))
     if conn.dialect.name == "postgresql":
@@ -109,7 +109,9 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         raise NotFound(f"pool {format_id(pool_id)} does not exist")
     # An open pool always belongs to an active project: archiving a project needs its pools closed.
     rules = PoolRules.of(found.pool_data)
-    admit(conn, found, pool_id, found.pool_status, rules.filter, bool(found.restricted))
+    pool = SimpleNamespace(id=pool_id, status=found.pool_status, project_id=found.project_id,
+                           last_close_reason=found.last_close_reason)
+    admit(conn, found, pool, rules.filter, bool(found.restricted))
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
@@ -122,14 +124,14 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         real_query = real_query.with_for_update(skip_locked=True, key_share=True)
     chosen = list(conn.execute(real_query))
     if not chosen and rules.real_per_suite > 0:
-        raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
+        raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
         chosen += list(conn.execute(
             select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id))
             .order_by(func.random()).limit(rules.golden_per_suite)  # spread over the golden set
         ))
         if not chosen:
-            raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
+            raise refusals.no_tasks(pool_id)
     random.shuffle(chosen)  # golden tasks must not sit at a guessable place
     task_ids = [t.id for t in chosen]
     now = utcnow()

@@ -15,7 +15,7 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time
-from clipcrowd.services import issuing, lifecycle, pools, present, workers
+from clipcrowd.services import issuing, lifecycle, pools, present, refusals, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments
@@ -75,7 +75,7 @@ def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
         return {
             "pool": {"id": format_id(pool.id), "reward": data.reward_per_assignment,
                      "max_seconds": data.assignment_max_duration_seconds, "status": pool.status},
-            "project": _public_project(project), "refusal": refusal.message if refusal else None,
+            "project": _public_project(project), "refusal": refusals.shown(refusal) if refusal else None,
             "active_assignment": format_id(active) if active else None,
         }
 

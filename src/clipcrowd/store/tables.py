@@ -247,6 +247,7 @@ invites = Table(
     Column("pool_id", ForeignKey("pools.id"), nullable=False),
     Column("languages", JSON, nullable=False),
     Column("client_type", String(40), nullable=False),
+    Column("profile", JSON),  # other profile facts the pool's filter asks of the invitee (country, ...)
     Column("created", DateTime, nullable=False),
     Column("expires", DateTime),
     Column("max_uses", Integer),

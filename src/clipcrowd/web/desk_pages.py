@@ -3,7 +3,7 @@ downloads."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -87,12 +87,13 @@ def pool_page(request: Request, _: PageRequester, pool_id: str, message: str = "
 
 
 def _pool_page(request: Request, number: int, *, status_code: int = 200, message: str = "",
-               invite: str | None = None, run_id: str | None = None) -> Response:
+               invite: dict[str, Any] | None = None, run_id: str | None = None) -> Response:
     db = request.app.state.db
     p = web_desk.progress(db, number)
     return render(request, "desk/pool.html", status_code=status_code, p=p,
                   agg=desk_aggregates.panel(db, number, run_id), message=message, invite=invite,
-                  settings=desk_settings.pool_settings(p["pool"], web_desk.skill_names(db, p["pool"])))
+                  settings=desk_settings.pool_settings(p["pool"], web_desk.skill_names(db, p["pool"])),
+                  invite_defaults=invites.defaults(db, number))
 
 
 @router.post("/pools/{pool_id}/aggregate")
@@ -133,16 +134,19 @@ def _pool_action(request: Request, pool_id: str, action: object, done: str) -> R
 
 
 @router.post("/pools/{pool_id}/invites")
-def make_invite(request: Request, _: PageRequester, pool_id: str,
-                client_type: Annotated[str, Form()] = "BROWSER", languages: Annotated[str, Form()] = "EN") -> Response:
+def make_invite(request: Request, _: PageRequester, pool_id: str, client_type: Annotated[str, Form()] = "",
+                languages: Annotated[str, Form()] = "", accept_failing: Annotated[str, Form()] = "") -> Response:
+    """An invite whose profile passes the pool's filter (what the form leaves empty comes from it)."""
     db, number = request.app.state.db, _id(pool_id)
     langs = [x.strip() for x in languages.split(",") if x.strip()]
+    body = {"client_type": client_type, "languages": langs, "accept_failing": accept_failing == "yes"}
     try:
-        made = invites.create(db, number, {"client_type": client_type, "languages": langs})
+        made = invites.create(db, number, body)
     except ClipcrowdError as exc:
-        return _pool_page(request, number, status_code=400, message=exc.message)
-    link = str(request.base_url).rstrip("/") + f"/w/invite/{made['code']}"
-    return _pool_page(request, number, invite=link)
+        return _pool_page(request, number, status_code=400,
+                          invite={"error": exc.message, "client_type": client_type, "languages": languages})
+    made["link"] = str(request.base_url).rstrip("/") + f"/w/invite/{made['code']}"
+    return _pool_page(request, number, invite=made)
 
 
 @router.get("/pools/{pool_id}/review")

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from clipcrowd.domain.errors import ClipcrowdError
+from clipcrowd.domain.errors import AccessDenied, ClipcrowdError, ConflictState
 from clipcrowd.domain.ids import format_id
 from clipcrowd.http.deps import object_id
-from clipcrowd.services import attachments, invites, issuing, served_types, web_worker, workers
+from clipcrowd.services import attachments, invites, issuing, refusals, served_types, web_worker, workers
 from clipcrowd.web import page_json, sanitize
 from clipcrowd.web._session import (
     PageWorker,
@@ -81,9 +81,12 @@ def home(request: Request, worker_id: PageWorker) -> Response:
 
 
 @router.get("/pools/{pool_id}")
-def pool_page(request: Request, worker_id: PageWorker, pool_id: str, error: str = "") -> Response:
-    intro = web_worker.pool_intro(request.app.state.db, worker_id, _id(pool_id))
-    return render(request, "worker/pool.html", intro=intro, error=error or intro["refusal"],
+def pool_page(request: Request, worker_id: PageWorker, pool_id: str) -> Response:
+    try:
+        intro = web_worker.pool_intro(request.app.state.db, worker_id, _id(pool_id))
+    except (AccessDenied, ConflictState) as exc:  # she may not take it and never did: the reason only
+        return render(request, "worker/refused.html", status_code=exc.status_code, refusal=refusals.shown(exc))
+    return render(request, "worker/pool.html", intro=intro, error=intro["refusal"],
                   instructions=sanitize.clean_html(intro["project"]["instructions"]))
 
 
@@ -94,7 +97,7 @@ def start(request: Request, worker_id: PageWorker, pool_id: str) -> Response:
         suite = issuing.next_suite(request.app.state.db, worker_id, number)
     except ClipcrowdError as exc:
         intro = web_worker.pool_intro(request.app.state.db, worker_id, number)
-        return render(request, "worker/pool.html", status_code=exc.status_code, intro=intro, error=exc.message,
+        return render(request, "worker/pool.html", status_code=exc.status_code, intro=intro, error=refusals.shown(exc),
                       instructions=sanitize.clean_html(intro["project"]["instructions"]))
     return RedirectResponse(f"/w/assignments/{suite['id']}", status_code=303)
 
