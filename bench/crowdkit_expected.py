@@ -4,12 +4,15 @@ The quality tests in tests/aggregation compare clipcrowd's labels with these sto
 instead of running crowd-kit every time (minutes per run); ``pytest -m peer`` (or
 ``bench/aggregation.py --parity``) re-runs crowd-kit and checks that the stored outputs still match.
 
-    .venv/bin/python bench/crowdkit_expected.py          # rewrites tests/data/crowd/crowdkit_expected.*
+    .venv/bin/python bench/crowdkit_expected.py          # records the (set, run) pairs not yet stored
+    .venv/bin/python bench/crowdkit_expected.py --fresh  # re-records everything
+    .venv/bin/python bench/crowdkit_expected.py ds mv    # only these runs (others keep their stored rows)
 
 Writes ``crowdkit_expected.csv.gz`` (one row per data set, run and task: ``dataset, run, task,
-label``; tasks as text) and ``crowdkit_expected.json`` (crowd-kit's version, how each run was made,
-and per data set the order of the columns of crowd-kit's majority-vote ``probas_``, which decides
-its ties).
+label``; tasks as text; sorted by data set, task and run) and ``crowdkit_expected.json``
+(crowd-kit's version, how each run was made, and per data set the order of the columns of
+crowd-kit's majority-vote ``probas_``, which decides its ties). Pairs of (data set, run) already
+stored are kept as they are unless named on the command line or ``--fresh`` is given.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 CROWD = ROOT / "tests" / "data" / "crowd"
-DATASETS = ("d_product", "d_possent", "rte", "web", "s_rel", "bluebirds")
+DATASETS = ("d_product", "d_possent", "rte", "web", "s_rel", "bluebirds",
+            "dog", "face", "adult", "zencrowd_in", "zencrowd_us", "music", "sp", "cf_amt")
 #: runs of crowd-kit's slow GLAD are limited to these sets (several seconds per iteration at 10k answers)
-GLAD_SETS = ("bluebirds", "rte", "web", "d_possent")
-GLAD_DEFAULT_SETS = ("bluebirds", "rte")
+GLAD_SETS = ("bluebirds", "rte", "web", "d_possent", "dog", "face", "music", "cf_amt")
+GLAD_DEFAULT_SETS = ("bluebirds", "rte", "face", "music", "cf_amt")
 #: finished (data set, run) pairs are kept here, so that an interrupted recording resumes
 CACHE = Path(tempfile.gettempdir()) / "clipcrowd-crowdkit-expected"
 
@@ -88,11 +92,21 @@ def mv_order(ck: object, answers: pd.DataFrame) -> tuple[list[int], pd.Series]:
     return [int(c) for c in probas.columns], pd.Series(tied, index=probas.index)
 
 
-def record(only: set[str] | None = None) -> None:
+def stored() -> tuple[pd.DataFrame | None, dict[str, float]]:
+    """The rows and timings already recorded (None when there are none)."""
+    labels, meta = CROWD / "crowdkit_expected.csv.gz", CROWD / "crowdkit_expected.json"
+    if not labels.exists() or not meta.exists():
+        return None, {}
+    return (pd.read_csv(labels, dtype={"dataset": str, "run": str, "task": str}),
+            json.loads(meta.read_text()).get("seconds", {}))
+
+
+def record(only: set[str] | None = None, fresh: bool = False) -> None:
     import crowdkit
     import crowdkit.aggregation as ck
 
     warnings.filterwarnings("ignore")
+    kept, kept_seconds = (None, {}) if fresh else stored()
     frames, meta = [], {"generated_by": "bench/crowdkit_expected.py", "crowdkit_version": crowdkit.__version__,
                         "pandas_version": pd.__version__, "runs": {}, "mv_order": {}, "seconds": {}}
     for run, (how, _, sets) in runs(ck).items():
@@ -103,7 +117,14 @@ def record(only: set[str] | None = None) -> None:
         meta["mv_order"][name] = order
         frames.append(frame(name, "mv_tied", tied.astype(int)))
         for run, (_, fn, sets) in runs(ck).items():
-            if name not in sets or (only and run not in only):
+            if name not in sets:
+                continue
+            rows = None if kept is None else kept[(kept["dataset"] == name) & (kept["run"] == run)]
+            if rows is not None and len(rows) and f"{name}/{run}" in kept_seconds and not (only and run in only):
+                meta["seconds"][f"{name}/{run}"] = kept_seconds[f"{name}/{run}"]
+                frames.append(rows)
+                continue
+            if only and run not in only:
                 continue
             cached = CACHE / f"{name}.{run}.pkl"
             if cached.exists():
@@ -117,8 +138,9 @@ def record(only: set[str] | None = None) -> None:
             meta["seconds"][f"{name}/{run}"] = seconds
             print(f"{name:10s} {run:14s} {seconds:8.2f} s", flush=True)
             frames.append(frame(name, run, labels))
-    pd.concat(frames).to_csv(CROWD / "crowdkit_expected.csv.gz", index=False,
-                             compression={"method": "gzip", "mtime": 0})
+    # rows of one task next to each other: gzip then finds each task name's repeats within its window
+    rows = pd.concat(frames).sort_values(["dataset", "task", "run"], kind="stable")
+    rows.to_csv(CROWD / "crowdkit_expected.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
     (CROWD / "crowdkit_expected.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
@@ -128,4 +150,5 @@ def frame(name: str, run: str, labels: pd.Series) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    record(set(sys.argv[1:]) or None)
+    args = sys.argv[1:]
+    record({a for a in args if a != "--fresh"} or None, fresh="--fresh" in args)

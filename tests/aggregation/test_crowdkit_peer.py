@@ -1,4 +1,4 @@
-"""The peer tier: crowd-kit itself re-run on the six real sets must still give the stored outputs
+"""The peer tier: crowd-kit itself re-run on the real sets must still give the stored outputs
 the fast tests compare against (tests/data/crowd/crowdkit_expected.*).
 
 Deselected by default (minutes: crowd-kit's GLAD and MACE are slow); run with ``pytest -m peer``

@@ -210,3 +210,23 @@ def test_docstring_examples_run(module: str) -> None:
     name = "clipcrowd.aggregation" + ("" if module == "__init__" else f".{module}")
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_pooled_prior_leaves_a_lone_worker_alone() -> None:
+    """The empirical-Bayes prior pools the *other* workers; a lone worker has none, so her answers
+    stand (with her own matrix as the prior, the rare label would be voted away)."""
+    labels = ["a", "b", "b", "a", "c"]
+    data = pd.DataFrame({"task": list(range(5)), "worker": ["solo"] * 5, "label": labels})
+    assert DawidSkene(prior_strength=2.0).fit_predict(data).tolist() == labels
+
+
+def test_pooled_prior_pulls_a_sparse_worker_toward_the_crowd(synthetic: Data) -> None:
+    """A worker with two answers, both disagreeing with everyone: maximum likelihood gives her a low
+    probability of being right; the prior toward the others' pooled matrix (mostly right) lifts it."""
+    answers, _ = synthetic
+    first = answers.drop_duplicates("task").head(2)
+    sparse = first.assign(worker="sparse", label=(first["label"] + 1) % 3)
+    data = pd.concat([answers, sparse], ignore_index=True)
+    ml = DawidSkene().fit(data).worker_quality()["sparse"]
+    pulled = DawidSkene(prior_strength=2.0).fit(data).worker_quality()["sparse"]
+    assert ml < 0.5 < pulled
