@@ -37,25 +37,37 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def charted(live: LiveServer) -> dict[str, Any]:
-    """A pool of 30 tasks answered 3 times by 5 workers (18 answers each), then: worker 5's answers
-    moved to worker 1 (36), worker 2 named `<script>…`, six suites submitted in 5 s (fast), golden
-    sums 9/10, 5/10 and 10/10 for workers 1-3."""
+    """A pool of 30 tasks answered 3 times by 5 workers (18 suites of one task each), then: worker 5's
+    suites skipped, worker 4's after the 30th expired, worker 2 named `<script>…`, the first six
+    suites submitted in 5 s (fast), golden sums 9/10, 5/10 and 10/10 for workers 1-3."""
     filled = bulk_fill.fill(live.db, PROJECT, POOL, count=30, overlap=3, crowd=5, status="SUBMITTED")
     w = filled.worker_ids
     pool_id = int(filled.pool_id)
+    a = assignments.c
     with live.db.write() as conn:
-        conn.execute(update(assignments).where(assignments.c.worker_id == w[4]).values(worker_id=w[0]))
+        conn.execute(update(assignments).where(a.worker_id == w[4]).values(status="SKIPPED", submitted=None))
+        conn.execute(update(assignments).where(a.worker_id == w[3], a.id > 30).values(status="EXPIRED", submitted=None))
         conn.execute(update(workers).where(workers.c.id == w[1]).values(login=HOSTILE))
-        fast = [a for (a,) in conn.execute(select(assignments.c.id).where(assignments.c.pool_id == pool_id)
-                                           .order_by(assignments.c.id).limit(6))]
-        submitted = conn.execute(select(assignments.c.submitted).where(assignments.c.id == fast[0])).scalar_one()
-        conn.execute(update(assignments).where(assignments.c.id.in_(fast)).values(
-            created=submitted - timedelta(seconds=5)))
+        fast = [i for (i,) in conn.execute(select(a.id).where(a.pool_id == pool_id).order_by(a.id).limit(6))]
+        submitted = conn.execute(select(a.submitted).where(a.id == fast[0])).scalar_one()
+        conn.execute(update(assignments).where(a.id.in_(fast)).values(created=submitted - timedelta(seconds=5)))
         for worker, right in ((w[0], 9), (w[1], 5), (w[2], 10)):
             conn.execute(update(pool_worker_stats).where(pool_worker_stats.c.pool_id == pool_id,
                                                          pool_worker_stats.c.worker_id == worker)
                          .values(golden_right=right, golden_total=10))
-    return {"pool": filled.pool_id, "project": filled.project_id, "workers": w}
+    return {"pool": filled.pool_id, "project": filled.project_id, "workers": w,
+            "answered": answered_per_worker(live, pool_id)}
+
+
+def answered_per_worker(live: LiveServer, pool_id: int) -> dict[int, int]:
+    """What the chart should show, counted the plain way: SUBMITTED suites (one task each) per worker."""
+    with live.db.read() as conn:
+        rows = conn.execute(select(assignments.c.worker_id, assignments.c.id).where(
+            assignments.c.pool_id == pool_id, assignments.c.status == "SUBMITTED")).all()
+    counts: dict[int, int] = {}
+    for worker, _ in rows:
+        counts[worker] = counts.get(worker, 0) + 1
+    return counts
 
 
 def get_svg(live: LiveServer, path: str) -> tuple[str, ET.Element]:
@@ -84,9 +96,10 @@ def test_pool_charts_follow_the_data_and_escape_labels(live_any_db: LiveServer) 
     raw, root = get_svg(live, f"{base}/answers-per-worker.svg")
     assert root.get("role") == "img" and root.get("viewBox") and root.get("width") == "100%"
     assert "Answers per worker" in (root.findtext(f"{SVG}title") or "")
-    assert values(root) == [36, 18, 18, 18]  # most first; worker 5 has none left
+    expected = sorted(made["answered"].values(), reverse=True)
+    assert values(root) == expected and len(expected) == 4 and expected[0] > expected[-1]  # most first
     heights = bars(root)
-    assert heights[0] == pytest.approx(2 * heights[1]) and len(set(heights[1:])) == 1
+    assert heights[-1] / heights[0] == pytest.approx(expected[-1] / expected[0])  # heights follow the data
     assert HOSTILE not in raw and "&lt;script&gt;" in raw  # escaped in the text, in titles and in the desc
     labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "x-label"]
     assert any((label or "").startswith("<script>") for label in labels)  # read back as the characters
@@ -99,7 +112,8 @@ def test_pool_charts_follow_the_data_and_escape_labels(live_any_db: LiveServer) 
 
     _, root = get_svg(live, f"{base}/submit-times.svg")
     counted = values(root)
-    assert sum(counted) == 90 and [v for v in counted if v] == [6, 84]  # the fast six at 5 s, the rest at 30 s
+    answered = sum(made["answered"].values())
+    assert sum(counted) == answered and [v for v in counted if v] == [6, answered - 6]  # fast six at 5 s, rest 30 s
     markers = [m for m in root.iter(f"{SVG}line") if m.get("class") == "marker"]
     assert len(markers) == 1
     rects = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar" and float(r.get("data-value") or 0)]
@@ -109,8 +123,8 @@ def test_pool_charts_follow_the_data_and_escape_labels(live_any_db: LiveServer) 
 
     _, root = get_svg(live, f"{base}/completion.svg")
     points = [float(c.get("data-value") or 0) for c in root.iter(f"{SVG}circle")]
-    assert points and points[-1] == 100.0 and points == sorted(points)
-    assert "90 answers of 90 wanted" in (root.findtext(f"{SVG}desc") or "")
+    assert points and points[-1] == round(100 * answered / 90, 1) and points == sorted(points)
+    assert f"{answered} answers of 90 wanted" in (root.findtext(f"{SVG}desc") or "")
 
     missing = httpx.get(f"{live.url}{base}/pie.svg", cookies={"clipcrowd_token": live.requester_token})
     assert missing.status_code == 404 and "no chart" in missing.text
@@ -128,13 +142,14 @@ def test_project_charts_count_across_its_pools(live_any_db: LiveServer) -> None:
         task_service.write(conn, batch)
     bulk_fill.answer(live.db, int(second["id"]), overlap=2, crowd=2, status="ACCEPTED")
     base = f"/desk/projects/{made['project']}/charts"
+    answered = sum(made["answered"].values())
     _, root = get_svg(live, f"{base}/completion.svg")
-    assert "110 answers of 110 wanted" in (root.findtext(f"{SVG}desc") or "")
+    assert f"{answered + 20} answers of 110 wanted" in (root.findtext(f"{SVG}desc") or "")
     assert "all pools of project Charts" in (root.findtext(f"{SVG}title") or "")
     _, root = get_svg(live, f"{base}/answers-per-worker.svg")
-    assert sorted(values(root)) == [10, 10, 18, 18, 18, 36]
+    assert sorted(values(root)) == sorted([*made["answered"].values(), 10, 10])
     _, root = get_svg(live, f"{base}/submit-times.svg")
-    assert sum(values(root)) == 90 + 20
+    assert sum(values(root)) == answered + 20
     gone = httpx.get(f"{live.url}/desk/projects/999999/charts/quality.svg",
                      cookies={"clipcrowd_token": live.requester_token})
     assert gone.status_code == 404

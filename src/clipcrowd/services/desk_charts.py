@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, case, cast, func, literal, select
 
 from clipcrowd.aggregation import method_name
 from clipcrowd.domain.errors import NotFound
@@ -23,8 +23,11 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
+from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.store.db import Database
+from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
+    GOLDEN_TASK,
     assignment_tasks,
     assignments,
     pool_worker_stats,
@@ -95,13 +98,35 @@ def _least(conn: Connection, a: Any, b: Any) -> Any:
     return (func.min if conn.dialect.name == "sqlite" else func.least)(a, b)
 
 
-def _answers(scope: Scope) -> Any:
-    """(assignment, real task) pairs of the scope's submitted suites: one row per answer."""
+ANSWERED = ("SUBMITTED", "ACCEPTED", "REJECTED")  # statuses of suites whose answers came in: those with
+# a `submitted` time, the condition the time charts use (it lets ix_assignments_pool_submitted cover them)
+FINE_BUCKETS = 2000  # rows a time query may return before Python merges them into MAX_BUCKETS
+
+
+def _answered(scope: Scope) -> ColumnElement[bool]:
+    return and_(scope.where(assignments.c.pool_id), assignments.c.submitted.is_not(None))
+
+
+def _pairs(scope: Scope) -> Any:
+    """(answered suite, task) pairs of the scope, golden tasks included: one row per task answered."""
     return (select().select_from(assignments)
             .join(assignment_tasks, assignment_tasks.c.assignment_id == assignments.c.id)
-            .join(tasks, tasks.c.id == assignment_tasks.c.task_id)
-            .where(scope.where(assignments.c.pool_id), assignments.c.submitted.is_not(None),
-                   tasks.c.golden.is_(False)))
+            .where(_answered(scope)))
+
+
+def _golden_pairs(scope: Scope) -> Any:
+    """The same pairs for golden tasks only, found from the (few) golden tasks, to subtract."""
+    return (select().select_from(tasks)
+            .join(assignment_tasks, assignment_tasks.c.task_id == tasks.c.id)
+            .join(assignments, assignments.c.id == assignment_tasks.c.assignment_id)
+            .where(scope.where(tasks.c.pool_id), GOLDEN_TASK, assignments.c.submitted.is_not(None)))
+
+
+def _minus_golden(conn: Connection, scope: Scope, key: Any, counts: dict[Any, int]) -> dict[Any, int]:
+    """`counts` by `key` less the golden answers by the same key: answers to real tasks."""
+    for k, n in conn.execute(_golden_pairs(scope).add_columns(key, func.count()).group_by(key)):
+        counts[k] = counts.get(k, 0) - int(n)
+    return {k: n for k, n in counts.items() if n > 0}
 
 
 def _wanted(conn: Connection, scope: Scope) -> int:
@@ -110,26 +135,41 @@ def _wanted(conn: Connection, scope: Scope) -> int:
                             .where(scope.where(tasks.c.pool_id), tasks.c.golden.is_(False))).scalar_one())
 
 
+def _merge(fine: dict[int, int], fine_width: int, origin: float) -> tuple[int, float, list[int]]:
+    """Fine buckets (index -> count, `fine_width` seconds from `origin`) merged into at most
+    MAX_BUCKETS of a nice width covering the first to the last: (width, new origin, counts)."""
+    first, last = min(fine), max(fine)
+    span = (last - first + 1) * fine_width
+    width = max(nice_width(span), fine_width)
+    width -= width % fine_width  # a whole number of fine buckets (NICE_SECONDS are multiples)
+    start = (origin + first * fine_width) // width * width
+    counts = [0] * (int((origin + (last + 1) * fine_width - start - 1) // width) + 1)
+    for b, n in fine.items():
+        counts[int((origin + b * fine_width - start) // width)] += n
+    return width, start, counts
+
+
 def completion(db: Database, scope: Scope) -> dict[str, Any]:
     """Answers received per time bucket (by submission time) and the answers wanted in all.
 
     `buckets` are `(start, answers)` with `start` a naive UTC datetime, `width` seconds apart; the
-    share complete after a bucket is the running sum over `wanted` (capped at 100 %)."""
+    share complete after a bucket is the running sum over `wanted` (capped at 100 %). The database
+    counts in fine buckets from the first pool's creation (at most FINE_BUCKETS of them up to now),
+    merged here into at most MAX_BUCKETS."""
     with db.read() as conn:
         wanted = _wanted(conn, scope)
-        first, last = conn.execute(select(func.min(assignments.c.submitted), func.max(assignments.c.submitted))
-                                   .where(scope.where(assignments.c.pool_id),
-                                          assignments.c.submitted.is_not(None))).one()
-        if first is None:
-            return {"wanted": wanted, "width": 0, "buckets": [], "answers": 0}
-        width = nice_width((last - first).total_seconds() + 1)
-        origin = _from_utc_seconds(_utc_seconds(first) // width * width)
-        key = _floor(conn, (_epoch(conn, assignments.c.submitted) - literal(_utc_seconds(origin))) / width)
-        rows = conn.execute(_answers(scope).add_columns(key.label("b"), func.count().label("n"))
-                            .group_by(key).order_by(key)).all()
-    counts = {int(r.b): int(r.n) for r in rows}
-    buckets = [(origin + timedelta(seconds=b * width), counts.get(b, 0)) for b in range(max(counts, default=0) + 1)]
-    return {"wanted": wanted, "width": width, "buckets": buckets, "answers": sum(counts.values())}
+        began = conn.execute(select(func.min(pools.c.created)).where(scope.where(pools.c.id))).scalar_one()
+        origin = _utc_seconds(began)
+        fine_width = nice_width(max(_utc_seconds(utcnow()) - origin, 1.0), FINE_BUCKETS)
+        since = _epoch(conn, assignments.c.submitted) - literal(origin)
+        key = _floor(conn, _greatest(conn, since, 0.0) / fine_width).label("b")
+        fine = {int(b): int(n) for b, n in conn.execute(_pairs(scope).add_columns(key, func.count()).group_by(key))}
+        fine = _minus_golden(conn, scope, key, fine)
+    if not fine:
+        return {"wanted": wanted, "width": 0, "buckets": [], "answers": 0}
+    width, start, counts = _merge(fine, fine_width, origin)
+    buckets = [(_from_utc_seconds(start + i * width), n) for i, n in enumerate(counts)]
+    return {"wanted": wanted, "width": width, "buckets": buckets, "answers": sum(counts)}
 
 
 def _utc_seconds(value: datetime) -> float:
@@ -140,22 +180,40 @@ def _from_utc_seconds(seconds: float) -> datetime:
     return datetime(1970, 1, 1) + timedelta(seconds=seconds)
 
 
+def _greatest(conn: Connection, a: Any, b: Any) -> Any:
+    return (func.max if conn.dialect.name == "sqlite" else func.greatest)(a, b)
+
+
 def answers_per_worker(db: Database, scope: Scope) -> dict[str, Any]:
     """Answers per worker: named bars (most first) for a small crowd, else how many workers gave how
-    many answers (`bins`: `(low, high, workers)`, answer counts low <= n < high)."""
+    many answers (`bins`: `(low, high, workers)`, answer counts low <= n < high).
+
+    Counted from the (task, worker) pairs of the scope's tasks (a covering index) less the pairs of
+    suites not answered (active, skipped, expired: few) and of golden tasks."""
     with db.read() as conn:
-        per_worker = (_answers(scope).add_columns(assignments.c.worker_id.label("w"), func.count().label("n"))
-                      .group_by(assignments.c.worker_id).subquery())
-        crowd, most = conn.execute(select(func.count(), func.coalesce(func.max(per_worker.c.n), 0))).one()
-        if crowd <= NAMED_WORKERS:
-            rows = conn.execute(select(per_worker.c.n, workers.c.login, workers.c.id)
-                                .join(workers, workers.c.id == per_worker.c.w)
-                                .order_by(per_worker.c.n.desc(), workers.c.id)).all()
-            return {"workers": int(crowd), "named": [(r.login, int(r.n)) for r in rows]}
-        width = max(1, math.ceil((int(most) + 1) / MAX_BUCKETS))
-        key = _floor(conn, per_worker.c.n / float(width))
-        rows = conn.execute(select(key.label("b"), func.count().label("k")).group_by(key).order_by(key)).all()
-    return {"workers": int(crowd), "bins": [(int(r.b) * width, (int(r.b) + 1) * width, int(r.k)) for r in rows]}
+        at = assignment_tasks.c
+        worker = at.worker_id
+        counts = {w: int(n) for w, n in conn.execute(
+            select(worker, func.count()).select_from(tasks).join(assignment_tasks, at.task_id == tasks.c.id)
+            .where(scope.where(tasks.c.pool_id)).group_by(worker))}
+        unanswered = (select(worker, func.count()).select_from(assignments)
+                      .join(assignment_tasks, at.assignment_id == assignments.c.id)
+                      .where(scope.where(assignments.c.pool_id), assignments.c.status.not_in(ANSWERED))
+                      .group_by(worker))
+        for w, n in conn.execute(unanswered):
+            counts[w] = counts.get(w, 0) - int(n)
+        counts = _minus_golden(conn, scope, worker, counts)
+        if len(counts) <= NAMED_WORKERS:
+            logins = {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login)
+                                                          .where(one_of(workers.c.id, sorted(counts))))}
+            named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
+            return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
+    most = max(counts.values())
+    width = max(1, math.ceil((most + 1) / MAX_BUCKETS))
+    bins = [0] * (most // width + 1)
+    for n in counts.values():
+        bins[n // width] += 1
+    return {"workers": len(counts), "bins": [(b * width, (b + 1) * width, k) for b, k in enumerate(bins) if k]}
 
 
 def quality(db: Database, scope: Scope) -> dict[str, Any]:
@@ -197,26 +255,27 @@ def fast_thresholds(pool_data: Mapping[str, Any]) -> list[float]:
 
 
 def submit_times(db: Database, scope: Scope) -> dict[str, Any]:
-    """How long submitted suites took (taken to submitted), in buckets of `width` seconds, and the
-    fast-submit thresholds of the scope's pools' quality rules."""
+    """How long answered suites took (taken to submitted), in at most MAX_BUCKETS bins of `width`
+    seconds from 0, and the fast-submit thresholds of the scope's pools' quality rules. The database
+    counts per fine bin (at most FINE_BUCKETS up to the pools' longest assignment duration)."""
     with db.read() as conn:
-        thresholds = sorted({t for (data,) in conn.execute(select(pools.c.data).where(scope.where(pools.c.id)))
-                             for t in fast_thresholds(data)})
+        thresholds: set[float] = set()
+        longest_allowed = 1.0
+        for (data,) in conn.execute(select(pools.c.data).where(scope.where(pools.c.id))):
+            thresholds.update(fast_thresholds(data))
+            longest_allowed = max(longest_allowed, float(PoolData.of(data).assignment_max_duration_seconds or 0))
+        fine_width = nice_width(longest_allowed, FINE_BUCKETS)
         seconds = _epoch(conn, assignments.c.submitted) - _epoch(conn, assignments.c.created)
-        done = (scope.where(assignments.c.pool_id), assignments.c.submitted.is_not(None))
-        longest = conn.execute(select(func.max(seconds)).where(*done)).scalar_one()
-        if longest is None:
-            return {"width": 0, "bins": [], "thresholds": thresholds, "suites": 0}
-        span = max(float(longest), max(thresholds, default=0.0)) + 1
-        width = nice_width(span)
-        key = _floor(conn, func.max(seconds, 0.0) / width) if conn.dialect.name == "sqlite" else \
-            _floor(conn, func.greatest(seconds, 0.0) / width)
-        rows = conn.execute(select(key.label("b"), func.count().label("n")).where(*done).group_by(key)
-                            .order_by(key)).all()
-    counts = {int(r.b): int(r.n) for r in rows}
-    last = max(counts, default=0)
-    bins = [(b * width, (b + 1) * width, counts.get(b, 0)) for b in range(last + 1)]
-    return {"width": width, "bins": bins, "thresholds": thresholds, "suites": sum(counts.values())}
+        key = _floor(conn, _greatest(conn, seconds, 0.0) / fine_width).label("b")
+        fine = {int(b): int(n) for b, n in conn.execute(
+            select(key, func.count()).where(_answered(scope)).group_by(key))}
+    if not fine:
+        return {"width": 0, "bins": [], "thresholds": sorted(thresholds), "suites": 0}
+    for edge in (0, int(max(thresholds, default=0.0) // fine_width)):  # from 0 s, past the threshold
+        fine.setdefault(edge, 0)
+    width, _, counts = _merge(fine, fine_width, 0.0)
+    return {"width": width, "bins": [(i * width, (i + 1) * width, n) for i, n in enumerate(counts)],
+            "thresholds": sorted(thresholds), "suites": sum(counts)}
 
 
 FIGURES = {"completion": completion, "answers-per-worker": answers_per_worker, "quality": quality,
