@@ -9,13 +9,14 @@ SQLite, `extract(epoch …)` on PostgreSQL) because the two share no date arithm
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, case, cast, func, literal, select, union_all
 
 from clipcrowd.aggregation import method_name
 from clipcrowd.domain.errors import NotFound
@@ -23,7 +24,6 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
-from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
@@ -122,10 +122,15 @@ def _golden_pairs(scope: Scope) -> Any:
             .where(scope.where(tasks.c.pool_id), GOLDEN_TASK, assignments.c.submitted.is_not(None)))
 
 
+def _golden_counts(conn: Connection, scope: Scope, key: Any) -> dict[Any, int]:
+    """Golden answers by `key` (from the few golden tasks; to subtract from counts of all pairs)."""
+    return {k: int(n) for k, n in conn.execute(_golden_pairs(scope).add_columns(key, func.count()).group_by(key))}
+
+
 def _minus_golden(conn: Connection, scope: Scope, key: Any, counts: dict[Any, int]) -> dict[Any, int]:
     """`counts` by `key` less the golden answers by the same key: answers to real tasks."""
-    for k, n in conn.execute(_golden_pairs(scope).add_columns(key, func.count()).group_by(key)):
-        counts[k] = counts.get(k, 0) - int(n)
+    for k, n in _golden_counts(conn, scope, key).items():
+        counts[k] = counts.get(k, 0) - n
     return {k: n for k, n in counts.items() if n > 0}
 
 
@@ -153,22 +158,28 @@ def completion(db: Database, scope: Scope) -> dict[str, Any]:
     """Answers received per time bucket (by submission time) and the answers wanted in all.
 
     `buckets` are `(start, answers)` with `start` a naive UTC datetime, `width` seconds apart; the
-    share complete after a bucket is the running sum over `wanted` (capped at 100 %). The database
-    counts in fine buckets from the first pool's creation (at most FINE_BUCKETS of them up to now),
-    merged here into at most MAX_BUCKETS."""
+    share complete after a bucket is the running sum over `wanted` (capped at 100 %). The first and
+    last submissions are index look-ups; each bucket is then a range count over the index on
+    `(pool_id, submitted)` joined to the suites' task pairs (no date arithmetic per row), less the
+    golden answers in it."""
     with db.read() as conn:
         wanted = _wanted(conn, scope)
-        began = conn.execute(select(func.min(pools.c.created)).where(scope.where(pools.c.id))).scalar_one()
-        origin = _utc_seconds(began)
-        fine_width = nice_width(max(_utc_seconds(utcnow()) - origin, 1.0), FINE_BUCKETS)
-        since = _epoch(conn, assignments.c.submitted) - literal(origin)
-        key = _floor(conn, _greatest(conn, since, 0.0) / fine_width).label("b")
-        fine = {int(b): int(n) for b, n in conn.execute(_pairs(scope).add_columns(key, func.count()).group_by(key))}
-        fine = _minus_golden(conn, scope, key, fine)
-    if not fine:
-        return {"wanted": wanted, "width": 0, "buckets": [], "answers": 0}
-    width, start, counts = _merge(fine, fine_width, origin)
-    buckets = [(_from_utc_seconds(start + i * width), n) for i, n in enumerate(counts)]
+        first, last = conn.execute(select(func.min(assignments.c.submitted), func.max(assignments.c.submitted))
+                                   .where(_answered(scope))).one()
+        if first is None:
+            return {"wanted": wanted, "width": 0, "buckets": [], "answers": 0}
+        width = nice_width((last - first).total_seconds() + 1)
+        start = _from_utc_seconds(_utc_seconds(first) // width * width)
+        edges = [start + timedelta(seconds=i * width)
+                 for i in range(int((last - start).total_seconds() // width) + 2)]
+        submitted = assignments.c.submitted
+        counts = [int(n) for (n,) in conn.execute(union_all(*[
+            _pairs(scope).add_columns(func.count()).where(submitted >= low, submitted < high)
+            for low, high in itertools.pairwise(edges)]))]
+        key = _floor(conn, (_epoch(conn, submitted) - literal(_utc_seconds(start))) / width).label("b")
+        for b, n in _golden_counts(conn, scope, key).items():
+            counts[int(b)] -= n
+    buckets = [(edges[i], n) for i, n in enumerate(counts)]
     return {"wanted": wanted, "width": width, "buckets": buckets, "answers": sum(counts)}
 
 
