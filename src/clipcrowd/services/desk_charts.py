@@ -57,8 +57,8 @@ class Scope:
 
     def where(self, pool_column: Any) -> ColumnElement[bool]:
         if self.kind == "pool":
-            return pool_column == self.id  # type: ignore[no-any-return]
-        return pool_column.in_(select(pools.c.id).where(pools.c.project_id == self.id))  # type: ignore[no-any-return]
+            return pool_column == self.id
+        return pool_column.in_(select(pools.c.id).where(pools.c.project_id == self.id))
 
 
 def scope(db: Database, kind: str, number: int) -> Scope:
@@ -83,7 +83,7 @@ def nice_width(span_seconds: float, buckets: int = MAX_BUCKETS) -> int:
 def _epoch(conn: Connection, column: Any) -> ColumnElement[float]:
     """Seconds since 1970 of a naive UTC datetime column, in SQL."""
     if conn.dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * 86400.0  # type: ignore[no-any-return]
+        return (func.julianday(column) - 2440587.5) * 86400.0
     return cast(func.extract("epoch", column), Float)
 
 
