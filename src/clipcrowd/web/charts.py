@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 WIDTH, HEIGHT = 420, 260
-LEFT, RIGHT, TOP, BOTTOM = 46, 14, 34, 52
+LEFT, RIGHT, TOP, BOTTOM = 50, 14, 34, 52
 FONT = 'font-family="system-ui, sans-serif" font-size="14"'
 COLOURS = ("#1f5fbf", "#b35900")  # contrast > 4.5:1 on white, told apart without colour by the legend order
 MARKER = "#b3261e"
@@ -64,6 +64,14 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
+def _tick(value: float) -> str:
+    """An axis number short enough for the margin: 25000 as 25k, 2500000 as 2.5M."""
+    for size, suffix in ((1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            return f"{value / (size if suffix == 'M' else 1e3):g}{suffix}"
+    return _num(value)
+
+
 def _short(label: str, chars: int = LABEL_CHARS) -> str:
     return label if len(label) <= chars else label[:max(chars - 1, 1)] + "…"
 
@@ -93,7 +101,7 @@ def _frame(chart: Chart, body: list[str], top: float) -> str:
         y = TOP + plot_h * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5d9de"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#3d4450">'
-                     f'{_text(_num(top * fraction) + chart.unit)}</text>')
+                     f'{_text(_tick(top * fraction) + chart.unit)}</text>')
     parts.extend(body)
     parts.append(f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
                  f'fill="#3d4450">{_text(chart.x_label)}</text>')
@@ -108,8 +116,16 @@ def _x_labels(labels: Sequence[str], centre: list[float]) -> list[str]:
     room = (WIDTH - LEFT - RIGHT) / max(len(labels), 1) * step
     chars = max(3, min(LABEL_CHARS, int(room / 8.5)))
     y = HEIGHT - BOTTOM + 18
-    return [f'<text class="x-label" x="{centre[i]:.1f}" y="{y}" text-anchor="middle" fill="#3d4450">'
-            f'{_text(_short(labels[i], chars))}</text>' for i in range(0, len(labels), step)]
+    out = []
+    for i in range(0, len(labels), step):
+        label = _short(labels[i], chars)
+        half = len(label) * 7.6 / 2  # about half its width at FONT's size
+        # a label that would leave the picture is pinned to its edge, so it is never cut off
+        x, anchor = ((WIDTH - 2.0, "end") if centre[i] + half > WIDTH - 2 else
+                     (2.0, "start") if centre[i] - half < 2 else (centre[i], "middle"))
+        out.append(f'<text class="x-label" x="{x:.1f}" y="{y}" text-anchor="{anchor}" fill="#3d4450">'
+                   f'{_text(label)}</text>')
+    return out
 
 
 def _legend(series: Sequence[Series]) -> list[str]:
