@@ -76,7 +76,8 @@ def test_pool_page_starts_a_run_and_shows_its_state(live: Live, desk: httpx.Clie
     assert 'action="/desk/pools/{}/aggregate"'.format(pool["id"]) in page
     assert re.findall(r'<option value="(\w+)"', page) == [
         "mv", "wawa", "gold_mv", "zbs", "ds", "one_coin_ds", "glad", "mace", "k_of_n"]
-    assert "gold_mv (needs golden tasks)" in page and "stored-aggregations" not in page
+    assert "Majority vote weighted by golden accuracy (needs golden tasks)" in page  # named, not `gold_mv`
+    assert "stored-aggregations" not in page
 
     # refused before anything starts: the page says why, with a 4xx, and no operation exists
     for form, status, needle in (({"method": "nope"}, 400, "unknown method &#39;nope&#39;"),
@@ -96,8 +97,8 @@ def test_pool_page_starts_a_run_and_shows_its_state(live: Live, desk: httpx.Clie
     done = desk.get(location).text
     assert 'data-status="SUCCESS"' in done
     assert f"{len(TRUTH)} tasks labelled, 4 workers rated from 18 answers" in done
-    rows = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td><td>(\d+)</td><td>(\d+)</td>", done)
-    assert rows == [("ds", "result", str(len(TRUTH)), "4")]
+    rows = re.findall(r"<tr><td>([\w -]+)</td><td>(\w+)</td><td>(\d+)</td><td>(\d+)</td>", done)
+    assert rows == [("Dawid-Skene", "result", str(len(TRUTH)), "4")]
     assert aggregation_runs(live) == 1
     # an id that is not an aggregation run of this pool shows no state
     other = desk.get(f"/desk/pools/{pool['id']}", params={"aggregation": "6f1c3cda-6a43-4f9b-8d1e-000000000000"})

@@ -26,6 +26,12 @@ def test_registry_names() -> None:
     assert all(issubclass(cls, BaseAggregator) for cls in AGGREGATORS.values())
 
 
+def test_every_method_has_a_readable_name() -> None:
+    assert set(agg.METHOD_NAMES) == set(AGGREGATORS)
+    assert all(name and name != code for code, name in agg.METHOD_NAMES.items())
+    assert agg.method_name("ds") == "Dawid-Skene" and agg.method_name("gone") == "gone"
+
+
 @pytest.mark.parametrize("method", sorted(AGGREGATORS))
 def test_aggregate_result_shape(method: str, synthetic: tuple[pd.DataFrame, pd.Series]) -> None:
     answers, truth = synthetic

@@ -34,7 +34,10 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator("[data-testid=stored-aggregations]").count() == 0
     options = page.locator("[data-testid=aggregation-method] option").all_inner_texts()
-    assert "ds" in options and "mv" in options and "gold_mv (needs golden tasks)" in options
+    # methods by name, never by code (the codes stay the values sent)
+    assert "Dawid-Skene" in options and "Majority vote" in options
+    assert "Majority vote weighted by golden accuracy (needs golden tasks)" in options
+    assert not {"ds", "mv", "wawa", "zbs", "k_of_n"} & set(options)
 
     # a refusal is shown on the page (no answer is accepted yet)
     page.select_option("[data-testid=aggregation-method]", "ds")
@@ -47,7 +50,7 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
     page.wait_for_selector("[data-testid=aggregation-status]:has-text('SUCCESS')", timeout=30000)
     assert f"{len(TRUTH)} tasks labelled, 4 workers rated" in page.inner_text("[data-testid=aggregation-state]")
     cells = page.locator("[data-testid=stored-aggregations] tbody tr").first.locator("td").all_inner_texts()
-    assert cells[:4] == ["ds", "result", str(len(TRUTH)), "4"]
+    assert cells[:4] == ["Dawid-Skene", "result", str(len(TRUTH)), "4"]
     shot(page, "desk-pool-aggregated")
 
     # while a run is RUNNING the page says so, watches the operation and redraws when it ends
@@ -72,7 +75,7 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
     first = page.locator("article.review").first
     task_label = truth[submitted[0]["tasks"][0]["id"]]
     assert first.locator("[data-testid=aggregate] .agg-label").inner_text() == task_label
-    assert "mv, confidence" in first.locator("[data-testid=aggregate]").inner_text()  # the latest run
+    assert "Majority vote, confidence" in first.locator("[data-testid=aggregate]").inner_text()  # the latest run
     flagged = page.locator("[data-testid=aggregate][data-disagrees='1']").first
     assert "this answer disagrees" in flagged.inner_text()
     flagged.scroll_into_view_if_needed()

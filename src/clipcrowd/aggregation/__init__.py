@@ -86,7 +86,7 @@ from .mace import MACE
 from .majority_vote import MajorityVote
 from .mmsr import MMSR
 from .one_coin_dawid_skene import OneCoinDawidSkene
-from .registry import AGGREGATORS
+from .registry import AGGREGATORS, METHOD_NAMES, method_name
 from .wawa import Wawa
 from .zero_based_skill import ZeroBasedSkill
 
@@ -95,6 +95,7 @@ __all__ = [
     "GLAD",
     "KOS",
     "MACE",
+    "METHOD_NAMES",
     "MMSR",
     "AggregationInputError",
     "AggregationResult",
@@ -116,4 +117,5 @@ __all__ = [
     "Wawa",
     "ZeroBasedSkill",
     "aggregate",
+    "method_name",
 ]

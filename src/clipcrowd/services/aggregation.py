@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
 
-from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
+from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate, method_name
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
@@ -105,7 +105,7 @@ def methods_without_params() -> list[dict[str, Any]]:
             cls()
         except (TypeError, ValueError):
             continue
-        offered.append({"name": name, "needs_gold": cls.gold == "required"})
+        offered.append({"name": name, "title": method_name(name), "needs_gold": cls.gold == "required"})
     return offered
 
 

@@ -1,6 +1,7 @@
 """Queries behind the requester's desk: pool progress, the review queue, the worker table.
 
-Progress reads the events table (answers per minute from SUBMITTED events); the worker table
+Progress reads the events table (answers per minute: the real tasks of the suites SUBMITTED events
+name, so the pace and the answers still wanted are counted in the same unit); the worker table
 reads the per-worker sums kept as submissions come in (`services.worker_stats`: golden accuracy,
 fast submits): nothing is recomputed by scanning assignments' answers. Aggregated labels and
 worker qualities are the rows an aggregation run stored (`services.desk_aggregates`).
@@ -9,11 +10,12 @@ worker qualities are the rows an aggregation run stored (`services.desk_aggregat
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, case, func, select
 
+from clipcrowd.aggregation import METHOD_NAMES
 from clipcrowd.domain.filters import skill_ids
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.pools import PoolData
@@ -27,6 +29,7 @@ from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
+    assignment_tasks,
     assignments,
     attachments,
     events,
@@ -64,14 +67,24 @@ def _status_counts(conn: Connection, pool_id: int) -> dict[str, int]:
     return counts
 
 
+def _recent_answers(conn: Connection, pool_id: int, since: datetime) -> int:
+    """Answers to real tasks in the suites submitted since `since`: one per (suite, real task), the
+    unit "answers still wanted" counts in (a suite of four tasks is four answers, golden ones none)."""
+    submitted = select(events.c.assignment_id).where(
+        events.c.pool_id == pool_id, events.c.type == "SUBMITTED", events.c.created >= since).subquery()
+    return int(conn.execute(
+        select(func.count()).select_from(submitted)
+        .join(assignment_tasks, assignment_tasks.c.assignment_id == submitted.c.assignment_id)
+        .join(tasks, tasks.c.id == assignment_tasks.c.task_id)
+        .where(tasks.c.golden.is_(False))).scalar_one())
+
+
 def progress(db: Database, pool_id: int) -> dict[str, Any]:
     """Completion, answers per minute over the recent window, and the time to finish at that pace."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
         project = load_project(conn, pool.project_id)
-        since = utcnow() - RATE_WINDOW
-        recent = conn.execute(select(func.count()).select_from(events).where(
-            events.c.pool_id == pool_id, events.c.type == "SUBMITTED", events.c.created >= since)).scalar_one()
+        recent = _recent_answers(conn, pool_id, utcnow() - RATE_WINDOW)
         # one pass over the pool's real tasks for every figure that sums them
         finite = tasks.c.infinite_overlap.is_(False)
         least = func.min if conn.dialect.name == "sqlite" else func.least
@@ -114,7 +127,8 @@ def review_queue(db: Database, pool_id: int, limit: int = 50) -> dict[str, Any]:
                                                  "duration": seconds(a.duration_us)}
                              for a in files if a.assignment_id == row.id}
             items.append(body)
-        return {"pool": present.pool(pool), "items": items, "file_fields": file_fields(spec), "aggregates": aggregates}
+        return {"pool": present.pool(pool), "items": items, "file_fields": file_fields(spec), "aggregates": aggregates,
+                "method_names": dict(METHOD_NAMES)}
 
 
 def _logins(conn: Connection, ids: Select[Any]) -> dict[int, str]:

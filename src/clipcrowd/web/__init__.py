@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from clipcrowd.domain.errors import ClipcrowdError
-from clipcrowd.web import api_docs, desk_pages, desk_setup_pages, desk_tasks, worker_pages
+from clipcrowd.web import api_docs, desk_charts, desk_pages, desk_setup_pages, desk_tasks, worker_pages
 from clipcrowd.web._session import SignInFirst, render, sign_in_redirect
 
 STATIC = Path(__file__).parent / "static"
@@ -28,6 +28,7 @@ def install(app: FastAPI) -> None:
     app.include_router(desk_pages.router)
     app.include_router(desk_setup_pages.router)
     app.include_router(desk_tasks.router)
+    app.include_router(desk_charts.router)
     app.include_router(api_docs.router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
 

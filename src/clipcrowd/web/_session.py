@@ -15,7 +15,9 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from clipcrowd.aggregation import method_name
 from clipcrowd.domain.errors import ClipcrowdError
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.http.deps import COOKIE, cookie_principal
@@ -26,6 +28,18 @@ from clipcrowd.services.sign_in_limits import SignInLimits, TooManyAttempts
 SESSION_SECONDS = 30 * 24 * 3600  # the cookie's and its token's lifetime
 T = TypeVar("T")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def time_tag(value: str | None) -> Markup:
+    """A stored time (naive UTC ISO) as `<time datetime="…Z">`: UTC until static/local_time.js
+    rewrites it in the reader's own zone and language."""
+    if not value:
+        return Markup("—")
+    return Markup('<time datetime="{0}Z">{0} UTC</time>').format(value)
+
+
+templates.env.filters["method_name"] = method_name  # aggregation codes shown by name
+templates.env.filters["time_tag"] = time_tag
 
 
 class SignInFirst(Exception):

@@ -26,7 +26,7 @@ from clipcrowd.services import (
     web_desk,
 )
 from clipcrowd.services.auth import Principal, resolve
-from clipcrowd.web import desk_settings, page_json
+from clipcrowd.web import desk_settings, page_json, sanitize
 from clipcrowd.web._session import (
     PageRequester,
     limited,
@@ -152,6 +152,9 @@ def make_invite(request: Request, _: PageRequester, pool_id: str, client_type: A
 @router.get("/pools/{pool_id}/review")
 def review(request: Request, _: PageRequester, pool_id: str) -> Response:
     queue = web_desk.review_queue(request.app.state.db, _id(pool_id))
+    for item in queue["items"]:
+        for task in item["tasks"]:
+            task["shown_inputs"] = sanitize.as_shown(task.get("input_values") or {})
     data = page_json.embed(queue)
     return render(request, "desk/review.html", queue=queue, data=data)
 

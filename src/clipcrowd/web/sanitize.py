@@ -8,6 +8,7 @@ the config (`view.items.0`), the same path the page's renderer computes while dr
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,6 +21,19 @@ _MD = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
 def clean_html(html: str) -> str:
     """Only harmless tags and attributes survive (no script, style, event handlers, javascript: URLs)."""
     return nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+
+
+def as_shown(value: Any) -> Any:
+    """An input value as a worker's page shows it: character references (`&#128077;`, `&amp;`)
+    decoded by the HTML5 rules the worker's markdown goes through, in every string of the value.
+    The result is text for `textContent`, never HTML: `&lt;b&gt;` becomes the characters `<b>`."""
+    if isinstance(value, str):
+        return html.unescape(value) if "&" in value else value
+    if isinstance(value, list):
+        return [as_shown(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: as_shown(v) for k, v in value.items()}
+    return value
 
 
 def markdown(text: str) -> str:

@@ -1,15 +1,23 @@
 // The review queue: submitted suites with their answers and uploaded media; accept or reject
-// (a rejection needs a comment) through the requester API. Keys: j/k move, a accept, r reject.
-// Where an aggregation run stored a label for a task, it is shown under the answer (method and
-// confidence named) and an answer that differs from it is marked.
+// (a rejection needs a comment) through the requester API. Keys: j/k move, a accept, r reject,
+// u undo. Where an aggregation run stored a label for a task, it is shown under the answer (method
+// named, confidence) and an answer that differs from it is marked.
+//
+// Undo: a decision is held here for UNDO_MS before it is sent, so "Undo" really means nothing was
+// sent (no accepted-then-reverted payment, skill or quality-rule step to unwind). The status is said
+// in the card and in a live bar fixed at the bottom of the window. Leaving the page sends the
+// decisions still held (keepalive requests): leaving is not undoing.
 
 import { apiJson, formatBytes, h, safeUrl } from "./dom.js";
 import { clockText } from "./media_file.js";
+import { timeElement } from "./local_time.js";
 
+export const UNDO_MS = 5000;
 const queue = JSON.parse(document.getElementById("queue-data").textContent);
 const box = document.getElementById("queue");
 const note = document.getElementById("review-message");
 const cards = [];
+const held = []; // cards whose decision waits for its undo window, oldest first
 let current = 0;
 
 const text = (v) => (typeof v === "string" ? v : JSON.stringify(v));
@@ -22,7 +30,7 @@ function aggregateRows(name, value, stored) {
   return [h("dt", { class: "aggregate" }, `aggregate of ${name}`),
     h("dd", { class: "aggregate", "data-testid": "aggregate", "data-disagrees": disagrees ? "1" : "0" },
       h("span", { class: "agg-label" }, text(stored.label)),
-      ` · ${stored.method}, confidence ${Math.round(stored.confidence * 100)}%`,
+      ` · ${queue.method_names[stored.method] || stored.method}, confidence ${Math.round(stored.confidence * 100)}%`,
       disagrees ? h("span", { class: "disagree-flag" }, " · this answer disagrees") : null)];
 }
 
@@ -44,9 +52,13 @@ function valueCell(name, value, files) {
   return h("span", {}, text(value));
 }
 
-function inputCell(value) {
+// An input as the worker saw it (`shown`: character references decoded by the server, still text);
+// the stored value, when it differs, in the title. Links stay links.
+function inputCell(value, shown = value) {
   const url = typeof value === "string" ? safeUrl(value) : "";
-  return url && /^https?:|^\//.test(value) ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, value) : h("span", {}, text(value));
+  if (url && /^https?:|^\//.test(value)) return h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, value);
+  const differs = !same(value, shown);
+  return h("span", { title: differs ? `stored as ${text(value)}` : null }, text(shown));
 }
 
 function card(item, index) {
@@ -60,17 +72,20 @@ function card(item, index) {
     const stored = (queue.aggregates || {})[task.id] || {};
     return h("div", { class: "review-task" },
       h("dl", { class: "grid" },
-        Object.entries(task.input_values || {}).map(([k, v]) => [h("dt", {}, k), h("dd", {}, inputCell(v))]),
+        Object.entries(task.input_values || {}).map(([k, v]) => [h("dt", {}, k),
+          h("dd", { "data-testid": "input-value" }, inputCell(v, (task.shown_inputs || {})[k]))]),
         Object.entries(out).map(([k, v]) => [h("dt", {}, `→ ${k}`),
           h("dd", { class: stored[k] && !same(v, stored[k].label) ? "disagrees" : null }, valueCell(k, v, item.files)),
           aggregateRows(k, v, stored[k])]),
         task.known_solutions ? [h("dt", {}, "golden"), h("dd", {}, text(task.known_solutions.map((s) => s.output_values)))] : []));
   });
+  const decision = h("p", { class: "decision", role: "status", "data-testid": "decision" });
+  const submitted = item.submitted ? [" · submitted ", timeElement(h, utc(item.submitted))] : [];
   const el = h("article", { class: "card review", tabindex: "0", "data-assignment": item.id },
-    h("header", {}, h("strong", {}, `Suite #${Number(item.id)}`), " by ", item.login, " · ", state, " · submitted ", item.submitted || ""),
-    tasks, h("div", { class: "row" }, accept, comment, reject));
+    h("header", {}, h("strong", {}, `Suite #${Number(item.id)}`), " by ", item.login, " · ", state, submitted),
+    tasks, h("div", { class: "row" }, accept, comment, reject), decision);
   el.addEventListener("focusin", () => select(index, false));
-  return { el, item, comment, state, done: false };
+  return { el, item, comment, state, decision, buttons: [accept, reject], done: false, pending: null };
 }
 
 function select(index, focus = true) {
@@ -80,33 +95,99 @@ function select(index, focus = true) {
   if (focus) { cards[current].el.focus(); cards[current].el.scrollIntoView({ block: "nearest" }); }
 }
 
-function say(message, error = false) {
+// Stored times are naive UTC ISO; a Z makes the browser read them as UTC, not as local time.
+const utc = (iso) => (/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+const suite = (c) => `Suite #${Number(c.item.id)}`;
+const verb = { ACCEPTED: ["accept", "accepted"], REJECTED: ["reject", "rejected"] };
+
+// The bar at the bottom of the window: the latest news, with an Undo while a decision is held.
+function say(message, { error = false, undo = null } = {}) {
   note.hidden = false;
-  note.className = `notice${error ? " error" : ""}`;
-  note.textContent = message;
+  document.body.classList.add("has-toast");
+  note.className = `notice review-toast${error ? " error" : ""}`;
+  note.replaceChildren(h("span", {}, message));
+  if (undo) note.append(h("button", { type: "button", class: "undo", onclick: () => cancel(undo) }, `Undo (u)`));
 }
 
-async function decide(index, status) {
+function mark(c, status, label) {
+  c.state.textContent = label;
+  c.state.className = `status ${status.toLowerCase()}`;
+}
+
+function decide(index, status) {
   const c = cards[index];
-  if (c.done) return;
+  if (c.done || c.pending) return;
   const comment = c.comment.value.trim();
-  if (status === "REJECTED" && !comment) { say("Write a comment to reject: tell the worker why.", true); c.comment.focus(); return; }
+  if (status === "REJECTED" && !comment) {
+    say("Write a comment to reject: tell the worker why.", { error: true });
+    c.decision.textContent = "Write a comment to reject: tell the worker why.";
+    c.comment.focus();
+    return;
+  }
+  const [doing, done] = verb[status];
+  const seconds = Math.round(UNDO_MS / 1000);
+  c.pending = { status, comment, timer: setTimeout(() => send(c), UNDO_MS) };
+  held.push(c);
+  c.buttons.forEach((b) => { b.disabled = true; });
+  c.comment.disabled = true;
+  mark(c, "pending", `${doing}ing in ${seconds} s`);
+  c.decision.replaceChildren(`${suite(c)} will be ${done} in ${seconds} seconds. `,
+    h("button", { type: "button", class: "undo", onclick: () => cancel(c) }, `Undo ${doing} of ${suite(c)}`));
+  say(`${suite(c)} will be ${done} in ${seconds} seconds.`, { undo: c });
+  const next = cards.findIndex((x, i) => i > index && !x.done && !x.pending);
+  select(next >= 0 ? next : index);
+}
+
+// Undo: the decision was never sent; the card is as it was.
+function cancel(c) {
+  if (!c || !c.pending) return;
+  clearTimeout(c.pending.timer);
+  held.splice(held.indexOf(c), 1);
+  const [doing, done] = verb[c.pending.status];
+  c.pending = null;
+  c.buttons.forEach((b) => { b.disabled = false; });
+  c.comment.disabled = false;
+  mark(c, "submitted", c.item.status);
+  c.decision.textContent = `Undone: ${suite(c)} was not ${done}; it is still waiting for review.`;
+  say(`Undone: ${suite(c)} was not ${done}.`);
+  c.decision.dataset.undone = doing;
+  select(cards.indexOf(c));
+}
+
+function request(c) {
+  const { status, comment } = c.pending;
+  return { method: "PATCH", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(comment ? { status, public_comment: comment } : { status }) };
+}
+
+async function send(c) {
+  const pending = c.pending;
+  held.splice(held.indexOf(c), 1);
   try {
-    const done = await apiJson(`/api/v1/assignments/${c.item.id}`, {
-      method: "PATCH", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(comment ? { status, public_comment: comment } : { status }),
-    });
+    const done = await apiJson(`/api/v1/assignments/${c.item.id}`, request(c));
+    c.pending = null;
     c.done = true;
-    c.state.textContent = done.status;
-    c.state.className = `status ${done.status.toLowerCase()}`;
+    mark(c, done.status, done.status);
     c.el.classList.add("reviewed");
-    say(`Suite #${Number(c.item.id)} ${done.status.toLowerCase()}.`);
-    const next = cards.findIndex((x, i) => i > index && !x.done);
-    select(next >= 0 ? next : index);
+    c.decision.textContent = `${suite(c)} ${done.status.toLowerCase()}.`;
+    say(`${suite(c)} ${done.status.toLowerCase()}.`);
   } catch (err) {
-    say(`Not saved: ${err.message}`, true);
+    c.pending = null;
+    c.buttons.forEach((b) => { b.disabled = false; });
+    c.comment.disabled = false;
+    mark(c, "submitted", c.item.status);
+    c.decision.textContent = `Not saved: ${err.message}`;
+    say(`${suite(c)} not ${verb[pending.status][1]}: ${err.message}`, { error: true });
   }
 }
+
+// Leaving the page sends what is still held; the browser finishes keepalive requests after unload.
+window.addEventListener("pagehide", () => {
+  for (const c of held.splice(0)) {
+    clearTimeout(c.pending.timer);
+    fetch(`/api/v1/assignments/${c.item.id}`, { ...request(c), credentials: "same-origin", keepalive: true });
+  }
+});
 
 queue.items.forEach((item, i) => { const c = card(item, i); cards.push(c); box.append(c.el); });
 if (!cards.length) box.append(h("p", { class: "notice" }, "Nothing to review: every submission has been reviewed."));
@@ -119,6 +200,7 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "j") select(current + 1);
   else if (e.key === "k") select(current - 1);
   else if (e.key === "a") decide(current, "ACCEPTED");
+  else if (e.key === "u") cancel(held[held.length - 1]);
   else if (e.key === "r") { e.preventDefault(); c.comment.focus(); }
   else if (e.key === " ") {
     const player = c.el.querySelector("video, audio");

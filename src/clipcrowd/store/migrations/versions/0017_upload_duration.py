@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_upload_duration"
-down_revision = "0014_invite_checks"
+down_revision = "0016_desk_charts"
 branch_labels = None
 depends_on = None
 
