@@ -83,9 +83,9 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
 
     page.goto(f"{live.url}/desk/pools/{pool['id']}/workers")
     quality = page.locator("[data-testid=aggregated-quality]").all_inner_texts()
-    assert len(quality) == 4 and all(q.startswith("ds: ") and ", mv: " in q for q in quality)
+    assert len(quality) == 4 and all(q.startswith("Dawid-Skene: ") and ", Majority vote: " in q for q in quality)
     by_login = {row.locator("td").first.inner_text().split()[0]: float(
-        row.locator("[data-testid=aggregated-quality]").inner_text().split(",")[0][4:-1])
+        row.locator("[data-testid=aggregated-quality]").inner_text().split(",")[0].removeprefix("Dawid-Skene: ")[:-1])
         for row in page.locator("[data-testid=workers] tbody tr").all()}
     assert by_login["cat"] < min(by_login[x] for x in ("ann", "bob", "dan"))
     shot(page, "desk-workers-aggregated-quality")
