@@ -307,6 +307,8 @@ class Kili:
             raise ValueError(f"unknown asset field {unknown[0]!r}; one of {sorted(_FIELDS)}")
         statuses = given.get("status_in")
         if statuses is not None:
+            if isinstance(statuses, str | bytes) or not isinstance(statuses, Sequence):
+                raise ValueError(f"status_in must be a list of statuses, got {statuses!r}")
             bad = [s for s in statuses if s not in LABELLING_STATUSES]
             if bad:
                 raise ValueError(f"status_in: {bad[0]!r} is not one of {list(LABELLING_STATUSES)}")

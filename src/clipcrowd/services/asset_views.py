@@ -13,8 +13,9 @@ from typing import Any
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
 
-FIELDS = ("id", "project_id", "external_id", "kind", "status", "labelling_status", "error", "created", "updated", "json_metadata",
-          "json_content", "content_url", "media_url", "cover_url", "proxy_url", "frame_table_url", "info")
+FIELDS = ("id", "project_id", "external_id", "kind", "status", "labelling_status", "error", "created", "updated",
+          "json_metadata", "json_content", "content_url", "media_url", "cover_url", "proxy_url", "frame_table_url",
+          "info")
 
 
 def asset_url(asset_id: int, part: str) -> str:
