@@ -133,3 +133,46 @@ def test_bad_labelling_statuses_are_refused(kili: Kili, ingest_live: Live) -> No
             kili.assets(project_id, status_in=bad)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="status_in"):
             kili.count_assets(project_id, status_in=bad)  # type: ignore[arg-type]
+
+
+def test_the_migration_links_tasks_that_existed_before(tmp_path: Path) -> None:
+    """Tasks written before ``asset_tasks`` existed get their links when the schema is upgraded."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert, select
+
+    from clipcrowd.domain.timeutil import utcnow
+    from clipcrowd.store import db as store_db
+    from clipcrowd.store.db import Database
+    from clipcrowd.store.tables import asset_tasks, assets, pools, projects, tasks
+
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(store_db._MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database.url)
+    with database.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0011")
+    now = utcnow()
+    with database.engine.begin() as conn:
+        for project in (1, 2):
+            conn.execute(insert(projects).values(id=project, status="ACTIVE", created=now, data={}))
+            conn.execute(insert(pools).values(id=project, project_id=project, status="OPEN", created=now, data={}))
+        for asset, project in ((1, 1), (2, 1), (3, 2)):
+            conn.execute(insert(assets).values(id=asset, project_id=project, external_id=str(asset), kind="VIDEO",
+                                               status="READY", created=now, updated=now, source={}, json_metadata={}))
+        values = {10: {"asset": "/api/v1/assets/000000000001/media"},
+                  11: {"asset": "http://host/api/v1/assets/2/cover", "more": ["/api/v1/assets/1/frames/3"]},
+                  12: {"asset": "/api/v1/assets/3/media"},  # an asset of another project: no link
+                  13: {"asset": "/api/v1/assets/99/media"},  # no such asset
+                  14: {"asset": "/api/v1/assets/1x/media", "text": "assets/1",  # not pointers
+                       "huge": "/api/v1/assets/" + "9" * 40 + "/media"}}
+        for task_id, inputs in values.items():
+            conn.execute(insert(tasks).values(id=task_id, pool_id=1, overlap=1, infinite_overlap=False, golden=False,
+                                              assigned_count=0, answered_count=0, created=now,
+                                              data={"input_values": inputs}))
+    database.migrate()
+    with database.read() as conn:
+        links = sorted(tuple(r) for r in conn.execute(select(asset_tasks.c.asset_id, asset_tasks.c.task_id)))
+    assert links == [(1, 10), (1, 11), (2, 11)]
+    database.dispose()
