@@ -50,29 +50,39 @@ def link(conn: Connection, task_ids: Sequence[int], rows: Sequence[dict[str, Any
         conn.execute(insert(asset_tasks), links)
 
 
-def _count(asset_id: ColumnElement[Any], *where: ColumnElement[bool], answers: bool = False) -> Any:
-    """How many real tasks (or answers to them, with ``answers``) of the asset match ``where``."""
-    joined = asset_tasks.join(tasks, tasks.c.id == asset_tasks.c.task_id)
-    if answers:
-        joined = joined.join(assignment_tasks, assignment_tasks.c.task_id == asset_tasks.c.task_id).join(
-            assignments, assignments.c.id == assignment_tasks.c.assignment_id)
-    return (select(func.count()).select_from(joined)
-            .where(asset_tasks.c.asset_id == asset_id, tasks.c.golden == false(), *where).scalar_subquery())
+def _real_tasks(asset_id: ColumnElement[Any]) -> Any:
+    return asset_tasks.join(tasks, tasks.c.id == asset_tasks.c.task_id), and_(
+        asset_tasks.c.asset_id == asset_id, tasks.c.golden == false())
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.max(case((condition, 1), else_=0)), 0)
 
 
 def labelling_status(asset_id: ColumnElement[Any] = assets.c.id) -> ColumnElement[str]:
-    """The labelling status of the asset whose id is ``asset_id`` (correlated: use it in a query on assets)."""
+    """The labelling status of the asset whose id is ``asset_id`` (correlated: use it in a query on assets).
+
+    Two correlated subqueries, each driven by the ``asset_tasks`` key: the real tasks still short of
+    their overlap (+8 when any), and one code for the answers to them (1: some answer was ever
+    submitted, +2: some was reviewed, +4: some waits for review); the sum picks the status.
+    Filtering the answers in the aggregate rather than in WHERE keeps PostgreSQL (before it has
+    statistics) from starting at the status index of all assignments: 1 s instead of 15 ms a page.
+    """
+    joined, real = _real_tasks(asset_id)
     reached = or_(and_(tasks.c.infinite_overlap == true(), tasks.c.answered_count > 0),  # never NULL: negated
                   and_(tasks.c.infinite_overlap == false(), tasks.c.answered_count >= tasks.c.overlap))
+    short = select(func.count()).select_from(joined).where(real, ~reached).scalar_subquery()
     status = assignments.c.status
     reviewed = or_(status == "REJECTED", and_(status == "ACCEPTED", assignments.c.accepted > assignments.c.submitted))
-    return case(
-        (_count(asset_id, status.in_(("SUBMITTED", "ACCEPTED", "REJECTED")), answers=True) == 0, "TODO"),
-        (_count(asset_id, ~reached) > 0, "ONGOING"),
-        (_count(asset_id, status == "SUBMITTED", answers=True) > 0, "TO_REVIEW"),
-        (_count(asset_id, reviewed, answers=True) > 0, "REVIEWED"),
-        else_="LABELED",
-    )
+    answers = joined.join(assignment_tasks, assignment_tasks.c.task_id == asset_tasks.c.task_id).join(
+        assignments, assignments.c.id == assignment_tasks.c.assignment_id)
+    code = select(_flag(status.in_(("SUBMITTED", "ACCEPTED", "REJECTED"))) + 2 * _flag(reviewed)
+                  + 4 * _flag(status == "SUBMITTED")).select_from(answers).where(real).scalar_subquery()
+    # one key, so each subquery runs once per asset (a searched CASE would run `code` up to three times)
+    key = code + 8 * case((short > 0, 1), else_=0)
+    return case({0: "TODO", 8: "TODO",  # never answered (whether or not a task waits)
+                 1: "LABELED", 2: "REVIEWED", 3: "REVIEWED", 4: "TO_REVIEW", 5: "TO_REVIEW", 6: "TO_REVIEW",
+                 7: "TO_REVIEW"}, value=key, else_="ONGOING")  # 9 to 15: answered, some task short
 
 
 def statuses(conn: Connection, asset_ids: Iterable[int]) -> dict[int, str]:
