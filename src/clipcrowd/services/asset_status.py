@@ -16,8 +16,9 @@ link is written with the task (``asset_tasks``). Golden tasks do not count. Over
 - ``LABELED``: overlap reached and every answer was accepted as it was submitted (automatic
   acceptance).
 
-The status is one SQL expression per asset row (correlated counts over the ``asset_tasks`` primary
-key), so a page of assets costs one query and the list filters on it in the database.
+The status is computed in SQL from two aggregates per asset (its tasks short of their overlap, and a
+code for their answers): grouped over a page's assets to show them (one query a page), correlated on
+the ``asset_tasks`` key to filter the list in the database.
 """
 
 from __future__ import annotations
@@ -50,45 +51,60 @@ def link(conn: Connection, task_ids: Sequence[int], rows: Sequence[dict[str, Any
         conn.execute(insert(asset_tasks), links)
 
 
-def _real_tasks(asset_id: ColumnElement[Any]) -> Any:
-    return asset_tasks.join(tasks, tasks.c.id == asset_tasks.c.task_id), and_(
-        asset_tasks.c.asset_id == asset_id, tasks.c.golden == false())
+_REACHED = or_(and_(tasks.c.infinite_overlap == true(), tasks.c.answered_count > 0),  # never NULL: negated
+               and_(tasks.c.infinite_overlap == false(), tasks.c.answered_count >= tasks.c.overlap))
+_REAL_TASKS = asset_tasks.join(tasks, and_(tasks.c.id == asset_tasks.c.task_id, tasks.c.golden == false()))
+_ANSWERS = _REAL_TASKS.join(assignment_tasks, assignment_tasks.c.task_id == asset_tasks.c.task_id).join(
+    assignments, assignments.c.id == assignment_tasks.c.assignment_id)
 
 
 def _flag(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.max(case((condition, 1), else_=0)), 0)
 
 
-def labelling_status(asset_id: ColumnElement[Any] = assets.c.id) -> ColumnElement[str]:
-    """The labelling status of the asset whose id is ``asset_id`` (correlated: use it in a query on assets).
+def _short() -> Any:
+    """Per asset (an aggregate over ``_REAL_TASKS``): how many of its real tasks are short of their overlap."""
+    return func.count(case((~_REACHED, 1)))
 
-    Two correlated subqueries, each driven by the ``asset_tasks`` key: the real tasks still short of
-    their overlap (+8 when any), and one code for the answers to them (1: some answer was ever
-    submitted, +2: some was reviewed, +4: some waits for review); the sum picks the status.
-    Filtering the answers in the aggregate rather than in WHERE keeps PostgreSQL (before it has
-    statistics) from starting at the status index of all assignments: 1 s instead of 15 ms a page.
-    """
-    joined, real = _real_tasks(asset_id)
-    reached = or_(and_(tasks.c.infinite_overlap == true(), tasks.c.answered_count > 0),  # never NULL: negated
-                  and_(tasks.c.infinite_overlap == false(), tasks.c.answered_count >= tasks.c.overlap))
-    short = select(func.count()).select_from(joined).where(real, ~reached).scalar_subquery()
+
+def _code() -> Any:
+    """Per asset (an aggregate over ``_ANSWERS``): 1 when some answer was ever submitted, +2 when some
+    was reviewed, +4 when some waits for review. Filtering answers here rather than in WHERE keeps
+    PostgreSQL (before it has statistics) from starting at the status index of every assignment."""
     status = assignments.c.status
     reviewed = or_(status == "REJECTED", and_(status == "ACCEPTED", assignments.c.accepted > assignments.c.submitted))
-    answers = joined.join(assignment_tasks, assignment_tasks.c.task_id == asset_tasks.c.task_id).join(
-        assignments, assignments.c.id == assignment_tasks.c.assignment_id)
-    code = select(_flag(status.in_(("SUBMITTED", "ACCEPTED", "REJECTED"))) + 2 * _flag(reviewed)
-                  + 4 * _flag(status == "SUBMITTED")).select_from(answers).where(real).scalar_subquery()
-    # one key, so each subquery runs once per asset (a searched CASE would run `code` up to three times)
-    key = code + 8 * case((short > 0, 1), else_=0)
+    return (_flag(status.in_(("SUBMITTED", "ACCEPTED", "REJECTED"))) + 2 * _flag(reviewed)
+            + 4 * _flag(status == "SUBMITTED"))
+
+
+def _status(code: Any, short: Any) -> ColumnElement[str]:
+    """The status from the answer code and the shortfall, as one simple CASE on one key, so each
+    input is computed once (a searched CASE would compute ``code`` up to three times)."""
+    key = func.coalesce(code, 0) + 8 * case((func.coalesce(short, 0) > 0, 1), else_=0)
     return case({0: "TODO", 8: "TODO",  # never answered (whether or not a task waits)
                  1: "LABELED", 2: "REVIEWED", 3: "REVIEWED", 4: "TO_REVIEW", 5: "TO_REVIEW", 6: "TO_REVIEW",
                  7: "TO_REVIEW"}, value=key, else_="ONGOING")  # 9 to 15: answered, some task short
 
 
+def labelling_status(asset_id: ColumnElement[Any] = assets.c.id) -> ColumnElement[str]:
+    """The labelling status of the asset whose id is ``asset_id``, as two correlated subqueries driven
+    by the ``asset_tasks`` key: for a WHERE clause on assets (``?labelling_status=``)."""
+    short = select(_short()).select_from(_REAL_TASKS).where(asset_tasks.c.asset_id == asset_id).scalar_subquery()
+    code = select(_code()).select_from(_ANSWERS).where(asset_tasks.c.asset_id == asset_id).scalar_subquery()
+    return _status(code, short)
+
+
 def statuses(conn: Connection, asset_ids: Iterable[int]) -> dict[int, str]:
-    """``{asset id: labelling status}`` for a page of assets, in one query."""
+    """``{asset id: labelling status}`` for a page of assets, in one query (grouped, not correlated)."""
     ids = set(asset_ids)
     if not ids:
         return {}
-    query = select(assets.c.id, labelling_status()).where(one_of(assets.c.id, ids))
+    short = (select(asset_tasks.c.asset_id, _short().label("short")).select_from(_REAL_TASKS)
+             .where(one_of(asset_tasks.c.asset_id, ids)).group_by(asset_tasks.c.asset_id).subquery())
+    code = (select(asset_tasks.c.asset_id, _code().label("code")).select_from(_ANSWERS)
+            .where(one_of(asset_tasks.c.asset_id, ids)).group_by(asset_tasks.c.asset_id).subquery())
+    query = (select(assets.c.id, _status(code.c.code, short.c.short))
+             .select_from(assets.outerjoin(short, short.c.asset_id == assets.c.id)
+                          .outerjoin(code, code.c.asset_id == assets.c.id))
+             .where(one_of(assets.c.id, ids)))
     return {row[0]: row[1] for row in conn.execute(query)}
