@@ -16,9 +16,10 @@ is silently ignored. Local files are streamed to the server, URLs are fetched by
 ``append_many_to_dataset`` waits (by default) until every asset is processed.
 
 Assets carry Kili's labelling ``status`` (``TODO``, ``ONGOING``, ``LABELED``, ``TO_REVIEW``,
-``REVIEWED``); clipcrowd collects answers through pools, not Kili labels, so an imported asset is
-``TODO``. The media processing state lives in its own fields, ``processingStatus`` (``PENDING``,
-``PROCESSING``, ``READY``, ``ERROR``) and ``processingError``.
+``REVIEWED``): the server derives it from the crowd's progress on the tasks that point at the asset
+(the asset API's ``labelling_status``; the mapping is in docs/ingest.md), and ``status_in`` filters
+on it there. The media processing state lives in its own fields, ``processingStatus``
+(``PENDING``, ``PROCESSING``, ``READY``, ``ERROR``) and ``processingError``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from clipcrowd.client.errors import ApiError, raise_for_error
 from clipcrowd.client.transport import http_client
 
 _FIELDS = {"id": "id", "externalId": "external_id", "jsonMetadata": "json_metadata", "jsonContent": "json_content",
-           "content": "content_url", "status": "status", "processingStatus": "status",
+           "content": "content_url", "status": "labelling_status", "processingStatus": "status",
            "processingError": "error", "createdAt": "created", "updatedAt": "updated", "projectId": "project_id",
            "kind": "kind", "resolution": "info", "thumbnail": "cover_url", "mediaUrl": "media_url",
            "frameTableUrl": "frame_table_url"}
@@ -232,9 +233,7 @@ class Kili:
         out: dict[str, Any] = {}
         for name in fields:
             value = asset.get(_FIELDS[name])
-            if name == "status":
-                value = labelling_status(asset)
-            elif name in ("content", "thumbnail", "mediaUrl", "frameTableUrl") and value:
+            if name in ("content", "thumbnail", "mediaUrl", "frameTableUrl") and value:
                 value = self.base + value
             elif name == "jsonContent" and isinstance(value, list):
                 value = [self.base + v if isinstance(v, str) and v.startswith("/") else v for v in value]
@@ -308,10 +307,14 @@ class Kili:
             raise ValueError(f"unknown asset field {unknown[0]!r}; one of {sorted(_FIELDS)}")
         statuses = given.get("status_in")
         if statuses is not None:
+            if isinstance(statuses, str | bytes) or not isinstance(statuses, Sequence):
+                raise ValueError(f"status_in must be a list of statuses, got {statuses!r}")
             bad = [s for s in statuses if s not in LABELLING_STATUSES]
             if bad:
                 raise ValueError(f"status_in: {bad[0]!r} is not one of {list(LABELLING_STATUSES)}")
-        needed = {_FIELDS[f] for f in fields} | {"id", "external_id", "status"}
+        needed = {_FIELDS[f] for f in fields} | {"id", "external_id"}
+        if statuses is not None:
+            needed.add("labelling_status")
         if given.get("metadata_where"):
             needed.add("json_metadata")
         for column in ("created", "updated"):
@@ -321,6 +324,8 @@ class Kili:
         exact = given.get("external_id_strictly_in")
         if exact is not None and not any("," in e for e in exact):
             query["external_id"] = ",".join(exact)  # narrowed on the server; checked again below
+        if statuses:
+            query["labelling_status"] = ",".join(statuses)  # filtered on the server; checked again below
         rows = [r for r in self._iterate(query) if _passes(r, given)]
         skip, first = int(given.get("skip") or 0), given.get("first")
         return rows[skip:] if first is None else rows[skip:skip + int(first)]
@@ -435,11 +440,6 @@ class Kili:
         return outcome
 
 
-def labelling_status(asset: dict[str, Any]) -> str:
-    """Kili's labelling status of a clipcrowd asset: answers come through pools, never as Kili labels."""
-    return "TODO"
-
-
 def _passes(row: dict[str, Any], given: dict[str, Any]) -> bool:
     """Whether one server row passes the honoured filters of ``assets``."""
     checks: list[Callable[[], bool]] = []
@@ -454,7 +454,7 @@ def _passes(row: dict[str, Any], given: dict[str, Any]) -> bool:
     if given.get("external_id_in") is not None:
         checks.append(lambda: any(part in (row.get("external_id") or "") for part in given["external_id_in"]))
     if given.get("status_in") is not None:
-        checks.append(lambda: labelling_status(row) in given["status_in"])
+        checks.append(lambda: row.get("labelling_status") in given["status_in"])
     if given.get("metadata_where"):
         checks.append(lambda: _metadata_matches(row.get("json_metadata") or {}, given["metadata_where"]))
     for name, column, after in (("created_at_gte", "created", True), ("created_at_lte", "created", False),

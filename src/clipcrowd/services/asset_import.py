@@ -186,7 +186,8 @@ def import_assets(db: Database, settings: Settings, project_id: int, items: Any)
                                                f"{item.external_id!r} already exists in this project", "DUPLICATE")
                 errors[str(i)] = _fault(taken, item.external_id)
                 continue
-            created[str(i)] = present(conn.execute(select(assets).where(assets.c.id == asset_id)).one())
+            new = conn.execute(select(assets).where(assets.c.id == asset_id)).one()
+            created[str(i)] = present(new, labelling_status="TODO")  # no task can point at it yet
             asset_ids.append(asset_id)
         if created:
             job_id = submit(conn, ingest.PROCESS_KIND, {"project_id": format_id(project_id), "asset_ids": asset_ids},

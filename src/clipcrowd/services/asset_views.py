@@ -1,7 +1,8 @@
 """Assets as public objects, with the URLs clipcrowd serves their media at.
 
 Field names follow the requester dialect (snake_case); the Kili facade renames them. ``fields``
-limits the answer to what a client asked for (``id`` always comes along).
+limits the answer to what a client asked for (``id`` always comes along). ``status`` is the media
+processing state; ``labelling_status`` the crowd's progress (see ``services/asset_status``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from typing import Any
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
 
-FIELDS = ("id", "project_id", "external_id", "kind", "status", "error", "created", "updated", "json_metadata",
-          "json_content", "content_url", "media_url", "cover_url", "proxy_url", "frame_table_url", "info")
+FIELDS = ("id", "project_id", "external_id", "kind", "status", "labelling_status", "error", "created", "updated",
+          "json_metadata", "json_content", "content_url", "media_url", "cover_url", "proxy_url", "frame_table_url",
+          "info")
 
 
 def asset_url(asset_id: int, part: str) -> str:
     return f"/api/v1/assets/{format_id(asset_id)}/{part}"
 
 
-def present(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
+def present(row: Any, fields: Iterable[str] | None = None, labelling_status: str | None = None) -> dict[str, Any]:
     ready = row.status == "READY"
     content = row.json_content
     if ready and row.kind == "FRAME" and content is not None:
@@ -31,6 +33,7 @@ def present(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
         "external_id": row.external_id,
         "kind": row.kind,
         "status": row.status,
+        "labelling_status": labelling_status,
         "error": row.error,
         "created": format_time(row.created),
         "updated": format_time(row.updated),

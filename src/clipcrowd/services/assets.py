@@ -5,7 +5,7 @@ the files clipcrowd serves for them, and tasks made from them.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, String, Text, cast, delete, func, select, update
 
 from clipcrowd import ingest
-from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES
+from clipcrowd.domain.assets import ASSET_FIELD, INPUT_TYPES, LABELLING_STATUSES
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
@@ -23,7 +23,7 @@ from clipcrowd.ingest import layout
 from clipcrowd.ingest.params import check_parameters, played_rate_for
 from clipcrowd.media import BadFrameRateError
 from clipcrowd.media.rate import frames_at
-from clipcrowd.services import projects
+from clipcrowd.services import asset_status, projects
 from clipcrowd.services import tasks as task_service
 from clipcrowd.services.asset_import import storage
 from clipcrowd.services.asset_views import FIELDS, asset_url, present
@@ -50,12 +50,20 @@ def load(conn: Connection, asset_id: int) -> Any:
 
 def get(db: Database, asset_id: int) -> dict[str, Any]:
     with db.read() as conn:
-        return present(load(conn, asset_id))
+        return shown(conn, [load(conn, asset_id)])[0]
+
+
+def shown(conn: Connection, rows: Sequence[Any], fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows as public objects, each with its labelling status (one query for them all, when asked for)."""
+    wanted = fields is None or "labelling_status" in fields
+    labels = asset_status.statuses(conn, [r.id for r in rows]) if wanted else {}
+    return [present(r, fields, labels.get(r.id)) for r in rows]
 
 
 def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     """A page of assets: ``project_id``, ``external_id`` (comma list), ``external_id_contains``,
-    ``status``, ``kind``, ``fields`` (comma list), ``id_gt`` and friends, ``sort``, ``limit``."""
+    ``status``, ``labelling_status``, ``kind`` (comma lists), ``fields`` (comma list), ``id_gt`` and
+    friends, ``sort``, ``limit``."""
     conditions = range_conditions(assets, query, ("id", "created"))
     if "project_id" in query:
         conditions.append(assets.c.project_id == id_value(query["project_id"], "project_id"))
@@ -65,20 +73,21 @@ def find(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str
     if query.get("external_id_contains"):
         needle = query["external_id_contains"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(assets.c.external_id.like(f"%{needle}%", escape="\\"))
-    for name, allowed in (("status", STATUSES), ("kind", INPUT_TYPES)):
+    for name, allowed, value in (("status", STATUSES, assets.c.status), ("kind", INPUT_TYPES, assets.c.kind),
+                                 ("labelling_status", LABELLING_STATUSES, asset_status.labelling_status())):
         wanted = csv_values(query.get(name), name)
         if wanted:
             bad = [w for w in wanted if w not in allowed]
             if bad:
                 raise ValidationFailed.field(name, f"unknown {name} {bad[0]!r}; one of {list(allowed)}")
-            conditions.append(assets.c[name].in_(wanted))
+            conditions.append(value.in_(wanted))
     fields = csv_values(query.get("fields"), "fields")
     if fields:
         unknown = [f for f in fields if f not in FIELDS]
         if unknown:
             raise ValidationFailed.field("fields", f"unknown field {unknown[0]!r}; one of {list(FIELDS)}")
     with db.read() as conn:
-        return page(conn, assets, conditions, query, lambda _c, rows: [present(r, fields) for r in rows],
+        return page(conn, assets, conditions, query, lambda c, rows: shown(c, rows, fields),
                     limit_default=settings.page_limit_default, limit_max=settings.page_limit_max)
 
 
@@ -142,7 +151,7 @@ def update_metadata(db: Database, asset_id: int, body: Any) -> dict[str, Any]:
         meta = _new_metadata(row, body["json_metadata"], "json_metadata")
         _keep_grid_of_labelled(conn, row, meta, "json_metadata")
         conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=utcnow()))
-        return present(load(conn, asset_id))
+        return shown(conn, [load(conn, asset_id)])[0]
 
 
 def update_many(db: Database, body: Any) -> dict[str, Any]:
@@ -179,7 +188,7 @@ def update_many(db: Database, body: Any) -> dict[str, Any]:
         for asset_id, meta in changes:
             conn.execute(update(assets).where(assets.c.id == asset_id).values(json_metadata=meta, updated=now))
         rows = conn.execute(select(assets).where(one_of(assets.c.id, [c[0] for c in changes]))).all()
-        return {"items": [present(r) for r in sorted(rows, key=lambda r: r.id)]}
+        return {"items": shown(conn, sorted(rows, key=lambda r: r.id))}
 
 
 def delete_asset(db: Database, settings: Settings, asset_id: int) -> None:

@@ -23,7 +23,7 @@ from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import operations, pools, present
+from clipcrowd.services import asset_status, operations, pools, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import tasks
@@ -138,6 +138,7 @@ def write(conn: Connection, batch: PreparedBatch, *, open_pool: bool = False) ->
             [{**row, "created": now} for row in batch.rows],
         )
         ids = [r.id for r in result]
+        asset_status.link(conn, ids, batch.rows)
     for pool_id in batch.pool_ids:
         pools.reopen_if_incomplete(conn, pool_id)
         if open_pool:

@@ -310,6 +310,15 @@ assets = Table(
     UniqueConstraint("project_id", "external_id", name="uq_assets_project_external_id"),
 )
 
+# Which tasks point at which asset (a task's input value holds the asset's URL): written with
+# the tasks, so an asset's labelling status is a join, never a scan of every task's JSON.
+asset_tasks = Table(
+    "asset_tasks", metadata,
+    Column("asset_id", ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_asset_tasks_task_id", "task_id"),
+)
+
 # Long work: a job (what a user sees) is split into shards (what a worker claims, under a lease).
 # `status` is derived from the job's shards and stored so lists can filter on it (see clipcrowd.jobs).
 jobs = Table(

@@ -51,7 +51,10 @@ class AssetPublic(Public):
     project_id: Id | None = None
     external_id: str | None = None
     kind: str | None = None
-    status: str | None = Field(None, description="QUEUED, PROCESSING, READY or ERROR")
+    status: str | None = Field(None, description="the media processing state: PENDING, PROCESSING, READY or ERROR")
+    labelling_status: str | None = Field(
+        None, description="the crowd's progress on the tasks pointing at it: TODO, ONGOING, TO_REVIEW, LABELED "
+                          "or REVIEWED (Kili's asset status; docs/ingest.md)")
     error: str | None = None
     created: Time | None = None
     updated: Time | None = None
