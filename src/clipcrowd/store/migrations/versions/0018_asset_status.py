@@ -13,7 +13,7 @@ from alembic import op
 from clipcrowd.domain.assets import asset_pointers
 
 revision = "0018_asset_status"
-down_revision = "0011"
+down_revision = "0017_upload_duration"
 branch_labels = None
 depends_on = None
 
