@@ -15,7 +15,7 @@ from clipcrowd.domain.models.tasks import KnownSolution, TaskData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import events, lifecycle, pools, present, quality, worker_stats
+from clipcrowd.services import events, lifecycle, majority, pools, present, quality, worker_stats
 from clipcrowd.services.issuing import worker_view
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, attachments, projects
@@ -93,6 +93,7 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
             lifecycle.paid(conn, row, pool)
+        majority.on_tasks_complete(conn, pool, completes)
         if completes:
             pools.close_if_complete(conn, row.pool_id)
         final = {**row._mapping, "status": status, "solutions": values}
