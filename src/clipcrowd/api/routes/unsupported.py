@@ -1,8 +1,7 @@
 """Requester calls clipcrowd does not offer, answered with a 400 that says so instead of a 404.
 
 A script written for the requester dialect then fails at once, with a reason, rather than on a
-missing route. Task suites are built by clipcrowd's mixer from tasks (create tasks instead);
-training pools do not exist (the list is empty, so cloning a project finds none to copy).
+missing route. Training pools do not exist (the list is empty, so cloning a project finds none to copy).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from clipcrowd.domain.models.base import Page
 
 router = Router(tags=["not supported"])
 REFUSED: dict[int | str, dict[str, Any]] = {400: {"description": "always: NOT_SUPPORTED, with the reason"}}
-SUITES = "task suites are not supported by clipcrowd: its mixer builds each suite from tasks; create tasks instead"
 TRAININGS = "training pools are not supported by clipcrowd"
 
 
@@ -28,31 +26,6 @@ class NotSupported(ClipcrowdError):
 
 def _refuse(message: str, resource: str) -> NoReturn:
     raise NotSupported(message, {"resource": resource})
-
-
-@router.post("/task-suites", response_model=dict[str, Any], responses=REFUSED)
-def create_task_suites(_: Requester, body: dict[str, Any] | list[dict[str, Any]] = Body(...)) -> NoReturn:
-    _refuse(SUITES, "task-suites")
-
-
-@router.get("/task-suites", response_model=dict[str, Any], responses=REFUSED)
-def find_task_suites(_: Requester) -> NoReturn:
-    _refuse(SUITES, "task-suites")
-
-
-@router.get("/task-suites/{task_suite_id}", response_model=dict[str, Any], responses=REFUSED)
-def get_task_suite(_: Requester, task_suite_id: str) -> NoReturn:
-    _refuse(SUITES, "task-suites")
-
-
-@router.patch("/task-suites/{task_suite_id}", response_model=dict[str, Any], responses=REFUSED)
-def patch_task_suite(_: Requester, task_suite_id: str, body: dict[str, Any] = Body(...)) -> NoReturn:
-    _refuse(SUITES, "task-suites")
-
-
-@router.patch("/task-suites/{task_suite_id}/set-overlap-or-min", response_model=dict[str, Any], responses=REFUSED)
-def set_suite_overlap_or_min(_: Requester, task_suite_id: str, body: dict[str, Any] = Body(...)) -> NoReturn:
-    _refuse(SUITES, "task-suites")
 
 
 @router.get("/trainings", response_model=Page[dict[str, Any]])
