@@ -12,6 +12,8 @@ from typing import Any
 from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.trainings import TrainingRequirement
 
 # collector type -> (allowed parameters, condition keys it produces)
 COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
@@ -150,6 +152,8 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
         return
     if not isinstance(qc, Mapping):
         raise ValidationFailed.field(path, "must be an object with 'configs'")
+    if qc.get("training_requirement") is not None:
+        checked(TrainingRequirement, qc["training_requirement"], f"{path}.training_requirement")
     configs = qc.get("configs", [])
     if not isinstance(configs, list):
         raise ValidationFailed.field(f"{path}.configs", "must be a list")

@@ -24,7 +24,7 @@ from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import lifecycle, pools, present, restrictions, workers
+from clipcrowd.services import lifecycle, pools, present, restrictions, trainings, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
@@ -119,6 +119,9 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
+    training_id = trainings.gate(conn, worker_id, rules.quality_control)
+    if training_id is not None:  # she has not passed the pool's training: it comes first
+        return _issue(conn, worker_id, training_id)
     chosen = _prepared_suite(conn, worker_id, pool_id) if found.has_suites else []
     if not chosen:
         chosen = _mixed_suite(conn, worker_id, pool_id, rules)

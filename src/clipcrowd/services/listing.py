@@ -8,7 +8,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, exists
 
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.services import bonuses, messages, present, restrictions, task_suites, user_skills, webhooks, workers
+from clipcrowd.services import (
+    bonuses,
+    messages,
+    present,
+    restrictions,
+    task_suites,
+    trainings,
+    user_skills,
+    webhooks,
+    workers,
+)
 from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
@@ -76,7 +86,16 @@ def skills_page(db: Database, settings: Settings, query: Mapping[str, str]) -> d
 def pools_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = _status(pools, query, ["OPEN", "CLOSED", "ARCHIVED", "LOCKED"])
     conditions += _id_filters(pools, query, {"project_id": "project_id"})
+    conditions.append(pools.c.type == "REGULAR")
     return _run(db, settings, pools, conditions, query, _rows(present.pool),
+                ranges=("id", "created", "last_started"), sortable=("id", "created", "last_started"))
+
+
+def trainings_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _status(pools, query, ["OPEN", "CLOSED", "ARCHIVED"])
+    conditions += _id_filters(pools, query, {"project_id": "project_id"})
+    conditions.append(pools.c.type == "TRAINING")
+    return _run(db, settings, pools, conditions, query, _rows(trainings.present),
                 ranges=("id", "created", "last_started"), sortable=("id", "created", "last_started"))
 
 

@@ -50,6 +50,11 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     if wanted - found:
         missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
         raise ValidationFailed.field("filter", f"unknown skill id(s): {missing}")
+    training = ((data.get("quality_control") or {}).get("training_requirement") or {}).get("training_pool_id")
+    if training is not None and not conn.execute(select(exists().where(
+            pools.c.id == (parse_id(training) or 0), pools.c.type == "TRAINING"))).scalar():
+        raise ValidationFailed.field("quality_control.training_requirement.training_pool_id",
+                                     f"training {training} does not exist", "DOES_NOT_EXIST")
     return project_id
 
 
@@ -85,8 +90,9 @@ def replace(db: Database, pool_id: int, body: Any) -> dict[str, Any]:
         return present.pool(load(conn, pool_id))
 
 
-def open_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
-    """Open a closed pool; None when it already was open (the API answers 204)."""
+def open_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
+    """Open a closed pool (or a training: `kind` TRAINING names its operation); None when it
+    already was open (the API answers 204)."""
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status == "OPEN":
@@ -103,7 +109,7 @@ def open_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
         conn.execute(update(pools).where(pools.c.id == pool_id).values(
             status="OPEN", last_started=utcnow(), last_close_reason=None))
         events.record(conn, "POOL_OPENED", pool_id=pool_id)
-        op_id = operations.start(conn, "POOL.OPEN", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.OPEN", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 
@@ -115,18 +121,18 @@ def close_in(conn: Connection, pool_id: int, reason: str) -> None:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason=reason)
 
 
-def close_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+def close_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status != "OPEN":
             return None
         close_in(conn, pool_id, "MANUAL")
-        op_id = operations.start(conn, "POOL.CLOSE", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.CLOSE", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 
 
-def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+def archive_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status == "ARCHIVED":
@@ -134,7 +140,7 @@ def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
         if row.status == "OPEN":
             raise PoolInappropriateStatus(f"pool {pool_id} is open: close it before archiving")
         conn.execute(update(pools).where(pools.c.id == pool_id).values(status="ARCHIVED"))
-        op_id = operations.start(conn, "POOL.ARCHIVE", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.ARCHIVE", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 

@@ -28,7 +28,7 @@ def prepare_item(item: Any, cache: PoolCache, allow_defaults: bool) -> dict[str,
     if not isinstance(item, Mapping):
         raise ValidationFailed.field("task", "must be a JSON object")
     task = checked(TaskCreate, {k: v for k, v in item.items() if k not in READ_ONLY}, "task")
-    pool_id, _, rules, spec = cache.of(item, "task")
+    pool_id, pool, rules, spec = cache.of(item, "task")
     check_values(spec.input_spec, task.input_values, "input_values")
     known = task.known_solutions
     for i, solution in enumerate(known or []):
@@ -39,7 +39,7 @@ def prepare_item(item: Any, cache: PoolCache, allow_defaults: bool) -> dict[str,
         if overlap is not None:
             raise ValidationFailed.field("overlap", "must be null when infinite_overlap is true")
     elif overlap is None:
-        if not allow_defaults:
+        if not allow_defaults and pool.type != "TRAINING":  # a training's tasks are answered by everyone
             raise ValidationFailed.field("overlap", "is required (or pass allow_defaults=true)")
         overlap = rules.default_overlap
     else:
