@@ -43,13 +43,17 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     if project.status != "ACTIVE":
         raise ConflictState(f"project {project_id} is archived: it takes no new pools")
     wanted = {parse_id(s) for s in skill_ids(data.get("filter"))}
+    weight = (data.get("dynamic_overlap_config") or {}).get("answer_weight_skill_id")
+    if weight is not None:
+        wanted.add(parse_id(weight))
     if None in wanted:
         raise ValidationFailed.field("filter", "a skill key is not a skill id")
     ids = sorted(w for w in wanted if w is not None)
     found = {r.id for r in conn.execute(select(skills.c.id).where(one_of(skills.c.id, ids)))}
     if wanted - found:
         missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
-        raise ValidationFailed.field("filter", f"unknown skill id(s): {missing}")
+        raise ValidationFailed.field("filter" if weight is None else "filter or dynamic_overlap_config",
+                                     f"unknown skill id(s): {missing}")
     training = ((data.get("quality_control") or {}).get("training_requirement") or {}).get("training_pool_id")
     if training is not None and not conn.execute(select(exists().where(
             pools.c.id == (parse_id(training) or 0), pools.c.type == "TRAINING"))).scalar():

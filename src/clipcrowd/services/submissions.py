@@ -15,7 +15,17 @@ from clipcrowd.domain.models.tasks import KnownSolution, TaskData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import events, lifecycle, majority, pools, present, quality, trainings, worker_stats
+from clipcrowd.services import (
+    dynamic_overlap,
+    events,
+    lifecycle,
+    majority,
+    pools,
+    present,
+    quality,
+    trainings,
+    worker_stats,
+)
 from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, attachments, projects
@@ -85,6 +95,8 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         conn.execute(update(assignments).where(assignments.c.id == row.id).values(
             status=status, submitted=now, accepted=now if auto else None, solutions=values))
         completes = lifecycle.mark_answered(conn, row)
+        unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
+        completes = [t for t in completes if t not in unsettled]
         events.record_many(conn, ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"], pool_id=row.pool_id,
                            worker_id=worker_id, assignment_id=row.id, data={
                                "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
