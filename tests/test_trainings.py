@@ -92,3 +92,17 @@ def test_bad_trainings_and_requirements_are_refused(api: Api) -> None:
                                 "training_passing_skill_value")):
         expect_error(api.call("POST", "/api/v1/pools", json={**regular, "quality_control": {
             "training_requirement": requirement}}), 400, "VALIDATION_ERROR", field)
+
+
+def test_training_tasks_in_creation_order_unshuffled(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    training = api.ok("POST", "/api/v1/trainings", json={
+        **TRAINING, "project_id": project["id"], "mix_tasks_in_creation_order": True,
+        "shuffle_tasks_in_task_suite": False, "training_tasks_in_task_suite_count": 3})
+    api.ok("POST", "/api/v1/tasks", json=[
+        {"pool_id": training["id"], "input_values": {"text": f"t{i}"},
+         "known_solutions": [{"output_values": {"result": "a"}}]} for i in range(5)])
+    api.call("POST", f"/api/v1/trainings/{training['id']}/open", expect=202)
+    for login in ("o1", "o2"):  # the same first three, in the order they were made, for everyone
+        suite = _take(api, worker(api, login), training["id"]).json()
+        assert [t["input_values"]["text"] for t in suite["tasks"]] == ["t0", "t1", "t2"]

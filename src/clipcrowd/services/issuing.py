@@ -124,7 +124,10 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         return _issue(conn, worker_id, training_id)
     chosen = _prepared_suite(conn, worker_id, pool_id) if found.has_suites else []
     if not chosen:
-        chosen = _mixed_suite(conn, worker_id, pool_id, rules)
+        # a training may ask for its tasks in creation order and unshuffled; golden tasks of a pool never
+        data = found.pool_data if isinstance(found.pool_data, dict) else {}
+        chosen = _mixed_suite(conn, worker_id, pool_id, rules, in_order=bool(data.get("mix_tasks_in_creation_order")),
+                              shuffle=data.get("shuffle_tasks_in_task_suite", True) is not False)
     return _record(conn, worker_id, pool_id, rules, chosen)
 
 
@@ -149,8 +152,10 @@ def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]
     return list(conn.execute(members))
 
 
-def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules) -> list[Any]:
-    """The mixer: real tasks outside suites, oldest first, and golden ones at random, shuffled."""
+def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules, *, in_order: bool = False,
+                 shuffle: bool = True) -> list[Any]:
+    """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
+    with `in_order`), shuffled (unless told not to)."""
     real_query = (
         select(*_TASK_COLUMNS)
         .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id), tasks.c.suite_id.is_(None))
@@ -165,11 +170,13 @@ def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRule
         chosen += list(conn.execute(
             select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id),
                                          tasks.c.suite_id.is_(None))
-            .order_by(func.random()).limit(rules.golden_per_suite)  # spread over the golden set
+            .order_by(tasks.c.id if in_order else func.random())  # spread over the golden set
+            .limit(rules.golden_per_suite)
         ))
         if not chosen:
             raise NoTasks(f"pool {format_id(pool_id)} has no task for you right now")
-    random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    if shuffle:
+        random.shuffle(chosen)  # golden tasks must not sit at a guessable place
     return chosen
 
 

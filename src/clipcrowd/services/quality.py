@@ -9,6 +9,7 @@ reading the qualities the run stored in `worker_quality`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -66,7 +67,7 @@ def _already_restricted(conn: Connection, worker_id: int, scope: str, project_id
     ))).scalar())
 
 
-def _uses(qc: dict[str, Any], collector: str) -> bool:
+def _uses(qc: Mapping[str, Any], collector: str) -> bool:
     return any((c.get("collector_config") or {}).get("type") == collector for c in qc.get("configs") or [])
 
 
