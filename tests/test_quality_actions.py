@@ -111,3 +111,19 @@ def test_skill_change_that_fails_the_filter_revokes_access(api: Api) -> None:
     assert api.ok("GET", f"/api/v1/tasks/{task['id']}")["overlap"] == 5  # the dissenter's skill fell to 0: +2
     refused = api.call("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=people[2]["headers"]).json()
     assert refused["code"] == "FILTERED_OUT"
+
+
+def test_a_restriction_by_hand_is_a_loss_of_access_too(api: Api) -> None:
+    qc = {"configs": [_rule({"type": "USERS_ASSESSMENT"},
+                            [{"key": "pool_access_revoked_reason", "operator": "EQ", "value": "RESTRICTION"}],
+                            {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": True}})]}
+    pool = make_pool(api, quality_control=qc, defaults={"default_overlap_for_new_task_suites": 1})
+    task = add_tasks(api, pool["id"], 1)[0]
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    banned = worker(api, "banned")
+    _take_and_answer(api, banned, pool["id"], "a")
+    assert api.ok("GET", f"/api/v1/pools/{pool['id']}")["status"] == "CLOSED"  # complete
+    api.ok("PUT", "/api/v1/user-restrictions", json={"user_id": banned["id"], "scope": "PROJECT",
+                                                     "project_id": pool["project_id"]})
+    assert api.ok("GET", f"/api/v1/tasks/{task['id']}")["overlap"] == 2  # her answer is to be redone
+    assert api.ok("GET", f"/api/v1/pools/{pool['id']}")["status"] == "OPEN"

@@ -122,6 +122,22 @@ def on_aggregated(conn: Connection, pool_id: int, method: str, field: str) -> in
     return taken
 
 
+def restricted_by_hand(conn: Connection, worker_id: int, scope: str, project_id: int | None,
+                       pool_id: int | None) -> None:
+    """A requester restricted her (`/user-restrictions`): every pool she answered in that the
+    restriction covers and whose rules watch for it (USERS_ASSESSMENT) hears that she lost access."""
+    a = assignments.c
+    covered = select(pools).where(pools.c.status != "ARCHIVED", exists().where(
+        a.pool_id == pools.c.id, a.worker_id == worker_id, a.status.in_(("SUBMITTED", "ACCEPTED"))))
+    if scope == "POOL":
+        covered = covered.where(pools.c.id == pool_id)
+    elif scope == "PROJECT":
+        covered = covered.where(pools.c.project_id == project_id)
+    for pool in conn.execute(covered.order_by(pools.c.id)).all():
+        if _uses(PoolRules.of(pool.data).quality_control, "USERS_ASSESSMENT"):
+            access_revoked(conn, pool, worker_id, "RESTRICTION")
+
+
 def apply(conn: Connection, pool: Any, worker_id: int, decisions: list[Decision]) -> int:
     """Carry out decisions for one worker of `pool`; returns how many changed something."""
     taken = 0

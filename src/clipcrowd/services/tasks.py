@@ -77,6 +77,11 @@ def prepare(db: Database, items: list[Any], *, allow_defaults: bool, skip_invali
     return batch_create.prepare(KIND, db, items, allow_defaults=allow_defaults, skip_invalid=skip_invalid)
 
 
+def write(conn: Connection, batch: PreparedBatch, *, open_pool: bool = False) -> list[int]:
+    """Write a prepared batch in the caller's transaction."""
+    return batch_create.write(KIND, conn, batch, open_pool=open_pool)
+
+
 def create_sync(db: Database, batch: PreparedBatch, *, open_pool: bool = False) -> dict[str, Any]:
     return batch_create.create_sync(KIND, db, batch, open_pool=open_pool)
 

@@ -37,7 +37,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("pools", "type")
     op.drop_index("ix_tasks_suite_id", table_name="tasks")
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_column("suite_id")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_tasks_suite_id_task_suites", "tasks", type_="foreignkey")
+    op.drop_column("tasks", "suite_id")  # SQLite 3.35+ drops a column without a constraint in place
     op.drop_index("ix_task_suites_pool_id", table_name="task_suites")
     op.drop_table("task_suites")
