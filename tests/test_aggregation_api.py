@@ -101,7 +101,9 @@ def test_requester_dialect_body(api: Api) -> None:
     assert op["status"] == "SUCCESS" and op["details"]["method"] == "ds"
     expected = aggregate(answers_from_api(api, pool["id"]), "ds").labels.to_dict()
     assert {t: i["output_values"]["result"] for t, i in stored_labels(api, op["id"]).items()} == expected
-    bad = (({"type": "WEIGHTED_DYNAMIC_OVERLAP"}, "type"), ({"fields": [{"name": "result"}] * 2}, "fields"))
+    bad = (({"type": "WEIGHTED_DYNAMIC_OVERLAP"}, "answer_weight_skill_id"), ({"type": "MMSR"}, "type"),
+           ({"type": "WEIGHTED_DYNAMIC_OVERLAP", "answer_weight_skill_id": "999999"}, "answer_weight_skill_id"),
+           ({"fields": [{"name": "result"}] * 2}, "fields"))
     for body, field in bad:
         refused = api.call("POST", AGGREGATE, expect=400, json={"pool_id": pool["id"], **body}).json()
         assert field in refused["payload"]

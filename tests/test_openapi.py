@@ -22,6 +22,7 @@ NO_BODY = {
     ("post", "/api/v1/pools/{pool_id}/close"),
     ("post", "/api/v1/pools/{pool_id}/archive"),
     ("post", "/api/v1/pools/{pool_id}/clone"),
+    ("post", "/api/v1/trainings/{training_id}/{action}"),  # open, close, archive or clone
     ("post", "/api/v1/worker/pools/{pool_id}/next"),
     ("post", "/api/v1/worker/assignments/{assignment_id}/skip"),
 }

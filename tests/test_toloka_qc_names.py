@@ -12,7 +12,7 @@ from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import WorkerFacts, matches, validate_filter
 from clipcrowd.domain.quality import validate_quality_control
 from clipcrowd.quality.collectors import Event
-from clipcrowd.quality.rules import evaluate
+from clipcrowd.quality.rules import AcceptAll, ChangeOverlap, RejectAll, evaluate
 
 RESTRICT = {"type": "RESTRICTION_V2", "parameters": {"scope": "POOL", "duration": 1, "duration_unit": "DAYS"}}
 
@@ -64,14 +64,72 @@ def test_captcha_is_answered_by_golden_tasks() -> None:
     assert evaluate(qc, "SUBMITTED", bad[:2]) == []  # fewer than three captchas entered
 
 
-@pytest.mark.parametrize(("collector", "action"), [
-    ("MAJORITY_VOTE", RESTRICT), ("INCOME", RESTRICT), ("USERS_ASSESSMENT", RESTRICT),
-    ("ASSIGNMENTS_ASSESSMENT", {"type": "APPROVE_ALL_ASSIGNMENTS"}),
-    ("ASSIGNMENTS_ASSESSMENT", {"type": "REJECT_ALL_ASSIGNMENTS", "parameters": {"public_comment": "x"}}),
-    ("ASSIGNMENTS_ASSESSMENT", {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": True}})])
-def test_unsupported_names_are_refused(collector: str, action: dict[str, Any]) -> None:
-    qc = _qc({"type": collector}, [{"key": "rejected_assignments_count", "operator": "GT", "value": 1}], action)
-    with pytest.raises(ValidationFailed, match="not supported"):
+def test_majority_vote_rates_answers_against_majorities_over_the_threshold() -> None:
+    qc = _qc({"type": "MAJORITY_VOTE", "parameters": {"answer_threshold": 3, "history_size": 4}},
+             [{"key": "total_answers_count", "operator": "GTE", "value": 2},
+              {"key": "correct_answers_rate", "operator": "LT", "value": 60}], RESTRICT)
+    validate_quality_control(qc)
+    weak = Event("MAJORITY", {"top": 2, "agrees": False})  # a majority of two: under the threshold
+    assert evaluate(qc, "MAJORITY", [weak, weak, weak]) == []
+    history = [Event("MAJORITY", {"top": 3, "agrees": a}) for a in (False, False, True, True, True)]
+    assert evaluate(qc, "MAJORITY", history) == []  # the last four: 3 of 4 right (all five: 60 %)
+    history += [Event("MAJORITY", {"top": 4, "agrees": False})] * 2  # the last four: 2 of 4
+    assert evaluate(qc, "MAJORITY", history)[0].scope == "POOL"  # type: ignore[union-attr]
+    assert evaluate(qc, "SUBMITTED", history) == []  # only a completed task re-rates her
+
+
+def test_majority_vote_rate_sets_a_skill() -> None:
+    qc = _qc({"type": "MAJORITY_VOTE", "parameters": {"answer_threshold": 2}},
+             [{"key": "total_answers_count", "operator": "GT", "value": 2}],
+             {"type": "SET_SKILL_FROM_OUTPUT_FIELD",
+              "parameters": {"skill_id": "7", "from_field": "correct_answers_rate"}})
+    validate_quality_control(qc)
+    history = [Event("MAJORITY", {"top": 2, "agrees": a}) for a in (True, False, True, True)]
+    assert evaluate(qc, "MAJORITY", history)[0].value == 75.0  # type: ignore[union-attr]
+
+
+def test_income_and_users_assessment() -> None:
+    income = _qc({"type": "INCOME"}, [{"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 1}],
+                 {"type": "REJECT_ALL_ASSIGNMENTS", "parameters": {"public_comment": "over the cap"}})
+    validate_quality_control(income)
+    assert evaluate(income, "SUBMITTED", [Event("INCOME", {"sum_24h": 0.5})]) == []
+    assert evaluate(income, "SUBMITTED", [Event("INCOME", {"sum_24h": 1.5})]) == [RejectAll("over the cap")]
+    revoked = _qc({"type": "USERS_ASSESSMENT"},
+                  [{"key": "pool_access_revoked_reason", "operator": "EQ", "value": "SKILL_CHANGE"},
+                   {"key": "skill_id", "operator": "EQ", "value": "000000000005"}],
+                  {"type": "CHANGE_OVERLAP", "parameters": {"delta": 2, "open_pool": True}})
+    validate_quality_control(revoked)
+    change = Event("ACCESS_REVOKED", {"reason": "SKILL_CHANGE", "skill_id": 5})
+    assert evaluate(revoked, "ACCESS_REVOKED", [change]) == [ChangeOverlap(delta=2, open_pool=True)]
+    assert evaluate(revoked, "ACCESS_REVOKED", [Event("ACCESS_REVOKED", {"reason": "RESTRICTION"})]) == []
+    assert evaluate(revoked, "ACCESS_REVOKED", [change, Event("SUBMITTED")]) == []  # the loss must be the news
+    approve = _qc({"type": "ACCEPTANCE_RATE"}, [{"key": "accepted_assignments_rate", "operator": "GT", "value": 90}],
+                  {"type": "APPROVE_ALL_ASSIGNMENTS"})
+    validate_quality_control(approve)
+    assert evaluate(approve, "ACCEPTED", [Event("ACCEPTED")]) == [AcceptAll()]
+
+
+@pytest.mark.parametrize(("collector", "condition", "action", "field"), [
+    ("TRAINING", {"key": "x", "operator": "GT", "value": 1}, RESTRICT, "collector_config.type"),
+    ("USERS_ASSESSMENT", {"key": "pool_access_revoked_reason", "operator": "EQ", "value": "BANNED"}, RESTRICT,
+     "conditions[0].value"),
+    ("USERS_ASSESSMENT", {"key": "skill_id", "operator": "GT", "value": "5"}, RESTRICT, "conditions[0].value"),
+    ("INCOME", {"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 1},
+     {"type": "REJECT_ALL_ASSIGNMENTS", "parameters": {"public_comment": " "}}, "public_comment"),
+    ("INCOME", {"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 1},
+     {"type": "CHANGE_OVERLAP", "parameters": {"delta": 0}}, "parameters.delta"),
+    ("INCOME", {"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 1},
+     {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": "yes"}}, "open_pool"),
+    ("INCOME", {"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 1},
+     {"type": "APPROVE_ALL_ASSIGNMENTS", "parameters": {"x": 1}}, "parameters"),
+    ("MAJORITY_VOTE", {"key": "correct_answers_rate", "operator": "GT", "value": 1}, RESTRICT,
+     "parameters.answer_threshold"),
+])
+def test_bad_new_names_are_refused(collector: str, condition: dict[str, Any], action: dict[str, Any],
+                                   field: str) -> None:
+    params = {"answer_threshold": -1} if collector == "MAJORITY_VOTE" else {}
+    qc = _qc({"type": collector, "parameters": params}, [condition], action)
+    with pytest.raises(ValidationFailed, match=field.replace("[", r"\[").replace("]", r"\]")):
         validate_quality_control(qc)
 
 
@@ -85,7 +143,17 @@ def test_in_on_computed_keys() -> None:
                 {**tree, "key": "client_type", "value": ["BROWSER", "PHONE"]}):
         with pytest.raises(ValidationFailed):
             validate_filter(bad)
-    for key in ("user_agent_type", "verified"):
-        with pytest.raises(ValidationFailed, match="not supported"):
-            validate_filter({"category": "computed" if key != "verified" else "profile", "key": key,
-                             "operator": "EQ", "value": True})
+
+def test_user_agent_type_and_verified_read_the_recorded_profile() -> None:
+    agent = {"category": "computed", "key": "user_agent_type", "operator": "EQ", "value": "BROWSER"}
+    verified = {"category": "profile", "key": "verified", "operator": "EQ", "value": True}
+    tree = {"and": [agent, verified]}
+    validate_filter(tree)
+    assert matches(tree, WorkerFacts(profile={"verified": True}, computed={"user_agent_type": "BROWSER"}))
+    assert not matches(tree, WorkerFacts(profile={"verified": False}, computed={"user_agent_type": "BROWSER"}))
+    assert not matches(tree, WorkerFacts(profile={"verified": True}))  # unknown agent: not admitted by guess
+    for bad in ({**agent, "value": "PHONE"}, {**verified, "value": "yes"}, {**verified, "operator": "GT"}):
+        with pytest.raises(ValidationFailed, match="value"):
+            validate_filter(bad)
+    with pytest.raises(ValidationFailed, match="not supported"):
+        validate_filter({**agent, "key": "user_agent_family", "value": "CHROME"})

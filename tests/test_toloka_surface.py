@@ -1,6 +1,7 @@
 """toloka-kit 1.2.3 (in its own virtualenv) across a broad set of requester calls against a live
-clipcrowd, on SQLite and PostgreSQL: every call either works, or is refused with a 400 that names
-the field and says it is not supported; none fails by accident or is silently accepted.
+clipcrowd, on SQLite and PostgreSQL: every call works (task suites are issued to the crowd whole,
+trainings, every quality-control collector and action of toloka-kit's docstrings, dynamic overlap
+and weighted aggregation included); none fails by accident or is silently ignored.
 """
 
 from __future__ import annotations
@@ -25,25 +26,25 @@ WORKS = [
     "create_project", "create_pool", "create_skill",
     "create_task", "create_task.returns_task", "create_task.sync", "create_tasks", "create_tasks.count",
     "create_tasks.sync", "patch_task_overlap_or_min", "patch_task", "get_operations",
+    "create_pool.suites", "create_task_suite", "create_task_suite.sync", "create_task_suites", "get_task_suite",
+    "get_task_suites", "patch_task_suite", "patch_task_suite.issuing_order", "patch_task_suite_overlap_or_min",
+    "create_training", "create_tasks.training", "get_training", "get_trainings", "update_training", "open_training",
+    "close_training", "clone_training", "clone_training.same_project", "archive_training",
+    "create_pool.training_requirement", "create_pool.dynamic_overlap",
     "patch_pool", "clone_pool", "clone_pool.same_project", "clone_project", "clone_project.pools",
-    "qc.AssignmentsAssessment.REJECT.restriction", "qc.SetSkillFromOutputField.golden",
-    "qc.filter.RegionByPhone.in_", "qc.Captcha",
-    "open_pool", "get_assignments_df", "aggregate_solutions_by_task", "get_user",
+    "clone_project.trainings",
+    "qc.MajorityVote", "qc.Captcha", "qc.Income", "qc.UsersAssessment", "qc.AssignmentsAssessment.REJECT",
+    "qc.AssignmentsAssessment.REJECT.restriction", "qc.ApproveAllAssignments", "qc.RejectAllAssignments",
+    "qc.SetSkillFromOutputField", "qc.SetSkillFromOutputField.golden",
+    "qc.filter.UserAgentType", "qc.filter.Verified", "qc.filter.RegionByPhone.in_",
+    "open_pool", "open_pool.suites", "get_assignments_df", "aggregate_solutions_by_task",
+    "aggregate_solutions_by_pool.weighted", "get_user",
     "create_user_bonus", "create_user_bonus.amount", "create_user_bonuses", "get_user_bonuses", "get_user_bonus",
     "compose_message_thread", "get_message_threads", "upsert_webhook_subscriptions",
     "upsert_webhook_subscriptions.same", "get_webhook_subscriptions", "delete_webhook_subscription",
 ]
-#: call -> the field its 400 names
-REFUSED = {
-    "qc.MajorityVote": "collector_config.type",
-    "qc.Income": "collector_config.type", "qc.UsersAssessment": "collector_config.type",
-    "qc.AssignmentsAssessment.REJECT": "action.type", "qc.ApproveAllAssignments": "collector_config.type",
-    "qc.RejectAllAssignments": "collector_config.type", "qc.SetSkillFromOutputField": "collector_config.type",
-    "qc.filter.UserAgentType": ".key", "qc.filter.Verified": ".key",
-}
-#: calls of a resource clipcrowd does not offer: 400 NOT_SUPPORTED with the reason
-NOT_OFFERED = ["create_task_suite", "create_task_suite.sync", "create_task_suites", "get_task_suite", "get_task_suites",
-               "patch_task_suite", "patch_task_suite_overlap_or_min", "create_training"]
+#: the suites the script makes in its suite pool, as sets of task texts in creation order
+SUITES = [["s1", "s2"], ["s3"], ["m0"], ["m1"]]
 
 
 def _run(live: Live, cwd: Path) -> dict[str, Any]:
@@ -64,15 +65,10 @@ def test_toloka_kit_surface(live: Live, tmp_path: Path) -> None:
         report = _run(live, tmp_path)
     failed = {name: report.get(name) for name in WORKS if not report.get(name, {}).get("ok")}
     assert not failed, json.dumps(failed, indent=1)[:4000]
-    for name, field in REFUSED.items():
-        outcome = report[name]
-        assert not outcome["ok"], f"{name} was accepted"
-        assert outcome["status"] == 400 and outcome["code"] == "VALIDATION_ERROR", outcome
-        assert "not supported" in outcome["message"] and field in outcome["message"], outcome
-    for name in NOT_OFFERED:
-        outcome = report[name]
-        assert outcome["status"] == 400 and outcome["code"] == "NOT_SUPPORTED", (name, outcome)
-        assert "not supported" in outcome["message"], outcome
+    assert report["suites"] == SUITES
+    # the crowd got the suites whole (overlap 2 for the first after set-overlap-or-min, 1 for the rest)
+    assert report["suite_pool_closed"], report["suite_pool_detail"]
+    assert sorted(report["issued_suites"]) == sorted([SUITES[0]] * 2 + SUITES[1:])
     assert report["tasks_created_before_suites"] == 6  # one create_task made one task, not two
     assert report["assignments"] > 0
     assert report["assignments_df_rows"] == report["assignments"]  # one TSV row per assignment of the pool

@@ -91,17 +91,53 @@ call('create_task_suite.sync', lambda: client.create_task_suite(toloka.TaskSuite
 call('create_task_suites', lambda: len(client.create_task_suites([
     toloka.TaskSuite(pool_id=suite_pool.id, overlap=1, tasks=[toloka.Task(input_values={'text': f'm{i}'})])
     for i in range(2)]).items) == 2 or 1 / 0)
-SUITE_ID = getattr(suite, 'id', '000000000001')  # without suites, ask for one anyway: it must be refused
+SUITE_ID = getattr(suite, 'id', '000000000001')
 call('get_task_suite', lambda: client.get_task_suite(SUITE_ID).tasks[1].input_values['text'] == 's2' or 1 / 0)
 call('get_task_suites', lambda: len(list(client.get_task_suites(pool_id=suite_pool.id))) == 4 or 1 / 0)
 call('patch_task_suite', lambda: client.patch_task_suite(
     SUITE_ID, overlap=3).overlap == 3 or 1 / 0)
+call('patch_task_suite.issuing_order', lambda: client.patch_task_suite(
+    SUITE_ID, issuing_order_override=10).issuing_order_override == 10 or 1 / 0)
 call('patch_task_suite_overlap_or_min', lambda: client.patch_task_suite_overlap_or_min(
-    SUITE_ID, overlap=2))
-call('create_training', lambda: client.create_training(toloka.Training(
+    SUITE_ID, overlap=2).overlap == 2 or 1 / 0)
+REPORT['suites'] = [sorted(t.input_values['text'] for t in s.tasks)
+                    for s in client.get_task_suites(pool_id=suite_pool.id)]
+
+# Trainings: a training pool with known solutions and hints, required by a pool.
+training = call('create_training', lambda: client.create_training(toloka.Training(
     project_id=project.id, private_name='t', may_contain_adult_content=False, assignment_max_duration_seconds=60,
     mix_tasks_in_creation_order=False, shuffle_tasks_in_task_suite=False, training_tasks_in_task_suite_count=1,
     task_suites_required_to_pass=1, retry_training_after_days=1, inherited_instructions=True)))
+call('create_tasks.training', lambda: len(client.create_tasks([toloka.Task(
+    pool_id=training.id, input_values={'text': f'learn {i}'}, message_on_unknown_solution='it is a',
+    known_solutions=[toloka.task.BaseTask.KnownSolution(output_values={'result': 'a'})]) for i in range(2)],
+    allow_defaults=True).items) == 2 or 1 / 0)
+call('get_training', lambda: client.get_training(training.id).private_name == 't' or 1 / 0)
+call('get_trainings', lambda: [t.id for t in client.get_trainings(project_id=project.id)] == [training.id] or 1 / 0)
+call('update_training', lambda: client.update_training(training.id, toloka.Training(
+    project_id=project.id, private_name='t2', may_contain_adult_content=False, assignment_max_duration_seconds=60,
+    mix_tasks_in_creation_order=False, shuffle_tasks_in_task_suite=False, training_tasks_in_task_suite_count=1,
+    task_suites_required_to_pass=1, retry_training_after_days=1, inherited_instructions=True)).private_name == 't2'
+    or 1 / 0)
+call('open_training', lambda: client.open_training(training.id).status == toloka.Training.Status.OPEN or 1 / 0)
+call('close_training', lambda: client.close_training(training.id).status == toloka.Training.Status.CLOSED
+     or 1 / 0)
+training_copy = call('clone_training', lambda: client.clone_training(training.id))
+call('clone_training.same_project', lambda: (training_copy.project_id == project.id
+                                             and training_copy.id != training.id) or 1 / 0)
+call('archive_training', lambda: client.archive_training(training_copy.id).status
+     == toloka.Training.Status.ARCHIVED or 1 / 0)
+trained = new_pool(project.id, 'trained')
+trained.quality_control.training_requirement = toloka.pool.QualityControl.TrainingRequirement(
+    training_pool_id=getattr(training, 'id', '0'), training_passing_skill_value=70)
+call('create_pool.training_requirement', lambda: client.create_pool(trained).quality_control
+     .training_requirement.training_passing_skill_value == 70 or 1 / 0)
+dynamic = new_pool(project.id, 'dynamic')
+dynamic.dynamic_overlap_config = toloka.pool.DynamicOverlapConfig(
+    type='BASIC', max_overlap=5, min_confidence=0.8, answer_weight_skill_id=skill.id,
+    fields=[toloka.pool.DynamicOverlapConfig.Field(name='result')])
+call('create_pool.dynamic_overlap', lambda: client.create_pool(dynamic).dynamic_overlap_config.max_overlap == 5
+     or 1 / 0)
 call('get_operations', lambda: len(list(client.get_operations(type='TASK.BATCH_CREATE'))) >= 2 or 1 / 0)
 
 # 2. Pools and projects.
@@ -109,7 +145,8 @@ call('patch_pool', lambda: client.patch_pool(pool.id, priority=10).priority == 1
 clone = call('clone_pool', lambda: client.clone_pool(pool.id))
 call('clone_pool.same_project', lambda: (clone.project_id == pool.project_id and clone.id != pool.id) or 1 / 0)
 cloned = call('clone_project', lambda: client.clone_project(project.id))
-call('clone_project.pools', lambda: len(cloned.pools) == 3 or 1 / 0)
+call('clone_project.pools', lambda: len(cloned.pools) == 5 or 1 / 0)  # main, suites, trained, dynamic, clone
+call('clone_project.trainings', lambda: len(cloned.trainings) == 2 or 1 / 0)  # the training and its copy
 
 # 3. Quality control and filters from toloka-kit's docstrings: each either works or is refused.
 QC = {
@@ -163,12 +200,21 @@ call('delete_webhook_subscription', lambda: client.delete_webhook_subscription(s
 
 # 4. Work: open the pool, let the crowd answer, then read and act on the answers.
 call('open_pool', lambda: client.open_pool(pool.id))
+call('open_pool.suites', lambda: client.open_pool(suite_pool.id))
 deadline = time.monotonic() + 180
-wanted = sum(t.overlap for t in client.get_tasks(pool_id=pool.id))
-while time.monotonic() < deadline and client.get_pool(pool.id).status != 'CLOSED' and \
-        len(list(client.get_assignments(pool_id=pool.id, status=['SUBMITTED', 'ACCEPTED']))) < wanted:
-    time.sleep(0.5)
-REPORT['pool_closed'] = client.get_pool(pool.id).status == 'CLOSED'
+for waited in (pool, suite_pool):
+    wanted = sum(t.overlap for t in client.get_tasks(pool_id=waited.id))
+    while time.monotonic() < deadline and not client.get_pool(waited.id).is_closed() and \
+            len(list(client.get_assignments(pool_id=waited.id, status=['SUBMITTED', 'ACCEPTED']))) < wanted:
+        time.sleep(0.5)
+REPORT['pool_closed'] = client.get_pool(pool.id).is_closed()
+REPORT['suite_pool_closed'] = client.get_pool(suite_pool.id).is_closed()
+by_id = {t.id: t.input_values['text'] for t in client.get_tasks(pool_id=suite_pool.id)}
+REPORT['issued_suites'] = [sorted(by_id.get(t.id, t.input_values['text']) for t in a.tasks)
+                           for a in client.get_assignments(pool_id=suite_pool.id)]
+REPORT['suite_pool_detail'] = {
+    'statuses': [a.status.value for a in client.get_assignments(pool_id=suite_pool.id)],
+    'tasks': [(t.input_values['text'], t.overlap) for t in client.get_tasks(pool_id=suite_pool.id)]}
 assignments = list(client.get_assignments(pool_id=pool.id))
 REPORT['assignments'] = len(assignments)
 df = call('get_assignments_df', lambda: client.get_assignments_df(pool.id))
@@ -179,6 +225,14 @@ call('aggregate_solutions_by_task', lambda: client.aggregate_solutions_by_task(
         task_id=first.tasks[0].id, pool_id=pool.id, answer_weight_skill_id=skill.id,
         fields=[toloka.aggregation.WeightedDynamicOverlapTaskAggregatedSolutionRequest.Field(name='result')]),
 ).task_id == first.tasks[0].id or 1 / 0)
+def by_pool():
+    op = client.aggregate_solutions_by_pool(type='WEIGHTED_DYNAMIC_OVERLAP', pool_id=pool.id,
+                                            answer_weight_skill_id=skill.id, fields=[{'name': 'result'}])
+    op = client.wait_operation(op)
+    return len(client.find_aggregated_solutions(op.id).items) == len(list(client.get_tasks(pool_id=pool.id)))
+
+
+call('aggregate_solutions_by_pool.weighted', lambda: by_pool() or 1 / 0)
 user = first.user_id if first else '0'
 call('get_user', lambda: client.get_user(user).id == user or 1 / 0)
 bonus = call('create_user_bonus', lambda: client.create_user_bonus(toloka.UserBonus(

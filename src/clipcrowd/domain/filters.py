@@ -16,12 +16,15 @@ from clipcrowd.domain.errors import ValidationFailed
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "EQ": op.eq, "NE": op.ne, "GT": op.gt, "GTE": op.ge, "LT": op.lt, "LTE": op.le,
 }
-_PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city"}
-_COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip"}
-#: computed keys a worker's profile may record (clipcrowd measures only her client type itself)
-PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip")
+_PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city", "verified"}
+_COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip",
+                  "user_agent_type"}
+#: computed keys a worker's profile may record (clipcrowd measures only her client type itself); a
+#: worker whose profile does not record a key fails EQ/IN on it, so a filter never admits by guess
+PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip", "user_agent_type")
+USER_AGENT_TYPES = {"BROWSER", "MOBILE_BROWSER", "OTHER"}
 #: keys of the requester dialect that clipcrowd has no fact for: refused by name, never ignored
-_UNSUPPORTED_KEYS = {"user_agent_type", "user_agent_family", "user_agent_version", "verified", "adult_allowed",
+_UNSUPPORTED_KEYS = {"user_agent_family", "user_agent_version", "adult_allowed",
                      "rating", "os_version", "os_version_major", "os_version_minor", "os_version_bugfix",
                      "region_by_ip_org"}
 CLIENT_TYPES = {"BROWSER", "TOLOKA_APP"}
@@ -70,6 +73,8 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
             raise ValidationFailed.field(f"{path}.operator", "languages use IN or NOT_IN")
         if key != "languages" and operator not in _COMPARE:
             raise ValidationFailed.field(f"{path}.operator", f"unknown operator {operator!r}")
+        if key == "verified" and (operator not in ("EQ", "NE") or not isinstance(value, bool)):
+            raise ValidationFailed.field(f"{path}.value", "verified is EQ or NE true or false")
     elif category == "computed":
         if key not in _COMPUTED_KEYS:
             raise ValidationFailed.field(f"{path}.key", f"unknown computed key {key!r}")
@@ -80,6 +85,8 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
             raise ValidationFailed.field(f"{path}.value", "a value, or for IN/NOT_IN a non-empty list of values")
         if key == "client_type" and any(v not in CLIENT_TYPES for v in listed):
             raise ValidationFailed.field(f"{path}.value", f"client_type is one of {sorted(CLIENT_TYPES)}")
+        if key == "user_agent_type" and any(v not in USER_AGENT_TYPES for v in listed):
+            raise ValidationFailed.field(f"{path}.value", f"user_agent_type is one of {sorted(USER_AGENT_TYPES)}")
     else:
         raise ValidationFailed.field(f"{path}.category", f"unknown category {category!r}")
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import validate_filter
+from clipcrowd.domain.ids import parse_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.pools import PoolCreate, PoolData, PoolDefaults
 from clipcrowd.domain.quality import validate_quality_control
@@ -37,7 +39,31 @@ def validate_pool(body: Any) -> dict[str, Any]:
     parse_time(pool.will_expire, "will_expire")
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)
+    _check_dynamic_overlap(body.get("dynamic_overlap_config"), pool)
     return {k: v for k, v in body.items() if k not in READ_ONLY_POOL_FIELDS}
+
+
+def _check_dynamic_overlap(config: Any, pool: PoolCreate) -> None:
+    """`dynamic_overlap_config`: type BASIC, max_overlap above the default overlap, min_confidence
+    from 0 to 1, the weighting skill's id and the output fields to vote on."""
+    if config is None:
+        return
+    path = "dynamic_overlap_config"
+    if not isinstance(config, Mapping):
+        raise ValidationFailed.field(path, "must be an object")
+    if config.get("type") != "BASIC":
+        raise ValidationFailed.field(f"{path}.type", "only BASIC (skill-weighted answers) is supported")
+    defaults = pool.defaults or PoolDefaults()
+    start = defaults.default_overlap_for_new_tasks or defaults.default_overlap_for_new_task_suites or 1
+    bounds.check_number(config.get("max_overlap"), f"{path}.max_overlap", minimum=start, maximum=bounds.MAX_OVERLAP,
+                        integer=True)
+    bounds.check_number(config.get("min_confidence"), f"{path}.min_confidence", minimum=0, maximum=1)
+    if parse_id(config.get("answer_weight_skill_id")) is None:
+        raise ValidationFailed.field(f"{path}.answer_weight_skill_id", "is required: a skill id")
+    fields = config.get("fields")
+    if not isinstance(fields, list) or not fields or not all(
+            isinstance(f, Mapping) and isinstance(f.get("name"), str) and f["name"] for f in fields):
+        raise ValidationFailed.field(f"{path}.fields", "a non-empty list of {name} naming output fields")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from typing import Any
 
 from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.models.base import checked
+from clipcrowd.domain.models.trainings import TrainingRequirement
 
 # collector type -> (allowed parameters, condition keys it produces)
 COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
@@ -35,6 +38,15 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
         {"accepted_assignments_count", "rejected_assignments_count", "assessment_event"},
     ),
     "SKIPPED_IN_ROW_ASSIGNMENTS": (set(), {"skipped_in_row_count"}),
+    # her answers against the majority of a task's answers, once the task has all of them
+    "MAJORITY_VOTE": (
+        {"answer_threshold", "history_size"},
+        {"total_answers_count", "correct_answers_rate", "incorrect_answers_rate"},
+    ),
+    # what her answers in the pool earned over the last 24 hours (submitted or accepted)
+    "INCOME": (set(), {"income_sum_for_last_24_hours"}),
+    # she lost access to the pool: a restriction, or a skill change that her filter no longer passes
+    "USERS_ASSESSMENT": (set(), {"pool_access_revoked_reason", "skill_id"}),
     "ANSWER_COUNT": (set(), {"assignments_accepted_count"}),
     # clipcrowd's own: the worker quality an aggregation run of the pool stored (`worker_quality`)
     "AGGREGATED_QUALITY": (
@@ -48,9 +60,14 @@ AGGREGATION_METHODS = ("mv", "wawa", "gold_mv", "zbs", "ds", "one_coin_ds", "gla
 CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
 #: `assessment_event` compares with a named event; the collector measures it as this number
 ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0}
+#: `pool_access_revoked_reason` compares with a named reason, measured as this number
+REVOKED_REASONS = {"RESTRICTION": 1.0, "SKILL_CHANGE": 2.0}
+#: condition keys compared with a name (EQ / NE only), and the names they take
+NAMED_KEYS = {"assessment_event": ASSESSMENT_EVENTS, "pool_access_revoked_reason": REVOKED_REASONS}
 #: names the requester dialect knows but clipcrowd does not evaluate: refused, never stored unused
-UNSUPPORTED_COLLECTORS = {"MAJORITY_VOTE", "INCOME", "USERS_ASSESSMENT", "TRAINING"}
-UNSUPPORTED_ACTIONS = {"APPROVE_ALL_ASSIGNMENTS", "REJECT_ALL_ASSIGNMENTS", "CHANGE_OVERLAP"}
+#: (a training's own skill is granted by `training_requirement`, not by a collector)
+UNSUPPORTED_COLLECTORS = {"TRAINING"}
+UNSUPPORTED_ACTIONS: set[str] = set()
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
 # fields that SetSkillFromOutputField may copy, in either spelling
@@ -98,6 +115,19 @@ def _check_action(action: Any, path: str, keys: set[str]) -> None:
         value = params.get("skill_value")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
             raise ValidationFailed.field(f"{path}.parameters.skill_value", "a number from 0 to 100")
+    elif kind == "APPROVE_ALL_ASSIGNMENTS":
+        if params:
+            raise ValidationFailed.field(f"{path}.parameters", "APPROVE_ALL_ASSIGNMENTS takes no parameters")
+    elif kind == "REJECT_ALL_ASSIGNMENTS":
+        comment = params.get("public_comment")
+        if not isinstance(comment, str) or not comment.strip() or len(comment) > bounds.MAX_COMMENT:
+            raise ValidationFailed.field(f"{path}.parameters.public_comment",
+                                         f"is required to reject: text of at most {bounds.MAX_COMMENT} characters")
+    elif kind == "CHANGE_OVERLAP":
+        bounds.check_number(params.get("delta"), f"{path}.parameters.delta", minimum=1,
+                            maximum=bounds.MAX_OVERLAP, integer=True)
+        if not isinstance(params.get("open_pool", False), bool):
+            raise ValidationFailed.field(f"{path}.parameters.open_pool", "true or false")
     elif kind in UNSUPPORTED_ACTIONS:
         raise ValidationFailed.field(f"{path}.type", f"action {kind} is not supported by clipcrowd")
     else:
@@ -122,6 +152,8 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
         return
     if not isinstance(qc, Mapping):
         raise ValidationFailed.field(path, "must be an object with 'configs'")
+    if qc.get("training_requirement") is not None:
+        checked(TrainingRequirement, qc["training_requirement"], f"{path}.training_requirement")
     configs = qc.get("configs", [])
     if not isinstance(configs, list):
         raise ValidationFailed.field(f"{path}.configs", "must be a list")
@@ -162,10 +194,15 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
                 if cond.get("operator") not in CONDITION_OPERATORS:
                     raise ValidationFailed.field(f"{cwhere}.operator", f"one of {sorted(CONDITION_OPERATORS)}")
                 value = cond.get("value")
-                if cond["key"] == "assessment_event":
-                    if value not in ASSESSMENT_EVENTS or cond["operator"] not in ("EQ", "NE"):
+                if cond["key"] in NAMED_KEYS:
+                    names = NAMED_KEYS[cond["key"]]
+                    if value not in names or cond["operator"] not in ("EQ", "NE"):
                         raise ValidationFailed.field(
-                            f"{cwhere}.value", f"assessment_event is EQ or NE one of {sorted(ASSESSMENT_EVENTS)}")
+                            f"{cwhere}.value", f"{cond['key']} is EQ or NE one of {sorted(names)}")
+                    continue
+                if cond["key"] == "skill_id":
+                    if parse_id(value) is None or cond["operator"] not in ("EQ", "NE"):
+                        raise ValidationFailed.field(f"{cwhere}.value", "skill_id is EQ or NE a skill's id")
                     continue
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValidationFailed.field(f"{cwhere}.value", "must be a number")

@@ -10,12 +10,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from clipcrowd.domain.quality import REVOKED_REASONS
+
 
 @dataclass(frozen=True)
 class Event:
     """One thing that happened to a worker in a pool, oldest first in every sequence."""
 
-    kind: str  # SUBMITTED | ACCEPTED | REJECTED | SKIPPED | EXPIRED | AGGREGATED
+    # SUBMITTED | ACCEPTED | REJECTED | SKIPPED | EXPIRED | AGGREGATED | MAJORITY | INCOME | ACCESS_REVOKED
+    kind: str
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +139,51 @@ def aggregated_quality(params: Mapping[str, Any], history: Sequence[Event]) -> M
     return {}
 
 
+def majority_vote(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """Her answers against each completed task's majority, over the last `history_size` of them.
+
+    MAJORITY events (one per answer of hers, recorded when the task got all its answers) carry
+    ``top``, how many answers the most common one has (0 on a tie), and ``agrees``, whether hers
+    is it. Only tasks whose majority holds `answer_threshold` answers count; rates are absent until
+    one does, so no rule fires on a worker never compared.
+
+    >>> h = [Event("MAJORITY", {"top": 3, "agrees": a}) for a in (True, True, False, True)]
+    >>> majority_vote({"answer_threshold": 2}, h)["correct_answers_rate"]
+    75.0
+    """
+    threshold = int(params.get("answer_threshold") or 1)
+    size = int(params.get("history_size") or 0)
+    outcomes = [bool(e.data.get("agrees")) for e in history
+                if e.kind == "MAJORITY" and int(e.data.get("top") or 0) >= threshold]
+    if size:
+        outcomes = outcomes[-size:]
+    metrics = {"total_answers_count": float(len(outcomes))}
+    if outcomes:
+        metrics["correct_answers_rate"] = _rate(sum(outcomes), len(outcomes))
+        metrics["incorrect_answers_rate"] = _rate(len(outcomes) - sum(outcomes), len(outcomes))
+    return metrics
+
+
+def income(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """Her earnings in the pool over the last 24 hours, from the INCOME event the service measured."""
+    for event in reversed(history):
+        if event.kind == "INCOME":
+            return {"income_sum_for_last_24_hours": float(event.data.get("sum_24h") or 0.0)}
+    return {}
+
+
+def users_assessment(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
+    """Why she just lost access to the pool (the last ACCESS_REVOKED event) and, for a skill
+    change, which skill; nothing when the last event is not a loss of access."""
+    if not history or history[-1].kind != "ACCESS_REVOKED":
+        return {}
+    data = history[-1].data
+    metrics = {"pool_access_revoked_reason": REVOKED_REASONS.get(str(data.get("reason")), 0.0)}
+    if data.get("skill_id") is not None:
+        metrics["skill_id"] = float(data["skill_id"])
+    return metrics
+
+
 COLLECTORS: dict[str, Collector] = {
     "GOLDEN_SET": golden_set,
     "CAPTCHA": captcha,
@@ -145,6 +193,9 @@ COLLECTORS: dict[str, Collector] = {
     "SKIPPED_IN_ROW_ASSIGNMENTS": skipped_in_row,
     "ANSWER_COUNT": answer_count,
     "AGGREGATED_QUALITY": aggregated_quality,
+    "MAJORITY_VOTE": majority_vote,
+    "INCOME": income,
+    "USERS_ASSESSMENT": users_assessment,
 }
 
 TRIGGERS: dict[str, set[str]] = {
@@ -156,4 +207,7 @@ TRIGGERS: dict[str, set[str]] = {
     "SKIPPED_IN_ROW_ASSIGNMENTS": {"SKIPPED"},
     "ANSWER_COUNT": {"SUBMITTED"},
     "AGGREGATED_QUALITY": {"AGGREGATED"},
+    "MAJORITY_VOTE": {"MAJORITY"},
+    "INCOME": {"SUBMITTED"},
+    "USERS_ASSESSMENT": {"ACCESS_REVOKED"},
 }

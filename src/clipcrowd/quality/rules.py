@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from clipcrowd.domain.quality import ASSESSMENT_EVENTS, SKILL_SOURCE_FIELDS
+from clipcrowd.domain.quality import NAMED_KEYS, SKILL_SOURCE_FIELDS
 from clipcrowd.quality.collectors import COLLECTORS, TRIGGERS, Event
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -32,7 +32,28 @@ class SetSkill:
     value: float
 
 
-Decision = Restrict | SetSkill
+@dataclass(frozen=True)
+class AcceptAll:
+    """Accept every answer of hers in the pool still waiting for review."""
+
+
+@dataclass(frozen=True)
+class RejectAll:
+    """Reject every answer of hers in the pool still waiting for review, telling her why."""
+
+    comment: str
+
+
+@dataclass(frozen=True)
+class ChangeOverlap:
+    """Raise the overlap of the tasks she answered in the pool by `delta` (other workers redo them);
+    `open_pool` opens the pool again when it had closed."""
+
+    delta: int
+    open_pool: bool
+
+
+Decision = Restrict | SetSkill | AcceptAll | RejectAll | ChangeOverlap
 
 
 def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decision | None:
@@ -45,8 +66,15 @@ def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decisi
         return Restrict(scope=params["scope"], duration=duration, comment=params.get("private_comment"))
     if kind == "SET_SKILL":
         return SetSkill(skill_id=str(params["skill_id"]), value=float(params["skill_value"]))
+    if kind == "APPROVE_ALL_ASSIGNMENTS":
+        return AcceptAll()
+    if kind == "REJECT_ALL_ASSIGNMENTS":
+        return RejectAll(comment=str(params["public_comment"]))
+    if kind == "CHANGE_OVERLAP":
+        return ChangeOverlap(delta=int(params["delta"]), open_pool=bool(params.get("open_pool", False)))
     if kind == "SET_SKILL_FROM_OUTPUT_FIELD":
-        source = SKILL_SOURCE_FIELDS[params["from_field"]]
+        # a collector measuring the named field itself (MAJORITY_VOTE's correct_answers_rate) wins
+        source = params["from_field"] if params["from_field"] in metrics else SKILL_SOURCE_FIELDS[params["from_field"]]
         if source not in metrics:
             return None
         return SetSkill(skill_id=str(params["skill_id"]), value=round(metrics[source], 2))
@@ -56,7 +84,8 @@ def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decisi
 def _holds(condition: Mapping[str, Any], metrics: Mapping[str, float]) -> bool:
     """A condition on a metric the collector could not measure (no aggregation run yet) never holds."""
     key, value = condition["key"], condition["value"]
-    target = ASSESSMENT_EVENTS[value] if key == "assessment_event" and value in ASSESSMENT_EVENTS else float(value)
+    names = NAMED_KEYS.get(key, {})
+    target = names[value] if value in names else float(value)
     return key in metrics and _COMPARE[condition["operator"]](metrics[key], target)
 
 

@@ -37,7 +37,16 @@ from clipcrowd.services.paging import id_value, page, parse_limit, range_conditi
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import aggregated_labels, assignment_tasks, assignments, tasks, worker_quality
+from clipcrowd.store.lists import one_of
+from clipcrowd.store.tables import (
+    aggregated_labels,
+    assignment_tasks,
+    assignments,
+    skills,
+    tasks,
+    worker_quality,
+    worker_skills,
+)
 from clipcrowd.store.tables import operations as operations_table
 
 log = logging.getLogger("clipcrowd.aggregation")
@@ -49,7 +58,8 @@ LABEL_TYPES = ("string", "integer", "float", "boolean")
 #: parameters the HTTP API does not take (a per-worker skills Series cannot travel as JSON params)
 REFUSED_PARAMS = ("skills",)
 #: the requester dialect's aggregation types (toloka-kit's `aggregate_solutions_by_pool`)
-DIALECT_TYPES = {"DAWID_SKENE": "ds"}
+#: WEIGHTED_DYNAMIC_OVERLAP is a majority vote weighted by each worker's value of answer_weight_skill_id
+DIALECT_TYPES = {"DAWID_SKENE": "ds", "WEIGHTED_DYNAMIC_OVERLAP": "mv"}
 PARTITION = 50_000  # answers fetched from the database at a time
 
 
@@ -62,19 +72,24 @@ class AggregationRequest:
     field: str
     include_submitted: bool
     params: dict[str, Any]
+    weight_skill_id: int | None = None  # a weighted vote: each worker's value of this skill
 
     @property
     def statuses(self) -> tuple[str, ...]:
         return ("ACCEPTED", "SUBMITTED") if self.include_submitted else ("ACCEPTED",)
 
     def public(self) -> dict[str, Any]:
-        return {"pool_id": format_id(self.pool_id), "method": self.method, "field": self.field,
+        body = {"pool_id": format_id(self.pool_id), "method": self.method, "field": self.field,
                 "include_submitted": self.include_submitted, "params": self.params}
+        if self.weight_skill_id is not None:
+            body["weight_skill_id"] = format_id(self.weight_skill_id)
+        return body
 
     @classmethod
     def from_public(cls, body: Mapping[str, Any]) -> AggregationRequest:
+        weight = body.get("weight_skill_id")
         return cls(int(body["pool_id"]), str(body["method"]), str(body["field"]), bool(body["include_submitted"]),
-                   dict(body.get("params") or {}))
+                   dict(body.get("params") or {}), None if weight is None else int(weight))
 
 
 def label_field(output_spec: Mapping[str, Any], wanted: Any) -> str:
@@ -142,7 +157,12 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
         pool = pool_service.load(conn, pool_id)
         spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec.output_spec
         name = label_field(spec, body.get("field"))
-        request = AggregationRequest(pool_id, method, name, include_submitted, dict(params))
+        weight = body.get("weight_skill_id")
+        weight_id = None if weight is None else parse_id(weight)
+        if weight is not None and (method != "mv" or weight_id is None or not conn.execute(
+                select(exists().where(skills.c.id == weight_id))).scalar()):
+            raise ValidationFailed.field("answer_weight_skill_id", f"{weight!r} is not a skill id (weights need mv)")
+        request = AggregationRequest(pool_id, method, name, include_submitted, dict(params), weight_id)
         answered = conn.execute(select(exists().where(
             assignments.c.pool_id == pool_id, assignments.c.status.in_(request.statuses)))).scalar()
         if not answered:
@@ -156,10 +176,15 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
 
 def _from_dialect(body: Mapping[str, Any]) -> Mapping[str, Any]:
     """Accept the requester dialect's body too: ``{type: "DAWID_SKENE", pool_id, fields: [{name}]}``
-    (``answer_weight_skill_id`` is ignored, as Dawid-Skene learns the weights itself)."""
+    (``answer_weight_skill_id`` is ignored, as Dawid-Skene learns the weights itself), or
+    ``{type: "WEIGHTED_DYNAMIC_OVERLAP", answer_weight_skill_id, ...}``: a vote weighted by the skill."""
     if "type" not in body and "fields" not in body:
         return body
     plain = {k: v for k, v in body.items() if k not in ("type", "fields", "answer_weight_skill_id")}
+    if body.get("type") == "WEIGHTED_DYNAMIC_OVERLAP":
+        if body.get("answer_weight_skill_id") is None:
+            raise ValidationFailed.field("answer_weight_skill_id", "is required: the skill that weighs each answer")
+        plain["weight_skill_id"] = body["answer_weight_skill_id"]
     if "type" in body and "method" not in body:
         kind = body["type"]
         if kind not in DIALECT_TYPES:
@@ -286,7 +311,13 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
     try:
         with db.read() as conn:
             answers, gold = load_answers(conn, request)
-        result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **request.params)
+        params = dict(request.params)
+        if request.weight_skill_id is not None:
+            with db.read() as conn:
+                weights = _skill_weights(conn, request.weight_skill_id, answers)
+            if weights is not None:
+                params["skills"] = weights
+        result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **params)
         counts: dict[Any, int] = answers["worker"].value_counts().to_dict()
         confidence: dict[Any, float] = result.confidence.to_dict()
         labels = result.labels.dropna()
@@ -323,6 +354,17 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
             log.exception("aggregation %s failed", op_id)
         with db.write() as conn:
             operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
+
+
+def _skill_weights(conn: Connection, skill_id: int, answers: pd.DataFrame) -> pd.Series | None:
+    """Each answering worker's value of the skill (0 without one); None when nobody has it, so
+    every vote counts the same, as `aggregate_solutions_by_task` does."""
+    workers = [parse_id(w) for w in answers["worker"].cat.categories]
+    have = dict(conn.execute(select(worker_skills.c.worker_id, worker_skills.c.value).where(
+        worker_skills.c.skill_id == skill_id, one_of(worker_skills.c.worker_id, [w for w in workers if w]))).all())
+    if not any(v > 0 for v in have.values()):
+        return None
+    return pd.Series({format_id(w): float(have.get(w, 0.0)) for w in workers if w is not None}, dtype=float)
 
 
 def _operation(conn: Connection, op_id: str) -> Any:

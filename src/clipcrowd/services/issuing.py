@@ -1,8 +1,10 @@
 """Issuing work: the next task suite of a pool for one worker, decided in one transaction.
 
-The worker must pass the pool's filter and carry no active restriction; the suite takes real
-tasks whose overlap is not yet reached and that this worker never saw, plus golden tasks as the
-mixer says. On PostgreSQL the chosen rows are locked with `FOR UPDATE SKIP LOCKED` so concurrent
+The worker must pass the pool's filter and carry no active restriction. A pool with suites the
+requester made hands out the first of them (highest `issuing_order_override`, then oldest) with a
+task still open that this worker never saw, whole; otherwise the mixer builds a suite from real
+tasks outside suites whose overlap is not yet reached and that this worker never saw, plus golden
+tasks as the pool says. On PostgreSQL the chosen rows are locked with `FOR UPDATE SKIP LOCKED` so concurrent
 workers take different tasks; on SQLite the write transaction holds the database's write lock.
 The (task, worker) unique key makes a second copy for the same worker impossible either way.
 """
@@ -23,11 +25,14 @@ from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, workers
+from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, trainings, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, tasks
+from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, task_suites, tasks
+
+#: below every issuing_order_override a requester may set: suites without one come last
+_NO_ORDER = -(10**9)
 
 
 def worker_task_id(assignment_id: int, position: int) -> str:
@@ -96,9 +101,10 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     open_suite = (select(assignments.c.id).where(
         assignments.c.worker_id == worker_id, assignments.c.pool_id == pool_id,
         assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow()).limit(1).scalar_subquery())
+    has_suites = exists().where(task_suites.c.pool_id == pool_id)
     query = (select(w, p.c.status.label("pool_status"), p.c.project_id, p.c.data.label("pool_data"),
-                    p.c.last_close_reason,
-                    restricted.label("restricted"), open_suite.label("open_suite"))
+                    p.c.last_close_reason, restricted.label("restricted"), open_suite.label("open_suite"),
+                    has_suites.label("has_suites"))
              .select_from(w.join(p, p.c.id == pool_id)).where(w.c.id == worker_id))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=w, key_share=True)
@@ -115,9 +121,46 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
+    training_id = trainings.gate(conn, worker_id, rules.quality_control)
+    if training_id is not None:  # she has not passed the pool's training: it comes first
+        return _issue(conn, worker_id, training_id)
+    chosen = _prepared_suite(conn, worker_id, pool_id) if found.has_suites else []
+    if not chosen:
+        # a training may ask for its tasks in creation order and unshuffled; golden tasks of a pool never
+        data = found.pool_data if isinstance(found.pool_data, dict) else {}
+        chosen = _mixed_suite(conn, worker_id, pool_id, rules, in_order=bool(data.get("mix_tasks_in_creation_order")),
+                              shuffle=data.get("shuffle_tasks_in_task_suite", True) is not False)
+    return _record(conn, worker_id, pool_id, rules, chosen)
+
+
+def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]:
+    """The tasks of the first suite she may take, in the order the requester gave them.
+
+    The suite's row is locked (`SKIP LOCKED` on PostgreSQL), so two workers never take the last
+    copy of one suite at once; its tasks' counters then move together.
+    """
+    open_for_her = exists().where(tasks.c.suite_id == task_suites.c.id, OPEN_REAL_TASK, _not_seen_by(worker_id))
+    pick = (select(task_suites.c.id).where(task_suites.c.pool_id == pool_id, open_for_her)
+            .order_by(func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
+            .limit(1))
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=task_suites)
+    suite_id = conn.execute(pick).scalar()
+    if suite_id is None:
+        return []
+    members = select(*_TASK_COLUMNS).where(tasks.c.suite_id == suite_id).order_by(tasks.c.id)
+    if conn.dialect.name == "postgresql":  # in id order, as every other transaction locks tasks
+        members = members.with_for_update(key_share=True)
+    return list(conn.execute(members))
+
+
+def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules, *, in_order: bool = False,
+                 shuffle: bool = True) -> list[Any]:
+    """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
+    with `in_order`), shuffled (unless told not to)."""
     real_query = (
         select(*_TASK_COLUMNS)
-        .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id))
+        .where(tasks.c.pool_id == pool_id, OPEN_REAL_TASK, _not_seen_by(worker_id), tasks.c.suite_id.is_(None))
         .order_by(tasks.c.id).limit(rules.real_per_suite)
     )
     if conn.dialect.name == "postgresql":
@@ -127,12 +170,21 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
         chosen += list(conn.execute(
-            select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id))
-            .order_by(func.random()).limit(rules.golden_per_suite)  # spread over the golden set
+            select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id),
+                                         tasks.c.suite_id.is_(None))
+            .order_by(tasks.c.id if in_order else func.random())  # spread over the golden set
+            .limit(rules.golden_per_suite)
         ))
         if not chosen:
             raise refusals.no_tasks(pool_id)
-    random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    if shuffle:
+        random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    return chosen
+
+
+def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
+            chosen: list[Any]) -> tuple[Any, dict[int, Any]]:
+    """The assignment of the chosen tasks and its counters, in the issuing transaction."""
     task_ids = [t.id for t in chosen]
     now = utcnow()
     row = conn.execute(insert(assignments).values(
@@ -142,7 +194,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     conn.execute(insert(assignment_tasks), [
         {"assignment_id": row.id, "position": i, "task_id": tid, "worker_id": worker_id}
         for i, tid in enumerate(task_ids)])
-    # The real tasks' rows are already locked (in id order, by the SELECT above); golden tasks keep
+    # The real tasks' rows are already locked (in id order, by the SELECTs above); golden tasks keep
     # no counters (see services.lifecycle), so this waits for nobody.
     real_ids = [t.id for t in chosen if not t.golden]
     if real_ids:

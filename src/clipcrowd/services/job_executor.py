@@ -21,6 +21,7 @@ from clipcrowd.services import aggregation as _aggregation  # noqa: F401  (regis
 from clipcrowd.services import asset_import as _asset_import  # noqa: F401  (registers its job kind)
 from clipcrowd.services import camera_motion as _camera_motion  # noqa: F401  (registers its job kind)
 from clipcrowd.services import mining as _mining  # noqa: F401  (registers its job kind)
+from clipcrowd.services import task_suites as _task_suites  # noqa: F401  (registers its job kind)
 from clipcrowd.services import tasks as _tasks  # noqa: F401  (registers its job kind)
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings

@@ -90,10 +90,12 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
     pools.reopen_if_incomplete(conn, row.pool_id)
 
 
-def mark_answered(conn: Connection, row: Any) -> bool:
-    """Count the answers in; True when some real task has just got all the answers it wants."""
+def mark_answered(conn: Connection, row: Any) -> list[int]:
+    """Count the answers in; the real tasks that have just got all the answers they want."""
     _lock_real_in_order(conn, row.task_ids)
     counts = conn.execute(update(tasks).where(one_of(tasks.c.id, row.task_ids), _REAL).values(
         answered_count=tasks.c.answered_count + 1,
-    ).returning(tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap)).all()
-    return any(not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap for c in counts)
+    ).returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count,
+                tasks.c.overlap)).all()
+    return sorted(c.id for c in counts
+                  if not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap)

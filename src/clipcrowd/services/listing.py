@@ -8,7 +8,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, exists
 
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.services import bonuses, messages, present, restrictions, user_skills, webhooks, workers
+from clipcrowd.services import (
+    bonuses,
+    messages,
+    present,
+    restrictions,
+    task_suites,
+    trainings,
+    user_skills,
+    webhooks,
+    workers,
+)
 from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings
@@ -27,6 +37,9 @@ from clipcrowd.store.tables import (
     user_restrictions,
     webhook_subscriptions,
     worker_skills,
+)
+from clipcrowd.store.tables import (
+    task_suites as task_suites_table,
 )
 from clipcrowd.store.tables import (
     workers as workers_table,
@@ -73,8 +86,30 @@ def skills_page(db: Database, settings: Settings, query: Mapping[str, str]) -> d
 def pools_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = _status(pools, query, ["OPEN", "CLOSED", "ARCHIVED", "LOCKED"])
     conditions += _id_filters(pools, query, {"project_id": "project_id"})
+    conditions.append(pools.c.type == "REGULAR")
     return _run(db, settings, pools, conditions, query, _rows(present.pool),
                 ranges=("id", "created", "last_started"), sortable=("id", "created", "last_started"))
+
+
+def trainings_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _status(pools, query, ["OPEN", "CLOSED", "ARCHIVED"])
+    conditions += _id_filters(pools, query, {"project_id": "project_id"})
+    conditions.append(pools.c.type == "TRAINING")
+    return _run(db, settings, pools, conditions, query, _rows(trainings.present),
+                ranges=("id", "created", "last_started"), sortable=("id", "created", "last_started"))
+
+
+def task_suites_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    conditions = _id_filters(task_suites_table, query, {"pool_id": "pool_id"})
+    if "task_id" in query:
+        task_id = id_value(query["task_id"], "task_id")
+        conditions.append(exists().where(tasks.c.suite_id == task_suites_table.c.id, tasks.c.id == task_id))
+
+    def present_rows(conn: Any, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        made = task_suites.present_many(conn, [r.id for r in rows])
+        return [made[r.id] for r in rows]
+
+    return _run(db, settings, task_suites_table, conditions, query, present_rows)
 
 
 def tasks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:

@@ -29,14 +29,16 @@ def patch_priority(db: Database, pool_id: int, priority: int) -> dict[str, Any]:
         return present.pool(load(conn, pool_id))
 
 
-def clone(db: Database, pool_id: int) -> dict[str, Any]:
-    """A closed copy of the pool's settings in the same project, reported as a finished operation."""
+def clone(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any]:
+    """A closed copy of the pool's (or training's) settings in the same project, reported as a
+    finished operation."""
     with db.write() as conn:
         row = load(conn, pool_id)
         new_id = conn.execute(insert(pools).values(
             project_id=row.project_id, status="CLOSED", created=utcnow(), last_close_reason="NOT_STARTED",
-            will_expire=row.will_expire, data=dict(row.data)).returning(pools.c.id)).scalar_one()
-        op_id = operations.start(conn, "POOL.CLONE", {"pool_id": format_id(pool_id)})
-        operations.finish(conn, op_id, success=True, details={"pool_id": format_id(new_id)})
+            will_expire=row.will_expire, data=dict(row.data), type=row.type).returning(pools.c.id)).scalar_one()
+        key = f"{kind.lower()}_id"
+        op_id = operations.start(conn, f"{kind}.CLONE", {key: format_id(pool_id)})
+        operations.finish(conn, op_id, success=True, details={key: format_id(new_id)})
         return present.operation(conn.execute(
             select(operations_table).where(operations_table.c.id == op_id)).one())

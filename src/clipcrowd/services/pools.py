@@ -43,13 +43,22 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     if project.status != "ACTIVE":
         raise ConflictState(f"project {project_id} is archived: it takes no new pools")
     wanted = {parse_id(s) for s in skill_ids(data.get("filter"))}
+    weight = (data.get("dynamic_overlap_config") or {}).get("answer_weight_skill_id")
+    if weight is not None:
+        wanted.add(parse_id(weight))
     if None in wanted:
         raise ValidationFailed.field("filter", "a skill key is not a skill id")
     ids = sorted(w for w in wanted if w is not None)
     found = {r.id for r in conn.execute(select(skills.c.id).where(one_of(skills.c.id, ids)))}
     if wanted - found:
         missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
-        raise ValidationFailed.field("filter", f"unknown skill id(s): {missing}")
+        raise ValidationFailed.field("filter" if weight is None else "filter or dynamic_overlap_config",
+                                     f"unknown skill id(s): {missing}")
+    training = ((data.get("quality_control") or {}).get("training_requirement") or {}).get("training_pool_id")
+    if training is not None and not conn.execute(select(exists().where(
+            pools.c.id == (parse_id(training) or 0), pools.c.type == "TRAINING"))).scalar():
+        raise ValidationFailed.field("quality_control.training_requirement.training_pool_id",
+                                     f"training {training} does not exist", "DOES_NOT_EXIST")
     return project_id
 
 
@@ -85,8 +94,9 @@ def replace(db: Database, pool_id: int, body: Any) -> dict[str, Any]:
         return present.pool(load(conn, pool_id))
 
 
-def open_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
-    """Open a closed pool; None when it already was open (the API answers 204)."""
+def open_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
+    """Open a closed pool (or a training: `kind` TRAINING names its operation); None when it
+    already was open (the API answers 204)."""
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status == "OPEN":
@@ -103,7 +113,7 @@ def open_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
         conn.execute(update(pools).where(pools.c.id == pool_id).values(
             status="OPEN", last_started=utcnow(), last_close_reason=None))
         events.record(conn, "POOL_OPENED", pool_id=pool_id)
-        op_id = operations.start(conn, "POOL.OPEN", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.OPEN", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 
@@ -115,18 +125,18 @@ def close_in(conn: Connection, pool_id: int, reason: str) -> None:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason=reason)
 
 
-def close_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+def close_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status != "OPEN":
             return None
         close_in(conn, pool_id, "MANUAL")
-        op_id = operations.start(conn, "POOL.CLOSE", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.CLOSE", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 
 
-def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
+def archive_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status == "ARCHIVED":
@@ -134,7 +144,7 @@ def archive_pool(db: Database, pool_id: int) -> dict[str, Any] | None:
         if row.status == "OPEN":
             raise PoolInappropriateStatus(f"pool {pool_id} is open: close it before archiving")
         conn.execute(update(pools).where(pools.c.id == pool_id).values(status="ARCHIVED"))
-        op_id = operations.start(conn, "POOL.ARCHIVE", {"pool_id": str(pool_id)})
+        op_id = operations.start(conn, f"{kind}.ARCHIVE", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)
 

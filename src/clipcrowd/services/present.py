@@ -27,7 +27,7 @@ def pool(row: Any) -> dict[str, Any]:
         "id": format_id(row.id),
         "project_id": format_id(row.project_id),
         "status": row.status,
-        "type": "REGULAR",
+        "type": row.type,  # REGULAR, or TRAINING for a training read as a pool
         "created": format_time(row.created),
         "last_started": format_time(row.last_started),
         "last_stopped": format_time(row.last_stopped),

@@ -70,6 +70,10 @@ def create(db: Database, body: Any) -> dict[str, Any]:
                     raise ValidationFailed.field(name, exc.message, "DOES_NOT_EXIST") from None
         new_id = add(conn, worker_id, scope, project_id=project_id if scope == "PROJECT" else None,
                      pool_id=pool_id if scope == "POOL" else None, comment=wanted.private_comment, until=until)
+        # quality rules restrict through `add` and tell their pool themselves, so they import this module
+        from clipcrowd.services import quality
+
+        quality.restricted_by_hand(conn, worker_id, scope, project_id, pool_id)
         return present(conn.execute(select(user_restrictions).where(user_restrictions.c.id == new_id)).one())
 
 

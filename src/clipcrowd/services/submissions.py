@@ -15,8 +15,18 @@ from clipcrowd.domain.models.tasks import KnownSolution, TaskData
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.specs import check_values, file_fields
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import events, lifecycle, pools, present, quality, worker_stats
-from clipcrowd.services.issuing import worker_view
+from clipcrowd.services import (
+    dynamic_overlap,
+    events,
+    lifecycle,
+    majority,
+    pools,
+    present,
+    quality,
+    trainings,
+    worker_stats,
+)
+from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, attachments, projects
 
@@ -85,6 +95,8 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         conn.execute(update(assignments).where(assignments.c.id == row.id).values(
             status=status, submitted=now, accepted=now if auto else None, solutions=values))
         completes = lifecycle.mark_answered(conn, row)
+        unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
+        completes = [t for t in completes if t not in unsettled]
         events.record_many(conn, ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"], pool_id=row.pool_id,
                            worker_id=worker_id, assignment_id=row.id, data={
                                "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
@@ -93,10 +105,26 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
             lifecycle.paid(conn, row, pool)
+        majority.on_tasks_complete(conn, pool, completes)
+        trainings.on_submitted(conn, pool, worker_id)
         if completes:
             pools.close_if_complete(conn, row.pool_id)
         final = {**row._mapping, "status": status, "solutions": values}
-        return worker_view(SimpleNamespace(**final), task_rows)
+        body = worker_view(SimpleNamespace(**final), task_rows)
+        if pool.type == trainings.TRAINING:
+            body["hints"] = _hints(row, task_rows, values)
+        return body
+
+
+def _hints(row: Any, task_rows: dict[int, Any], values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A training teaches: each wrong answer gets its task's hint (never the known solution itself)."""
+    hints = []
+    for i, (tid, output) in enumerate(zip(row.task_ids, values, strict=True)):
+        data = TaskData.of(task_rows[tid].data)
+        if not golden_correct(data.known_solutions or [], output):
+            hints.append({"task_id": worker_task_id(row.id, i), "correct": False,
+                          "message": data.message_on_unknown_solution or ""})
+    return hints
 
 
 def _check_files(conn: Any, spec: Mapping[str, Any], values: list[dict[str, Any]], row: Any) -> None:

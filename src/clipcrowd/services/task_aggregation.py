@@ -8,7 +8,7 @@ counts the same (a plain majority), so the call answers as soon as a task has an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +35,31 @@ def _output(solution: Any) -> Mapping[str, Any]:
     return solution if isinstance(solution, Mapping) else {}
 
 
+def weighted_vote(answers: Sequence[tuple[int, Mapping[str, Any]]], skill: Mapping[int, float],
+                  names: Sequence[str]) -> tuple[dict[str, Any], float]:
+    """(the winning value of each field, the lowest winning share of weight over the fields) for
+    one task's answers, each a (worker, output values); weights are `skill` values, see above.
+
+    >>> weighted_vote([(1, {"r": "a"}), (2, {"r": "b"}), (3, {"r": "b"})], {1: 90, 2: 20, 3: 30}, ["r"])
+    ({'r': 'a'}, 0.6428571428571429)
+    """
+    weighted = any(skill.get(w, 0) > 0 for w, _ in answers)
+    output, confidence = {}, 1.0
+    for name in names:
+        votes: dict[str, tuple[float, Any]] = defaultdict(lambda: (0.0, None))
+        for worker, values in answers:
+            if name in values:
+                key = repr(values[name])
+                votes[key] = (votes[key][0] + (skill.get(worker, 0.0) if weighted else 1.0), values[name])
+        total = sum(w for w, _ in votes.values())
+        if not votes or total <= 0:
+            raise ValidationFailed.field("fields", f"no answer has output field {name!r}")
+        best = max(sorted(votes), key=lambda k: votes[k][0])
+        output[name] = votes[best][1]
+        confidence = min(confidence, votes[best][0] / total)
+    return output, confidence
+
+
 def aggregate(db: Database, body: Mapping[str, Any]) -> dict[str, Any]:
     """`body` is a checked TaskAggregationRequest; its ids still have to name our rows."""
     task_id, pool_id, skill_id = _id(body, "task_id"), _id(body, "pool_id"), _id(body, "answer_weight_skill_id")
@@ -54,19 +79,6 @@ def aggregate(db: Database, body: Mapping[str, Any]) -> dict[str, Any]:
             worker_skills.c.skill_id == skill_id, worker_skills.c.worker_id.in_({w for w, _ in answers}))).all())
     if not answers:
         raise ConflictState(f"task {format_id(task_id)} has no submitted answers to aggregate")
-    weighted = any(skill.get(w, 0) > 0 for w, _ in answers)
-    output, confidence = {}, 1.0
-    for name in names:
-        votes: dict[str, tuple[float, Any]] = defaultdict(lambda: (0.0, None))
-        for worker, values in answers:
-            if name in values:
-                key = repr(values[name])
-                votes[key] = (votes[key][0] + (skill.get(worker, 0.0) if weighted else 1.0), values[name])
-        total = sum(w for w, _ in votes.values())
-        if not votes or total <= 0:
-            raise ValidationFailed.field("fields", f"no answer has output field {name!r}")
-        best = max(sorted(votes), key=lambda k: votes[k][0])
-        output[name] = votes[best][1]
-        confidence = min(confidence, votes[best][0] / total)
+    output, confidence = weighted_vote(answers, skill, names)
     return {"pool_id": format_id(pool_id), "task_id": format_id(task_id), "confidence": confidence,
             "output_values": output}

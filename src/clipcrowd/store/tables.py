@@ -96,6 +96,18 @@ pools = Table(
     Column("last_close_reason", String(40)),
     Column("will_expire", DateTime),
     Column("data", JSON, nullable=False),
+    Column("type", String(20), nullable=False, server_default="REGULAR"),  # REGULAR | TRAINING
+)
+
+# A suite the requester made: its tasks (rows of `tasks` with its `suite_id`) are issued together.
+task_suites = Table(
+    "task_suites", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("pool_id", ForeignKey("pools.id"), nullable=False),
+    Column("issuing_order_override", Integer),  # higher first; NULL after every number
+    Column("created", DateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_task_suites_pool_id", "pool_id", "id"),
 )
 
 tasks = Table(
@@ -110,6 +122,7 @@ tasks = Table(
     Column("answered_count", Integer, nullable=False, default=0),
     Column("created", DateTime, nullable=False),
     Column("data", JSON, nullable=False),
+    Column("suite_id", ForeignKey("task_suites.id"), index=True),  # NULL: the mixer builds its suites
     Index("ix_tasks_pool_id", "pool_id", "id"),
 )
 

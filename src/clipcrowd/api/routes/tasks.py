@@ -9,13 +9,11 @@ from fastapi.responses import JSONResponse
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
-from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.operations import OperationPublic
 from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPublic, TaskUpdate
-from clipcrowd.http.deps import query_flag
-from clipcrowd.http.jobs import wake
-from clipcrowd.services import listing, operations, tasks
+from clipcrowd.http import batches
+from clipcrowd.services import listing, tasks
 
 router = Router(prefix="/tasks", tags=["tasks"])
 CREATED: dict[int | str, dict[str, Any]] = {
@@ -28,26 +26,8 @@ CREATED: dict[int | str, dict[str, Any]] = {
 def create_tasks(
     db: DbDep, settings: SettingsDep, _: Requester, body: TaskBatch, request: Request,
 ) -> JSONResponse:
-    single = not isinstance(body, list)
     items = [body.body()] if isinstance(body, TaskCreate) else list(body)
-    if not items:
-        raise ValidationFailed.field("body", "must be a task object or a non-empty list of tasks")
-    if len(items) > settings.max_batch_items:
-        raise ValidationFailed.field("body", f"at most {settings.max_batch_items} tasks in one call")
-    open_after = query_flag(request, "open_pool")
-    skip_invalid = query_flag(request, "skip_invalid_items")
-    allow_defaults = query_flag(request, "allow_defaults") or single
-    batch = tasks.prepare(db, items, allow_defaults=allow_defaults, skip_invalid=skip_invalid and not single)
-    if query_flag(request, "async_mode"):  # one task too: toloka-kit then reads the task back from the log
-        op_id = operations.new_id(request.query_params.get("operation_id"))
-        started = tasks.start_batch(db, batch, items, op_id, allow_defaults=allow_defaults,
-                                    skip_invalid=skip_invalid, open_pool=open_after)
-        wake(request)
-        return JSONResponse(started, status_code=202)
-    result = tasks.create_sync(db, batch, open_pool=open_after)
-    if single:
-        return JSONResponse(next(iter(result["items"].values())), status_code=201)
-    return JSONResponse(result, status_code=201)
+    return batches.create(db, settings, request, tasks.KIND, items, single=isinstance(body, TaskCreate))
 
 
 @router.get("", response_model=Page[TaskPublic])

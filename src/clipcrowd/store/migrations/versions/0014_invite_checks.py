@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_invite_checks"
-down_revision = "0011"
+down_revision = "0012_suites_trainings"
 branch_labels = None
 depends_on = None
 
