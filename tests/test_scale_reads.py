@@ -171,4 +171,4 @@ def test_aggregate_by_pool_then_labelled_exports(big: Big) -> None:
     assert len(labelled) == TASKS and all(r["AGGREGATED:result"] == r["OUTPUT:result"] for r in labelled)
     review = big.get(f"/desk/pools/{pool_id}/review").text
     assert '"method":"mv"' in review
-    assert "mv" in big.get(f"/desk/pools/{pool_id}/workers").text
+    assert "Majority vote" in big.get(f"/desk/pools/{pool_id}/workers").text
