@@ -24,13 +24,13 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
 
-from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate
+from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, Answers, aggregate
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import events, operations
+from clipcrowd.services import answer_columns, events, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
@@ -51,6 +51,7 @@ REFUSED_PARAMS = ("skills",)
 #: the requester dialect's aggregation types (toloka-kit's `aggregate_solutions_by_pool`)
 DIALECT_TYPES = {"DAWID_SKENE": "ds"}
 PARTITION = 50_000  # answers fetched from the database at a time
+LABEL_COLUMNS = ("pool_id", "task_id", "field", "method", "label", "confidence", "operation_id", "created")
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,35 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
     return answers, pd.Series(gold, dtype=object)
 
 
-def _usable_gold(answers: pd.DataFrame, gold: pd.Series, method: str) -> pd.Series | None:
+def _gold(conn: Connection, request: AggregationRequest) -> pd.Series:
+    """Golden tasks' known values of the field, by integer task id."""
+    gold: dict[int, Any] = {}
+    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
+        tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
+    for task_id, data in golden:
+        for known in data.get("known_solutions") or ():
+            value = (known.get("output_values") or {}).get(request.field)
+            if value is not None:
+                gold[task_id] = value
+                break
+    return pd.Series(gold, dtype=object)
+
+
+def load_coded(conn: Connection, request: AggregationRequest) -> tuple[Answers, pd.Series]:
+    """(coded answers, gold Series), both by integer task and worker ids, read column-wise
+    (`services.answer_columns`)."""
+    pool = pool_service.load(conn, request.pool_id)
+    spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
+    answers = answer_columns.read_answers(conn, request.pool_id, request.statuses, request.field,
+                                          spec.get("type") == "string")
+    return answers, _gold(conn, request)
+
+
+def _usable_gold(answers: Answers, gold: pd.Series, method: str) -> pd.Series | None:
     """Gold for methods that use it, limited to labels some worker gave (others cannot be modelled)."""
     if AGGREGATORS[method].gold == "none" or gold.empty:
         return None
-    known = set(answers["label"].tolist())
+    known = set(answers.labels.tolist())
     usable = gold[[value in known for value in gold.tolist()]]
     return usable if not usable.empty else None
 
@@ -285,20 +310,24 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
     """The background half: aggregate, store, record an event, finish the operation (or fail it)."""
     try:
         with db.read() as conn:
-            answers, gold = load_answers(conn, request)
+            answers, gold = load_coded(conn, request)
         result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **request.params)
-        counts: dict[Any, int] = answers["worker"].value_counts().to_dict()
-        confidence: dict[Any, float] = result.confidence.to_dict()
-        labels = result.labels.dropna()
+        counts = dict(zip(answers.workers.tolist(), np.bincount(answers.worker, minlength=answers.n_workers).tolist(),
+                          strict=True))
+        chosen = result.labels.notna().to_numpy()
+        label_tasks = result.labels.index[chosen].tolist()
+        label_values = result.labels[chosen].tolist()
+        label_confidence = result.confidence.to_numpy()[chosen].tolist()
         now = utcnow()
-        label_rows = [
-            {"pool_id": request.pool_id, "task_id": parse_id(task), "field": request.field, "method": request.method,
-             "label": _plain(label), "confidence": float(confidence[task]), "operation_id": op_id, "created": now}
-            for task, label in zip(labels.index.tolist(), labels.tolist(), strict=True)
-        ]
+        as_json = {}  # each distinct label encoded once
+        for value in dict.fromkeys(label_values):
+            as_json[value] = json.dumps(_plain(value))
+        label_rows = [(request.pool_id, int(task), request.field, request.method, as_json[label], float(confidence),
+                       op_id, now) for task, label, confidence in zip(label_tasks, label_values, label_confidence,
+                                                                       strict=True)]
         quality = result.worker_quality
         quality_rows = [
-            {"pool_id": request.pool_id, "worker_id": parse_id(worker), "field": request.field,
+            {"pool_id": request.pool_id, "worker_id": int(worker), "field": request.field,
              "method": request.method, "quality": None if pd.isna(value) else float(value),
              "answers": int(counts[worker]), "operation_id": op_id, "created": now}
             for worker, value in zip(quality.index.tolist(), quality.tolist(), strict=True)
@@ -311,7 +340,7 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
             for table in (aggregated_labels, worker_quality):
                 conn.execute(delete(table).where(*(table.c[k] == v for k, v in scope.items())))
             if label_rows:
-                conn.execute(insert(aggregated_labels), label_rows)
+                answer_columns.insert_rows(conn, aggregated_labels, LABEL_COLUMNS, label_rows)
             conn.execute(insert(worker_quality), quality_rows)
             events.record(conn, "AGGREGATED", pool_id=request.pool_id, operation_id=op_id, **details)
             # rules reading the stored qualities act in the same transaction: all of it or none of it
