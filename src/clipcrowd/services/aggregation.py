@@ -231,7 +231,8 @@ class AggregatePool(Handler):
 
 
 def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.DataFrame, pd.Series]:
-    """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions).
+    """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions):
+    a plain frame for callers that want one (and the reference `load_coded` is tested against).
 
     The database hands over three columns — task id, worker id and the field's value, taken out of
     the stored solutions by SQL — read in partitions into integer arrays; task and worker become
@@ -257,15 +258,7 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
                 label_col.append(value)
     answers = pd.DataFrame({"task": _coded(np.frombuffer(task_col, dtype=np.int64)),
                             "worker": _coded(np.frombuffer(worker_col, dtype=np.int64)), "label": label_col})
-    gold: dict[str, Any] = {}
-    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
-        tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
-    for task_id, data in golden:
-        for known in data.get("known_solutions") or ():
-            value = (known.get("output_values") or {}).get(request.field)
-            if value is not None:
-                gold[format_id(task_id)] = value
-                break
+    gold = {format_id(task_id): value for task_id, value in _gold(conn, request).items()}
     return answers, pd.Series(gold, dtype=object)
 
 
