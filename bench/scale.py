@@ -187,6 +187,44 @@ def page_all(server: Server, pool: str) -> float:
     return seen / (time.perf_counter() - started)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (from /proc)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def round_trips(server: Server, pool: str, count: int, workers: int = 10) -> dict[str, float]:
+    """`count` next + submit round trips through the worker API by `workers` workers taking turns
+    (one client, one request at a time); the server's CPU seconds per round trip."""
+    tokens = []
+    for i in range(workers):
+        made = server.http.post("/api/v1/workers", json={"login": f"rt-{pool}-{i}-{time.monotonic_ns()}"}).json()
+        tokens.append({"Authorization": f"Bearer {made['token']}"})
+    done, before, started = 0, cpu_seconds(server.process.pid), time.perf_counter()
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        while done < count:
+            headers = tokens[done % workers]
+            suite = client.post(f"/api/v1/worker/pools/{pool}/next", headers=headers)
+            if suite.status_code != 200:
+                raise RuntimeError(f"next: HTTP {suite.status_code} {suite.text[:200]}")
+            body = suite.json()
+            answer = {"solutions": [{"output_values": {"result": "a"}} for _ in body["tasks"]]}
+            sent = client.post(f"/api/v1/worker/assignments/{body['id']}/submit", headers=headers, json=answer)
+            if sent.status_code != 200:
+                raise RuntimeError(f"submit: HTTP {sent.status_code} {sent.text[:200]}")
+            done += 1
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(server.process.pid) - before
+    return {"round trips/s": done / seconds, "server CPU ms per round trip": 1000 * cpu / done}
+
+
 def aggregate_by_pool(server: Server, pool: str) -> float:
     started = time.perf_counter()
     op = server.http.post("/api/v1/aggregated-solutions/aggregate-by-pool",
