@@ -190,9 +190,11 @@ def download(server: Server, path: str) -> dict[str, Any]:
     return {"seconds": seconds, "mb": size / 1e6, "rss_mb": peak.above / 1e6, "status": status}
 
 
-def page_all(server: Server, pool: str) -> float:
-    """Assignments per second, paging the whole pool with the id cursor."""
+def page_all(server: Server, pool: str) -> dict[str, float]:
+    """Assignments per second, paging the whole pool with the id cursor, and per second of the
+    server's CPU (what the server could page on a machine of its own)."""
     started, seen, last = time.perf_counter(), 0, None
+    cpu = cpu_seconds(server.process.pid)
     while True:
         params: dict[str, Any] = {"pool_id": pool, "sort": "id", "limit": PAGE}
         if last:
@@ -204,7 +206,9 @@ def page_all(server: Server, pool: str) -> float:
         if not body["has_more"]:
             break
         last = body["items"][-1]["id"]
-    return seen / (time.perf_counter() - started)
+    cpu = cpu_seconds(server.process.pid) - cpu
+    return {"paging assignments/s": seen / (time.perf_counter() - started),
+            "paging assignments per server CPU s": seen / cpu if cpu > 0 else 0.0}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -257,7 +261,7 @@ def aggregate_by_pool(server: Server, pool: str) -> float:
 
 def measure(server: Server, pool: str, exports: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"idle rss MB": rss(server.process.pid) / 1e6}
-    out["paging assignments/s"] = page_all(server, pool)
+    out.update(page_all(server, pool))
     for name, path in ({**EXPORTS_BOTH, **EXPORTS_NEW} if exports else {}).items():
         result = download(server, path.format(pool=pool))
         ok = result["status"] == 200

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic_core import from_json
 from sqlalchemy import Connection, select
 
-from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.ids import ID_WIDTH, format_id
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assignments as assignments_table
@@ -116,13 +116,11 @@ def assignments_lean(conn: Connection, rows: Sequence[Any]) -> list[dict[str, An
     items = []
     for (aid, pool_id, worker_id, status, reward, comment, _, solutions, *times), ids in zip(rows, task_ids,
                                                                                              strict=True):
-        public = format_id(aid)
-        body = {"id": public, "task_suite_id": public, "pool_id": format_id(pool_id), "user_id": format_id(worker_id),
-                "status": status, "reward": reward, "mixed": True, "automerged": False,
-                "tasks": [by_id[tid] for tid in ids if tid in by_id]}
-        for name, value in zip(_TIMES, times, strict=True):
-            if value is not None:
-                body[name] = value
+        public = f"{aid:0{ID_WIDTH}d}"  # format_id, inlined: three per row
+        body = {"id": public, "task_suite_id": public, "pool_id": f"{pool_id:0{ID_WIDTH}d}",
+                "user_id": f"{worker_id:0{ID_WIDTH}d}", "status": status, "reward": reward, "mixed": True,
+                "automerged": False, "tasks": [by_id[tid] for tid in ids if tid in by_id]}
+        body.update({name: value for name, value in zip(_TIMES, times, strict=True) if value is not None})
         if comment is not None:
             body["public_comment"] = comment
         if solutions is not None:
