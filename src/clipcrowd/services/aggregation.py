@@ -258,7 +258,7 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
                 label_col.append(value)
     answers = pd.DataFrame({"task": _coded(np.frombuffer(task_col, dtype=np.int64)),
                             "worker": _coded(np.frombuffer(worker_col, dtype=np.int64)), "label": label_col})
-    gold = {format_id(task_id): value for task_id, value in _gold(conn, request).items()}
+    gold = {format_id(int(task_id)): value for task_id, value in _gold(conn, request).items()}
     return answers, pd.Series(gold, dtype=object)
 
 
