@@ -258,11 +258,11 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
                 label_col.append(value)
     answers = pd.DataFrame({"task": _coded(np.frombuffer(task_col, dtype=np.int64)),
                             "worker": _coded(np.frombuffer(worker_col, dtype=np.int64)), "label": label_col})
-    gold = {format_id(int(task_id)): value for task_id, value in _gold(conn, request).items()}
+    gold = {format_id(task_id): value for task_id, value in _gold(conn, request).items()}
     return answers, pd.Series(gold, dtype=object)
 
 
-def _gold(conn: Connection, request: AggregationRequest) -> pd.Series:
+def _gold(conn: Connection, request: AggregationRequest) -> dict[int, Any]:
     """Golden tasks' known values of the field, by integer task id."""
     gold: dict[int, Any] = {}
     golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
@@ -273,7 +273,7 @@ def _gold(conn: Connection, request: AggregationRequest) -> pd.Series:
             if value is not None:
                 gold[task_id] = value
                 break
-    return pd.Series(gold, dtype=object)
+    return gold
 
 
 def load_coded(conn: Connection, request: AggregationRequest) -> tuple[Answers, pd.Series]:
@@ -283,7 +283,7 @@ def load_coded(conn: Connection, request: AggregationRequest) -> tuple[Answers, 
     spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
     answers = answer_columns.read_answers(conn, request.pool_id, request.statuses, request.field,
                                           spec.get("type") == "string")
-    return answers, _gold(conn, request)
+    return answers, pd.Series(_gold(conn, request), dtype=object)
 
 
 def _usable_gold(answers: Answers, gold: pd.Series, method: str) -> pd.Series | None:
