@@ -4,19 +4,21 @@ For each database and size, one database is filled once and both servers read th
   1. `clipcrowd serve` from this tree creates the pool's N tasks over HTTP (creation rate), then
      the answers are written in bulk (`services.bulk_fill`, N x 3 answers, one task per suite);
   2. this tree's server is measured: paging all assignments through `GET /api/v1/assignments`
-     (`id_gt` cursor, 1,000 per page), each export downloaded whole (time, and the server's peak
-     RSS above its RSS just before the request), the desk pages (median of 3), aggregate-by-pool
-     with Dawid-Skene (request to finished operation) next to the bare algorithm on the same
-     answers in memory;
-  3. the schema is taken back to the base's revision (0005: only indexes differ), the base
-     commit's server (`PYTHONPATH=<base>/src`) is measured the same way, and then creates a second
-     pool of N tasks (its creation rate).
+     (`id_gt` cursor, 1,000 per page; the client parses pages with pydantic-core), each export
+     downloaded whole (time, and the server's peak RSS above its RSS just before the request;
+     `--no-exports` leaves them out), the desk pages (median of 3), aggregate-by-pool with
+     Dawid-Skene (request to finished operation) next to the bare algorithm on the same answers in
+     memory, and next + submit round trips through the worker API on a second, open pool of
+     2,000 tasks in the same database (the server process's CPU seconds per round trip, from /proc);
+  3. the schema is taken back to the base's revision (`--base-revision`; nothing to do when the
+     base has this tree's schema), the base commit's server (`PYTHONPATH=<base>/src`) is measured
+     the same way, and then creates a second pool of N tasks (its creation rate).
 Every measured read goes through HTTP. Prints one table per database: both commits, the ratio
 this/base at the largest size, and this tree's growth factor between the two largest sizes.
 
-    git worktree add /tmp/scale-base 853abf5
+    git worktree add /tmp/scale-base 0c081e6
     PYTHONPATH=src .venv/bin/python bench/scale.py [--sizes 10000,100000] [--million] [--db sqlite,postgres]
-        [--base /tmp/scale-base/src]
+        [--base /tmp/scale-base/src] [--base-revision 0011] [--no-exports]
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import httpx
 import pandas as pd
 from alembic import command
 from alembic.config import Config
+from pydantic_core import from_json
 from sqlalchemy import create_engine, make_url, text
 
 from clipcrowd.aggregation import aggregate
@@ -50,7 +53,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_BASE = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OVERLAP = 3
 PAGE = 1000
-BASE_REVISION = "0005"
+ROUND_TRIP_POOL = 2000  # tasks of the open pool the round trips are measured on
+ROUND_TRIPS = 300
 DESK = ("/desk", "/desk/pools/{pool}", "/desk/pools/{pool}/review", "/desk/pools/{pool}/workers")
 EXPORTS_BOTH = {"results.csv": "/desk/pools/{pool}/results.csv", "results.json": "/desk/pools/{pool}/results.json"}
 EXPORTS_NEW = {"results.jsonl": "/api/v1/pools/{pool}/results.jsonl",
@@ -64,18 +68,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (from /proc); processes that ended meanwhile are left out."""
+    found = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += tree(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return found
+
+
 def rss(pid: int) -> int:
     """Resident bytes of a process and its children."""
     total = 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += rss(int(child))
-    except (FileNotFoundError, ProcessLookupError):
-        pass
+    for one in tree(pid):
+        try:
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except (FileNotFoundError, ProcessLookupError):
+            pass
     return total
 
 
@@ -134,7 +148,11 @@ class Server:
     def stop(self) -> None:
         self.http.close()
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a request still running (e.g. after a failed measurement)
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=60)
 
 
 def make_pool(server: Server, tasks: int) -> tuple[str, float]:
@@ -172,19 +190,61 @@ def download(server: Server, path: str) -> dict[str, Any]:
     return {"seconds": seconds, "mb": size / 1e6, "rss_mb": peak.above / 1e6, "status": status}
 
 
-def page_all(server: Server, pool: str) -> float:
-    """Assignments per second, paging the whole pool with the id cursor."""
+def page_all(server: Server, pool: str) -> dict[str, float]:
+    """Assignments per second, paging the whole pool with the id cursor, and per second of the
+    server's CPU (what the server could page on a machine of its own)."""
     started, seen, last = time.perf_counter(), 0, None
+    cpu = cpu_seconds(server.process.pid)
     while True:
         params: dict[str, Any] = {"pool_id": pool, "sort": "id", "limit": PAGE}
         if last:
             params["id_gt"] = last
-        body = server.http.get("/api/v1/assignments", params=params).json()
+        response = server.http.get("/api/v1/assignments", params=params)
+        assert response.status_code == 200, response.text[:300]
+        body = from_json(response.content)  # the client's parse must not be what is measured
         seen += len(body["items"])
         if not body["has_more"]:
             break
         last = body["items"][-1]["id"]
-    return seen / (time.perf_counter() - started)
+    cpu = cpu_seconds(server.process.pid) - cpu
+    return {"paging assignments/s": seen / (time.perf_counter() - started),
+            "paging assignments per server CPU s": seen / cpu if cpu > 0 else 0.0}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (from /proc)."""
+    total = 0.0
+    for one in tree(pid):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def round_trips(server: Server, pool: str, count: int, workers: int = 10) -> dict[str, float]:
+    """`count` next + submit round trips through the worker API by `workers` workers taking turns
+    (one client, one request at a time); the server's CPU seconds per round trip."""
+    tokens = []
+    for i in range(workers):
+        made = server.http.post("/api/v1/workers", json={"login": f"rt-{pool}-{i}-{time.monotonic_ns()}"}).json()
+        tokens.append({"Authorization": f"Bearer {made['token']}"})
+    done, before, started = 0, cpu_seconds(server.process.pid), time.perf_counter()
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        while done < count:
+            headers = tokens[done % workers]
+            suite = client.post(f"/api/v1/worker/pools/{pool}/next", headers=headers)
+            if suite.status_code != 200:
+                raise RuntimeError(f"next: HTTP {suite.status_code} {suite.text[:200]}")
+            body = suite.json()
+            answer = {"solutions": [{"output_values": {"result": "a"}} for _ in body["tasks"]]}
+            sent = client.post(f"/api/v1/worker/assignments/{body['id']}/submit", headers=headers, json=answer)
+            if sent.status_code != 200:
+                raise RuntimeError(f"submit: HTTP {sent.status_code} {sent.text[:200]}")
+            done += 1
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(server.process.pid) - before
+    return {"round trips/s": done / seconds, "server CPU ms per round trip": 1000 * cpu / done}
 
 
 def aggregate_by_pool(server: Server, pool: str) -> float:
@@ -199,10 +259,10 @@ def aggregate_by_pool(server: Server, pool: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(server: Server, pool: str, new: bool) -> dict[str, Any]:
+def measure(server: Server, pool: str, exports: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"idle rss MB": rss(server.process.pid) / 1e6}
-    out["paging assignments/s"] = page_all(server, pool)
-    for name, path in {**EXPORTS_BOTH, **(EXPORTS_NEW if new else {})}.items():
+    out.update(page_all(server, pool))
+    for name, path in ({**EXPORTS_BOTH, **EXPORTS_NEW} if exports else {}).items():
         result = download(server, path.format(pool=pool))
         ok = result["status"] == 200
         out[f"{name} s"] = result["seconds"] if ok else f"HTTP {result['status']}"
@@ -216,7 +276,13 @@ def measure(server: Server, pool: str, new: bool) -> dict[str, Any]:
             times.append(time.perf_counter() - started)
             assert response.status_code == 200, (path, response.status_code)
         out[f"{path.replace('{pool}', '<id>')} ms"] = 1000 * statistics.median(times)
+    # the first job a server runs also spawns its job worker process (imports included); the second
+    # shows the steady state, what the aggregation itself costs
+    out["aggregate-by-pool ds first s"] = aggregate_by_pool(server, pool)
     out["aggregate-by-pool ds s"] = aggregate_by_pool(server, pool)
+    open_pool, _ = make_pool(server, ROUND_TRIP_POOL)
+    server.http.post(f"/api/v1/pools/{open_pool}/open").raise_for_status()
+    out.update(round_trips(server, open_pool, ROUND_TRIPS))
     return out
 
 
@@ -259,7 +325,7 @@ def downgrade(url: str, revision: str) -> None:
     engine.dispose()
 
 
-def run_size(kind: str, size: int, base: Path) -> dict[str, dict[str, Any]]:
+def run_size(kind: str, size: int, base: Path, base_revision: str, exports: bool) -> dict[str, dict[str, Any]]:
     home = Path(tempfile.mkdtemp(prefix=f"cc-scale-{kind}-"))
     url = database_url(kind, home)
     server = Server(ROOT / "src", url, home)
@@ -270,16 +336,16 @@ def run_size(kind: str, size: int, base: Path) -> dict[str, dict[str, Any]]:
         bulk_fill.answer(db, int(pool), overlap=OVERLAP, suite=1, crowd=20)
         print(f"  {kind} {size}: {size * OVERLAP} answers written in bulk in {time.perf_counter() - started:.1f} s",
               flush=True)
-        this = {"task creation tasks/s": rate, **measure(server, pool, new=True), "bare ds s": bare_ds(db, pool)}
+        this = {"task creation tasks/s": rate, **measure(server, pool, exports), "bare ds s": bare_ds(db, pool)}
         this["aggregate / bare"] = this["aggregate-by-pool ds s"] / this["bare ds s"]
     finally:
         server.stop()
     db.dispose()
     print(f"  {kind} {size}: this tree measured", flush=True)
-    downgrade(url, BASE_REVISION)
+    downgrade(url, base_revision)
     server = Server(base, url, home)
     try:
-        before = {**measure(server, pool, new=False), "bare ds s": this["bare ds s"]}
+        before = {**measure(server, pool, exports), "bare ds s": this["bare ds s"]}
         before["aggregate / bare"] = before["aggregate-by-pool ds s"] / before["bare ds s"]
         before["task creation tasks/s"] = make_pool(server, size)[1]
     finally:
@@ -325,6 +391,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--million", action="store_true", help="also 1,000,000 tasks (long)")
     parser.add_argument("--base", default="/tmp/scale-base/src", help="the base commit's src directory")
+    parser.add_argument("--base-revision", default="0011", help="the base commit's newest migration")
+    parser.add_argument("--no-exports", action="store_true", help="leave the (long) export downloads out")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
     base = Path(args.base)
@@ -332,7 +400,7 @@ def main() -> None:
         sys.exit(f"no clipcrowd sources under {base}: git worktree add /tmp/scale-base <commit>")
     tables = []
     for kind in args.db.split(","):
-        results = {size: run_size(kind, size, base) for size in sizes}
+        results = {size: run_size(kind, size, base, args.base_revision, not args.no_exports) for size in sizes}
         tables.append(table(kind, sizes, results))
         print("\n" + tables[-1] + "\n", flush=True)
     print("\n\n".join(tables))

@@ -63,6 +63,7 @@ See ``docs/aggregation.md`` for the quality and speed comparison with crowd-kit.
 
 from __future__ import annotations
 
+from ._data import Answers
 from .api import AggregationResult, aggregate
 from .base import BaseAggregator
 from .binary_relevance import BinaryRelevance
@@ -99,6 +100,7 @@ __all__ = [
     "MMSR",
     "AggregationInputError",
     "AggregationResult",
+    "Answers",
     "BaseAggregator",
     "BinaryRelevance",
     "DawidSkene",

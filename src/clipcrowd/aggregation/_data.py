@@ -398,18 +398,54 @@ class Answers:
         index: pd.Index = getattr(self, which)
         return index if order is None else index.take(order)
 
+    @classmethod
+    def from_codes(cls, task: IntArray, worker: IntArray, label: IntArray, tasks: pd.Index, workers: pd.Index,
+                   labels: pd.Index) -> Answers:
+        """Answers already coded by the caller (e.g. read column-wise from a database), checked
+        against the contract: equal lengths, codes within their index, every task and worker used,
+        tasks and workers in order of first appearance, labels sorted and of one kind.
+
+        Raises the same :class:`~clipcrowd.aggregation.errors.AggregationInputError` subclasses as
+        :func:`encode_answers`."""
+        n = len(task)
+        if n == 0:
+            raise EmptyAnswersError("answers are empty: nothing to aggregate")
+        if len(worker) != n or len(label) != n:
+            raise MissingColumnsError(f"code arrays differ in length: {n}, {len(worker)}, {len(label)}")
+        coded = []
+        for name, codes, index in (("task", task, tasks), ("worker", worker, workers), ("label", label, labels)):
+            codes = np.asarray(codes)
+            if codes.dtype.kind != "i":
+                raise MissingColumnsError(f"{name} codes must be integers, got {codes.dtype}")
+            if int(codes.min()) < 0 or int(codes.max()) >= len(index):
+                raise MissingValuesError(f"{name} codes fall outside their {len(index)} values")
+            if name != "label":
+                first = np.unique(codes, return_index=True)[1]
+                if len(first) != len(index) or not _strictly_increasing(first):
+                    raise MissingColumnsError(f"{name} codes must number values in order of first appearance")
+            coded.append(codes)
+        if not labels.is_monotonic_increasing or not labels.is_unique:
+            raise MixedLabelTypesError("labels must be sorted and distinct (ties break towards the first)")
+        if len({label_kind(v) for v in labels}) > 1:
+            raise MixedLabelTypesError(f"labels mix kinds of values: {sorted({label_kind(v) for v in labels})}")
+        return cls(coded[0], coded[1], coded[2], None, pd.Index(tasks, name="task"),
+                   pd.Index(workers, name="worker"), pd.Index(labels, name="label"))
+
     def count_duplicates(self) -> int:
         """Number of answers beyond the first for the same (worker, task) pair."""
         pairs = self.worker.astype(np.int64) * self.n_tasks + self.task
         return self.n_answers - int(np.unique(pairs).shape[0])
 
 
-def encode_answers(data: pd.DataFrame) -> Answers:
-    """Validate an answers frame (`task`, `worker`, `label`, optional `weight`) and encode it.
+def encode_answers(data: pd.DataFrame | Answers) -> Answers:
+    """Validate an answers frame (`task`, `worker`, `label`, optional `weight`) and encode it;
+    answers already coded (:meth:`Answers.from_codes`) are taken as they are.
 
     Raises a subclass of :class:`~clipcrowd.aggregation.errors.AggregationInputError` (a ``ValueError``)
     for: a non-DataFrame, missing columns, no rows, missing values, mixed label kinds, bad weights.
     """
+    if isinstance(data, Answers):
+        return data
     if not isinstance(data, pd.DataFrame):
         raise MissingColumnsError(f"answers must be a pandas DataFrame, got {type(data).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in data.columns]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._data import Answers
 from .base import BaseAggregator, is_empty_answers
 from .errors import EmptyAnswersError, UnknownMethodError, UnsupportedParameterError
 from .majority_vote import MajorityVote
@@ -45,9 +46,10 @@ class AggregationResult:
 
 
 def aggregate(
-    answers: pd.DataFrame, method: str, gold: pd.Series | None = None, **params: Any
+    answers: pd.DataFrame | Answers, method: str, gold: pd.Series | None = None, **params: Any
 ) -> AggregationResult:
-    """Aggregate ``answers`` (columns ``task``, ``worker``, ``label``, optional ``weight``) with the
+    """Aggregate ``answers`` (columns ``task``, ``worker``, ``label``, optional ``weight``; or
+    :class:`Answers` already coded, see :meth:`Answers.from_codes`) with the
     registered ``method`` (``clipcrowd.aggregation.AGGREGATORS``), constructed with ``params``.
 
     ``gold`` (a Series task -> true label) is required by ``gold_mv``, used by ``ds``,

@@ -24,13 +24,13 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
 
-from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, aggregate, method_name
+from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, Answers, aggregate, method_name
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import events, operations
+from clipcrowd.services import answer_columns, events, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
@@ -61,6 +61,7 @@ REFUSED_PARAMS = ("skills",)
 #: WEIGHTED_DYNAMIC_OVERLAP is a majority vote weighted by each worker's value of answer_weight_skill_id
 DIALECT_TYPES = {"DAWID_SKENE": "ds", "WEIGHTED_DYNAMIC_OVERLAP": "mv"}
 PARTITION = 50_000  # answers fetched from the database at a time
+LABEL_COLUMNS = ("pool_id", "task_id", "field", "method", "label", "confidence", "operation_id", "created")
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ class AggregatePool(Handler):
 
 
 def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.DataFrame, pd.Series]:
-    """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions).
+    """(answers frame with public task and worker ids, gold Series from golden tasks' known solutions):
+    a plain frame for callers that want one (and the reference `load_coded` is tested against).
 
     The database hands over three columns — task id, worker id and the field's value, taken out of
     the stored solutions by SQL — read in partitions into integer arrays; task and worker become
@@ -281,23 +283,39 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
                 label_col.append(value)
     answers = pd.DataFrame({"task": _coded(np.frombuffer(task_col, dtype=np.int64)),
                             "worker": _coded(np.frombuffer(worker_col, dtype=np.int64)), "label": label_col})
-    gold: dict[str, Any] = {}
+    gold = {format_id(task_id): value for task_id, value in _gold(conn, request).items()}
+    return answers, pd.Series(gold, dtype=object)
+
+
+def _gold(conn: Connection, request: AggregationRequest) -> dict[int, Any]:
+    """Golden tasks' known values of the field, by integer task id."""
+    gold: dict[int, Any] = {}
     golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
         tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
     for task_id, data in golden:
         for known in data.get("known_solutions") or ():
             value = (known.get("output_values") or {}).get(request.field)
             if value is not None:
-                gold[format_id(task_id)] = value
+                gold[task_id] = value
                 break
-    return answers, pd.Series(gold, dtype=object)
+    return gold
 
 
-def _usable_gold(answers: pd.DataFrame, gold: pd.Series, method: str) -> pd.Series | None:
+def load_coded(conn: Connection, request: AggregationRequest) -> tuple[Answers, pd.Series]:
+    """(coded answers, gold Series), both by integer task and worker ids, read column-wise
+    (`services.answer_columns`)."""
+    pool = pool_service.load(conn, request.pool_id)
+    spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
+    answers = answer_columns.read_answers(conn, request.pool_id, request.statuses, request.field,
+                                          spec.get("type") == "string")
+    return answers, pd.Series(_gold(conn, request), dtype=object)
+
+
+def _usable_gold(answers: Answers, gold: pd.Series, method: str) -> pd.Series | None:
     """Gold for methods that use it, limited to labels some worker gave (others cannot be modelled)."""
     if AGGREGATORS[method].gold == "none" or gold.empty:
         return None
-    known = set(answers["label"].tolist())
+    known = set(answers.labels.tolist())
     usable = gold[[value in known for value in gold.tolist()]]
     return usable if not usable.empty else None
 
@@ -310,26 +328,29 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
     """The background half: aggregate, store, record an event, finish the operation (or fail it)."""
     try:
         with db.read() as conn:
-            answers, gold = load_answers(conn, request)
+            answers, gold = load_coded(conn, request)
+            weights = (None if request.weight_skill_id is None
+                       else _skill_weights(conn, request.weight_skill_id, answers))
         params = dict(request.params)
-        if request.weight_skill_id is not None:
-            with db.read() as conn:
-                weights = _skill_weights(conn, request.weight_skill_id, answers)
-            if weights is not None:
-                params["skills"] = weights
+        if weights is not None:
+            params["skills"] = weights
         result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **params)
-        counts: dict[Any, int] = answers["worker"].value_counts().to_dict()
-        confidence: dict[Any, float] = result.confidence.to_dict()
-        labels = result.labels.dropna()
+        counts = dict(zip(answers.workers.tolist(), np.bincount(answers.worker, minlength=answers.n_workers).tolist(),
+                          strict=True))
+        chosen = result.labels.notna().to_numpy()
+        label_tasks = result.labels.index[chosen].tolist()
+        label_values = result.labels[chosen].tolist()
+        label_confidence = result.confidence.to_numpy()[chosen].tolist()
         now = utcnow()
-        label_rows = [
-            {"pool_id": request.pool_id, "task_id": parse_id(task), "field": request.field, "method": request.method,
-             "label": _plain(label), "confidence": float(confidence[task]), "operation_id": op_id, "created": now}
-            for task, label in zip(labels.index.tolist(), labels.tolist(), strict=True)
-        ]
+        as_json = {}  # each distinct label encoded once
+        for value in dict.fromkeys(label_values):
+            as_json[value] = json.dumps(_plain(value))
+        label_rows = [(request.pool_id, int(task), request.field, request.method, as_json[label], float(confidence),
+                       op_id, now) for task, label, confidence in zip(label_tasks, label_values, label_confidence,
+                                                                       strict=True)]
         quality = result.worker_quality
         quality_rows = [
-            {"pool_id": request.pool_id, "worker_id": parse_id(worker), "field": request.field,
+            {"pool_id": request.pool_id, "worker_id": int(worker), "field": request.field,
              "method": request.method, "quality": None if pd.isna(value) else float(value),
              "answers": int(counts[worker]), "operation_id": op_id, "created": now}
             for worker, value in zip(quality.index.tolist(), quality.tolist(), strict=True)
@@ -342,7 +363,7 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
             for table in (aggregated_labels, worker_quality):
                 conn.execute(delete(table).where(*(table.c[k] == v for k, v in scope.items())))
             if label_rows:
-                conn.execute(insert(aggregated_labels), label_rows)
+                answer_columns.insert_rows(conn, aggregated_labels, LABEL_COLUMNS, label_rows)
             conn.execute(insert(worker_quality), quality_rows)
             events.record(conn, "AGGREGATED", pool_id=request.pool_id, operation_id=op_id, **details)
             # rules reading the stored qualities act in the same transaction: all of it or none of it
@@ -356,15 +377,15 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
             operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
 
 
-def _skill_weights(conn: Connection, skill_id: int, answers: pd.DataFrame) -> pd.Series | None:
-    """Each answering worker's value of the skill (0 without one); None when nobody has it, so
-    every vote counts the same, as `aggregate_solutions_by_task` does."""
-    workers = [parse_id(w) for w in answers["worker"].cat.categories]
+def _skill_weights(conn: Connection, skill_id: int, answers: Answers) -> pd.Series | None:
+    """Each answering worker's value of the skill (0 without one), by worker id; None when nobody
+    has it, so every vote counts the same, as `aggregate_solutions_by_task` does."""
+    workers = [int(w) for w in answers.workers.tolist()]
     have = dict(conn.execute(select(worker_skills.c.worker_id, worker_skills.c.value).where(
-        worker_skills.c.skill_id == skill_id, one_of(worker_skills.c.worker_id, [w for w in workers if w]))).all())
+        worker_skills.c.skill_id == skill_id, one_of(worker_skills.c.worker_id, workers))).all())
     if not any(v > 0 for v in have.values()):
         return None
-    return pd.Series({format_id(w): float(have.get(w, 0.0)) for w in workers if w is not None}, dtype=float)
+    return pd.Series({w: float(have.get(w, 0.0)) for w in workers}, dtype=float)
 
 
 def _operation(conn: Connection, op_id: str) -> Any:

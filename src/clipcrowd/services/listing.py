@@ -66,11 +66,11 @@ def _status(table: Table, query: Mapping[str, str], allowed: Sequence[str]) -> l
 
 def _run(db: Database, settings: Settings, table: Table, conditions: list[ColumnElement[bool]],
          query: Mapping[str, str], present_rows: Any, ranges: Sequence[str] = ("id", "created"),
-         sortable: Sequence[str] = ("id", "created")) -> dict[str, Any]:
+         sortable: Sequence[str] = ("id", "created"), columns: Sequence[Any] | None = None) -> dict[str, Any]:
     conditions = conditions + range_conditions(table, query, ranges)
     with db.read() as conn:
         return page(conn, table, conditions, query, present_rows, limit_default=settings.page_limit_default,
-                    limit_max=settings.page_limit_max, sortable=sortable)
+                    limit_max=settings.page_limit_max, sortable=sortable, columns=columns)
 
 
 def projects_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
@@ -128,7 +128,8 @@ def assignments_page(db: Database, settings: Settings, query: Mapping[str, str])
         conditions.append(exists().where(assignment_tasks.c.assignment_id == assignments.c.id,
                                          assignment_tasks.c.task_id == task_id))
     fields = ("id", "created", "submitted", "accepted", "rejected", "skipped", "expired")
-    return _run(db, settings, assignments, conditions, query, present.assignments, ranges=fields, sortable=fields)
+    return _run(db, settings, assignments, conditions, query, present.assignments_lean, ranges=fields,
+                sortable=fields, columns=present.ASSIGNMENT_COLUMNS)
 
 
 def attachments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:

@@ -57,8 +57,10 @@ def page(
     limit_default: int,
     limit_max: int,
     sortable: Sequence[str] = ("id", "created"),
+    columns: Sequence[ColumnElement[Any]] | None = None,
 ) -> dict[str, Any]:
-    """One page of rows, sorted as asked (default by id), with `has_more` from one extra row."""
+    """One page of rows (the whole table's columns unless `columns` says which), sorted as asked
+    (default by id), with `has_more` from one extra row."""
     limit = parse_limit(query, limit_default, limit_max)
     order = []
     for key in (query.get("sort") or "id").split(","):
@@ -71,7 +73,8 @@ def page(
         order.append(column.desc() if descending else column.asc())
     if not any(str(o).startswith(f"{table.name}.id") for o in order):
         order.append(table.c.id.asc())
-    rows = conn.execute(select(table).where(*conditions).order_by(*order).limit(limit + 1)).all()
+    statement = select(*(columns or (table,))).select_from(table).where(*conditions)
+    rows = conn.execute(statement.order_by(*order).limit(limit + 1)).all()
     return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
 
 

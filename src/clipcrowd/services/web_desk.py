@@ -139,8 +139,8 @@ def _logins(conn: Connection, ids: Select[Any]) -> dict[int, str]:
 def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
     """One row per worker who took this pool: outcomes, golden accuracy, fast submits, stored aggregated
     quality per method, skills, restrictions. Outcomes are a GROUP BY over an index, golden and fast
-    counts the sums kept per submission (`services.worker_stats`); the pool's workers are a
-    subquery, never a list of ids."""
+    counts the sums kept per submission (`services.worker_stats`); the pool's workers, found by that
+    GROUP BY, are then one list parameter (`store.lists.one_of`)."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
         empty = {"golden_right": 0, "golden_total": 0, "fast": 0}
@@ -154,7 +154,9 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
                                 .where(w.pool_id == pool_id)):
             stats.setdefault(row.worker_id, dict(empty)).update(
                 golden_right=row.golden_right, golden_total=row.golden_total, fast=row.fast_submits)
-        in_pool = select(assignments.c.worker_id).where(assignments.c.pool_id == pool_id).distinct()
+        # the pool's workers are the keys just counted: one list parameter, not three more passes
+        # over the pool's assignments to find them again
+        in_pool = select(workers.c.id).where(one_of(workers.c.id, sorted(stats)))
         logins = _logins(conn, in_pool)
         aggregated = desk_aggregates.qualities(conn, pool_id)
         skill_rows: dict[int, dict[str, float]] = defaultdict(dict)

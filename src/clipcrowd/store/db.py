@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,6 +37,7 @@ class Database:
     """Engine plus transaction helpers; the only object services use to reach the store."""
 
     def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10, pool_timeout: float = 10.0):
+        self._lookups: dict[Select[Any], _Lookup] = {}
         self.url = url
         self.pool_size, self.max_overflow = pool_size, max_overflow
         self.is_sqlite = url.startswith("sqlite")
@@ -102,6 +103,26 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def lookup(self, statement: Select[Any], **values: Any) -> tuple[Any, ...] | None:
+        """The first row of a one-row read by a unique key, run straight on a pooled driver connection:
+        no transaction of its own (one statement reads one consistent state anyway) and no SQLAlchemy
+        result machinery, for the lookup every request makes (its token) at a tenth of `read`'s cost.
+        Values come back converted as by `read` (dates parsed on SQLite)."""
+        compiled = self._lookups.get(statement)
+        if compiled is None:
+            compiled = self._lookups[statement] = _Lookup(statement, self.engine.dialect)
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(compiled.sql, compiled.arguments(values))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+        return None if row is None else compiled.convert(row)
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
         if self.is_sqlite:
@@ -129,6 +150,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Lookup:
+    """A statement compiled once for `Database.lookup`, with its columns' result converters."""
+
+    def __init__(self, statement: Select[Any], dialect: Any):
+        self.compiled = statement.compile(dialect=dialect)
+        self.sql = self.compiled.string
+        self.processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                           for column in statement.selected_columns]
+
+    def arguments(self, values: dict[str, Any]) -> Any:
+        params = self.compiled.construct_params(values)
+        if self.compiled.positional:
+            return tuple(params[name] for name in self.compiled.positiontup or ())
+        return params
+
+    def convert(self, row: Any) -> tuple[Any, ...]:
+        return tuple(value if convert is None else convert(value)
+                     for convert, value in zip(self.processors, row, strict=True))
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -45,6 +45,9 @@ class OneOf(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # a comparison already: without this, SQLite (no native boolean) gets `(… IN …) = 1`, which no
+    # index can serve, and every statement with a list scanned the whole table
+    _is_implicitly_boolean = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("values", InternalTraversal.dp_clauseelement)]
 

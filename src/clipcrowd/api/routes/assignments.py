@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi import Request, Response
+from pydantic_core import to_json
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
@@ -17,9 +17,10 @@ router = Router(prefix="/assignments", tags=["assignments"])
 
 
 @router.get("", response_model=Page[AssignmentPublic])
-def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> JSONResponse:
-    # already plain JSON types: sent as they are, without FastAPI's per-value encoding pass
-    return JSONResponse(listing.assignments_page(db, settings, request.query_params))
+def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> Response:
+    # already plain JSON types: encoded in one pass by pydantic-core, without FastAPI's per-value pass
+    return Response(to_json(listing.assignments_page(db, settings, request.query_params)),
+                    media_type="application/json")
 
 
 @router.get("/{assignment_id}", response_model=AssignmentPublic)

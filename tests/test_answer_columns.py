@@ -1,0 +1,119 @@
+"""Aggregating a pool from answers read column-wise (`services.answer_columns`) gives the labels the
+row-by-row frame (`services.aggregation.load_answers`) gives, on SQLite and PostgreSQL: string and
+integer fields, answers without a value or with a JSON null left out, gold known solutions used;
+and coded answers that break the contract are refused."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select, update
+
+from clipcrowd.aggregation import Answers, aggregate
+from clipcrowd.aggregation.errors import AggregationInputError
+from clipcrowd.domain.ids import format_id
+from clipcrowd.services import aggregation, bulk_fill, operations
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import aggregated_labels, assignments
+from tests.factories import pool_body, text_project
+
+
+def _integer_project() -> dict[str, Any]:
+    body = text_project()
+    body["task_spec"] = {"input_spec": {"text": {"type": "string"}},
+                         "output_spec": {"score": {"type": "integer"}}}
+    return body
+
+
+def _scramble(db: Database, pool_id: str, field: str, labels: list[Any]) -> None:
+    """Random labels, and a few answers without the field or with a JSON null."""
+    rng = random.Random(7)
+    with db.write() as conn:
+        rows = conn.execute(select(assignments.c.id, assignments.c.solutions)
+                            .where(assignments.c.pool_id == int(pool_id))).all()
+        for n, (aid, solutions) in enumerate(rows):
+            new = []
+            for _ in solutions:
+                roll = rng.random()
+                new.append({} if roll < 0.03 else {field: None} if roll < 0.05 else {field: rng.choice(labels)})
+            if n % 2:
+                conn.execute(update(assignments).where(assignments.c.id == aid).values(solutions=new))
+
+
+def _old_labels(db: Database, request: aggregation.AggregationRequest) -> dict[str, Any]:
+    with db.read() as conn:
+        frame, _ = aggregation.load_answers(conn, request)
+    result = aggregate(frame, request.method)
+    return {k: v for k, v in result.labels.dropna().items()}
+
+
+@pytest.mark.parametrize("kind", ["string", "integer"])
+def test_column_wise_aggregation_stores_the_row_path_labels(db: Database, kind: str) -> None:
+    project, field, labels = ((text_project(), "result", ["a", "b"]) if kind == "string"
+                              else (_integer_project(), "score", [1, 2, 3]))
+    pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, project, pool, count=400, overlap=3, suite=2, crowd=9, labels=labels)
+    _scramble(db, filled.pool_id, field, labels)
+    for method in ("ds", "mv"):
+        request = aggregation.AggregationRequest(int(filled.pool_id), method, field, False, {})
+        expected = _old_labels(db, request)
+        op_id = str(uuid.uuid4())
+        with db.write() as conn:
+            operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
+        aggregation.run(db, request, op_id)
+        assert operations.get(db, op_id)["status"] == "SUCCESS"
+        with db.read() as conn:
+            stored = {format_id(t): label for t, label in conn.execute(
+                select(aggregated_labels.c.task_id, aggregated_labels.c.label)
+                .where(aggregated_labels.c.operation_id == op_id))}
+        assert stored == expected and len(stored) > 300
+        assert {type(v) for v in stored.values()} == {str if kind == "string" else int}
+
+
+def test_column_wise_answers_equal_the_frame(db: Database) -> None:
+    pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, text_project(), pool, count=50, overlap=3, crowd=5)
+    _scramble(db, filled.pool_id, "result", ["a", "b"])
+    request = aggregation.AggregationRequest(int(filled.pool_id), "ds", "result", False, {})
+    with db.read() as conn:
+        frame, _ = aggregation.load_answers(conn, request)
+        coded, _ = aggregation.load_coded(conn, request)
+    rebuilt = pd.DataFrame({"task": [format_id(t) for t in coded.tasks.take(coded.task)],
+                            "worker": [format_id(w) for w in coded.workers.take(coded.worker)],
+                            "label": coded.labels.take(coded.label)})
+    assert rebuilt.to_dict("records") == frame.astype({"task": str, "worker": str}).to_dict("records")
+
+
+def test_a_field_nobody_filled_fails_the_run_with_a_message(db: Database) -> None:
+    pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, text_project(), pool, count=5, overlap=3, crowd=3)
+    with db.write() as conn:
+        conn.execute(update(assignments).where(assignments.c.pool_id == int(filled.pool_id)).values(solutions=[{}]))
+    request = aggregation.AggregationRequest(int(filled.pool_id), "ds", "result", False, {})
+    op_id = str(uuid.uuid4())
+    with db.write() as conn:
+        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
+    aggregation.run(db, request, op_id)
+    op = operations.get(db, op_id)
+    assert op["status"] == "FAIL" and "nothing to aggregate" in op["details"]["error"]
+
+
+@pytest.mark.parametrize("task,worker,label,labels", [
+    ([0, 2], [0, 1], [0, 1], ["a", "b"]),  # a task code outside its index
+    ([1, 0], [0, 1], [0, 1], ["a", "b"]),  # tasks not in order of first appearance
+    ([0, 1], [0, 1], [0, 1], ["b", "a"]),  # labels not sorted
+    ([0, 1], [0, 1], [0, 1], ["a", 1]),  # labels of two kinds
+    ([0, 1], [0], [0, 1], ["a", "b"]),  # lengths differ
+    ([], [], [], ["a"]),  # nothing
+])
+def test_coded_answers_breaking_the_contract_are_refused(task: list[int], worker: list[int], label: list[int],
+                                                          labels: list[Any]) -> None:
+    with pytest.raises(AggregationInputError):
+        Answers.from_codes(np.array(task, dtype=np.int32), np.array(worker, dtype=np.int32),
+                           np.array(label, dtype=np.int32), pd.Index([10, 11]), pd.Index([20, 21]),
+                           pd.Index(labels, dtype=object))
