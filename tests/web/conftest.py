@@ -146,8 +146,11 @@ def live_any_db(db: Database, tmp_path: Path) -> Iterator[LiveServer]:
     yield from start_server(tmp_path, db, max_upload_bytes=400_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an asyncio loop
+    running on the main thread while it is open, and `asyncio.run` in any later test on the same
+    (xdist) worker would fail. Tests of a module-scoped fixture share one xdist worker (tests/conftest.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
