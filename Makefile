@@ -50,9 +50,15 @@ demo: install
 # Every test runs: a skip counts as a failure (CLIPCROWD_REQUIRE_ALL=1). Where no PostgreSQL answers
 # at CLIPCROWD_TEST_DATABASE_URL, tests/pg_throwaway.py starts a private one for the run and removes it.
 # PYTEST_ARGS narrows the run, e.g. `make test PYTEST_ARGS="tests/test_store.py -x"`.
+# pytest-xdist runs TEST_WORKERS processes (each with its own databases and ports); most tests wait on a
+# server, a browser or a subprocess, so there are more workers than the two cores. `--dist loadgroup`
+# keeps the tests of a module-wide fixture on one worker (tests/conftest.py says which); TEST_WORKERS=0
+# runs in one process.
+TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 test: dev toloka-venv browser axe
-	CLIPCROWD_REQUIRE_ALL=1 $(BIN)/python tests/pg_throwaway.py $(BIN)/pytest $(PYTEST_ARGS)
+	CLIPCROWD_REQUIRE_ALL=1 $(BIN)/python tests/pg_throwaway.py \
+	  $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check src tests bench

@@ -1,7 +1,9 @@
-"""Debian's Chromium through Playwright: one browser per test process, shared by every browser test.
+"""Debian's Chromium through Playwright, one browser per test module, for every browser test.
 
-Playwright's sync API runs an event loop of its own; a second `sync_playwright()` started while the
-first lives fails, so the fixture is defined once here and registered by the root conftest.
+Playwright's sync API runs an asyncio loop on the main thread while it is open: a second
+`sync_playwright()` started while the first lives fails, and so does `asyncio.run` in any later test
+on the same (xdist) worker. So the fixture is defined once, here (registered by the root conftest),
+and lives for one module; tests of a module-scoped fixture share one xdist worker (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--use-fake-
                  "--use-fake-ui-for-media-stream", "--disable-gpu"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

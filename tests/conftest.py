@@ -19,6 +19,48 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped while CLIPCROWD_REQUIRE_ALL=1 (skips count as failures): {reason}"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs `-n 4 --dist loadgroup`): tests sharing a module-scoped
+    fixture run on one worker, so each module-wide world (a 70,001-task pool, a hardened server) is
+    built once, not once per worker; the Ray tests share one worker (two local Ray clusters at once
+    would fight over two cores); and the slow tests are handed out first, so no long one starts last."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
+        return
+    for item in items:
+        group = _worker_group(item)
+        if group:
+            _join_group(item, group)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1)
+
+
+def _join_group(item: pytest.Item, group: str) -> None:
+    """What an `xdist_group` mark does: the node id gets `@group`, which xdist's loadgroup scheduler splits
+    on. (xdist 3.8 writes `item._nodeid`, which pytest 9.2 no longer reads: its ids live in `item._id`.)"""
+    grouped = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(grouped)
+    else:
+        item._nodeid = grouped
+    assert item.nodeid == grouped, "pytest keeps node ids elsewhere now: update _join_group"
+
+
+def _worker_group(item: pytest.Item) -> str | None:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    if "local_ray" in info.names_closure:
+        return "ray"
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    shared = [name for name in info.names_closure
+              if (defs := info.name2fixturedefs.get(name)) and defs[-1].scope in ("module", "class", "package")]
+    if not shared:
+        return None
+    return "|".join([item.nodeid.split("::")[0], *(f"{n}={params[n]}" for n in shared if n in params)])
+
+
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -62,16 +104,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     drop_test_database()
 
 
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    """Ray on this machine for one test module (stopped after it: idle Ray still costs CPU), with this
-    checkout's code importable by its workers."""
-    import os
+_ray_running: list[bool] = []
 
+
+@pytest.fixture
+def local_ray() -> Iterator[None]:
+    """Ray on this machine, with this checkout's code importable by its workers: started by the first
+    test that asks for it and stopped after the last of a run of such tests (idle Ray still costs CPU;
+    under xdist the Ray tests form one group, so one Ray start serves them all)."""
     import ray
 
-    root = Path(__file__).resolve().parents[1]
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}})
+    if not _ray_running:
+        root = Path(__file__).resolve().parents[1]
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}})
+        _ray_running.append(True)
     yield
-    ray.shutdown()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)  # the test's own fixtures are finalized first
+    finally:
+        if _ray_running and "local_ray" not in getattr(nextitem, "fixturenames", ()):
+            import ray
+
+            ray.shutdown()
+            _ray_running.clear()

@@ -165,7 +165,8 @@ def test_row04_an_ambiguous_length_needs_epoch_unit(tmp_path: Path) -> None:
 
 
 # 5 ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("epoch", ["0", "315532800", str(int(time.time()) + 3 * 86400)])
+@pytest.mark.parametrize("epoch", ["0", "315532800", str(int(time.time()) + 3 * 86400)],
+                         ids=["zero", "1980", "three-days-ahead"])  # ids stable across xdist workers
 def test_row05_implausible_epochs_are_bad_timestamps(tmp_path: Path, epoch: str) -> None:
     clip(tmp_path / "f", f"cam0-{epoch}.mp4")
     code, state = go(tmp_path / "f", Recorder(), tmp_path)

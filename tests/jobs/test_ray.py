@@ -1,4 +1,4 @@
-"""The Ray executor on a local Ray instance (started once for this module): same results as local."""
+"""The Ray executor on a local Ray instance (started once for the tests that need it): same results as local."""
 
 from __future__ import annotations
 

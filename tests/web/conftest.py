@@ -26,7 +26,7 @@ from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (imported from here by older tests)
 from tests.factories import captured
-from tests.support import serve_in_thread
+from tests.support import fresh_sqlite, serve_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -115,9 +115,7 @@ class LiveServer:
 
 def start_server(home: Path, database: Database | None = None, **settings: Any) -> Iterator[LiveServer]:
     """The app on a free port over `database` (by default a new SQLite file in `home`)."""
-    db = database or Database(f"sqlite:///{home / 'clipcrowd.db'}")
-    if database is None:
-        db.migrate()
+    db = database or fresh_sqlite(home)  # a copy of the once-migrated template
     requester_id = auth.ensure_requester(db)
     token = auth.create_token(db, "requester", requester_id=requester_id)
     media = home / "served"

@@ -1,9 +1,10 @@
 """A pool answered in bulk, for scale tests and benchmarks: what a crowd would leave behind, written
 in a few statements instead of one round trip per suite.
 
-Tasks go through the task service (validated like any batch); workers, answered assignments with
+Tasks are validated by the task service like any batch; they, workers, answered assignments with
 their answers, the (assignment, task) pairs, SUBMITTED events, the per-worker sums and the tasks' counters are written
-directly: `COPY` on PostgreSQL, `executemany` on SQLite. Suites of `suite` consecutive tasks are
+directly: `COPY` on PostgreSQL, `executemany` on SQLite (a multi-row INSERT of 70,000 tasks costs
+psycopg seconds of parsing its huge statements). Suites of `suite` consecutive tasks are
 answered `overlap` times, each time by the next worker round the circle, so no worker answers a
 task twice; the label of each answer is `labels[(task index + worker index) % len(labels)]`.
 """
@@ -28,6 +29,8 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignment_tasks, assignments, events, pool_worker_stats, tasks, workers
 
 TASK_BATCH = 10_000
+TASK_COLUMNS = ("id", "pool_id", "overlap", "infinite_overlap", "golden", "assigned_count", "answered_count",
+                "created", "data")
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,13 @@ def fill(db: Database, project_body: Mapping[str, Any], pool_body: Mapping[str, 
         items = [{"pool_id": pool["id"], "input_values": make(i), "overlap": overlap}
                  for i in range(start, min(start + TASK_BATCH, count))]
         batch = task_service.prepare(db, items, allow_defaults=False, skip_invalid=False)
+        now = utcnow()
         with db.write() as conn:
-            task_service.write(conn, batch)
+            first = _next_id(conn, tasks)
+            _copy(conn, tasks, TASK_COLUMNS,
+                  ((first + n, *(row[c] for c in TASK_COLUMNS[1:-2]), now, _json(conn, row["data"]))
+                   for n, row in enumerate(batch.rows)))
+            _sync_sequence(conn, tasks)
     return answer(db, int(pool["id"]), overlap=overlap, suite=suite, crowd=crowd, labels=labels, status=status)
 
 
