@@ -116,6 +116,7 @@ def fresh_sqlite(home: Path) -> Database:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
         template.dispose()
         _sqlite_template.append(path)
+    home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_sqlite_template[0], home / "clipcrowd.db")
     return Database(f"sqlite:///{home / 'clipcrowd.db'}")
 
