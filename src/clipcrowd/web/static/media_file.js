@@ -8,8 +8,12 @@ import { formatBytes, h } from "./dom.js";
 
 const KIND_TYPES = { video: "video/*", photo: "image/*", gallery: "image/*", audio: "audio/*" };
 // A recording stops by itself while there is still room under the upload limit for this many of
-// its largest pieces (the one being written and the last one), so it is never refused for size.
+// its largest pieces (the one being written and the last one). A busy page may hand the last piece
+// over late and large, so pieces past the limit are then left out (a recording's prefix still plays,
+// and the server remuxes it): a recording is never refused for size.
 const HEADROOM = 2;
+// the share of the upload limit a recording may fill: room for the seek index the server's remux adds
+const FILL = 0.95;
 
 function pickMime(video) {
   const wanted = video ? ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp8", "video/webm", "video/mp4"]
@@ -105,7 +109,7 @@ export function mediaFile(node, path, ctx) {
     const label = button.textContent;
     let bytes = 0;
     let biggest = 0;
-    const limit = () => ctx.maxUpload - HEADROOM * biggest;
+    const limit = () => FILL * ctx.maxUpload - HEADROOM * biggest;
     // Elapsed time, and how long until the upload limit at the rate the recorder is writing.
     const tick = () => {
       const elapsed = (performance.now() - started) / 1000;
@@ -135,6 +139,7 @@ export function mediaFile(node, path, ctx) {
       clear.hidden = readData(node.data, ctx) === undefined;
       if (readData(node.data, ctx) !== undefined || node.multiple) preview.hidden = false;
       recorder = null;
+      while (chunks.length > 1 && bytes > FILL * ctx.maxUpload) bytes -= chunks.pop().size;
       const type = (mimeType || (video ? "video/webm" : "audio/webm")).split(";")[0];
       const ext = type.split("/")[1] === "mp4" ? "mp4" : "webm";
       await send(new File(chunks, `recording-${new Date().toISOString().replace(/[:.]/g, "-")}.${ext}`, { type }));
