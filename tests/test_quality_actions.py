@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from clipcrowd.store.tables import events
 from tests.apiclient import Api, add_tasks, make_pool, worker
 
 
@@ -47,6 +50,24 @@ def test_majority_vote_rejects_the_minority_and_accepts_the_majority(api: Api) -
     assert api.ok("GET", f"/api/v1/assignments/{second}")["public_comment"] == "disagrees with the majority"
     # the rejection sent the task back: the pool wants one more answer and is open for it
     assert api.ok("GET", f"/api/v1/pools/{pool['id']}")["status"] == "OPEN"
+
+
+def test_a_task_completed_again_compares_each_answer_once(api: Api) -> None:
+    mv = {"type": "MAJORITY_VOTE", "parameters": {"answer_threshold": 2, "history_size": 10}}
+    qc = {"configs": [_rule(mv, [{"key": "total_answers_count", "operator": "GTE", "value": 1},
+                                 {"key": "correct_answers_rate", "operator": "LT", "value": 50}],
+                            {"type": "REJECT_ALL_ASSIGNMENTS", "parameters": {"public_comment": "minority"}})]}
+    pool = make_pool(api, quality_control=qc, auto_accept_solutions=False)
+    add_tasks(api, pool["id"], 1)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    done = [_take_and_answer(api, worker(api, f"again{i}"), pool["id"], label) for i, label in enumerate("aba")]
+    assert _status(api, done[1]) == "REJECTED"  # the rejection frees a slot: the task completes again
+    done.append(_take_and_answer(api, worker(api, "again3"), pool["id"], "a"))
+    db = api.client.app.state.db
+    with db.read() as conn:
+        compared = [r.assignment_id for r in conn.execute(
+            select(events.c.assignment_id).where(events.c.type == "MAJORITY", events.c.pool_id == int(pool["id"])))]
+    assert sorted(compared) == sorted(int(a) for a in done)  # every answer once, the first three not twice
 
 
 def test_a_tie_is_no_majority(api: Api) -> None:
