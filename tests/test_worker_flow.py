@@ -111,6 +111,30 @@ def test_auto_accept_after_review_period(api: Api) -> None:
     assert api.ok("GET", f"/api/v1/assignments/{suite['id']}")["status"] == "ACCEPTED"
 
 
+def test_answers_within_their_review_period_do_not_hold_back_overdue_ones(api: Api) -> None:
+    """A batch of the tick takes only overdue answers: three fresh submissions listed first must not
+    fill a batch of two while a later, overdue one waits."""
+    pool = make_pool(api, defaults={"default_overlap_for_new_task_suites": 1}, auto_accept_solutions=False,
+                     auto_accept_period_day=1)
+    add_tasks(api, pool["id"], 4)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    ids = []
+    for name in ("ann", "bob", "cat", "dan"):
+        person = worker(api, name)
+        suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=person["headers"])
+        api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=person["headers"],
+               json={"solutions": [{"output_values": {"result": "a"}}]})
+        ids.append(int(suite["id"]))
+    db = api.client.app.state.db  # type: ignore[attr-defined]
+    with db.write() as conn:
+        conn.execute(update(assignments).where(assignments.c.id == max(ids))
+                     .values(submitted=utcnow() - timedelta(days=1, seconds=1)))
+    assert maintenance.tick(db, batch=2).auto_accepted == 1
+    statuses = {int(a["id"]): a["status"] for a in
+                api.ok("GET", "/api/v1/assignments", params={"pool_id": pool["id"]})["items"]}
+    assert statuses == {i: ("ACCEPTED" if i == max(ids) else "SUBMITTED") for i in ids}
+
+
 def test_pool_expires(api: Api) -> None:
     pool = make_pool(api)
     add_tasks(api, pool["id"], 1)

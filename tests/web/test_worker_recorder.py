@@ -149,3 +149,28 @@ def test_upload_of_a_live_webm_gets_a_duration(live: LiveServer, tmp_path: Path)
         assert refused.status_code in (400, 404), (bad, refused.status_code)
     with live.db.read() as conn:
         assert conn.execute(select(assignments.c.status)).scalar_one() == "ACTIVE"
+
+
+def test_a_remuxed_copy_past_the_limit_is_not_stored(tmp_path: Path) -> None:
+    """The seekable copy's index adds bytes: an upload exactly at the limit is kept as it came rather
+    than stored larger than the limit, and still gets its duration."""
+    clip = write_live_webm(tmp_path / "live.webm", seconds=2)
+    limit = clip.stat().st_size
+    server = start_server(tmp_path / "home", max_upload_bytes=limit)
+    live = next(server)
+    try:
+        pool_id = live.video_setup(task_count=1)
+        live.worker("uma", client_type="TOLOKA_APP")
+        headers = {"Authorization": f"OAuth {workers.sign_in(live.db, 'uma', 'password123')}"}
+        taken = httpx.post(f"{live.url}/api/v1/worker/pools/{pool_id}/next", headers=headers)
+        assert taken.status_code in (200, 201), taken.text
+        made = httpx.post(
+            f"{live.url}/api/v1/worker/assignments/{taken.json()['id']}/attachments?name=live.webm",
+            content=clip.read_bytes(), headers={**headers, "Content-Type": "video/webm"})
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["size"] == limit and abs(body["duration"] - 2.0) < 0.1
+        with live.db.read() as conn:
+            assert conn.execute(select(attachments.c.size)).scalar_one() == limit
+    finally:
+        server.close()

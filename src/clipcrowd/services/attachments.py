@@ -90,7 +90,7 @@ async def receive(
         detected = await asyncio.to_thread(served_types.detect, Path(tmp_name))  # never the declared type
         duration_us, sha = None, digest.hexdigest()
         if detected.startswith(("video/", "audio/")):
-            duration_us, rewritten = await asyncio.to_thread(_playable, Path(tmp_name), spool_dir)
+            duration_us, rewritten = await asyncio.to_thread(_playable, Path(tmp_name), spool_dir, cap)
             if rewritten:
                 size, sha = await asyncio.to_thread(_hash, Path(tmp_name))
         target = blob_path(settings, sha)
@@ -112,8 +112,10 @@ async def receive(
         return present(conn.execute(select(attachments).where(attachments.c.id == new_id)).one())
 
 
-def _playable(path: Path, spool_dir: Path) -> tuple[int | None, bool]:
-    """Rewrite `path` in place as a seekable copy where needed: its duration (µs), whether rewritten."""
+def _playable(path: Path, spool_dir: Path, cap: int) -> tuple[int | None, bool]:
+    """Rewrite `path` in place as a seekable copy where needed: its duration (µs), whether rewritten.
+    The copy's index adds bytes; where that would take the file past the upload limit `cap`, the file is
+    kept as the worker sent it (it was within the limit), so a stored file never exceeds the limit."""
     fd, fixed_name = tempfile.mkstemp(dir=spool_dir, prefix="remux-", suffix=".webm")
     os.close(fd)
     fixed = Path(fixed_name)
@@ -122,13 +124,14 @@ def _playable(path: Path, spool_dir: Path) -> tuple[int | None, bool]:
             done = make_seekable(path, fixed)
         except MediaError:
             done = None  # it decoded for the check; a file FFmpeg cannot copy is kept as it came
-        if done is not None and done.remuxed:
+        rewritten = done is not None and done.remuxed and fixed.stat().st_size <= cap
+        if rewritten:
             os.replace(fixed, path)
     finally:
         fixed.unlink(missing_ok=True)
     if done is None:
         return None, False
-    return (round(done.duration * 1_000_000) if done.duration is not None else None), done.remuxed
+    return (round(done.duration * 1_000_000) if done.duration is not None else None), rewritten
 
 
 def _hash(path: Path) -> tuple[int, str]:

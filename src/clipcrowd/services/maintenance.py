@@ -6,9 +6,9 @@ Every step is an idempotent UPDATE guarded by the old status, so several servers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import utcnow
@@ -26,6 +26,23 @@ class TickReport:
     webhook_events: int = 0
 
 
+def _review_overdue(db: Database, now: datetime, batch: int) -> list[int]:
+    """Up to `batch` submitted answers whose pool's review period has run out. Each pool's cutoff is
+    applied in SQL, so answers still within their period never crowd the overdue ones out of a batch."""
+    due: list[int] = []
+    with db.read() as conn:
+        reviewing = conn.execute(select(pools_table.c.id, pools_table.c.data).where(exists().where(
+            assignments.c.pool_id == pools_table.c.id, assignments.c.status == "SUBMITTED"))).all()
+        for pool_id, pool_data in reviewing:
+            if len(due) >= batch:
+                break
+            cutoff = now - timedelta(days=PoolRules.of(pool_data).auto_accept_period_days)
+            due += conn.execute(select(assignments.c.id).where(
+                assignments.c.pool_id == pool_id, assignments.c.status == "SUBMITTED",
+                assignments.c.submitted <= cutoff).order_by(assignments.c.id).limit(batch - len(due))).scalars()
+    return due
+
+
 def tick(db: Database, batch: int = 500) -> TickReport:
     report = TickReport()
     now = utcnow()
@@ -38,15 +55,7 @@ def tick(db: Database, batch: int = 500) -> TickReport:
             if row.status == "ACTIVE" and lifecycle.release(conn, row, "EXPIRED"):
                 report.expired += 1
                 pools.close_if_complete(conn, row.pool_id)
-    with db.read() as conn:
-        waiting = conn.execute(
-            select(assignments.c.id, assignments.c.submitted, pools_table.c.data)
-            .join(pools_table, pools_table.c.id == assignments.c.pool_id)
-            .where(assignments.c.status == "SUBMITTED").limit(batch)).all()
-    for assignment_id, submitted, pool_data in waiting:
-        rules = PoolRules.of(pool_data)
-        if submitted is None or submitted + timedelta(days=rules.auto_accept_period_days) > now:
-            continue
+    for assignment_id in _review_overdue(db, now, batch):
         with db.write() as conn:
             row = lifecycle.load(conn, assignment_id, for_update=True)
             if row.status == "SUBMITTED":
