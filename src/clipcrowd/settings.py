@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         60.0, ge=1, le=86400, description="A shard's lease; renewed while it runs, re-claimed once it lapses."
     )
     max_json_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Cap on one JSON or form request body.")
+    task_upload_inline_bytes: int = Field(
+        1024 * 1024, ge=0,
+        description="A desk task file up to this size is checked within the request (about 10,000 rows, ~1 s); "
+                    "a larger one by a `tasks.upload` job whose page shows its progress and report.",
+    )
     max_text_chars: int = Field(1_000_000, gt=0, description="Cap on one string inside a JSON body.")
     db_pool_size: int = Field(20, ge=1, le=1000, description="Database connections each server process keeps open.")
     db_max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections a process may open at peaks.")

@@ -139,3 +139,35 @@ def test_upload_edge_refuses_cross_site_oversize_and_non_forms(live: LiveServer)
         ok = http.post(target, files=files, data={"format": "tsv"})
         assert ok.status_code == 200 and "Created 1 task" in ok.text
     assert _count(live, pool_id) == 1
+
+
+def test_a_large_file_is_checked_by_a_job_whose_page_shows_the_report(browser: Any, tmp_path: Path) -> None:
+    """Past the inline size the upload becomes a job: the page follows it by itself and then shows the
+    same report as an inline upload; another pool's address for the job is a 404."""
+    rows = b"INPUT:text\n" + b"".join(b"line %d\n" % i for i in range(2000)) + b"=HYPERLINK(1)\n"
+    big = tmp_path / "big.tsv"
+    big.write_bytes(rows)
+    for live in start_server(tmp_path / "home", task_upload_inline_bytes=1024):
+        project = live.project(text_project())
+        pool_id = live.pool(pool_body(project), project)
+        for skip in (False, True):
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            sign_in_desk(page, live, f"/desk/pools/{pool_id}/tasks/upload")
+            _upload(page, big, skip=skip)
+            page.wait_for_url(f"**/desk/pools/{pool_id}/tasks/upload/*")
+            outcome = page.wait_for_selector("[data-testid=upload-outcome]", timeout=60_000).inner_text()
+            if skip:
+                assert "Created 2000 tasks" in outcome and "skipped 1 bad row" in outcome
+            else:
+                assert "Nothing was created" in outcome and "1 of 2001 rows" in outcome
+            cells = page.locator("[data-testid=upload-faults] tbody tr td").all_inner_texts()
+            assert cells[:2] == ["2002", "INPUT:text"] and "formula" in cells[2]
+            shots(page, f"desk-tasks-upload-job-{'skipped' if skip else 'refused'}")
+            job_path = page.url.removeprefix(live.url)
+            page.context.close()
+        assert _count(live, pool_id) == 2000
+        other = live.pool(pool_body(project), project)
+        with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as http:
+            assert http.post("/desk/sign-in", data={"token": live.requester_token, "next": "/desk"}).status_code == 303
+            assert http.get(job_path).status_code == 200
+            assert http.get(job_path.replace(f"/pools/{pool_id}/", f"/pools/{other}/")).status_code == 404

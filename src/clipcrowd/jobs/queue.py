@@ -253,25 +253,31 @@ def report(db: Database, held: Claim, entries: Iterable[tuple[str, str, Any, str
 
     An item reported already keeps its first report (a re-run cannot count it twice).
     """
+    with db.write() as conn:
+        return report_in(conn, held, entries)
+
+
+def report_in(conn: Connection, held: Claim, entries: Iterable[tuple[str, str, Any, str | None]]) -> int:
+    """`report` inside the caller's transaction: work and its report commit together, so a shard run
+    again after a crash between the two finds the item reported and does not do the work twice."""
     entries = list(entries)
     counters = {"done": 0, "failed": 0, "skipped": 0}
     now = utcnow()
-    with db.write() as conn:
-        _holding(conn, held)
-        for key, status, result, error in entries:
-            if status not in counters:
-                raise ValueError(f"an item is reported {list(counters)}, not {status!r}")
-            changed = conn.execute(update(job_items).where(
-                job_items.c.job_id == held.job_id, job_items.c.shard_id == held.shard_id, job_items.c.key == key,
-                job_items.c.status == "pending",
-            ).values(status=status, result=result, error=None if error is None else str(error)[:ERROR_MAX],
-                     updated=now)).rowcount
-            counters[status] += changed
-        if any(counters.values()):
-            s = job_shards.c
-            conn.execute(update(job_shards).where(s.id == held.row_id).values(
-                done=s.done + counters["done"], failed=s.failed + counters["failed"],
-                skipped=s.skipped + counters["skipped"]))
+    _holding(conn, held)
+    for key, status, result, error in entries:
+        if status not in counters:
+            raise ValueError(f"an item is reported {list(counters)}, not {status!r}")
+        changed = conn.execute(update(job_items).where(
+            job_items.c.job_id == held.job_id, job_items.c.shard_id == held.shard_id, job_items.c.key == key,
+            job_items.c.status == "pending",
+        ).values(status=status, result=result, error=None if error is None else str(error)[:ERROR_MAX],
+                 updated=now)).rowcount
+        counters[status] += changed
+    if any(counters.values()):
+        s = job_shards.c
+        conn.execute(update(job_shards).where(s.id == held.row_id).values(
+            done=s.done + counters["done"], failed=s.failed + counters["failed"],
+            skipped=s.skipped + counters["skipped"]))
     return sum(counters.values())
 
 

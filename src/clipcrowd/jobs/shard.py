@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from clipcrowd.store.db import Database
 
 from . import queue
@@ -60,6 +62,11 @@ class ShardRun:
         """Several ``(key, status, result, error)`` reports in one transaction (status done/failed/skipped)."""
         self.check()
         return queue.report(self.db, self.claim, entries)
+
+    def report_in(self, conn: Connection, entries: list[tuple[str, str, Any, str | None]]) -> int:
+        """`report` inside the handler's own write transaction, so the work and its report commit together."""
+        self.check()
+        return queue.report_in(conn, self.claim, entries)
 
     @property
     def lost(self) -> bool:

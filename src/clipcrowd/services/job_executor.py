@@ -22,6 +22,7 @@ from clipcrowd.services import asset_import as _asset_import  # noqa: F401  (reg
 from clipcrowd.services import camera_motion as _camera_motion  # noqa: F401  (registers its job kind)
 from clipcrowd.services import mining as _mining  # noqa: F401  (registers its job kind)
 from clipcrowd.services import task_suites as _task_suites  # noqa: F401  (registers its job kind)
+from clipcrowd.services import task_upload_jobs as _task_upload_jobs  # noqa: F401  (registers its job kind)
 from clipcrowd.services import tasks as _tasks  # noqa: F401  (registers its job kind)
 from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
 from clipcrowd.settings import Settings

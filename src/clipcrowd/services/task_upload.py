@@ -19,9 +19,11 @@ import csv
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from sqlalchemy import Connection
 
 from clipcrowd.domain.errors import ClipcrowdError, ValidationFailed
 from clipcrowd.domain.ids import format_id
@@ -44,6 +46,7 @@ _TASK_KEYS = {"input_values", "known_solutions", "message_on_unknown_solution", 
               "pool_id"}
 _GOLDEN_PATH = "known_solutions[0].output_values."
 _SHOWN = 40  # characters of a bad value quoted back in a message
+SHOWN_FAULTS = 200  # faults a report lists (the counts cover them all)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,27 @@ class Outcome:
     faults: list[RowFault] = field(default_factory=list)
     skipped_rows: list[int] = field(default_factory=list)
     refused: str | None = None  # the file as a whole was refused (header, format, size)
+    fault_count: int = 0  # every fault, also those a stored report leaves out (see `as_json`)
+    bad_rows: int = 0  # rows with at least one fault
+    skipped: int = 0  # bad rows left out, when the requester asked to skip them
+
+    def tally(self) -> Outcome:
+        self.fault_count, self.bad_rows = len(self.faults), len({f.row for f in self.faults})
+        self.skipped = len(self.skipped_rows)
+        return self
+
+    def as_json(self, shown: int = SHOWN_FAULTS) -> dict[str, Any]:
+        """The report as stored for a later page: the counts, and the first `shown` faults."""
+        return {"rows": self.rows, "created": self.created, "golden": self.golden, "refused": self.refused,
+                "fault_count": self.fault_count, "bad_rows": self.bad_rows, "skipped": self.skipped,
+                "faults": [[f.row, f.where, f.message] for f in self.faults[:shown]]}
+
+    @classmethod
+    def of_json(cls, data: Mapping[str, Any]) -> Outcome:
+        faults = [RowFault(int(row), str(where), str(message)) for row, where, message in data["faults"]]
+        return cls(rows=data["rows"], created=data["created"], golden=data["golden"], refused=data["refused"],
+                   faults=faults, fault_count=data["fault_count"], bad_rows=data["bad_rows"],
+                   skipped=data["skipped"])
 
 
 class FileRefused(ValidationFailed):
@@ -392,16 +416,17 @@ def _faults_of(number: int, payload: Mapping[str, Any], table: bool) -> list[Row
     return found
 
 
-def upload(db: Database, pool_id: int, stream: IO[bytes], fmt: str, *, skip_bad: bool,
-           max_rows: int) -> Outcome:
-    """Read, check and (when allowed) create the file's tasks; the outcome says what happened."""
+def upload(db: Database, pool_id: int, stream: IO[bytes], fmt: str, *, skip_bad: bool, max_rows: int,
+           on_write: Callable[[Connection, Outcome], None] | None = None) -> Outcome:
+    """Read, check and (when allowed) create the file's tasks; the outcome says what happened.
+    `on_write` runs in the transaction that creates the tasks (a job records its report there)."""
     outcome = Outcome()
     try:
         input_spec, output_spec = spec_of(db, pool_id)
         rows = read_rows(stream, fmt, pool_id, input_spec, output_spec, max_rows=max_rows)
     except FileRefused as exc:
         outcome.refused = exc.message
-        return outcome
+        return outcome.tally()
     outcome.rows = len(rows)
     items = [{**r.item, "pool_id": format_id(pool_id), "__item_idx": str(r.number)}
              for r in rows if r.item is not None]
@@ -411,16 +436,19 @@ def upload(db: Database, pool_id: int, stream: IO[bytes], fmt: str, *, skip_bad:
         batch = tasks.prepare(db, items, allow_defaults=True, skip_invalid=True)
     except ClipcrowdError as exc:  # e.g. the pool is archived: no row can be created
         outcome.refused = exc.message
-        return outcome
+        return outcome.tally()
     for idx, payload in batch.failures.items():
         outcome.faults.extend(_faults_of(int(idx), payload, fmt in ("tsv", "csv")))
     outcome.faults.sort(key=lambda f: f.row)
     if outcome.faults and not skip_bad:
-        return outcome
+        return outcome.tally()
     outcome.skipped_rows = sorted({f.row for f in outcome.faults})
+    outcome.created = len(batch.rows)
+    outcome.golden = sum(1 for row in batch.rows if row["golden"])
+    outcome.tally()
     if batch.rows:  # `create_sync` without presenting every task back: the report counts them
         with db.write() as conn:
             tasks.write(conn, batch)
-    outcome.created = len(batch.rows)
-    outcome.golden = sum(1 for row in batch.rows if row["golden"])
+            if on_write is not None:
+                on_write(conn, outcome)
     return outcome

@@ -3,7 +3,9 @@
 The form posts multipart; the body passes the edge unread (see `UPLOAD_PATHS` in http/security.py)
 and is counted here while it streams, so a file over the cap is refused without being held whole.
 The multipart parser spools the file to disk past 1 MiB; `services.task_upload` reads it a line at a
-time and goes through the same task-creation path as the API.
+time and goes through the same task-creation path as the API. A file larger than
+`Settings.task_upload_inline_bytes` is handed to a job (`services.task_upload_jobs`) and the requester
+is sent to the job's page, which shows its progress and then the same report.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from clipcrowd.domain.errors import ClipcrowdError, PayloadTooLarge
+from clipcrowd.domain.ids import format_id
 from clipcrowd.http.deps import object_id
-from clipcrowd.services import task_upload, web_desk
+from clipcrowd.http.jobs import wake
+from clipcrowd.services import task_upload, task_upload_jobs, web_desk
 from clipcrowd.web._session import PageRequester, render
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -31,13 +35,14 @@ def _size(limit: int) -> str:
 
 
 def _page(request: Request, number: int, *, status_code: int = 200, error: str = "",
-          outcome: task_upload.Outcome | None = None, chosen: dict[str, Any] | None = None) -> Response:
+          outcome: task_upload.Outcome | None = None, chosen: dict[str, Any] | None = None,
+          job: task_upload_jobs.UploadJob | None = None) -> Response:
     db = request.app.state.db
     inputs, outputs = task_upload.spec_of(db, number)
     return render(request, "desk/tasks_upload.html", status_code=status_code, p=web_desk.progress(db, number),
                   formats=task_upload.FORMATS, limit=_size(request.app.state.settings.max_json_bytes),
                   max_rows=request.app.state.settings.max_batch_items, error=error, outcome=outcome,
-                  chosen=chosen or {}, inputs=inputs, outputs=outputs)
+                  chosen=chosen or {}, inputs=inputs, outputs=outputs, job=job)
 
 
 @router.get("/pools/{pool_id}/tasks/upload")
@@ -89,9 +94,26 @@ async def upload(request: Request, _: PageRequester, pool_id: str) -> Response:
         except ClipcrowdError as exc:
             return _page(request, number, status_code=400, error=exc.message, chosen=chosen)
         file.file.seek(0)
+        if file.size is not None and file.size > settings.task_upload_inline_bytes:
+            job_id = await run_in_threadpool(task_upload_jobs.start, request.app.state.db,
+                                             settings.resolved_storage_url, number, file.file, fmt_name,
+                                             skip_bad=skip, max_rows=settings.max_batch_items)
+            wake(request)
+            return RedirectResponse(f"/desk/pools/{format_id(number)}/tasks/upload/{format_id(job_id)}", status_code=303)
         outcome = await run_in_threadpool(task_upload.upload, request.app.state.db, number, file.file, fmt_name,
                                           skip_bad=skip, max_rows=settings.max_batch_items)
     finally:
         await form.close()
-    status = 400 if outcome.refused or (outcome.faults and not skip) else 200
-    return _page(request, number, status_code=status, outcome=outcome, chosen=chosen)
+    return _page(request, number, status_code=_status(outcome, skip), outcome=outcome, chosen=chosen)
+
+
+def _status(outcome: task_upload.Outcome, skip: bool) -> int:
+    return 400 if outcome.refused or (outcome.fault_count and not skip) else 200
+
+
+@router.get("/pools/{pool_id}/tasks/upload/{job_id}")
+def upload_job_page(request: Request, _: PageRequester, pool_id: str, job_id: str) -> Response:
+    """A large upload's job: its status while it runs (the page asks again by itself), then the report."""
+    number = object_id(pool_id, "pool")
+    job = task_upload_jobs.load(request.app.state.db, number, object_id(job_id, "upload"))
+    return _page(request, number, outcome=job.outcome, job=job)
