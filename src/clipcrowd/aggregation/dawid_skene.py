@@ -243,7 +243,8 @@ class DawidSkene(BaseAggregator):
         if first and self._initial is not None:
             if self.initial_error_strategy == "assign":  # the caller's matrices, used as they are
                 self._pseudo = None
-                return np.clip(self._initial, EPS, None) / np.clip(self._initial, EPS, None).sum(axis=1, keepdims=True)
+                assigned = np.clip(self._initial, EPS, None)
+                return np.asarray(assigned / assigned.sum(axis=1, keepdims=True))
             counts = counts + self._initial
         if self.smoothing > 0:
             counts = counts + self.smoothing
