@@ -43,12 +43,12 @@ def rss_mb():
 if impl == "ours":
     import clipcrowd.aggregation as agg
     names = {"mv": "MajorityVote", "wawa": "Wawa", "ds": "DawidSkene", "glad": "GLAD", "mace": "MACE",
-             "one_coin_ds": "OneCoinDawidSkene", "zbs": "ZeroBasedSkill"}
+             "one_coin_ds": "OneCoinDawidSkene", "zbs": "ZeroBasedSkill", "ds_ml": "DawidSkene"}
     model = getattr(agg, names[method])(**params)
 else:
     import crowdkit.aggregation as ck
     names = {"mv": "MajorityVote", "wawa": "Wawa", "ds": "DawidSkene", "glad": "GLAD", "mace": "MACE",
-             "one_coin_ds": "OneCoinDawidSkene", "zbs": "ZeroBasedSkill"}
+             "one_coin_ds": "OneCoinDawidSkene", "zbs": "ZeroBasedSkill", "ds_ml": "DawidSkene"}
     model = getattr(ck, names[method])(**params)
 def peak_mb():
     # VmHWM: the high-water mark of this process's own memory map. Not ru_maxrss, which Linux
@@ -67,7 +67,10 @@ print(json.dumps({"seconds": seconds, "base_mb": base, "peak_mb": peak, "n_tasks
 
 
 def params_for(method: str, impl: str, args: argparse.Namespace) -> dict[str, object]:
-    """Same work on both sides: GLAD/MACE at a fixed iteration count, tolerance off."""
+    """Same work on both sides: GLAD/MACE at a fixed iteration count, tolerance off. ``ds_ml`` is our
+    DS without its default prior (``prior_strength=0``, crowd-kit's model) against crowd-kit's DS."""
+    if method == "ds_ml":
+        return {"prior_strength": 0.0} if impl == "ours" else {}
     if method == "glad":
         return {"n_iter": args.glad_iter, "tol": 0.0 if impl == "ours" else float("-inf")}
     if method == "mace":

@@ -109,6 +109,15 @@ def test_income_and_users_assessment() -> None:
     assert evaluate(approve, "ACCEPTED", [Event("ACCEPTED")]) == [AcceptAll()]
 
 
+def test_training_collector_is_refused_saying_what_to_use() -> None:
+    """toloka-kit's `Training` collector measures training tasks mixed into the pool; clipcrowd pools
+    hold none (a training is a pool of its own), so it is refused with the way that works."""
+    qc = _qc({"type": "TRAINING"}, [{"key": "correct_answers_rate", "operator": "LT", "value": 80}], RESTRICT)
+    with pytest.raises(ValidationFailed, match=r"collector_config\.type") as refused:
+        validate_quality_control(qc)
+    assert "training_requirement" in str(refused.value) and "not supported" in str(refused.value)
+
+
 @pytest.mark.parametrize(("collector", "condition", "action", "field"), [
     ("TRAINING", {"key": "x", "operator": "GT", "value": 1}, RESTRICT, "collector_config.type"),
     ("USERS_ASSESSMENT", {"key": "pool_access_revoked_reason", "operator": "EQ", "value": "BANNED"}, RESTRICT,

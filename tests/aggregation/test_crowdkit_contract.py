@@ -100,8 +100,9 @@ def test_dawid_skene_initial_error_assign_is_validated_and_returned_as_given() -
         DawidSkene(n_iter=10, tol=0, initial_error_strategy="assign").fit(answers, initial_error=zero)
     with pytest.raises(ValueError, match="every worker"):
         DawidSkene(n_iter=10, tol=0, initial_error_strategy="assign").fit(answers, initial_error=zero[:3])
-    assert_series_equal(  # "addition" of zeros changes nothing
-        DawidSkene(n_iter=10, tol=0, initial_error_strategy="addition").fit(answers, initial_error=zero)
+    assert_series_equal(  # "addition" of zeros changes nothing (crowd-kit's model: no prior)
+        DawidSkene(n_iter=10, tol=0, initial_error_strategy="addition", prior_strength=0.0)
+        .fit(answers, initial_error=zero)
         .labels_, fact("toy_ground_truth_df").sort_index())
     rng = np.random.default_rng(42)
     given = zero.copy()
@@ -125,15 +126,31 @@ def test_dawid_skene_addition_shifts_the_first_m_step() -> None:
 @pytest.mark.parametrize("dataset", ["toy", "simple"])
 @pytest.mark.parametrize(("n_iter", "tol"), [(10, 0), (100500, 1e-5)])
 def test_dawid_skene_models_find_the_ground_truth(dataset: str, n_iter: int, tol: float) -> None:
+    """crowd-kit's expectations hold for its model, ``prior_strength=0`` (the default's prior of 2
+    pseudo-answers per column outweighs the toy workers' own 2-3 answers per true label: see
+    ``test_default_prior_on_the_toy_set``)."""
     answers = fact(f"{dataset}_answers_df")
     truth = fact("toy_ground_truth_df" if dataset == "toy" else "simple_ground_truth").sort_index()
-    assert_series_equal(DawidSkene(n_iter=n_iter, tol=tol).fit(answers).labels_, truth)
+    assert_series_equal(DawidSkene(n_iter=n_iter, tol=tol, prior_strength=0.0).fit(answers).labels_, truth)
     model = OneCoinDawidSkene(n_iter=n_iter, tol=tol)
     assert_series_equal(model.fit_predict(answers), truth)
     assert ((model.probas_ >= 0) & (model.probas_ <= 1)).all().all()
     if dataset == "toy":
         gold = fact("toy_gold_df")
-        assert_series_equal(DawidSkene(n_iter=n_iter, tol=tol).fit(answers, gold).labels_, truth)
+        assert_series_equal(DawidSkene(n_iter=n_iter, tol=tol, prior_strength=0.0).fit(answers, gold).labels_, truth)
+        assert_series_equal(DawidSkene(n_iter=n_iter, tol=tol).fit(answers, gold).labels_, truth)  # gold decides
+
+
+def test_default_prior_on_the_toy_set() -> None:
+    """The deliberate difference from crowd-kit (docs/aggregation.md): on its 5-task toy set, where
+    each worker gives 4-5 answers, the default's empirical-Bayes prior (2 pseudo-answers per
+    column toward the crowd's pooled matrix) labels t1 "no", as majority vote does; iterated to
+    convergence it labels t2 "no" too. On the 10-task "simple" set it finds every label."""
+    answers, truth = fact("toy_answers_df"), fact("toy_ground_truth_df").sort_index()
+    for model, wrong in [(DawidSkene(), ["t1"]), (DawidSkene(n_iter=100500, tol=1e-5), ["t1", "t2"])]:
+        labels = model.fit(answers).labels_
+        assert labels[labels != truth].index.tolist() == wrong
+    assert_series_equal(DawidSkene().fit(fact("simple_answers_df")).labels_, fact("simple_ground_truth").sort_index())
 
 
 def test_majority_vote_with_given_and_missing_skills() -> None:

@@ -48,11 +48,17 @@ def test_beats_majority_vote_with_spammers(cls: type, synthetic: Data) -> None:
 
 @pytest.mark.parametrize("cls", [DawidSkene, OneCoinDawidSkene, GLAD])
 def test_objective_never_decreases_and_stops_on_tol(cls: type, synthetic: Data) -> None:
+    """EM never lowers its objective. DS's default prior is re-centred on the other workers at every
+    M-step (not a fixed prior), so there dips below 1e-6 per answer are allowed (3e-7 measured
+    here); its maximum-likelihood fit (``prior_strength=0``) is held to the EM guarantee."""
     answers, _ = synthetic
     model = cls(n_iter=500, tol=1e-7).fit(answers)
     history = np.array(model.loss_history_)
-    assert (np.diff(history) >= -1e-9).all()
+    assert (np.diff(history) >= (-1e-6 if cls is DawidSkene else -1e-9)).all()
     assert model.converged_ and model.n_iter_ < 500
+    if cls is DawidSkene:
+        ml = DawidSkene(n_iter=500, tol=1e-7, prior_strength=0.0).fit(answers)
+        assert (np.diff(ml.loss_history_) >= -1e-9).all() and ml.converged_ and ml.n_iter_ < 500
 
 
 def test_spammers_get_low_quality(synthetic: Data) -> None:
@@ -227,6 +233,6 @@ def test_pooled_prior_pulls_a_sparse_worker_toward_the_crowd(synthetic: Data) ->
     first = answers.drop_duplicates("task").head(2)
     sparse = first.assign(worker="sparse", label=(first["label"] + 1) % 3)
     data = pd.concat([answers, sparse], ignore_index=True)
-    ml = DawidSkene().fit(data).worker_quality()["sparse"]
+    ml = DawidSkene(prior_strength=0.0).fit(data).worker_quality()["sparse"]
     pulled = DawidSkene(prior_strength=2.0).fit(data).worker_quality()["sparse"]
     assert ml < 0.5 < pulled

@@ -17,11 +17,11 @@ __all__ = ["DawidSkene"]
 EPS = 1e-10
 #: defaults of the stopping tolerance and of the Dirichlet prior on confusion-matrix columns, chosen
 #: by leave-one-set-out cross-validation over the 14 real data sets of tests/data/crowd
-#: (bench/ds_prior_cv.py): among maximum-likelihood fits (crowd-kit's model, which its own tests
-#: pin down) 13 of 14 folds chose this tolerance. Over the whole grid every fold chose a prior of 2
-#: pseudo-answers toward the other workers' pooled matrix (``prior_strength=2``): the opt-in.
+#: (bench/ds_prior_cv.py): every fold chose this tolerance with a prior of 2 pseudo-answers per
+#: column toward the other workers' pooled matrix. ``prior_strength=0`` is crowd-kit's model
+#: (maximum likelihood), the setting its own tests check.
 TOL = 1e-2
-PRIOR_STRENGTH = 0.0
+PRIOR_STRENGTH = 2.0
 PRIOR_DIAGONAL: float | None = None
 _BLOCK_VALUES = 1 << 16  # posteriors per block in `_softmax_rows`: 512 KB, fits in L2
 _NO_SHIFT_FLOOR = -700.0  # exp(-700) ~ 1e-304 is still a normal float64
@@ -39,10 +39,10 @@ class DawidSkene(BaseAggregator):
       present), ``"addition"`` adds it, as counts, to the counts from the data.
     - ``smoothing > 0`` adds that many pseudo-counts to every confusion-matrix cell at every M-step
       (a symmetric Dirichlet prior; the fit becomes a MAP estimate).
-    - ``prior_strength > 0`` is a Dirichlet prior on every confusion-matrix column worth that many
-      pseudo-answers, with mean ``prior_diagonal`` on the diagonal (the rest spread evenly) or,
-      with ``prior_diagonal=None`` (the default), the pooled confusion matrix of the other workers
-      (empirical Bayes; ``prior_strength=2`` is the cross-validated choice, off by default).
+    - ``prior_strength`` (default 2) is a Dirichlet prior on every confusion-matrix column worth
+      that many pseudo-answers, with mean ``prior_diagonal`` on the diagonal (the rest spread
+      evenly) or, with ``prior_diagonal=None`` (the default), the pooled confusion matrix of the
+      other workers (empirical Bayes). ``prior_strength=0`` is crowd-kit's maximum-likelihood model.
     - Stops when one iteration changes the observed-data log-likelihood (which the E-step yields for
       free; plus the Dirichlet log-prior when there is one) by less than ``tol`` *per free
       parameter* (``K - 1`` per confusion-matrix column and ``K - 1`` class priors:
@@ -55,16 +55,20 @@ class DawidSkene(BaseAggregator):
     parameter rests on many answers, sooner when it rests on few (where more iterations mostly fit
     noise). ``tol`` was chosen by leave-one-set-out cross-validation over the 14 real data sets of
     tests/data/crowd (``bench/ds_prior_cv.py``: tolerances 3e-1 to 1e-6, no prior, priors toward
-    the diagonal and toward the pooled matrix). The default stays the maximum-likelihood fit
-    (crowd-kit's model: its own tests check its exact error matrices and toy labels, which any prior
-    changes); among those fits 13 of 14 folds chose ``tol=1e-2``. Over the whole grid every fold
-    chose ``prior_strength=2`` toward the other workers' pooled matrix (empirical-Bayes MAP-EM:
-    workers with few answers are pulled toward the crowd's average instead of fitting noise): the
-    better-generalising opt-in, ``DawidSkene(prior_strength=2)`` (``docs/aggregation.md`` has both
-    tables and the sets where each falls short). crowd-kit's own check (``tol=1e-5`` on an
-    evidence lower bound that counts the class log-prior once per answer) is not the likelihood.
-    With the pooled prior, whose mean is re-estimated at every M-step, the objective may dip by
-    ~1e-8 per answer near convergence; the stopping rule uses the absolute change.
+    the diagonal and toward the pooled matrix): every fold chose ``tol=1e-2`` with
+    ``prior_strength=2`` toward the other workers' pooled matrix (MAP-EM: a worker with few
+    answers is pulled toward what the rest of the crowd does instead of fitting noise; one with
+    hundreds hardly moves). Choosing the model per data set by the held-out likelihood of the
+    answers themselves (``bench/ds_model_select.py``) was tried and labels worse: the best
+    predictive fit of the answers is not the best labelling. ``prior_strength=0`` is crowd-kit's
+    maximum-likelihood model, which its own tests check (exact error matrices after one iteration;
+    all five labels of its 5-task toy set, where 2 pseudo-answers per column outweigh a worker's
+    own 2-3 answers per true label); ``docs/aggregation.md`` lists those tests and has the table
+    for both settings, with the sets where each falls short. crowd-kit's own check (``tol=1e-5``
+    on an evidence lower bound that counts the class log-prior once per answer) is not the
+    likelihood.
+    With the pooled prior, whose mean is re-estimated at every M-step, the objective may dip (by
+    up to ~3e-7 per answer seen); the stopping rule uses the absolute change.
 
     Ties go to the label that sorts first. Duplicate (worker, task) answers count as separate
     observations; the ``weight`` column scales an answer's contribution.
@@ -237,8 +241,11 @@ class DawidSkene(BaseAggregator):
         """(workers, given, true) confusion matrices from (workers * given, true) expected counts."""
         counts = counts.reshape(answers.n_workers, answers.n_labels, answers.n_labels)
         if first and self._initial is not None:
-            assign = self.initial_error_strategy == "assign"
-            counts = self._initial.copy() if assign else counts + self._initial
+            if self.initial_error_strategy == "assign":  # the caller's matrices, used as they are
+                self._pseudo = None
+                assigned = np.clip(self._initial, EPS, None)
+                return np.asarray(assigned / assigned.sum(axis=1, keepdims=True))
+            counts = counts + self._initial
         if self.smoothing > 0:
             counts = counts + self.smoothing
         self._pseudo = self._pseudo_counts(counts)

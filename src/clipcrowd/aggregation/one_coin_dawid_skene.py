@@ -55,7 +55,7 @@ class OneCoinDawidSkene(DawidSkene):
         skill_prior: tuple[float, float] = (2.0, 1.0),
         learn_priors: bool = False,
     ) -> None:
-        super().__init__(n_iter=n_iter, tol=tol, initial_error_strategy=initial_error_strategy)
+        super().__init__(n_iter=n_iter, tol=tol, initial_error_strategy=initial_error_strategy, prior_strength=0.0)
         #: Beta pseudo-counts (correct, wrong) added to every worker's expected answers.
         self.skill_prior = skill_prior
         #: re-estimate class priors as the mean posterior (crowd-kit) instead of keeping them uniform.

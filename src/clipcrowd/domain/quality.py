@@ -64,9 +64,15 @@ ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0}
 REVOKED_REASONS = {"RESTRICTION": 1.0, "SKILL_CHANGE": 2.0}
 #: condition keys compared with a name (EQ / NE only), and the names they take
 NAMED_KEYS = {"assessment_event": ASSESSMENT_EVENTS, "pool_access_revoked_reason": REVOKED_REASONS}
-#: names the requester dialect knows but clipcrowd does not evaluate: refused, never stored unused
-#: (a training's own skill is granted by `training_requirement`, not by a collector)
-UNSUPPORTED_COLLECTORS = {"TRAINING"}
+#: names the requester dialect knows but clipcrowd does not evaluate, with the reason the refusal
+#: gives: refused, never stored unused. toloka-kit's `Training` collector counts a worker's answers to
+#: training tasks mixed into the pool itself; clipcrowd pools serve none (trainings are pools of
+#: their own, without quality control), so it would never measure anything.
+UNSUPPORTED_COLLECTORS = {
+    "TRAINING": "it counts answers to training tasks mixed into this pool, and clipcrowd pools serve none; "
+                "a training (POST /api/v1/trainings) grants its own skill, the share of right first answers, "
+                "and a pool admits who passed it with quality_control.training_requirement",
+}
 UNSUPPORTED_ACTIONS: set[str] = set()
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
@@ -162,8 +168,8 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
         collector = (config or {}).get("collector_config") if isinstance(config, Mapping) else None
         if isinstance(collector, Mapping) and collector.get("type") in UNSUPPORTED_COLLECTORS:
             raise ValidationFailed.field(f"{where}.collector_config.type",
-                                         f"collector {collector['type']} is not supported by clipcrowd; "
-                                         f"supported: {sorted(COLLECTORS)}")
+                                         f"collector {collector['type']} is not supported by clipcrowd: "
+                                         f"{UNSUPPORTED_COLLECTORS[collector['type']]}")
         if not isinstance(collector, Mapping) or collector.get("type") not in COLLECTORS:
             raise ValidationFailed.field(f"{where}.collector_config.type", f"one of {sorted(COLLECTORS)}")
         params_allowed, keys = COLLECTORS[collector["type"]]
