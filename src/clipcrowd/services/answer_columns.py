@@ -1,5 +1,4 @@
-"""A pool's answers read column-wise into the aggregation's integer codes, and its labels written back
-in bulk: no Python object per answer on the way in, no SQLAlchemy parameter set per label on the way out.
+"""A pool's answers read column-wise into the aggregation's integer codes: no Python object per answer.
 
 The database hands over three columns — task id, worker id and the field's value taken out of the
 stored solution by SQL (as text: a string field's value, else the value's JSON text) — in
@@ -13,17 +12,15 @@ decoded (JSON) and sorted; task and worker ids are coded in order of first appea
 from __future__ import annotations
 
 import io
-import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import JSON, Connection, Table, Text, cast, func, literal, select
+from sqlalchemy import JSON, Connection, Text, cast, func, literal, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
@@ -122,41 +119,3 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
     worker_codes, workers = pd.factorize(worker_ids)
     return Answers.from_codes(task_codes.astype(np.int32), worker_codes.astype(np.int32),
                               rank.take(label_raw), pd.Index(tasks), pd.Index(workers), labels.take(order))
-
-
-def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    """Date-times (in the columns where the first row has one) in SQLAlchemy's SQLite storage
-    format, each distinct value formatted once."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    times = [i for i, value in enumerate(first) if isinstance(value, datetime)]
-    formatted: dict[datetime, str] = {}
-    for row in itertools.chain([first], rows):
-        if times:
-            row = list(row)
-            for i in times:
-                value = row[i]
-                if value not in formatted:
-                    formatted[value] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                row[i] = formatted[value]
-        yield row
-
-
-def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Rows of plain values (JSON columns already as JSON text) into `table`: `COPY` on PostgreSQL,
-    the driver's `executemany` on SQLite."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    names = ", ".join(columns)
-    try:
-        if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" * len(columns))
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-                           _sqlite_rows(rows))
-    finally:
-        cursor.close()
