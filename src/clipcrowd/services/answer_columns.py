@@ -3,10 +3,10 @@
 The database hands over three columns — task id, worker id and the field's value taken out of the
 stored solution by SQL (as text: a string field's value, else the value's JSON text) — in
 assignment order. On PostgreSQL they come as one `COPY (…) TO STDOUT` in CSV read by arrow's CSV
-reader; on SQLite through the driver's cursor in slices of `SLICE` rows, each turned into arrays by
-transposing the slice. Labels are dictionary-encoded by arrow, so only the distinct values are
-decoded (JSON) and sorted; task and worker ids are coded in order of first appearance
-(`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
+reader; on SQLite as one row of three aggregates over the ordered query (`group_concat` of the ids,
+`json_group_array` of the values), parsed in bulk. Labels are dictionary-encoded by arrow, so only
+the distinct values are decoded (JSON) and sorted; task and worker ids are coded in order of first
+appearance (`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from pydantic_core import from_json
 from sqlalchemy import JSON, Connection, Text, cast, func, literal, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
 from clipcrowd.store.tables import assignment_tasks, assignments
-
-SLICE = 50_000  # rows fetched from SQLite at a time
 
 
 def label_sql(conn: Connection, field: str, as_text: bool) -> Any:
@@ -43,7 +42,8 @@ def label_sql(conn: Connection, field: str, as_text: bool) -> Any:
 
 def _statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> str:
     at = assignment_tasks.c
-    query = (select(at.task_id, at.worker_id, label_sql(conn, field, as_text))
+    query = (select(at.task_id.label("task"), at.worker_id.label("worker"),
+                    label_sql(conn, field, as_text).label("label"))
              .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
              .where(assignments.c.pool_id == pool_id, assignments.c.status.in_(list(statuses)))
              .order_by(assignments.c.id, at.position))  # by the assignments index: no sort step on SQLite
@@ -70,20 +70,17 @@ def _columns_postgresql(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndar
 
 def _columns_sqlite(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    tasks: list[np.ndarray] = []
-    workers: list[np.ndarray] = []
-    labels: list[Any] = []
     try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(SLICE):
-            tasks.append(np.array([r[0] for r in rows], dtype=np.int64))
-            workers.append(np.array([r[1] for r in rows], dtype=np.int64))
-            labels.extend([r[2] for r in rows])
+        # SQLite's aggregates take the rows in the order of the (unflattened) ordered subquery
+        cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(label) FROM ({sql})")
+        task_text, worker_text, label_text = cursor.fetchone()
     finally:
         cursor.close()
-    empty = np.empty(0, dtype=np.int64)
-    return (np.concatenate(tasks) if tasks else empty, np.concatenate(workers) if workers else empty,
-            pa.array(labels, type=pa.string()))
+    if task_text is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, pa.array([], type=pa.string())
+    return (np.array(task_text.split(","), dtype=np.int64), np.array(worker_text.split(","), dtype=np.int64),
+            pa.array(from_json(label_text, cache_strings="all"), type=pa.string()))
 
 
 def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> Answers:
