@@ -8,9 +8,10 @@ worker process) and then `--repeat` more times; the schema is taken back to the 
 the base's server does the same over the same rows. "bare" is `aggregation.aggregate(answers, "ds")`
 on the coded answers this tree reads (`services.aggregation.load_coded`), in this process;
 "in-process run" is `services.aggregation.run` called directly (read, aggregate, store), so
-end-to-end minus it is what HTTP and the job runner add. Times are medians of the repeats; CPU is
-the server process tree's user + system seconds per request (from /proc) next to the bare CPU, the
-steadier figure on a shared machine.
+end-to-end minus it is what HTTP and the job runner add. Times are medians of the repeats. CPU
+seconds (user + system, from /proc) are the steadier figure on a shared machine: the job worker
+process's per request (the work itself, PostgreSQL's own CPU not included) and the server
+process's (the request and the client's looks at the operation every `POLL` seconds).
 
     git worktree add --detach /tmp/agg-base 4018d36
     PYTHONPATH=src:. .venv/bin/python bench/aggregate_job.py [--size 100000] [--db sqlite,postgres]
@@ -20,6 +21,7 @@ steadier figure on a shared machine.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -27,7 +29,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.scale import PG_BASE, ROOT, Server, cpu_seconds, downgrade
+from bench.scale import PG_BASE, ROOT, Server, downgrade, tree
 from sqlalchemy import create_engine, make_url, text
 
 from clipcrowd.aggregation import aggregate
@@ -35,6 +37,7 @@ from clipcrowd.services import aggregation, bulk_fill, operations
 from clipcrowd.store.db import Database
 
 DATABASE = "aggregate_bench"
+POLL = 0.05  # seconds between looks at the operation (each look costs the server a little CPU)
 PROJECT = {"public_name": "aggregate", "task_spec": {
     "input_spec": {"text": {"type": "string"}},
     "output_spec": {"result": {"type": "string", "allowed_values": ["a", "b"]}}}}
@@ -58,28 +61,43 @@ def database_url(kind: str, home: Path) -> str:
     return make_url(PG_BASE).set(database=DATABASE).render_as_string(hide_password=False)
 
 
-def by_http(server: Server, pool: str) -> tuple[float, float]:
-    """(seconds from the request to the finished operation, server CPU seconds meanwhile)."""
-    cpu, started = cpu_seconds(server.process.pid), time.perf_counter()
+def by_http(server: Server, pool: str) -> tuple[float, float, float]:
+    """(seconds from the request to the finished operation, CPU seconds of the job worker process
+    meanwhile, CPU seconds of the server process itself: the request and the polls)."""
+    workers = [pid for pid in tree(server.process.pid) if pid != server.process.pid]
+    worker_cpu, server_cpu = sum(map(own_cpu, workers)), own_cpu(server.process.pid)
+    started = time.perf_counter()
     op = server.http.post("/api/v1/aggregated-solutions/aggregate-by-pool", json={"pool_id": pool, "method": "ds"})
     body = op.json()
     while body["status"] in ("PENDING", "RUNNING"):
-        time.sleep(0.01)
+        time.sleep(POLL)
         body = server.http.get(f"/api/v1/operations/{body['id']}").json()
     if body["status"] != "SUCCESS":
         raise RuntimeError(body)
-    return time.perf_counter() - started, cpu_seconds(server.process.pid) - cpu
+    seconds = time.perf_counter() - started
+    workers = workers or [pid for pid in tree(server.process.pid) if pid != server.process.pid]
+    return (seconds, sum(map(own_cpu, workers)) - worker_cpu, own_cpu(server.process.pid) - server_cpu)
+
+
+def own_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (its threads included), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serve(src: Path, url: str, home: Path, pool: str, repeat: int) -> dict[str, float]:
     server = Server(src, url, home)
     try:
-        first, _ = by_http(server, pool)
+        first = by_http(server, pool)[0]
         runs = [by_http(server, pool) for _ in range(repeat)]
     finally:
         server.stop()
     return {"first s": first, "s": statistics.median(r[0] for r in runs),
-            "server cpu s": statistics.median(r[1] for r in runs)}
+            "job worker cpu s": statistics.median(r[1] for r in runs),
+            "server process cpu s": statistics.median(r[2] for r in runs)}
 
 
 def timed(call: Any, repeat: int) -> tuple[float, float]:
@@ -128,10 +146,11 @@ def measure(kind: str, size: int, base: Path, base_revision: str, repeat: int) -
     print(f"  {kind}: base measured", flush=True)
     if kind == "postgres":
         _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    this["in-process run cpu / bare cpu"] = this["in-process run cpu s"] / this["bare cpu s"]
     for row in (this, before):
         row["bare s"], row["bare cpu s"] = this["bare s"], this["bare cpu s"]
         row["end to end / bare"] = row["s"] / this["bare s"]
-        row["server cpu / bare cpu"] = row["server cpu s"] / this["bare cpu s"]
+        row["job worker cpu / bare cpu"] = row["job worker cpu s"] / this["bare cpu s"]
     return {"this": this, "base": before}
 
 
@@ -143,8 +162,8 @@ def main() -> None:
     parser.add_argument("--base", type=Path, default=Path("/tmp/agg-base/src"))
     parser.add_argument("--base-revision", default="0018_asset_status")
     args = parser.parse_args()
-    rows = ("first s", "s", "server cpu s", "in-process run s", "in-process run cpu s", "bare s", "bare cpu s",
-            "end to end / bare", "server cpu / bare cpu")
+    rows = ("first s", "s", "job worker cpu s", "server process cpu s", "in-process run s", "in-process run cpu s",
+            "bare s", "bare cpu s", "end to end / bare", "job worker cpu / bare cpu", "in-process run cpu / bare cpu")
     for kind in args.db.split(","):
         result = measure(kind, args.size, args.base, args.base_revision, args.repeat)
         print(f"\n#### {kind}, {args.size:,} tasks, {3 * args.size:,} answers, aggregate-by-pool ds\n")
