@@ -3,7 +3,7 @@
 A run (`aggregation_runs`) holds what all its labels share — pool, field, method, operation, time
 and the distinct label values as one JSON list — and its labels (`run_labels`) are
 ``(run_id, task_id, label index, confidence)`` under that one key. Storing a run of 100,000 labels is
-therefore one bulk insert into one B-tree (`COPY` on PostgreSQL, the driver's `executemany` into a
+therefore one bulk insert into one B-tree (binary `COPY` on PostgreSQL, the driver's `executemany` into a
 table without rowid on SQLite) plus deleting the run it replaces, a range of the same key, in the
 same transaction: a reader never sees half a run, nor two runs of one method on one field.
 
@@ -24,6 +24,7 @@ from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import aggregation_runs, run_labels, tasks
 
 LABEL_COLUMNS = ("run_id", "task_id", "label", "confidence")
+PG_TYPES = ("int8", "int8", "int4", "float8")  # run_labels' columns on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ def _insert(conn: Connection, run_id: int, task_ids: Sequence[int], codes: Seque
     rows = zip(task_ids, codes, confidence, strict=True)
     try:
         if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {run_labels.name} ({names}) FROM STDIN") as copy:
+            # binary: nothing formatted here nor parsed there (a third of text COPY's client CPU)
+            with cursor.copy(f"COPY {run_labels.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(PG_TYPES)
                 for row in rows:
                     copy.write_row((run_id, *row))
             return
