@@ -6,7 +6,7 @@ running :func:`clipcrowd.aggregation.aggregate`, writing the results — runs as
 (``SOLUTION.AGGREGATE``) backed by a job of kind ``aggregation.pool`` on the job runner. Results
 are written in one transaction, replacing an earlier run of the same method on the same pool and
 field, so a reader never sees half a run.
-The review desk and quality rules read the stored rows (`aggregated_labels`, `worker_quality`)
+The review desk and quality rules read the stored rows (`services.label_runs`, `worker_quality`)
 instead of aggregating again.
 """
 

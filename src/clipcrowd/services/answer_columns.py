@@ -71,7 +71,8 @@ def _columns_postgresql(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndar
 def _columns_sqlite(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        # SQLite's aggregates take the rows in the order of the (unflattened) ordered subquery
+        # an aggregate query over an ORDER BY subquery is not flattened and keeps that ORDER BY, so
+        # the aggregates take the rows in its order (test_answer_columns compares the order too)
         cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(label) FROM ({sql})")
         task_text, worker_text, label_text = cursor.fetchone()
     finally:
