@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from clipcrowd.aggregation import Answers, aggregate
 from clipcrowd.aggregation.errors import AggregationInputError
 from clipcrowd.domain.ids import format_id
-from clipcrowd.services import aggregation, bulk_fill, operations
+from clipcrowd.services import aggregation, bulk_fill, label_runs, operations
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import aggregated_labels, assignments
+from clipcrowd.store.tables import assignments
 from tests.factories import pool_body, text_project
 
 
@@ -68,9 +68,8 @@ def test_column_wise_aggregation_stores_the_row_path_labels(db: Database, kind: 
         aggregation.run(db, request, op_id)
         assert operations.get(db, op_id)["status"] == "SUCCESS"
         with db.read() as conn:
-            stored = {format_id(t): label for t, label in conn.execute(
-                select(aggregated_labels.c.task_id, aggregated_labels.c.label)
-                .where(aggregated_labels.c.operation_id == op_id))}
+            run = label_runs.run_of_operation(conn, op_id)
+            stored = {format_id(t): label for t, label, _ in label_runs.labels_of_run(conn, run)}
         assert stored == expected and len(stored) > 300
         assert {type(v) for v in stored.values()} == {str if kind == "string" else int}
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from clipcrowd.domain.ids import format_id
-from clipcrowd.services import desk_aggregates, pools
+from clipcrowd.services import desk_aggregates, label_runs, pools
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import aggregated_labels, assignments, tasks, user_restrictions
+from clipcrowd.store.tables import assignments, tasks, user_restrictions
 
 ANSWERED = ("SUBMITTED", "ACCEPTED", "REJECTED")
 CHUNK = 1000  # assignments per read: a fixed cost per chunk, whatever the pool's size
@@ -72,8 +72,7 @@ def shape(db: Database, pool_id: int) -> Shape:
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
         spec = load_project(conn, pool.project_id).data.get("task_spec", {})
-        t = aggregated_labels.c
-        stored = sorted(f for (f,) in conn.execute(select(t.field).where(t.pool_id == pool_id).distinct()))
+        stored = label_runs.stored_fields(conn, pool_id)
     return Shape(pool, dict(spec.get("input_spec") or {}), dict(spec.get("output_spec") or {}), stored)
 
 

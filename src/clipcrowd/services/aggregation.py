@@ -6,7 +6,7 @@ running :func:`clipcrowd.aggregation.aggregate`, writing the results — runs as
 (``SOLUTION.AGGREGATE``) backed by a job of kind ``aggregation.pool`` on the job runner. Results
 are written in one transaction, replacing an earlier run of the same method on the same pool and
 field, so a reader never sees half a run.
-The review desk and quality rules read the stored rows (`aggregated_labels`, `worker_quality`)
+The review desk and quality rules read the stored rows (`services.label_runs`, `worker_quality`)
 instead of aggregating again.
 """
 
@@ -30,7 +30,7 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import answer_columns, events, operations
+from clipcrowd.services import answer_columns, events, label_runs, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
@@ -39,9 +39,9 @@ from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
-    aggregated_labels,
     assignment_tasks,
     assignments,
+    run_labels,
     skills,
     tasks,
     worker_quality,
@@ -61,7 +61,6 @@ REFUSED_PARAMS = ("skills",)
 #: WEIGHTED_DYNAMIC_OVERLAP is a majority vote weighted by each worker's value of answer_weight_skill_id
 DIALECT_TYPES = {"DAWID_SKENE": "ds", "WEIGHTED_DYNAMIC_OVERLAP": "mv"}
 PARTITION = 50_000  # answers fetched from the database at a time
-LABEL_COLUMNS = ("pool_id", "task_id", "field", "method", "label", "confidence", "operation_id", "created")
 
 
 @dataclass(frozen=True)
@@ -337,17 +336,12 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
         result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **params)
         counts = dict(zip(answers.workers.tolist(), np.bincount(answers.worker, minlength=answers.n_workers).tolist(),
                           strict=True))
-        chosen = result.labels.notna().to_numpy()
-        label_tasks = result.labels.index[chosen].tolist()
-        label_values = result.labels[chosen].tolist()
+        codes, values = pd.factorize(result.labels, use_na_sentinel=True)  # a task without a label: -1
+        chosen = codes >= 0
+        label_tasks = result.labels.index.to_numpy()[chosen].tolist()
+        label_codes = codes[chosen].tolist()
         label_confidence = result.confidence.to_numpy()[chosen].tolist()
         now = utcnow()
-        as_json = {}  # each distinct label encoded once
-        for value in dict.fromkeys(label_values):
-            as_json[value] = json.dumps(_plain(value))
-        label_rows = [(request.pool_id, int(task), request.field, request.method, as_json[label], float(confidence),
-                       op_id, now) for task, label, confidence in zip(label_tasks, label_values, label_confidence,
-                                                                       strict=True)]
         quality = result.worker_quality
         quality_rows = [
             {"pool_id": request.pool_id, "worker_id": int(worker), "field": request.field,
@@ -356,14 +350,14 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
             for worker, value in zip(quality.index.tolist(), quality.tolist(), strict=True)
         ]
         scope = {"pool_id": request.pool_id, "field": request.field, "method": request.method}
-        details: dict[str, Any] = {"tasks": len(label_rows), "workers": len(quality_rows), "method": request.method,
+        details: dict[str, Any] = {"tasks": len(label_tasks), "workers": len(quality_rows), "method": request.method,
                    "field": request.field, "answers": result.n_answers,
                    "duplicate_answers": result.n_duplicate_answers}
         with db.write() as conn:
-            for table in (aggregated_labels, worker_quality):
-                conn.execute(delete(table).where(*(table.c[k] == v for k, v in scope.items())))
-            if label_rows:
-                answer_columns.insert_rows(conn, aggregated_labels, LABEL_COLUMNS, label_rows)
+            label_runs.store(conn, pool_id=request.pool_id, field=request.field, method=request.method,
+                             operation_id=op_id, created=now, labels=[_plain(v) for v in values],
+                             task_ids=label_tasks, codes=label_codes, confidence=label_confidence)
+            conn.execute(delete(worker_quality).where(*(worker_quality.c[k] == v for k, v in scope.items())))
             conn.execute(insert(worker_quality), quality_rows)
             events.record(conn, "AGGREGATED", pool_id=request.pool_id, operation_id=op_id, **details)
             # rules reading the stored qualities act in the same transaction: all of it or none of it
@@ -398,17 +392,19 @@ def _operation(conn: Connection, op_id: str) -> Any:
 def labels_page(db: Database, settings: Settings, op_id: str, query: Mapping[str, str]) -> dict[str, Any]:
     """One page of an operation's labels, by task id; ``task_id_gt`` continues after a page."""
     limit = parse_limit(query, settings.page_limit_default, settings.page_limit_max)
-    t = aggregated_labels.c
-    conditions = [t.operation_id == op_id]
+    t = run_labels.c
+    conditions: list[Any] = []
     for suffix, method in (("gt", "__gt__"), ("gte", "__ge__"), ("lt", "__lt__"), ("lte", "__le__")):
         raw = query.get(f"task_id_{suffix}")
         if raw is not None:
             conditions.append(getattr(t.task_id, method)(id_value(raw, f"task_id_{suffix}")))
     with db.read() as conn:
         _operation(conn, op_id)
-        rows = conn.execute(select(aggregated_labels).where(*conditions).order_by(t.task_id).limit(limit + 1)).all()
-    items = [{"pool_id": format_id(r.pool_id), "task_id": format_id(r.task_id),
-              "output_values": {r.field: r.label}, "confidence": r.confidence} for r in rows[:limit]]
+        run = label_runs.run_of_operation(conn, op_id)
+        rows = [] if run is None else label_runs.labels_of_run(conn, run, conditions, limit + 1)
+    pool = None if run is None else format_id(run.pool_id)
+    items = [{"pool_id": pool, "task_id": format_id(task), "output_values": {run.field: label},
+              "confidence": confidence} for task, label, confidence in rows[:limit]]
     return {"items": items, "has_more": len(rows) > limit}
 
 

@@ -1,35 +1,31 @@
-"""A pool's answers read column-wise into the aggregation's integer codes, and its labels written back
-in bulk: no Python object per answer on the way in, no SQLAlchemy parameter set per label on the way out.
+"""A pool's answers read column-wise into the aggregation's integer codes: no Python object per answer.
 
 The database hands over three columns — task id, worker id and the field's value taken out of the
 stored solution by SQL (as text: a string field's value, else the value's JSON text) — in
 assignment order. On PostgreSQL they come as one `COPY (…) TO STDOUT` in CSV read by arrow's CSV
-reader; on SQLite through the driver's cursor in slices of `SLICE` rows, each turned into arrays by
-transposing the slice. Labels are dictionary-encoded by arrow, so only the distinct values are
-decoded (JSON) and sorted; task and worker ids are coded in order of first appearance
-(`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
+reader; on SQLite as one row of three aggregates over the ordered query (`group_concat` of the ids,
+`json_group_array` of the values), parsed in bulk. Labels are dictionary-encoded by arrow, so only
+the distinct values are decoded (JSON) and sorted; task and worker ids are coded in order of first
+appearance (`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import JSON, Connection, Table, Text, cast, func, literal, select
+from pydantic_core import from_json
+from sqlalchemy import JSON, Connection, Text, cast, func, literal, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
 from clipcrowd.store.tables import assignment_tasks, assignments
-
-SLICE = 50_000  # rows fetched from SQLite at a time
 
 
 def label_sql(conn: Connection, field: str, as_text: bool) -> Any:
@@ -46,7 +42,8 @@ def label_sql(conn: Connection, field: str, as_text: bool) -> Any:
 
 def _statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> str:
     at = assignment_tasks.c
-    query = (select(at.task_id, at.worker_id, label_sql(conn, field, as_text))
+    query = (select(at.task_id.label("task"), at.worker_id.label("worker"),
+                    label_sql(conn, field, as_text).label("label"))
              .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
              .where(assignments.c.pool_id == pool_id, assignments.c.status.in_(list(statuses)))
              .order_by(assignments.c.id, at.position))  # by the assignments index: no sort step on SQLite
@@ -73,20 +70,18 @@ def _columns_postgresql(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndar
 
 def _columns_sqlite(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    tasks: list[np.ndarray] = []
-    workers: list[np.ndarray] = []
-    labels: list[Any] = []
     try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(SLICE):
-            tasks.append(np.array([r[0] for r in rows], dtype=np.int64))
-            workers.append(np.array([r[1] for r in rows], dtype=np.int64))
-            labels.extend([r[2] for r in rows])
+        # an aggregate query over an ORDER BY subquery is not flattened and keeps that ORDER BY, so
+        # the aggregates take the rows in its order (test_answer_columns compares the order too)
+        cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(label) FROM ({sql})")
+        task_text, worker_text, label_text = cursor.fetchone()
     finally:
         cursor.close()
-    empty = np.empty(0, dtype=np.int64)
-    return (np.concatenate(tasks) if tasks else empty, np.concatenate(workers) if workers else empty,
-            pa.array(labels, type=pa.string()))
+    if task_text is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, pa.array([], type=pa.string())
+    return (np.array(task_text.split(","), dtype=np.int64), np.array(worker_text.split(","), dtype=np.int64),
+            pa.array(from_json(label_text, cache_strings="all"), type=pa.string()))
 
 
 def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> Answers:
@@ -122,41 +117,3 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
     worker_codes, workers = pd.factorize(worker_ids)
     return Answers.from_codes(task_codes.astype(np.int32), worker_codes.astype(np.int32),
                               rank.take(label_raw), pd.Index(tasks), pd.Index(workers), labels.take(order))
-
-
-def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    """Date-times (in the columns where the first row has one) in SQLAlchemy's SQLite storage
-    format, each distinct value formatted once."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    times = [i for i, value in enumerate(first) if isinstance(value, datetime)]
-    formatted: dict[datetime, str] = {}
-    for row in itertools.chain([first], rows):
-        if times:
-            row = list(row)
-            for i in times:
-                value = row[i]
-                if value not in formatted:
-                    formatted[value] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                row[i] = formatted[value]
-        yield row
-
-
-def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Rows of plain values (JSON columns already as JSON text) into `table`: `COPY` on PostgreSQL,
-    the driver's `executemany` on SQLite."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    names = ", ".join(columns)
-    try:
-        if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" * len(columns))
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-                           _sqlite_rows(rows))
-    finally:
-        cursor.close()

@@ -17,10 +17,11 @@ from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import format_time, parse_time
 from clipcrowd.media import Storage
+from clipcrowd.services import label_runs
 from clipcrowd.services.paging import page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import aggregated_labels, camera_events, cameras
+from clipcrowd.store.tables import camera_events, cameras
 
 #: Bounds on labels written directly.
 MAX_LABELS = 100
@@ -32,9 +33,7 @@ def _crowd(conn: Any, task_ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, dict[str, tuple[Any, list[str]]]] = {}
     if not task_ids:
         return {}
-    rows = conn.execute(select(aggregated_labels).where(aggregated_labels.c.task_id.in_(list(task_ids)))
-                        .order_by(aggregated_labels.c.created, aggregated_labels.c.id))
-    for row in rows:
+    for row in label_runs.latest(conn, task_ids=task_ids):
         value = row.label
         values = value if isinstance(value, list) else [value]
         out.setdefault(int(row.task_id), {})[row.field] = (row.created, [str(v) for v in values if v is not None])

@@ -1,6 +1,6 @@
 """Stored aggregation results as the requester's desk shows them.
 
-An aggregation run (``services.aggregation``) stores one label per task (`aggregated_labels`) and
+An aggregation run (``services.aggregation``) stores one label per task (``services.label_runs``) and
 one quality per worker (`worker_quality`) for its method and field. The desk reads those rows,
 never aggregates again: the review queue and the downloads show each task's *latest* label per
 field (whichever method produced it, named alongside), the worker table each worker's quality per
@@ -18,12 +18,11 @@ from sqlalchemy import Connection, func, select
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import format_time
-from clipcrowd.services import aggregation
+from clipcrowd.services import aggregation, label_runs
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
-from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import aggregated_labels, worker_quality
 from clipcrowd.store.tables import pools as pools_table
+from clipcrowd.store.tables import worker_quality
 
 #: task public id -> output field -> {label, confidence, method, created}
 Aggregates = dict[str, dict[str, dict[str, Any]]]
@@ -32,19 +31,11 @@ Aggregates = dict[str, dict[str, dict[str, Any]]]
 def latest_labels(conn: Connection, pool_id: int, task_ids: Collection[int] | None = None) -> Aggregates:
     """Each task's most recent stored label per field (a later run of any method wins); of the given
     tasks only (one list parameter, looked up by task id), or of the whole pool."""
-    t = aggregated_labels.c
-    query = select(t.task_id, t.field, t.method, t.label, t.confidence, t.created)
-    if task_ids is None:
-        query = query.where(t.pool_id == pool_id)
-    elif not task_ids:
-        return {}
-    else:
-        query = query.where(one_of(t.task_id, sorted(set(task_ids))))
     latest: Aggregates = defaultdict(dict)
-    for row in conn.execute(query.order_by(t.created, t.id)):
-        latest[format_id(row.task_id)][row.field] = {
-            "label": row.label, "confidence": round(float(row.confidence), 4), "method": row.method,
-            "created": format_time(row.created)}
+    for stored in label_runs.latest(conn, pool_id=pool_id, task_ids=task_ids):
+        latest[format_id(stored.task_id)][stored.field] = {
+            "label": stored.label, "confidence": round(float(stored.confidence), 4), "method": stored.method,
+            "created": format_time(stored.created)}
     return dict(latest)
 
 
@@ -69,14 +60,12 @@ def panel(db: Database, pool_id: int, run_id: str | None = None) -> dict[str, An
     with db.read() as conn:
         project_id = conn.execute(select(pools_table.c.project_id).where(pools_table.c.id == pool_id)).scalar_one()
         spec = ProjectData.of(load_project(conn, project_id).data).task_spec.output_spec
-        t, q = aggregated_labels.c, worker_quality.c
+        q = worker_quality.c
         workers = {(r.method, r.field): int(r.n) for r in conn.execute(
             select(q.method, q.field, func.count().label("n")).where(q.pool_id == pool_id).group_by(q.method, q.field))}
-        runs = conn.execute(
-            select(t.method, t.field, t.operation_id, func.count().label("n"), func.max(t.created).label("created"))
-            .where(t.pool_id == pool_id).group_by(t.method, t.field, t.operation_id)
-            .order_by(func.max(t.created).desc(), t.method))
-        stored = [{"method": r.method, "field": r.field, "tasks": int(r.n), "created": format_time(r.created),
+        runs = sorted((r for r in label_runs.runs(conn, [pool_id]) if r.tasks), key=lambda r: r.method)
+        runs.sort(key=lambda r: r.created, reverse=True)  # newest first, then by method
+        stored = [{"method": r.method, "field": r.field, "tasks": int(r.tasks), "created": format_time(r.created),
                    "workers": workers.get((r.method, r.field), 0), "operation_id": r.operation_id} for r in runs]
     return {"methods": aggregation.methods_without_params(), "fields": aggregation.label_fields(spec),
             "stored": stored, "run": run}

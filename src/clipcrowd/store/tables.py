@@ -270,19 +270,32 @@ invites = Table(
 
 # Aggregation results: one label per (pool, output field, method, task) and one quality per worker.
 # Re-running a method on a pool replaces its rows; `operation_id` tells which run wrote them.
-aggregated_labels = Table(
-    "aggregated_labels", metadata,
+# One aggregation run per (pool, field, method): what all of its labels share, and its distinct label
+# values as one JSON list (`run_labels.label` indexes it). Storing a run replaces the earlier one.
+aggregation_runs = Table(
+    "aggregation_runs", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
     Column("pool_id", ForeignKey("pools.id"), nullable=False),
-    Column("task_id", ForeignKey("tasks.id"), nullable=False),
     Column("field", String(200), nullable=False),
     Column("method", String(40), nullable=False),
-    Column("label", JSON, nullable=False),
-    Column("confidence", Float, nullable=False),
     Column("operation_id", String(64), nullable=False),
     Column("created", DateTime, nullable=False),
-    UniqueConstraint("pool_id", "field", "method", "task_id", name="uq_aggregated_labels_pool_field_method_task"),
-    Index("ix_aggregated_labels_operation_id", "operation_id", "id"),
+    Column("labels", JSON, nullable=False),  # the distinct label values, sorted as the aggregation sorts them
+    Column("tasks", Integer, nullable=False),  # how many run_labels rows the run has
+    UniqueConstraint("pool_id", "field", "method", name="uq_aggregation_runs_pool_field_method"),
+    Index("ix_aggregation_runs_operation_id", "operation_id"),
+)
+
+# A run's labels, one row per task under one key (a table without rowid on SQLite): a run is written
+# as one bulk insert into one B-tree and read by task id. No foreign keys: PostgreSQL would check
+# each of a run's 100,000 rows; only services.label_runs writes these rows, after their run's row.
+run_labels = Table(
+    "run_labels", metadata,
+    Column("run_id", PK, primary_key=True, autoincrement=False),
+    Column("task_id", PK, primary_key=True, autoincrement=False),
+    Column("label", Integer, nullable=False),  # index into aggregation_runs.labels
+    Column("confidence", Float, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 worker_quality = Table(
@@ -401,7 +414,6 @@ job_items = Table(
 # Exports read a pool's answers in keyset chunks by assignment id, and a chunk's stored labels by task;
 # the desk counts a pool's assignments per worker and status from an index alone.
 Index("ix_assignments_pool_id_id", assignments.c.pool_id, assignments.c.id)
-Index("ix_aggregated_labels_task_id", aggregated_labels.c.task_id)
 # The desk's charts bucket a pool's answered suites by submission time and duration from this alone.
 Index("ix_assignments_pool_submitted", assignments.c.pool_id, assignments.c.submitted, assignments.c.created)
 
