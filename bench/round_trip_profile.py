@@ -163,6 +163,25 @@ async def run(args: argparse.Namespace) -> None:
 
     worker_routes.issuing = SimpleNamespace(next_suite=timed("services", worker_routes.issuing.next_suite))  # type: ignore[assignment]
     worker_routes.submissions = SimpleNamespace(submit=timed("services", worker_routes.submissions.submit))  # type: ignore[assignment]
+    if args.breakdown:  # CPU per service function the round trip calls (construction included)
+        import importlib
+
+        for dotted in ("lifecycle.mark_answered", "lifecycle.paid", "worker_stats.on_submitted", "events.record_many",
+                       "pools.close_if_complete", "quality.on_event", "present.tasks_by_id", "majority.on_tasks_complete",
+                       "dynamic_overlap.on_tasks_complete", "trainings.on_submitted", "trainings.gate",
+                       "issuing._record", "issuing._mixed_suite", "issuing.worker_view", "issuing.admit",
+                       "submissions._owned_active_with_pool", "submissions._check_files"):
+            module_name, name = dotted.rsplit(".", 1)
+            module = importlib.import_module(f"clipcrowd.services.{module_name}")
+            wrapped = timed(f"execute+ {dotted}", getattr(module, name))
+            for holder in (module, importlib.import_module("clipcrowd.services.submissions"),
+                           importlib.import_module("clipcrowd.services.issuing")):
+                for attr, value in list(vars(holder).items()):
+                    if value is module and holder is not module:
+                        pass
+                if getattr(holder, name, None) is getattr(module, name) and holder is not module:
+                    setattr(holder, name, wrapped)
+            setattr(module, name, wrapped)
     transport = httpx.ASGITransport(app=timed_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
                                  headers={"Authorization": f"OAuth {token}"}) as client:
@@ -201,6 +220,8 @@ async def run(args: argparse.Namespace) -> None:
     stats.sort_stats(args.sort).print_stats(args.top)
     if args.callers:
         stats.print_callers(args.callers)
+    if args.callees:
+        stats.print_callees(args.callees)
     db.dispose()
     if args.db == "postgres":
         engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
@@ -217,6 +238,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--statements", action="store_true")
     parser.add_argument("--callers", default="")
+    parser.add_argument("--callees", default="")
     parser.add_argument("--breakdown", action="store_true", help="CPU per calling function of Connection.execute")
     asyncio.run(run(parser.parse_args()))
 
