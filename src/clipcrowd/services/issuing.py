@@ -17,7 +17,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, exists, func, insert, literal_column, select, true, update
+from sqlalchemy.dialects import postgresql
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
 from clipcrowd.domain.filters import matches, skill_ids
@@ -95,8 +96,34 @@ def _real_tasks_query(postgresql: bool, count: int) -> Any:
 
 _INSERT_ASSIGNMENT = insert(assignments).returning(*assignments.c)
 _INSERT_ASSIGNMENT_TASKS = insert(assignment_tasks)
-_BUMP_ASSIGNED = (update(tasks).where(one_of(tasks.c.id, "task_ids"))
+_BUMP_ASSIGNED = (update(tasks).where(one_of(tasks.c.id, "real_ids"))
                   .values(assigned_count=tasks.c.assigned_count + 1))
+
+
+def _record_at_once() -> Any:
+    """PostgreSQL: the assignment, its (task, worker) rows and the counters in ONE statement (data-
+    modifying CTEs), three trips to the server fewer for every suite issued. The rows are those the
+    three statements of SQLite write; the RETURNING is the new assignment."""
+    # Constants are written as SQL (an anonymous bound value inside a CTE's DML is lost when a cached
+    # statement is run), and parameters are named after no column (the UPDATE would set that column).
+    one = literal_column("1")
+    issued = (insert(assignments).values(
+        pool_id=bindparam("new_pool"), worker_id=bindparam("new_worker"), status=literal_column("'ACTIVE'"),
+        created=bindparam("new_created"), deadline=bindparam("new_deadline"), reward=bindparam("new_reward"),
+        task_ids=bindparam("new_task_ids"),
+    ).returning(*assignments.c).cte("issued"))
+    members = (func.unnest(bindparam("new_ids", type_=postgresql.ARRAY(BigInteger())))
+               .table_valued("task_id", with_ordinality="place").render_derived())
+    linked = insert(assignment_tasks).from_select(
+        ["assignment_id", "position", "task_id", "worker_id"],
+        select(issued.c.id, members.c.place - one, members.c.task_id, issued.c.worker_id)
+        .select_from(issued.join(members, true()))).cte("linked")
+    bumped = (update(tasks).where(one_of(tasks.c.id, "new_real_ids"))
+              .values(assigned_count=tasks.c.assigned_count + one)).cte("bumped")
+    return select(issued).add_cte(linked, bumped)
+
+
+_RECORD_AT_ONCE = _record_at_once()
 
 
 def admit(conn: Connection, worker: Any, pool: Any, tree: Any, restricted: bool) -> None:
@@ -205,19 +232,25 @@ def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
             chosen: list[Any]) -> tuple[Any, dict[int, Any]]:
     """The assignment of the chosen tasks and its counters, in the issuing transaction."""
     task_ids = [t.id for t in chosen]
-    now = utcnow()
-    row = conn.execute(_INSERT_ASSIGNMENT, {
-        "pool_id": pool_id, "worker_id": worker_id, "status": "ACTIVE", "created": now,
-        "deadline": now + timedelta(seconds=rules.max_duration_seconds), "reward": rules.reward, "task_ids": task_ids,
-    }).one()
-    conn.execute(_INSERT_ASSIGNMENT_TASKS, [
-        {"assignment_id": row.id, "position": i, "task_id": tid, "worker_id": worker_id}
-        for i, tid in enumerate(task_ids)])
     # The real tasks' rows are already locked (in id order, by the SELECTs above); golden tasks keep
     # no counters (see services.lifecycle), so this waits for nobody.
     real_ids = [t.id for t in chosen if not t.golden]
+    now = utcnow()
+    deadline = now + timedelta(seconds=rules.max_duration_seconds)
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_RECORD_AT_ONCE, {
+            "new_pool": pool_id, "new_worker": worker_id, "new_created": now, "new_deadline": deadline,
+            "new_reward": rules.reward, "new_task_ids": task_ids, "new_ids": task_ids, "new_real_ids": real_ids,
+        }).one()
+        return row, {t.id: t for t in chosen}
+    row = conn.execute(_INSERT_ASSIGNMENT, {
+        "pool_id": pool_id, "worker_id": worker_id, "status": "ACTIVE", "created": now, "deadline": deadline,
+        "reward": rules.reward, "task_ids": task_ids}).one()
+    conn.execute(_INSERT_ASSIGNMENT_TASKS, [
+        {"assignment_id": row.id, "position": i, "task_id": tid, "worker_id": worker_id}
+        for i, tid in enumerate(task_ids)])
     if real_ids:
-        conn.execute(_BUMP_ASSIGNED, {"task_ids": real_ids})
+        conn.execute(_BUMP_ASSIGNED, {"real_ids": real_ids})
     return row, {t.id: t for t in chosen}
 
 
