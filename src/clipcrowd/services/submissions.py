@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import JSON, BigInteger, bindparam, func, select, update
 
 from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
@@ -29,7 +29,7 @@ from clipcrowd.services import (
 )
 from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments, attachments, projects
+from clipcrowd.store.tables import assignments, attachments, projects, tasks
 
 
 def _same(expected: Any, given: Any) -> bool:
@@ -81,11 +81,23 @@ def _submission_query(postgresql: bool) -> Any:
     """The assignment (locked on PostgreSQL, like `lifecycle.load(for_update=True)`), its pool and
     its project's data in one statement: built once, run for every submission."""
     p = pools.pools
-    query = (select(assignments, *(c.label(_POOL_PREFIX + c.name) for c in p.c),
-                    projects.c.data.label("project_data"))
+    columns = [assignments, *(c.label(_POOL_PREFIX + c.name) for c in p.c), projects.c.data.label("project_data")]
+    if postgresql:  # and its tasks (id, data, golden) as one JSON array: one trip to the server fewer
+        members = select(func.json_array_elements_text(assignments.c.task_ids).column_valued().cast(BigInteger))
+        columns.append(select(func.json_agg(func.json_build_object(
+            "id", tasks.c.id, "data", tasks.c.data, "golden", tasks.c.golden), type_=JSON))
+            .where(tasks.c.id.in_(members)).scalar_subquery().label("suite_tasks"))
+    query = (select(*columns)
              .join(p, p.c.id == assignments.c.pool_id).join(projects, projects.c.id == p.c.project_id)
              .where(assignments.c.id == bindparam("assignment_id")))
     return query.with_for_update(of=assignments, key_share=True) if postgresql else query
+
+
+def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
+    """The assignment's tasks by id: read along with it on PostgreSQL, by a statement of their own elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return present.tasks_by_id(conn, set(row.task_ids))
+    return {t["id"]: SimpleNamespace(**t) for t in row.suite_tasks or []}
 
 
 def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tuple[Any, Any, dict[str, Any]]:
@@ -111,7 +123,7 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         for i, output in enumerate(values):
             check_values(spec, output, f"solutions[{i}].output_values")
         _check_files(conn, spec, values, row)
-        task_rows = present.tasks_by_id(conn, set(row.task_ids))
+        task_rows = _suite_tasks(conn, row)
         golden_outcomes = [golden_correct(TaskData.of(task_rows[tid].data).known_solutions or [], out)
                            for tid, out in zip(row.task_ids, values, strict=True) if task_rows[tid].golden]
         now = utcnow()
