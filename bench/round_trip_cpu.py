@@ -16,9 +16,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
-
 from bench.scale import PG_BASE, ROUND_TRIP_POOL, Server, make_pool, round_trips
+from sqlalchemy import create_engine, make_url, text
 
 
 def database(kind: str, name: str, home: Path) -> str:
@@ -67,8 +66,8 @@ def main() -> None:
                 rate[i] += args.batch / result["round trips/s"]
             done += args.batch
         for i, src in enumerate(args.src):
-            print(f"{args.db} {src}: {cpu[i] / done:.2f} ms server CPU per round trip, {done / rate[i]:.0f} round trips/s"
-                  f", {cpu[i] / cpu[0]:.2f}x the first")
+            print(f"{args.db} {src}: {cpu[i] / done:.2f} ms server CPU per round trip, "
+                  f"{done / rate[i]:.0f} round trips/s, {cpu[i] / cpu[0]:.2f}x the first")
     finally:
         for server in servers:
             server.stop()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import os
 import pstats
 import tempfile
 import time
@@ -29,14 +28,14 @@ from typing import Any
 import fastapi.dependencies.utils
 import fastapi.routing
 import httpx
-from sqlalchemy import create_engine, event, make_url, text
+from bench.round_trip_cpu import database, drop
+from sqlalchemy import event
 
 from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 
-PG_BASE = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_NAME = "roundtrip_profile"
 TASKS = 2000
 WORKERS = 10
@@ -44,17 +43,6 @@ WORKERS = 10
 
 async def _inline(func: Any, *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
-
-
-def database_url(kind: str, home: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{home / 'profile.db'}"
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-    engine.dispose()
-    return make_url(PG_BASE).set(database=PG_NAME).render_as_string(hide_password=False)
 
 
 async def setup(client: httpx.AsyncClient) -> tuple[str, list[dict[str, str]]]:
@@ -90,7 +78,7 @@ async def round_trips(client: httpx.AsyncClient, pool: str, tokens: list[dict[st
 
 async def run(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="cc-rt-profile-"))
-    url = database_url(args.db, home)
+    url = database(args.db, PG_NAME, home)
     db = Database(url)
     db.migrate()
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
@@ -166,22 +154,19 @@ async def run(args: argparse.Namespace) -> None:
     if args.breakdown:  # CPU per service function the round trip calls (construction included)
         import importlib
 
-        for dotted in ("lifecycle.mark_answered", "lifecycle.paid", "worker_stats.on_submitted", "events.record_many",
-                       "pools.close_if_complete", "quality.on_event", "present.tasks_by_id", "majority.on_tasks_complete",
+        for dotted in ("lifecycle.mark_answered", "lifecycle.paid", "worker_stats.on_submitted",
+                       "events.record_many", "pools.close_if_complete", "quality.on_event", "present.tasks_by_id",
+                       "majority.on_tasks_complete",
                        "dynamic_overlap.on_tasks_complete", "trainings.on_submitted", "trainings.gate",
                        "issuing._record", "issuing._mixed_suite", "issuing.worker_view", "issuing.admit",
                        "submissions._owned_active_with_pool", "submissions._check_files"):
             module_name, name = dotted.rsplit(".", 1)
             module = importlib.import_module(f"clipcrowd.services.{module_name}")
-            wrapped = timed(f"execute+ {dotted}", getattr(module, name))
-            for holder in (module, importlib.import_module("clipcrowd.services.submissions"),
-                           importlib.import_module("clipcrowd.services.issuing")):
-                for attr, value in list(vars(holder).items()):
-                    if value is module and holder is not module:
-                        pass
-                if getattr(holder, name, None) is getattr(module, name) and holder is not module:
+            plain = getattr(module, name)
+            wrapped = timed(f"execute+ {dotted}", plain)
+            for holder in (module, importlib.import_module("clipcrowd.services.submissions")):
+                if getattr(holder, name, None) is plain:  # imported by name elsewhere too
                     setattr(holder, name, wrapped)
-            setattr(module, name, wrapped)
     transport = httpx.ASGITransport(app=timed_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
                                  headers={"Authorization": f"OAuth {token}"}) as client:
@@ -224,10 +209,7 @@ async def run(args: argparse.Namespace) -> None:
         stats.print_callees(args.callees)
     db.dispose()
     if args.db == "postgres":
-        engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-        engine.dispose()
+        drop(PG_NAME)
 
 
 def main() -> None:

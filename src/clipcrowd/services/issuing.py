@@ -65,7 +65,9 @@ def _not_seen_by(worker_id: Any) -> Any:
 
 # The statements of every suite issued are built once (per dialect, and per suite size) with named
 # parameters: building and hashing a statement of this size costs more than running it.
-_WORKER, _POOL, _NOW = bindparam("worker_id"), bindparam("pool_id"), bindparam("now")
+_WORKER: Any = bindparam("worker_id")
+_POOL: Any = bindparam("pool_id")
+_NOW: Any = bindparam("now")
 
 
 @functools.cache
@@ -106,7 +108,7 @@ def _record_at_once() -> Any:
     three statements of SQLite write; the RETURNING is the new assignment."""
     # Constants are written as SQL (an anonymous bound value inside a CTE's DML is lost when a cached
     # statement is run), and parameters are named after no column (the UPDATE would set that column).
-    one = literal_column("1")
+    one: Any = literal_column("1")
     issued = (insert(assignments).values(
         pool_id=bindparam("new_pool"), worker_id=bindparam("new_worker"), status=literal_column("'ACTIVE'"),
         created=bindparam("new_created"), deadline=bindparam("new_deadline"), reward=bindparam("new_reward"),

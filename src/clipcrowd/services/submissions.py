@@ -81,7 +81,8 @@ def _submission_query(postgresql: bool) -> Any:
     """The assignment (locked on PostgreSQL, like `lifecycle.load(for_update=True)`), its pool and
     its project's data in one statement: built once, run for every submission."""
     p = pools.pools
-    columns = [assignments, *(c.label(_POOL_PREFIX + c.name) for c in p.c), projects.c.data.label("project_data")]
+    columns: list[Any] = [assignments, *(c.label(_POOL_PREFIX + c.name) for c in p.c),
+                          projects.c.data.label("project_data")]
     if postgresql:  # and its tasks (id, data, golden) as one JSON array: one trip to the server fewer
         members = select(func.json_array_elements_text(assignments.c.task_ids).column_valued().cast(BigInteger))
         columns.append(select(func.json_agg(func.json_build_object(
