@@ -35,8 +35,11 @@ from clipcrowd.api.routes import (
 )
 
 PREFIX = "/api/v1"
-#: (router, prefix): every router of the API, in the order the spec lists them.
+#: (router, prefix): every router of the API, in the order the spec lists them, except the worker's
+#: first: a request is matched against the routes in this order, and the worker's next + submit are
+#: the requests a server answers most (none of its paths, all under /worker/, meets another router's).
 ROUTERS: list[tuple[APIRouter, str]] = [
+    (worker.router, PREFIX),
     (requester.router, PREFIX),
     (projects.router, PREFIX),
     (skills.router, PREFIX),
@@ -48,7 +51,6 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (attachments.router, PREFIX),
     (operations.router, PREFIX),
     (people.router, PREFIX),
-    (worker.router, PREFIX),
     (user_metadata.router, PREFIX),
     (bonuses.router, PREFIX),
     (trainings.router, PREFIX),

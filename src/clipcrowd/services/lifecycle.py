@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, false, select, update
+from sqlalchemy import Connection, bindparam, false, select, update
 
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.timeutil import utcnow
@@ -73,9 +73,13 @@ def accept(conn: Connection, row: Any, comment: str | None = None) -> None:
     paid(conn, row, pools.load(conn, row.pool_id))
 
 
+_PAY = (update(workers).where(workers.c.id == bindparam("worker_id"))
+        .values(balance=workers.c.balance + bindparam("reward", type_=workers.c.balance.type)))
+
+
 def paid(conn: Connection, row: Any, pool: Any) -> None:
     """What follows an acceptance: the reward, then the pool's acceptance-based rules."""
-    conn.execute(update(workers).where(workers.c.id == row.worker_id).values(balance=workers.c.balance + row.reward))
+    conn.execute(_PAY, {"worker_id": row.worker_id, "reward": row.reward})
     quality.on_event(conn, pool, row.worker_id, "ACCEPTED")
 
 
@@ -90,12 +94,15 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
     pools.reopen_if_incomplete(conn, row.pool_id)
 
 
+# built once: this runs for every submission
+_ANSWERED = (update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
+             .values(answered_count=tasks.c.answered_count + 1)
+             .returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap))
+
+
 def mark_answered(conn: Connection, row: Any) -> list[int]:
     """Count the answers in; the real tasks that have just got all the answers they want."""
     _lock_real_in_order(conn, row.task_ids)
-    counts = conn.execute(update(tasks).where(one_of(tasks.c.id, row.task_ids), _REAL).values(
-        answered_count=tasks.c.answered_count + 1,
-    ).returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count,
-                tasks.c.overlap)).all()
+    counts = conn.execute(_ANSWERED, {"task_ids": list(row.task_ids)}).all()
     return sorted(c.id for c in counts
                   if not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, false, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, false, func, insert, select, update
 
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.filters import skill_ids
@@ -171,12 +171,17 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
     every submission behind every other. The maintenance loop runs this same check every few
     seconds on committed data, so such a pool closes moments later instead.
     """
-    changed = conn.execute(update(pools).where(pools.c.id == pool_id, pools.c.status == "OPEN",
-                                               _complete_condition(pool_id))
-                           .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")).rowcount
+    changed = conn.execute(_CLOSE_IF_COMPLETE, {"pool_id": pool_id, "now": utcnow()}).rowcount
     if changed:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
     return bool(changed)
+
+
+# built once: submissions that complete a task run it
+_CLOSE_IF_COMPLETE = (update(pools).where(pools.c.id == bindparam("pool_id"), pools.c.status == "OPEN",
+                                          _complete_condition(bindparam("pool_id")))
+                      .values(status="CLOSED", last_stopped=bindparam("now", type_=pools.c.last_stopped.type),
+                              last_close_reason="COMPLETED"))
 
 
 def close_all_complete(conn: Connection) -> int:

@@ -55,8 +55,11 @@ def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
 def tasks_by_id(conn: Connection, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    rows = conn.execute(select(tasks).where(one_of(tasks.c.id, sorted(ids)))).all()
+    rows = conn.execute(_TASKS_BY_ID, {"ids": sorted(ids)}).all()
     return {r.id: r for r in rows}
+
+
+_TASKS_BY_ID = select(tasks).where(one_of(tasks.c.id, "ids"))  # built once: this runs for every suite
 
 
 def assignments(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:

@@ -94,12 +94,13 @@ def remove(db: Database, restriction_id: int) -> None:
         events.record(conn, "UNRESTRICTED", pool_id=row.pool_id, worker_id=row.worker_id, scope=row.scope)
 
 
-def active_condition(worker_id: int, project_id: Any, pool_id: Any) -> Any:
-    """Restrictions of this worker that bar her from the pool now (ids or columns to correlate with)."""
+def active_condition(worker_id: Any, project_id: Any, pool_id: Any, now: Any = None) -> Any:
+    """Restrictions of this worker that bar her from the pool at `now` (default: now); ids, columns
+    to correlate with, or bound parameters."""
     r = user_restrictions.c
     return and_(
         r.worker_id == worker_id,
-        or_(r.will_expire.is_(None), r.will_expire > utcnow()),
+        or_(r.will_expire.is_(None), r.will_expire > (utcnow() if now is None else now)),
         or_(r.scope == "ALL_PROJECTS", and_(r.scope == "PROJECT", r.project_id == project_id),
             and_(r.scope == "POOL", r.pool_id == pool_id)),
     )

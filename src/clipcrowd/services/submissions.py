@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import JSON, BigInteger, bindparam, func, select, update
 
-from clipcrowd.domain.errors import AccessDenied, ConflictState, ValidationFailed
+from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.models.tasks import KnownSolution, TaskData
@@ -28,7 +29,7 @@ from clipcrowd.services import (
 )
 from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments, attachments, projects
+from clipcrowd.store.tables import assignments, attachments, projects, tasks
 
 
 def _same(expected: Any, given: Any) -> bool:
@@ -55,45 +56,82 @@ def _normalise(solutions: Any, count: int) -> list[dict[str, Any]]:
     return values
 
 
-def _owned_active(conn: Any, worker_id: int, assignment_id: int) -> Any:
-    row = lifecycle.load(conn, assignment_id, for_update=True)
+def _check_owned_active(conn: Any, worker_id: int, row: Any) -> None:
     if row.worker_id != worker_id:
-        raise AccessDenied(f"assignment {format_id(assignment_id)} is not yours")
+        raise AccessDenied(f"assignment {format_id(row.id)} is not yours")
     if row.status == "ACTIVE" and row.deadline <= utcnow():
         lifecycle.release(conn, row, "EXPIRED")
-        raise ConflictState(f"assignment {format_id(assignment_id)} expired at {row.deadline.isoformat()}",
+        raise ConflictState(f"assignment {format_id(row.id)} expired at {row.deadline.isoformat()}",
                             code="ASSIGNMENT_EXPIRED")
     if row.status != "ACTIVE":
-        raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}, not ACTIVE")
+        raise ConflictState(f"assignment {format_id(row.id)} is {row.status}, not ACTIVE")
+
+
+def _owned_active(conn: Any, worker_id: int, assignment_id: int) -> Any:
+    row = lifecycle.load(conn, assignment_id, for_update=True)
+    _check_owned_active(conn, worker_id, row)
     return row
 
 
-def _pool_with_spec(conn: Any, pool_id: int) -> tuple[Any, dict[str, Any]]:
-    row = conn.execute(
-        select(pools.pools, projects.c.data.label("project_data"))
-        .join(projects, projects.c.id == pools.pools.c.project_id).where(pools.pools.c.id == pool_id)
-    ).one()
-    return row, ProjectData.of(row.project_data).task_spec.output_spec
+_POOL_PREFIX = "pool__"
+
+
+@functools.cache
+def _submission_query(postgresql: bool) -> Any:
+    """The assignment (locked on PostgreSQL, like `lifecycle.load(for_update=True)`), its pool and
+    its project's data in one statement: built once, run for every submission."""
+    p = pools.pools
+    columns: list[Any] = [assignments, *(c.label(_POOL_PREFIX + c.name) for c in p.c),
+                          projects.c.data.label("project_data")]
+    if postgresql:  # and its tasks (id, data, golden) as one JSON array: one trip to the server fewer
+        members = select(func.json_array_elements_text(assignments.c.task_ids).column_valued().cast(BigInteger))
+        columns.append(select(func.json_agg(func.json_build_object(
+            "id", tasks.c.id, "data", tasks.c.data, "golden", tasks.c.golden), type_=JSON))
+            .where(tasks.c.id.in_(members)).scalar_subquery().label("suite_tasks"))
+    query = (select(*columns)
+             .join(p, p.c.id == assignments.c.pool_id).join(projects, projects.c.id == p.c.project_id)
+             .where(assignments.c.id == bindparam("assignment_id")))
+    return query.with_for_update(of=assignments, key_share=True) if postgresql else query
+
+
+def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
+    """The assignment's tasks by id: read along with it on PostgreSQL, by a statement of their own elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return present.tasks_by_id(conn, set(row.task_ids))
+    return {t["id"]: SimpleNamespace(**t) for t in row.suite_tasks or []}
+
+
+def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tuple[Any, Any, dict[str, Any]]:
+    """`_owned_active`, plus the assignment's pool (its columns by name) and output spec."""
+    found = conn.execute(_submission_query(conn.dialect.name == "postgresql"),
+                         {"assignment_id": assignment_id}).one_or_none()
+    if found is None:
+        raise NotFound(f"assignment {assignment_id} does not exist")
+    _check_owned_active(conn, worker_id, found)
+    pool = SimpleNamespace(**{c.name: getattr(found, _POOL_PREFIX + c.name) for c in pools.pools.c})
+    return found, pool, ProjectData.of(found.project_data).task_spec.output_spec
+
+
+_ANSWER = update(assignments).where(assignments.c.id == bindparam("assignment_id"))
 
 
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
     """Check and store answers; auto-accept when the pool says so; run quality rules; maybe close."""
     solutions = body.get("solutions") if isinstance(body, Mapping) else None
     with db.write() as conn:
-        row = _owned_active(conn, worker_id, assignment_id)
-        pool, spec = _pool_with_spec(conn, row.pool_id)
+        row, pool, spec = _owned_active_with_pool(conn, worker_id, assignment_id)
         values = _normalise(solutions, len(row.task_ids))
         for i, output in enumerate(values):
             check_values(spec, output, f"solutions[{i}].output_values")
         _check_files(conn, spec, values, row)
-        task_rows = present.tasks_by_id(conn, set(row.task_ids))
+        task_rows = _suite_tasks(conn, row)
         golden_outcomes = [golden_correct(TaskData.of(task_rows[tid].data).known_solutions or [], out)
                            for tid, out in zip(row.task_ids, values, strict=True) if task_rows[tid].golden]
         now = utcnow()
         auto = PoolRules.of(pool.data).auto_accept
         status = "ACCEPTED" if auto else "SUBMITTED"
-        conn.execute(update(assignments).where(assignments.c.id == row.id).values(
-            status=status, submitted=now, accepted=now if auto else None, solutions=values))
+        conn.execute(_ANSWER, {"assignment_id": row.id, "status": status, "submitted": now,
+                               "accepted": now if auto else None, "solutions": values})
         completes = lifecycle.mark_answered(conn, row)
         unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
         completes = [t for t in completes if t not in unsettled]
@@ -109,8 +147,9 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         trainings.on_submitted(conn, pool, worker_id)
         if completes:
             pools.close_if_complete(conn, row.pool_id)
-        final = {**row._mapping, "status": status, "solutions": values}
-        body = worker_view(SimpleNamespace(**final), task_rows)
+        body = worker_view(SimpleNamespace(id=row.id, pool_id=row.pool_id, reward=row.reward, created=row.created,
+                                           deadline=row.deadline, task_ids=row.task_ids, status=status,
+                                           solutions=values), task_rows)
         if pool.type == trainings.TRAINING:
             body["hints"] = _hints(row, task_rows, values)
         return body

@@ -9,6 +9,7 @@ came in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,15 +31,20 @@ def fast_threshold(pool_data: Mapping[str, Any]) -> float:
     return DEFAULT_FAST_SECONDS
 
 
+@functools.cache
+def _add(postgresql_: bool) -> Any:
+    """The upsert that adds one submission's numbers (built once per dialect: it runs per submission)."""
+    statement = (postgresql if postgresql_ else sqlite).insert(pool_worker_stats)
+    t, new = pool_worker_stats.c, statement.excluded
+    return statement.on_conflict_do_update(index_elements=[t.pool_id, t.worker_id], set_={
+        "submitted": t.submitted + new.submitted, "golden_right": t.golden_right + new.golden_right,
+        "golden_total": t.golden_total + new.golden_total, "fast_submits": t.fast_submits + new.fast_submits})
+
+
 def on_submitted(conn: Connection, pool: Any, worker_id: int, seconds: float, golden_outcomes: Sequence[bool]) -> None:
     """Add one submission to the worker's sums for the pool (one statement)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     right = sum(1 for x in golden_outcomes if x)
     fast = 1 if seconds < fast_threshold(pool.data) else 0
-    t = pool_worker_stats.c
-    statement = dialect.insert(pool_worker_stats).values(
-        pool_id=pool.id, worker_id=worker_id, submitted=1, golden_right=right, golden_total=len(golden_outcomes),
-        fast_submits=fast)
-    conn.execute(statement.on_conflict_do_update(index_elements=[t.pool_id, t.worker_id], set_={
-        "submitted": t.submitted + 1, "golden_right": t.golden_right + right,
-        "golden_total": t.golden_total + len(golden_outcomes), "fast_submits": t.fast_submits + fast}))
+    conn.execute(_add(conn.dialect.name == "postgresql"), {
+        "pool_id": pool.id, "worker_id": worker_id, "submitted": 1, "golden_right": right,
+        "golden_total": len(golden_outcomes), "fast_submits": fast})

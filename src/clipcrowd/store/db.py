@@ -112,7 +112,12 @@ class Database:
         if compiled is None:
             compiled = self._lookups[statement] = _Lookup(statement, self.engine.dialect)
         raw = self.engine.raw_connection()
+        driver = raw.driver_connection
         try:
+            if not self.is_sqlite:
+                # No transaction on PostgreSQL: BEGIN and ROLLBACK would be two more trips to the
+                # server, and a ROLLBACK also makes psycopg drop the connection's prepared statements.
+                driver.autocommit = True  # type: ignore[union-attr]
             cursor = raw.cursor()
             try:
                 cursor.execute(compiled.sql, compiled.arguments(values))
@@ -120,6 +125,8 @@ class Database:
             finally:
                 cursor.close()
         finally:
+            if not self.is_sqlite:
+                driver.autocommit = False  # type: ignore[union-attr]
             raw.close()
         return None if row is None else compiled.convert(row)
 

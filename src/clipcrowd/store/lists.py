@@ -51,13 +51,17 @@ class OneOf(ColumnElement[bool]):
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("values", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column: ColumnElement[Any], values: Iterable[Any], element: TypeEngine[Any]):
+    def __init__(self, column: ColumnElement[Any], values: Iterable[Any] | str, element: TypeEngine[Any]):
         self.column = column
-        self.values = bindparam(None, list(values), type_=_Values(element), unique=True)
+        if isinstance(values, str):  # a named parameter, for a statement built once and run many times
+            self.values = bindparam(values, type_=_Values(element))
+        else:
+            self.values = bindparam(None, list(values), type_=_Values(element), unique=True)
 
 
-def one_of(column: ColumnElement[Any], values: Iterable[Any], element: TypeEngine[Any] | None = None) -> OneOf:
-    """Membership in `values` (ids by default; pass `String()` for text) with one bound parameter."""
+def one_of(column: ColumnElement[Any], values: Iterable[Any] | str, element: TypeEngine[Any] | None = None) -> OneOf:
+    """Membership in `values` (ids by default; pass `String()` for text) with one bound parameter;
+    `values` may also be the name of that parameter, given when the statement runs."""
     return OneOf(column, values, element if element is not None else BigInteger())
 
 
