@@ -50,9 +50,10 @@ def _peak(make: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
 
 
 EXPORTS: dict[str, Callable[[Database, pool_answers.Shape], Iterator[bytes]]] = {
-    "csv": lambda db, shape: text.results_csv(shape, pool_answers.answers(db, shape, chunk=50)),
-    "json": lambda db, shape: text.results_json(pool_answers.answers(db, shape, chunk=50)),
-    "parquet": lambda db, shape: parquet.results_parquet(shape, pool_answers.answers(db, shape, chunk=50),
+    "csv": lambda db, shape: text.results_csv(shape, pool_answers.chunks(db, shape, chunk=50)),
+    "json": lambda db, shape: text.results_json(pool_answers.chunks(db, shape, chunk=50)),
+    "jsonl": lambda db, shape: text.results_jsonl(pool_answers.chunks(db, shape, chunk=50)),
+    "parquet": lambda db, shape: parquet.results_parquet(shape, pool_answers.chunks(db, shape, chunk=50),
                                                          row_group=100),
 }
 
