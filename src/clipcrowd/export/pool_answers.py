@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from pydantic_core import from_json
@@ -84,11 +85,11 @@ class Shape:
     output_spec: dict[str, Any]
     aggregated_fields: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def inputs(self) -> list[str]:
         return sorted(self.input_spec)
 
-    @property
+    @cached_property
     def outputs(self) -> list[str]:
         return sorted(self.output_spec)
 
