@@ -15,10 +15,15 @@ For each database and size, one database is filled once and both servers read th
      the same way, and then creates a second pool of N tasks (its creation rate).
 Every measured read goes through HTTP. Prints one table per database: both commits, the ratio
 this/base at the largest size, and this tree's growth factor between the two largest sizes.
+Each export also reports the server's CPU seconds (and answers per CPU second): on a shared machine
+the wall-clock time mostly measures the other processes. Beyond 100,000 tasks the pool's first
+tasks are added in bulk through the task service and only its last 100,000 over HTTP.
+`--parts` picks what to measure (a million tasks: `--parts exports --base-sizes 10000,100000`).
 
     git worktree add /tmp/scale-base 0c081e6
     PYTHONPATH=src .venv/bin/python bench/scale.py [--sizes 10000,100000] [--million] [--db sqlite,postgres]
-        [--base /tmp/scale-base/src] [--base-revision 0011] [--no-exports]
+        [--base /tmp/scale-base/src] [--base-revision 0011] [--base-sizes 10000] [--no-exports]
+        [--parts paging,exports,desk,aggregate,round-trips]
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ OVERLAP = 3
 PAGE = 1000
 ROUND_TRIP_POOL = 2000  # tasks of the open pool the round trips are measured on
 ROUND_TRIPS = 300
+HTTP_TASKS = 100_000  # tasks of a pool created over HTTP; a bigger pool gets the rest in bulk first
+PARTS = ("paging", "exports", "desk", "aggregate", "round-trips")
 DESK = ("/desk", "/desk/pools/{pool}", "/desk/pools/{pool}/review", "/desk/pools/{pool}/workers")
 EXPORTS_BOTH = {"results.csv": "/desk/pools/{pool}/results.csv", "results.json": "/desk/pools/{pool}/results.json"}
 EXPORTS_NEW = {"results.jsonl": "/api/v1/pools/{pool}/results.jsonl",
@@ -157,6 +164,12 @@ class Server:
 
 def make_pool(server: Server, tasks: int) -> tuple[str, float]:
     """A pool of `tasks` tasks made over HTTP in batches of 5,000; (pool id, tasks per second)."""
+    pool = new_pool(server)
+    return pool, add_tasks(server, pool, tasks)
+
+
+def new_pool(server: Server) -> str:
+    """An empty pool (of a new project) made over HTTP."""
     http = server.http
     project = http.post("/api/v1/projects", json={"public_name": "scale", "task_spec": {
         "input_spec": {"text": {"type": "string"}},
@@ -166,16 +179,24 @@ def make_pool(server: Server, tasks: int) -> tuple[str, float]:
         "assignment_max_duration_seconds": 600, "will_expire": "2099-01-01T00:00:00",
         "defaults": {"default_overlap_for_new_task_suites": OVERLAP},
         "mixer_config": {"real_tasks_count": 1, "golden_tasks_count": 0, "training_tasks_count": 0}}).json()
+    return str(pool["id"])
+
+
+def add_tasks(server: Server, pool: str, tasks: int, first: int = 0) -> float:
+    """`tasks` tasks (numbered from `first`) added over HTTP in batches of 5,000; tasks per second."""
     started = time.perf_counter()
-    for start in range(0, tasks, 5000):
-        batch = [{"pool_id": pool["id"], "input_values": {"text": f"task {i}"}, "overlap": OVERLAP}
-                 for i in range(start, min(tasks, start + 5000))]
-        response = http.post("/api/v1/tasks", json=batch)
+    for start in range(first, first + tasks, 5000):
+        batch = [{"pool_id": pool, "input_values": {"text": f"task {i}"}, "overlap": OVERLAP}
+                 for i in range(start, min(first + tasks, start + 5000))]
+        response = server.http.post("/api/v1/tasks", json=batch)
         assert response.status_code in (200, 201), response.text[:300]
-    return pool["id"], tasks / (time.perf_counter() - started)
+    return tasks / (time.perf_counter() - started)
 
 
 def download(server: Server, path: str) -> dict[str, Any]:
+    """One export downloaded whole: seconds, megabytes, the server's peak RSS above its level just
+    before, and its CPU seconds (what the export costs, whatever else the machine is running)."""
+    cpu = cpu_seconds(server.process.pid)
     with PeakRss(server.process.pid) as peak:
         started = time.perf_counter()
         size = 0
@@ -187,7 +208,8 @@ def download(server: Server, path: str) -> dict[str, Any]:
         except httpx.HTTPError as exc:
             status = type(exc).__name__
         seconds = time.perf_counter() - started
-    return {"seconds": seconds, "mb": size / 1e6, "rss_mb": peak.above / 1e6, "status": status}
+    return {"seconds": seconds, "mb": size / 1e6, "rss_mb": peak.above / 1e6, "status": status,
+            "cpu": cpu_seconds(server.process.pid) - cpu}
 
 
 def page_all(server: Server, pool: str) -> dict[str, float]:
@@ -259,15 +281,35 @@ def aggregate_by_pool(server: Server, pool: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(server: Server, pool: str, exports: bool) -> dict[str, Any]:
+def measure(server: Server, pool: str, parts: set[str], answers: int) -> dict[str, Any]:
     out: dict[str, Any] = {"idle rss MB": rss(server.process.pid) / 1e6}
-    out.update(page_all(server, pool))
-    for name, path in ({**EXPORTS_BOTH, **EXPORTS_NEW} if exports else {}).items():
+    if "paging" in parts:
+        out.update(page_all(server, pool))
+    for name, path in ({**EXPORTS_BOTH, **EXPORTS_NEW} if "exports" in parts else {}).items():
         result = download(server, path.format(pool=pool))
         ok = result["status"] == 200
         out[f"{name} s"] = result["seconds"] if ok else f"HTTP {result['status']}"
+        out[f"{name} server CPU s"] = result["cpu"]
+        out[f"{name} answers per server CPU s"] = answers / result["cpu"] if ok and result["cpu"] > 0 else "-"
         out[f"{name} peak RSS MB"] = result["rss_mb"]
         out[f"{name} MB"] = result["mb"] if ok else "-"
+    if "desk" in parts:
+        out.update(desk(server, pool))
+    if "aggregate" in parts:
+        # the first job a server runs also spawns its job worker process (imports included); the
+        # second shows the steady state, what the aggregation itself costs
+        out["aggregate-by-pool ds first s"] = aggregate_by_pool(server, pool)
+        out["aggregate-by-pool ds s"] = aggregate_by_pool(server, pool)
+    if "round-trips" in parts:
+        open_pool, _ = make_pool(server, ROUND_TRIP_POOL)
+        server.http.post(f"/api/v1/pools/{open_pool}/open").raise_for_status()
+        out.update(round_trips(server, open_pool, ROUND_TRIPS))
+    return out
+
+
+def desk(server: Server, pool: str) -> dict[str, float]:
+    """Each desk page's time, median of 3."""
+    out = {}
     for path in DESK:
         times = []
         for _ in range(3):
@@ -276,13 +318,6 @@ def measure(server: Server, pool: str, exports: bool) -> dict[str, Any]:
             times.append(time.perf_counter() - started)
             assert response.status_code == 200, (path, response.status_code)
         out[f"{path.replace('{pool}', '<id>')} ms"] = 1000 * statistics.median(times)
-    # the first job a server runs also spawns its job worker process (imports included); the second
-    # shows the steady state, what the aggregation itself costs
-    out["aggregate-by-pool ds first s"] = aggregate_by_pool(server, pool)
-    out["aggregate-by-pool ds s"] = aggregate_by_pool(server, pool)
-    open_pool, _ = make_pool(server, ROUND_TRIP_POOL)
-    server.http.post(f"/api/v1/pools/{open_pool}/open").raise_for_status()
-    out.update(round_trips(server, open_pool, ROUND_TRIPS))
     return out
 
 
@@ -325,32 +360,49 @@ def downgrade(url: str, revision: str) -> None:
     engine.dispose()
 
 
-def run_size(kind: str, size: int, base: Path, base_revision: str, exports: bool) -> dict[str, dict[str, Any]]:
+def run_size(kind: str, size: int, base: Path | None, base_revision: str, parts: set[str]) -> dict[str, dict[str, Any]]:
+    """This tree measured on a pool of `size` tasks, then (unless `base` is None) the base commit on
+    the same rows. Beyond `HTTP_TASKS`, the pool's first tasks are added in bulk through the task
+    service (`bulk_fill.add_tasks`) and its last `HTTP_TASKS` over HTTP: the creation rate is then
+    that of a pool already holding the rest."""
     home = Path(tempfile.mkdtemp(prefix=f"cc-scale-{kind}-"))
     url = database_url(kind, home)
     server = Server(ROOT / "src", url, home)
+    db = Database(url)
     try:
-        pool, rate = make_pool(server, size)
-        db = Database(url)
+        pool = new_pool(server)
+        over_http = min(size, HTTP_TASKS)
+        started = time.perf_counter()
+        bulk_fill.add_tasks(db, int(pool), count=size - over_http, overlap=OVERLAP,
+                            inputs=lambda i: {"text": f"task {i}"})
+        rate = add_tasks(server, pool, over_http, first=size - over_http)
+        print(f"  {kind} {size}: {size} tasks ({size - over_http} in bulk) in {time.perf_counter() - started:.1f} s",
+              flush=True)
         started = time.perf_counter()
         bulk_fill.answer(db, int(pool), overlap=OVERLAP, suite=1, crowd=20)
         print(f"  {kind} {size}: {size * OVERLAP} answers written in bulk in {time.perf_counter() - started:.1f} s",
               flush=True)
-        this = {"task creation tasks/s": rate, **measure(server, pool, exports), "bare ds s": bare_ds(db, pool)}
-        this["aggregate / bare"] = this["aggregate-by-pool ds s"] / this["bare ds s"]
+        this = {"task creation tasks/s": rate, **measure(server, pool, parts, size * OVERLAP)}
+        if "aggregate" in parts:
+            this["bare ds s"] = bare_ds(db, pool)
+            this["aggregate / bare"] = this["aggregate-by-pool ds s"] / this["bare ds s"]
     finally:
         server.stop()
     db.dispose()
     print(f"  {kind} {size}: this tree measured", flush=True)
-    downgrade(url, base_revision)
-    server = Server(base, url, home)
-    try:
-        before = {**measure(server, pool, exports), "bare ds s": this["bare ds s"]}
-        before["aggregate / bare"] = before["aggregate-by-pool ds s"] / before["bare ds s"]
-        before["task creation tasks/s"] = make_pool(server, size)[1]
-    finally:
-        server.stop()
-    print(f"  {kind} {size}: base measured", flush=True)
+    before: dict[str, Any] = {}
+    if base is not None:
+        downgrade(url, base_revision)
+        server = Server(base, url, home)
+        try:
+            before = measure(server, pool, parts, size * OVERLAP)
+            if "aggregate" in parts:
+                before["bare ds s"] = this["bare ds s"]
+                before["aggregate / bare"] = before["aggregate-by-pool ds s"] / before["bare ds s"]
+            before["task creation tasks/s"] = make_pool(server, size)[1]
+        finally:
+            server.stop()
+        print(f"  {kind} {size}: base measured", flush=True)
     if kind == "postgres":
         drop_database()
     return {"this": this, "base": before}
@@ -392,15 +444,23 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 tasks (long)")
     parser.add_argument("--base", default="/tmp/scale-base/src", help="the base commit's src directory")
     parser.add_argument("--base-revision", default="0011", help="the base commit's newest migration")
+    parser.add_argument("--base-sizes", default=None,
+                        help="sizes at which the base is measured too (default: every size; '' for none)")
     parser.add_argument("--no-exports", action="store_true", help="leave the (long) export downloads out")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
+    base_sizes = set(sizes) if args.base_sizes is None else {int(s) for s in args.base_sizes.split(",") if s}
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()} - ({"exports"} if args.no_exports else set())
+    if parts - set(PARTS):
+        sys.exit(f"unknown --parts {sorted(parts - set(PARTS))}; of {','.join(PARTS)}")
     base = Path(args.base)
-    if not (base / "clipcrowd").is_dir():
+    if base_sizes and not (base / "clipcrowd").is_dir():
         sys.exit(f"no clipcrowd sources under {base}: git worktree add /tmp/scale-base <commit>")
     tables = []
     for kind in args.db.split(","):
-        results = {size: run_size(kind, size, base, args.base_revision, not args.no_exports) for size in sizes}
+        results = {size: run_size(kind, size, base if size in base_sizes else None, args.base_revision, parts)
+                   for size in sizes}
         tables.append(table(kind, sizes, results))
         print("\n" + tables[-1] + "\n", flush=True)
     print("\n\n".join(tables))

@@ -4,6 +4,7 @@ and lists a request may send are capped."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -16,13 +17,14 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from clipcrowd.domain.csvsafe import neutralise
 from clipcrowd.domain.ids import parse_id
-from clipcrowd.export import parquet, pool_answers, text
+from clipcrowd.export import parquet, pool_answers, text, toloka_tsv
 from clipcrowd.services import bulk_fill, pools, web_desk
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import events
+from clipcrowd.store.tables import events, tasks
 from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api
 from tests.factories import pool_body, text_project
@@ -50,10 +52,14 @@ def _peak(make: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
 
 
 EXPORTS: dict[str, Callable[[Database, pool_answers.Shape], Iterator[bytes]]] = {
-    "csv": lambda db, shape: text.results_csv(shape, pool_answers.answers(db, shape, chunk=50)),
-    "json": lambda db, shape: text.results_json(pool_answers.answers(db, shape, chunk=50)),
-    "parquet": lambda db, shape: parquet.results_parquet(shape, pool_answers.answers(db, shape, chunk=50),
+    "csv": lambda db, shape: text.results_csv(shape, pool_answers.chunks(db, shape, chunk=50)),
+    "json": lambda db, shape: text.results_json(pool_answers.chunks(db, shape, chunk=50)),
+    "jsonl": lambda db, shape: text.results_jsonl(pool_answers.chunks(db, shape, chunk=50)),
+    "parquet": lambda db, shape: parquet.results_parquet(shape, pool_answers.chunks(db, shape, chunk=50),
                                                          row_group=100),
+    "tsv": lambda db, shape: toloka_tsv.tsv(shape, toloka_tsv.parse({}),
+                                            pool_answers.chunks(db, shape, toloka_tsv.parse({}).selection, chunk=50),
+                                            "http://x"),
 }
 
 
@@ -83,6 +89,63 @@ def test_streamed_exports_agree(db: Database, tmp_path: Path) -> None:
     assert list(table["OUTPUT:result"]) == [r["output_values"]["result"] for r in rows] == list(frame["OUTPUT:result"])
     assert list(frame["INPUT:text"]) == [r["input_values"]["text"] for r in rows]
     assert sorted(table.columns) == sorted(frame.columns)
+
+
+AWKWARD = ["plain", "=SUM(A1)", "-3", 'h\u00e9llo, "world"\nnew', "@x", "\uff1dfull", "tab\tin", ""]
+
+
+def test_rows_are_the_values_whatever_their_kind(db: Database) -> None:
+    """Rows spliced from stored text say what the values say: the JSON line of an answer is
+    `json.dumps` of its record, and each CSV cell is the value (non-strings as JSON, formulas
+    neutralised), for text, numbers, booleans, objects, nulls, non-ASCII, missing fields and a golden
+    task's known solution."""
+    project = text_project()
+    project["task_spec"]["input_spec"] = {"text": {"type": "string"}, "n": {"type": "integer"},
+                                          "obj": {"type": "json"}, "flag": {"type": "boolean", "required": False}}
+    project["task_spec"]["output_spec"]["extra"] = {"type": "json", "required": False}
+    objects = [{"a": "\u00e9", "b": [1, 2.5, None]}, {"k": None}, "s", 3, True]
+
+    def inputs(i: int) -> dict[str, Any]:
+        values = {"text": AWKWARD[i % len(AWKWARD)] + str(i), "n": i - 50, "obj": objects[i % len(objects)]}
+        return {**values, "flag": bool(i % 2)} if i % 3 == 0 else values
+
+    body = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, project, body, count=120, overlap=2, suite=3, crowd=5, inputs=inputs,
+                            labels=("a", "=cmd", "\u00fc", {"x": ["\u00df", 1.5]}))
+    pool_id = parse_id(filled.pool_id) or 0
+    with db.write() as conn:
+        known = [{"output_values": {"result": "b", "extra": {"k": "\u00df"}}, "correctness_weight": 1}]
+        golden = conn.execute(select(tasks.c.id, tasks.c.data).where(tasks.c.pool_id == pool_id)).first()
+        assert golden is not None
+        conn.execute(update(tasks).where(tasks.c.id == golden.id).values(
+            golden=True, data={**golden.data, "known_solutions": known, "message_on_unknown_solution": "-hint"}))
+    shape = pool_answers.shape(db, pool_id)
+    answers = [pool_answers.Answer(*a) for chunk in pool_answers.chunks(db, shape, chunk=7) for a in chunk]
+    assert len(answers) == 240
+    lines = b"".join(text.results_jsonl(pool_answers.chunks(db, shape, chunk=7))).decode().splitlines()
+    assert lines == [json.dumps(text.record(a), ensure_ascii=False) for a in answers]
+    assert json.loads(b"".join(text.results_json(pool_answers.chunks(db, shape, chunk=7)))) == [
+        json.loads(line) for line in lines]
+    rows = list(csv.reader(io.StringIO(b"".join(text.results_csv(shape, pool_answers.chunks(db, shape, chunk=7)))
+                                       .decode())))
+    assert rows[0] == text.header(shape) and len(rows) == 241
+
+    def spreadsheet(value: Any) -> str:
+        if isinstance(value, str):
+            return neutralise(value)
+        return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+    for row, answer in zip(rows[1:], answers, strict=True):
+        record = text.record(answer)
+        cells = dict(zip(rows[0], row, strict=True))
+        assert cells["ASSIGNMENT:task_id"] == record["task_id"] and cells["ASSIGNMENT:golden"] == (
+            "true" if record["golden"] else "false")
+        for name in shape.inputs:
+            assert cells[f"INPUT:{name}"] == spreadsheet(record["input_values"].get(name)), name
+        for name in shape.outputs:
+            assert cells[f"OUTPUT:{name}"] == spreadsheet(record["output_values"].get(name)), name
+    assert any(r["golden"] and r["known_solutions"] == known for r in map(json.loads, lines))
+    assert any(c.startswith("'=") for row in rows for c in row) and any("\u00e9" in line for line in lines)
 
 
 def test_toloka_kit_reads_the_assignments_tsv(live: Live, api: Api) -> None:

@@ -29,15 +29,15 @@ def pool_results(db: Database, pool_id: int, fmt: str) -> Download:
     if fmt not in MEDIA_TYPES:
         raise ValidationFailed.field("format", f"unknown format {fmt!r}; one of {sorted(MEDIA_TYPES)}")
     shape = pool_answers.shape(db, pool_id)
-    answers = pool_answers.answers(db, shape)
+    chunks = pool_answers.chunks(db, shape)
     if fmt == "csv":
-        body = text.results_csv(shape, answers)
+        body = text.results_csv(shape, chunks)
     elif fmt == "json":
-        body = text.results_json(answers)
+        body = text.results_json(chunks)
     elif fmt == "jsonl":
-        body = text.results_jsonl(answers)
+        body = text.results_jsonl(chunks)
     else:
-        body = parquet.results_parquet(shape, answers)
+        body = parquet.results_parquet(shape, chunks)
     return Download(MEDIA_TYPES[fmt], f"pool-{pool_id}.{fmt}", body)
 
 
@@ -45,6 +45,6 @@ def assignments_tsv(db: Database, pool_id: int, query: Mapping[str, str], base_u
     """toloka-kit's `get_assignments_df` download (see `export.toloka_tsv`)."""
     request = toloka_tsv.parse(query)
     shape = pool_answers.shape(db, pool_id)
-    answers = pool_answers.answers(db, shape, request.selection)
+    chunks = pool_answers.chunks(db, shape, request.selection, times=toloka_tsv.times(request))
     return Download("text/tab-separated-values; charset=utf-8", f"pool-{pool_id}-assignments.tsv",
-                    toloka_tsv.tsv(shape, request, answers, base_url.rstrip("/")))
+                    toloka_tsv.tsv(shape, request, chunks, base_url.rstrip("/")))

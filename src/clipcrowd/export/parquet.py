@@ -8,8 +8,6 @@ group, so the server holds one row group, never the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from clipcrowd.export.pool_answers import Answer, Shape
@@ -35,13 +33,16 @@ class _Sink:
     def close(self) -> None:
         self.closed = True
 
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
+    def take(self) -> list[bytes]:
+        """What was written since the last call, as written (not joined: the footer, written last,
+        grows with the number of row groups, and a joined copy would double it)."""
+        data, self.parts = self.parts, []
         return data
 
 
-def results_parquet(shape: Shape, answers: Iterable[Answer], row_group: int = ROW_GROUP) -> Iterator[bytes]:
+def results_parquet(shape: Shape, chunks: Iterable[list[Answer]], row_group: int = ROW_GROUP) -> Iterator[bytes]:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     names = header(shape)
@@ -49,17 +50,24 @@ def results_parquet(shape: Shape, answers: Iterable[Answer], row_group: int = RO
     schema = pa.schema([(n, types.get(n, pa.string())) for n in names])
     sink = _Sink()
     writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema)
-    source = iter(answers)
-    while True:
-        lines = [flat(shape, a) for a in islice(source, row_group)]
-        if not lines:
-            break
-        columns: list[list[Any]] = [list(c) for c in zip(*lines, strict=True)]
-        columns[4] = [v == "true" for v in columns[4]]
-        columns[5] = [datetime.fromisoformat(v) if v else None for v in columns[5]]
-        columns[6:] = [[v or None for v in c] for c in columns[6:]]  # an empty cell is a missing value
-        writer.write_table(pa.Table.from_arrays([pa.array(c, type=schema.field(i).type)
-                                                 for i, c in enumerate(columns)], schema=schema))
-        yield sink.take()
+
+    def write(lines: list[list[str]]) -> None:
+        columns = list(zip(*lines, strict=True))
+        arrays = [pa.array(c, pa.string()) for c in columns]
+        arrays[4] = pc.equal(arrays[4], "true")
+        # ISO text to a timestamp; an empty cell is a missing value
+        arrays[5:] = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays[5:]]
+        arrays[5] = arrays[5].cast(pa.timestamp("ms"))
+        writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+    lines: list[list[str]] = []
+    for chunk in chunks:
+        lines += [flat(shape, a) for a in chunk]
+        while len(lines) >= row_group:
+            write(lines[:row_group])
+            del lines[:row_group]
+            yield b"".join(sink.take())
+    if lines:
+        write(lines)
     writer.close()
-    yield sink.take()
+    yield from sink.take()

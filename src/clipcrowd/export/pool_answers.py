@@ -4,39 +4,76 @@ Each chunk is its own short read transaction (`assignments.id > last ORDER BY id
 `(pool_id, id)` index), so an export never pins a transaction or a connection while the client
 downloads, and costs the same per row at a thousand answers as at a million. Tasks and stored
 aggregated labels of a chunk are fetched with one list parameter each (`store.lists.one_of`).
+
+Rows are read as the text the files carry (`store.wire_text`: ids and times formatted once, JSON
+columns as their stored text, parsed here by pydantic-core without SQLAlchemy's per-value pass), and
+a task's data is parsed once per chunk however many of the chunk's assignments hold it. What a
+writer derives from a task alone (its input cells, its JSON pieces) it keeps in `Task.memo`, which
+lives as long as the chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from pydantic_core import from_json
+from sqlalchemy import Connection, Select, null, select
 
-from clipcrowd.domain.ids import format_id
 from clipcrowd.services import desk_aggregates, label_runs, pools
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assignments, tasks, user_restrictions
+from clipcrowd.store.wire_text import id_text, iso_millis, json_text
 
 ANSWERED = ("SUBMITTED", "ACCEPTED", "REJECTED")
 CHUNK = 1000  # assignments per read: a fixed cost per chunk, whatever the pool's size
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One task of one assignment: the assignment row, the task row, the worker's values for it,
-    and the task's latest stored aggregated label per field (`desk_aggregates.latest_labels`; empty
-    when none was stored)."""
+class Assignment(NamedTuple):
+    """An assignment as the files show it: ids as 12-digit text, times as ISO text (None when unset);
+    the row read is this tuple as it comes (`_columns`), so making one costs no per-field work."""
 
-    assignment: Any
-    task: Any
+    id: str
+    worker_id: str
+    status: str
+    created: str
+    submitted: str | None
+    accepted: str | None
+    rejected: str | None
+    skipped: str | None
+    expired: str | None
+    reward: float
+    public_comment: str | None
+    task_ids: str  # JSON text
+    solutions: str | None  # JSON text
+    number: int  # the id as a number
+    worker: int  # the worker's id as a number
+
+
+class Task:
+    """A task of one chunk: its id as text, golden flag, parsed data, and what writers derived from it."""
+
+    __slots__ = ("aggregated", "data", "golden", "id", "memo")
+
+    def __init__(self, id: str, golden: bool, data: dict[str, Any], aggregated: dict[str, dict[str, Any]]):
+        self.id, self.golden, self.data, self.aggregated = id, golden, data, aggregated
+        self.memo: dict[Any, Any] = {}
+
+
+class Answer(NamedTuple):
+    """One task of one assignment: the assignment, the task, and the worker's values for it. The
+    task carries its latest stored aggregated label per field (`Task.aggregated`). Chunks hold plain
+    `(assignment, task, values)` tuples, which unpack the same way."""
+
+    assignment: Assignment
+    task: Task
     values: dict[str, Any]
-    aggregated: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -48,11 +85,11 @@ class Shape:
     output_spec: dict[str, Any]
     aggregated_fields: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def inputs(self) -> list[str]:
         return sorted(self.input_spec)
 
-    @property
+    @cached_property
     def outputs(self) -> list[str]:
         return sorted(self.output_spec)
 
@@ -83,39 +120,73 @@ def _barred(conn: Connection, pool: Any) -> set[int]:
         active_condition(r.worker_id, pool.project_id, pool.id)).distinct())}
 
 
-def answers(db: Database, shape: Shape, selection: Selection = Selection(), chunk: int = CHUNK) -> Iterator[Answer]:
-    """Every selected answer of the pool in assignment order, then task order within a suite."""
-    a = assignments.c
+_a = assignments.c
+TIMES = ("created", "submitted", "accepted", "rejected", "skipped", "expired")
+
+
+def _columns(times: Collection[str]) -> list[Any]:
+    """The assignment's columns in `Assignment` order; of its times only `times` are formatted
+    (formatting one costs as much as reading the row), the others read as NULL."""
+    return [id_text(_a.id), id_text(_a.worker_id), _a.status,
+            *(iso_millis(_a[name]) if name in times else null() for name in TIMES),
+            _a.reward, _a.public_comment, json_text(_a.task_ids), json_text(_a.solutions), _a.id, _a.worker_id]
+
+
+def _rows(conn: Connection, statement: Select[Any]) -> Sequence[Any]:
+    """The statement's rows as the driver's tuples: SQLAlchemy compiles and binds (its statement
+    cache, `one_of`'s list), but does not build a `Row` per row; every column here is already the
+    value a writer wants (text, numbers), so there is nothing for it to convert."""
+    result = conn.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def chunks(db: Database, shape: Shape, selection: Selection = Selection(), chunk: int = CHUNK,
+           times: Collection[str] = ("submitted",)) -> Iterator[list[Answer]]:
+    """Every selected answer of the pool in assignment order, then task order within a suite, one
+    list per chunk of `chunk` assignments (a list may be empty when a chunk's assignments are all
+    left out). Of the assignment's times, those not in `times` are None."""
     pool_id = shape.pool.id
     statuses = set(selection.statuses)
-    conditions = [a.pool_id == pool_id]
+    conditions = [_a.pool_id == pool_id]
     if selection.submitted_from is not None:
-        conditions.append(a.submitted >= selection.submitted_from)
+        conditions.append(_a.submitted >= selection.submitted_from)
     if selection.submitted_to is not None:
-        conditions.append(a.submitted <= selection.submitted_to)
+        conditions.append(_a.submitted <= selection.submitted_to)
     barred: set[int] = set()
     if selection.exclude_banned:
         with db.read() as conn:
             barred = _barred(conn, shape.pool)
+    columns = _columns(times)
     last = 0
     while True:
         with db.read() as conn:
             # statuses are filtered here, not in SQL: the scan then follows (pool_id, id) in order
             # instead of sorting each chunk of a status index
-            rows = conn.execute(select(a.id, a.worker_id, a.status, a.created, a.submitted, a.accepted, a.rejected,
-                                       a.skipped, a.expired, a.reward, a.public_comment, a.task_ids, a.solutions)
-                                .where(*conditions, a.id > last).order_by(a.id).limit(chunk)).all()
+            rows = _rows(conn, select(*columns).where(*conditions, _a.id > last).order_by(_a.id).limit(chunk))
             if not rows:
                 return
-            last = rows[-1].id
-            rows = [r for r in rows if r.status in statuses and r.worker_id not in barred]
-            ids = sorted({t for r in rows for t in r.task_ids})
-            by_id = {t.id: t for t in conn.execute(
-                select(tasks.c.id, tasks.c.golden, tasks.c.data).where(one_of(tasks.c.id, ids)))} if ids else {}
+            last = rows[-1][13]
+            rows = [r for r in rows if r[2] in statuses and r[14] not in barred]
+            suites = [from_json(r[11]) for r in rows]
+            ids = sorted({t for suite in suites for t in suite})
             labels = desk_aggregates.latest_labels(conn, pool_id, ids) if ids and shape.aggregated_fields else {}
-        for row in rows:
+            by_id: dict[int, Task] = {}
+            if ids:
+                t = tasks.c
+                for task_id, text_id, golden, data in _rows(conn, select(
+                        t.id, id_text(t.id), t.golden, json_text(t.data)).where(one_of(t.id, ids))):
+                    by_id[task_id] = Task(text_id, bool(golden), from_json(data), labels.get(text_id, {}))
+        out: list[Answer] = []
+        for row, suite in zip(rows, suites, strict=True):
+            assignment: Assignment = tuple.__new__(Assignment, row)
             # an assignment without answers (ACTIVE, SKIPPED, EXPIRED) still names its tasks
-            for task_id, values in zip(row.task_ids, row.solutions or [{}] * len(row.task_ids), strict=False):
+            solutions = from_json(row[12]) if row[12] is not None else None
+            for task_id, values in zip(suite, solutions or [{}] * len(suite), strict=False):
                 task = by_id.get(task_id)
                 if task is not None:
-                    yield Answer(row, task, values or {}, labels.get(format_id(task_id), {}))
+                    out.append((assignment, task, values or {}))  # type: ignore[arg-type]
+        yield out
+

@@ -6,47 +6,57 @@ the latest label, its confidence and the method. CSV follows the requester habit
 and `OUTPUT:name` columns (non-strings as JSON) plus `AGGREGATED:`, `CONFIDENCE:` and
 `AGGREGATED_BY:` per aggregated field; its columns come from the project's specs, so the header
 is known before the first row is read.
+
+Writers take a chunk of answers at a time (`pool_answers.chunks`): the CSV module writes a chunk's
+lines in one call, and what depends on the task alone (its input cells, its JSON pieces) is made
+once per task and chunk (`Task.memo`). A JSON record is spliced from pieces each encoded once, with
+the same bytes `json.dumps(record(answer), ensure_ascii=False)` gives.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from types import SimpleNamespace
 from typing import Any
 
-from clipcrowd.domain.csvsafe import neutralise
-from clipcrowd.domain.ids import format_id
-from clipcrowd.domain.timeutil import format_time
-from clipcrowd.export.pool_answers import Answer, Shape
+from clipcrowd.domain.csvsafe import FORMULA_STARTS, neutralise
+from clipcrowd.export.pool_answers import Answer, Shape, Task
 
 PIECE = 64 * 1024  # characters gathered before a piece is handed to the response
 AGGREGATE_PARTS = (("AGGREGATED", "label"), ("CONFIDENCE", "confidence"), ("AGGREGATED_BY", "method"))
+encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), built once
 
 
 def record(answer: Answer) -> dict[str, Any]:
-    """One answer as the JSON download shows it."""
-    row, task = answer.assignment, answer.task
+    """One answer as the JSON download shows it (`results_json` writes the same text without it)."""
+    row, task, values = answer
     item = {
-        "assignment_id": format_id(row.id), "worker_id": format_id(row.worker_id), "status": row.status,
-        "task_id": format_id(task.id), "golden": bool(task.golden), "submitted": format_time(row.submitted),
-        "input_values": task.data.get("input_values", {}), "output_values": answer.values,
+        "assignment_id": row.id, "worker_id": row.worker_id, "status": row.status,
+        "task_id": task.id, "golden": task.golden, "submitted": row.submitted,
+        "input_values": task.data.get("input_values", {}), "output_values": values,
         "known_solutions": task.data.get("known_solutions"),
     }
-    if answer.aggregated:
-        item["aggregated"] = {f: {k: v[k] for k in ("label", "confidence", "method")}
-                              for f, v in answer.aggregated.items()}
+    if task.aggregated:
+        item["aggregated"] = _aggregated(task.aggregated)
     return item
+
+
+def _aggregated(aggregated: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {f: {k: v[k] for k in ("label", "confidence", "method")} for f, v in aggregated.items()}
 
 
 def cell(value: Any) -> str:
     """A value as a text cell for programs (TSV, Parquet): strings as they are, the rest as JSON."""
-    return value if isinstance(value, str) else ("" if value is None else json.dumps(value, ensure_ascii=False))
+    return value if value.__class__ is str else ("" if value is None else encode(value))
 
 
 def spreadsheet_cell(value: Any) -> str:
     """A value as a CSV cell people open in spreadsheets: text that would run as a formula is neutralised."""
+    if value.__class__ is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return neutralise(value) if isinstance(value, str) else cell(value)
 
 
@@ -57,34 +67,51 @@ def header(shape: Shape) -> list[str]:
             + [f"{kind}:{k}" for k in shape.aggregated_fields for kind, _ in AGGREGATE_PARTS])
 
 
+def _task_cells(shape: Shape, task: Task, cell: Callable[[Any], str]) -> tuple[list[str], list[str], list[str]]:
+    """The cells of a line that depend on the task alone: id, golden flag, inputs (aggregates follow
+    the outputs, see `flat`), made once per task and chunk."""
+    cells = task.memo.get(cell)
+    if cells is None:
+        inputs = task.data.get("input_values", {})
+        aggregated = task.aggregated
+        cells = task.memo[cell] = (
+            [task.id, "true" if task.golden else "false"], [cell(inputs.get(k)) for k in shape.inputs],
+            [cell((aggregated.get(k) or {}).get(part)) for k in shape.aggregated_fields
+             for _, part in AGGREGATE_PARTS])
+    return cells
+
+
 def flat(shape: Shape, answer: Answer, cell: Callable[[Any], str] = cell) -> list[str]:
     """One answer as a CSV line's cells, in `header` order, each value written by `cell`."""
-    row, task = answer.assignment, answer.task
-    inputs = task.data.get("input_values", {})
-    return ([format_id(row.id), format_id(row.worker_id), row.status, format_id(task.id),
-             "true" if task.golden else "false", format_time(row.submitted) or ""]
-            + [cell(inputs.get(k)) for k in shape.inputs] + [cell(answer.values.get(k)) for k in shape.outputs]
-            + [cell((answer.aggregated.get(k) or {}).get(part)) for k in shape.aggregated_fields
-               for _, part in AGGREGATE_PARTS])
+    row, task, values = answer
+    (task_id, golden), inputs, aggregated = _task_cells(shape, task, cell)
+    return ([row.id, row.worker_id, row.status, task_id, golden, row.submitted or ""]
+            + inputs + [cell(values.get(k)) for k in shape.outputs] + aggregated)
 
 
-def delimited(head: list[str], lines: Iterable[list[str]], delimiter: str = ",") -> Iterator[bytes]:
-    """A header and lines as UTF-8 pieces of about `PIECE` characters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+def delimited(head: list[str], lines: Iterable[list[list[str]]], delimiter: str = ",") -> Iterator[bytes]:
+    """A header and batches of lines as UTF-8 pieces of about `PIECE` characters (or one batch).
+
+    The writer appends its lines' text to a list (a `StringIO` rewound after each piece keeps four
+    bytes a character), joined and encoded once per piece."""
+    parts: list[str] = []
+    writer = csv.writer(SimpleNamespace(write=parts.append), delimiter=delimiter, lineterminator="\n")
     writer.writerow(head)
-    for line in lines:
-        writer.writerow(line)
-        if buffer.tell() >= PIECE:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    size = len(parts[0])
+    for batch in lines:
+        written = len(parts)
+        writer.writerows(batch)
+        size += sum(map(len, islice(parts, written, None)))
+        if size >= PIECE:
+            yield "".join(parts).encode()
+            parts.clear()
+            size = 0
+    yield "".join(parts).encode()
 
 
-def results_csv(shape: Shape, answers: Iterable[Answer]) -> Iterator[bytes]:
+def results_csv(shape: Shape, chunks: Iterable[list[Answer]]) -> Iterator[bytes]:
     """The CSV download; text cells are spreadsheet-safe (see `clipcrowd.domain.csvsafe`)."""
-    return delimited(header(shape), (flat(shape, a, spreadsheet_cell) for a in answers))
+    return delimited(header(shape), ([flat(shape, a, spreadsheet_cell) for a in chunk] for chunk in chunks))
 
 
 def _pieces(parts: Iterable[str], opening: str = "", closing: str = "") -> Iterator[bytes]:
@@ -100,14 +127,40 @@ def _pieces(parts: Iterable[str], opening: str = "", closing: str = "") -> Itera
     yield "".join(gathered).encode()
 
 
-def results_json(answers: Iterable[Answer]) -> Iterator[bytes]:
+def _task_json(task: Task) -> tuple[str, str, str]:
+    """The JSON text of a task's part of a record: before the output values, and after them."""
+    pieces = task.memo.get("json")
+    if pieces is None:
+        data = task.data
+        after = ', "known_solutions": ' + encode(data.get("known_solutions"))
+        if task.aggregated:
+            after += ', "aggregated": ' + encode(_aggregated(task.aggregated))
+        pieces = task.memo["json"] = (
+            f', "task_id": "{task.id}", "golden": {"true" if task.golden else "false"}, "submitted": ',
+            ', "input_values": ' + encode(data.get("input_values", {})) + ', "output_values": ', after + "}")
+    return pieces
+
+
+def _json_text(answer: Answer) -> str:
+    """`json.dumps(record(answer), ensure_ascii=False)`, spliced from pieces encoded once."""
+    row, task, values = answer
+    task_part, inputs, after = _task_json(task)
+    submitted = "null" if row.submitted is None else f'"{row.submitted}"'
+    return (f'{{"assignment_id": "{row.id}", "worker_id": "{row.worker_id}", "status": {encode(row.status)}'
+            f'{task_part}{submitted}{inputs}{encode(values)}{after}')
+
+
+def results_json(chunks: Iterable[list[Answer]]) -> Iterator[bytes]:
     """A JSON array of `record`s, one per line."""
     def parts() -> Iterator[str]:
-        for i, answer in enumerate(answers):
-            yield ("\n" if i == 0 else ",\n") + json.dumps(record(answer), ensure_ascii=False)
+        separator = "\n"
+        for chunk in chunks:
+            if chunk:
+                yield separator + ",\n".join(_json_text(a) for a in chunk)
+                separator = ",\n"
     return _pieces(parts(), "[", "\n]\n")
 
 
-def results_jsonl(answers: Iterable[Answer]) -> Iterator[bytes]:
+def results_jsonl(chunks: Iterable[list[Answer]]) -> Iterator[bytes]:
     """JSON lines: one `record` per line, for readers that stream too."""
-    return _pieces(json.dumps(record(a), ensure_ascii=False) + "\n" for a in answers)
+    return _pieces("".join(_json_text(a) + "\n" for a in chunk) for chunk in chunks)

@@ -9,13 +9,12 @@ the dialect's (APPROVED for accepted). `startTimeFrom` / `startTimeTo` bound the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from clipcrowd.domain.errors import ValidationFailed
-from clipcrowd.domain.ids import format_id
-from clipcrowd.domain.timeutil import format_time, parse_time
-from clipcrowd.export.pool_answers import Answer, Selection, Shape
+from clipcrowd.domain.timeutil import parse_time
+from clipcrowd.export.pool_answers import TIMES, Answer, Assignment, Selection, Shape, Task
 from clipcrowd.export.text import cell, delimited
 
 STATUS_NAMES = {"ACTIVE": "ACTIVE", "SUBMITTED": "SUBMITTED", "APPROVED": "ACCEPTED", "REJECTED": "REJECTED",
@@ -62,42 +61,56 @@ def parse(query: Mapping[str, str]) -> Request:
                              exclude_banned=banned == "true"), fields)
 
 
-def _assignment_field(name: str, answer: Answer, link_base: str) -> str:
-    row = answer.assignment
+def times(request: Request) -> set[str]:
+    """The assignment times the asked fields show (`pool_answers.chunks` formats only those)."""
+    return {"created" if f == "ASSIGNMENT:started" else f.split(":", 1)[1] for f in request.fields} & set(TIMES)
+
+
+def _assignment_field(name: str, link_base: str) -> Callable[[Answer], str]:
+    """How one `ASSIGNMENT:` column is read from an answer."""
     match name:
         case "ASSIGNMENT:link":
-            return f"{link_base}/api/v1/assignments/{format_id(row.id)}"
+            return lambda answer: f"{link_base}/api/v1/assignments/{answer[0].id}"
         case "ASSIGNMENT:assignment_id" | "ASSIGNMENT:task_suite_id":
-            return format_id(row.id)
+            return lambda answer: answer[0].id
         case "ASSIGNMENT:task_id":
-            return format_id(answer.task.id)
+            return lambda answer: answer[1].id
         case "ASSIGNMENT:worker_id":
-            return format_id(row.worker_id)
+            return lambda answer: answer[0].worker_id
         case "ASSIGNMENT:status":
-            return DIALECT_STATUS[row.status]
+            return lambda answer: DIALECT_STATUS[answer[0].status]
         case "ASSIGNMENT:started":
-            return format_time(row.created) or ""
+            return lambda answer: answer[0].created or ""
         case "ASSIGNMENT:reward":
-            return repr(float(row.reward))
+            return lambda answer: repr(float(answer[0].reward))
         case _:
-            return format_time(getattr(row, name.split(":", 1)[1])) or ""
+            index = Assignment._fields.index(name.split(":", 1)[1])
+            return lambda answer: str(answer[0][index] or "")
 
 
-def tsv(shape: Shape, request: Request, answers: Iterable[Answer], link_base: str) -> Iterator[bytes]:
+def tsv(shape: Shape, request: Request, chunks: Iterable[list[Answer]], link_base: str) -> Iterator[bytes]:
     head = ([f"INPUT:{k}" for k in shape.inputs] + [f"OUTPUT:{k}" for k in shape.outputs]
             + [f"GOLDEN:{k}" for k in shape.outputs] + ["HINT:text", "ACCEPT:verdict", "ACCEPT:comment"]
             + list(request.fields))
+    fields = [_assignment_field(f, link_base) for f in request.fields]
+
+    def task_cells(task: Task) -> tuple[list[str], list[str]]:
+        """Inputs, and golden solution + hint: the cells of the task alone, made once per task and chunk."""
+        cells = task.memo.get(tsv)
+        if cells is None:
+            data = task.data
+            inputs = data.get("input_values", {})
+            known = (data.get("known_solutions") or [{}])[0].get("output_values") or {} if task.golden else {}
+            cells = task.memo[tsv] = ([cell(inputs.get(k)) for k in shape.inputs],
+                                      [cell(known.get(k)) for k in shape.outputs]
+                                      + [cell(data.get("message_on_unknown_solution"))])
+        return cells
 
     def line(answer: Answer) -> list[str]:
-        row, task = answer.assignment, answer.task
-        inputs = task.data.get("input_values", {})
-        known = (task.data.get("known_solutions") or [{}])[0].get("output_values") or {} if task.golden else {}
+        row, task, values = answer
+        inputs, golden = task_cells(task)
         verdict = {"ACCEPTED": "+", "REJECTED": "-"}.get(row.status, "")
-        return ([cell(inputs.get(k)) for k in shape.inputs] + [cell(answer.values.get(k)) for k in shape.outputs]
-                + [cell(known.get(k)) for k in shape.outputs]
-                + [cell(task.data.get("message_on_unknown_solution")), verdict, cell(row.public_comment)]
-                + [_assignment_field(f, answer, link_base) for f in request.fields])
+        return (inputs + [cell(values.get(k)) for k in shape.outputs] + golden
+                + [verdict, cell(row.public_comment)] + [f(answer) for f in fields])
 
-    return delimited(head, (line(a) for a in answers), delimiter="\t")
-
-
+    return delimited(head, ([line(a) for a in chunk] for chunk in chunks), delimiter="\t")

@@ -1,12 +1,15 @@
 """A pool answered in bulk, for scale tests and benchmarks: what a crowd would leave behind, written
 in a few statements instead of one round trip per suite.
 
-Tasks are validated by the task service like any batch; they, workers, answered assignments with
-their answers, the (assignment, task) pairs, SUBMITTED events, the per-worker sums and the tasks' counters are written
-directly: `COPY` on PostgreSQL, `executemany` on SQLite (a multi-row INSERT of 70,000 tasks costs
-psycopg seconds of parsing its huge statements). Suites of `suite` consecutive tasks are
-answered `overlap` times, each time by the next worker round the circle, so no worker answers a
-task twice; the label of each answer is `labels[(task index + worker index) % len(labels)]`.
+Tasks are validated by the task service like any batch (`add_tasks`); they, workers, answered
+assignments with their answers, the (assignment, task) pairs, SUBMITTED events, the per-worker sums
+and the tasks' counters are written directly on the driver with values already in their stored form
+(JSON text; on SQLite, times as SQLAlchemy's text): `COPY` on PostgreSQL (a multi-row INSERT of
+70,000 tasks costs psycopg seconds of parsing its huge statements), the driver's `executemany` on
+SQLite (through SQLAlchemy, its per-row parameter processing was most of the fill's time). Suites
+of `suite` consecutive tasks are answered `overlap` times, each time by the next worker round the
+circle, so no worker answers a task twice; the label of each answer is
+`labels[(task index + worker index) % len(labels)]`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
@@ -43,24 +47,30 @@ class Filled:
 
 
 def _copy(conn: Connection, table: Any, columns: Sequence[str], rows: Iterator[Sequence[Any]]) -> None:
+    """Rows whose values are already what the driver stores (`_json`, `_time`), written on the
+    transaction's own driver connection: `COPY` on PostgreSQL, `executemany` in slices on SQLite."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(dict(zip(columns, row, strict=True)))
-        if len(batch) >= 20_000:
-            conn.execute(insert(table), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(table), batch)
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    try:
+        while batch := list(islice(rows, 50_000)):
+            cursor.executemany(statement, batch)
+    finally:
+        cursor.close()
 
 
-def _json(conn: Connection, value: Any) -> Any:
-    return json.dumps(value) if conn.dialect.name == "postgresql" else value
+def _json(value: Any) -> str:
+    """A JSON column's value as its stored text (what SQLAlchemy's JSON type writes: `json.dumps`)."""
+    return json.dumps(value)
+
+
+def _time(conn: Connection, value: datetime) -> Any:
+    """A date-time as the driver stores it: as is on PostgreSQL, SQLAlchemy's fixed text on SQLite."""
+    return value if conn.dialect.name == "postgresql" else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _next_id(conn: Connection, table: Any) -> int:
@@ -82,19 +92,25 @@ def fill(db: Database, project_body: Mapping[str, Any], pool_body: Mapping[str, 
     """
     project = projects.create(db, dict(project_body))
     pool = pools.create(db, {**pool_body, "project_id": project["id"]})
+    add_tasks(db, int(pool["id"]), count=count, overlap=overlap, inputs=inputs)
+    return answer(db, int(pool["id"]), overlap=overlap, suite=suite, crowd=crowd, labels=labels, status=status)
+
+
+def add_tasks(db: Database, pool_id: int, *, count: int, overlap: int, inputs: Any = None, start: int = 0) -> None:
+    """`count` tasks added to the pool, validated by the task service in batches like any upload;
+    task i (from `start`) has the input values `inputs(i)` (default: `{"text": "t<i>"}`)."""
     make = inputs or (lambda i: {"text": f"t{i}"})
-    for start in range(0, count, TASK_BATCH):
-        items = [{"pool_id": pool["id"], "input_values": make(i), "overlap": overlap}
-                 for i in range(start, min(start + TASK_BATCH, count))]
+    for first_task in range(start, start + count, TASK_BATCH):
+        items = [{"pool_id": format_id(pool_id), "input_values": make(i), "overlap": overlap}
+                 for i in range(first_task, min(first_task + TASK_BATCH, start + count))]
         batch = task_service.prepare(db, items, allow_defaults=False, skip_invalid=False)
-        now = utcnow()
         with db.write() as conn:
+            now = _time(conn, utcnow())
             first = _next_id(conn, tasks)
             _copy(conn, tasks, TASK_COLUMNS,
-                  ((first + n, *(row[c] for c in TASK_COLUMNS[1:-2]), now, _json(conn, row["data"]))
+                  ((first + n, *(row[c] for c in TASK_COLUMNS[1:-2]), now, _json(row["data"]))
                    for n, row in enumerate(batch.rows)))
             _sync_sequence(conn, tasks)
-    return answer(db, int(pool["id"]), overlap=overlap, suite=suite, crowd=crowd, labels=labels, status=status)
 
 
 def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: int = 20,
@@ -104,8 +120,11 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
     or SUBMITTED). Answers take 30 s each (none is fast)."""
     if crowd < overlap:
         raise ValidationFailed.field("crowd", "needs at least as many workers as the overlap")
-    now = utcnow()
     with db.write() as conn:
+        now = utcnow()
+        created, submitted, deadline = (_time(conn, t) for t in (now - timedelta(seconds=30), now,
+                                                                 now + timedelta(hours=1)))
+        languages, profile = _json(["EN"]), _json({})
         pool = pools.load(conn, pool_id)
         field = next(iter(projects.load(conn, pool.project_id).data["task_spec"]["output_spec"]))
         task_ids = [t for (t,) in conn.execute(select(tasks.c.id).where(
@@ -113,7 +132,7 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
         first_worker = _next_id(conn, workers)
         worker_ids = list(range(first_worker, first_worker + crowd))
         _copy(conn, workers, ("id", "login", "languages", "client_type", "profile", "balance", "created"),
-              ((w, f"bulk-{format_id(pool_id)}-{w}", _json(conn, ["EN"]), "BROWSER", _json(conn, {}), 0.0, now)
+              ((w, f"bulk-{format_id(pool_id)}-{w}", languages, "BROWSER", profile, 0.0, submitted)
                for w in worker_ids))
         first = _next_id(conn, assignments)
         suites = [task_ids[i:i + suite] for i in range(0, len(task_ids), suite)]
@@ -125,14 +144,14 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
 
         _copy(conn, assignments, ("id", "pool_id", "worker_id", "status", "created", "deadline", "submitted",
                                   "accepted", "reward", "task_ids", "solutions"),
-              ((a, pool_id, worker_ids[w], status, now - timedelta(seconds=30), now + timedelta(hours=1), now,
-                now if status == "ACCEPTED" else None, 0.0, _json(conn, ids), _json(conn, values(ids, w)))
+              ((a, pool_id, worker_ids[w], status, created, deadline, submitted,
+                submitted if status == "ACCEPTED" else None, 0.0, _json(ids), _json(values(ids, w)))
                for a, ids, w in plan))
         _copy(conn, assignment_tasks, ("assignment_id", "position", "task_id", "worker_id"),
               ((a, p, t, worker_ids[w]) for a, ids, w in plan for p, t in enumerate(ids)))
         _copy(conn, events, ("type", "created", "pool_id", "worker_id", "assignment_id", "data"),
-              (("SUBMITTED", now, pool_id, worker_ids[w], a,
-                _json(conn, {"duration_seconds": 30.0, "tasks": len(ids), "golden_outcomes": []}))
+              (("SUBMITTED", submitted, pool_id, worker_ids[w], a,
+                _json({"duration_seconds": 30.0, "tasks": len(ids), "golden_outcomes": []}))
                for a, ids, w in plan))
         per_worker = Counter(w for _, _, w in plan)
         if conn.dialect.has_table(conn, pool_worker_stats.name):  # absent under the base revision 0005
