@@ -73,7 +73,10 @@ def _columns_sqlite(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray,
     try:
         # an aggregate query over an ORDER BY subquery is not flattened and keeps that ORDER BY, so
         # the aggregates take the rows in its order (test_answer_columns compares the order too)
-        cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(label) FROM ({sql})")
+        # CAST: a string field's stored value may be a JSON number (a spec changed after answers came);
+        # PostgreSQL's text extraction gives its text, and so does this
+        cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(CAST(label AS TEXT)) "
+                       f"FROM ({sql})")
         task_text, worker_text, label_text = cursor.fetchone()
     finally:
         cursor.close()
