@@ -1,6 +1,8 @@
 """What every `clipcrowd` command shares: the error console, settings from flags, the database.
 
-Errors a user can cause end with a one-line message and exit code 2, never a traceback.
+Errors a user can cause end with a one-line message and exit code 2, never a traceback. Every
+command starts a process of its own, so what only some commands use (the database layer, the HTTP
+client) is imported where it is used: `clipcrowd simulate` need not load Alembic.
 """
 
 from __future__ import annotations
@@ -8,17 +10,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
-from clipcrowd.client.errors import ApiError
 from clipcrowd.settings import Settings
-from clipcrowd.store.db import Database
+
+if TYPE_CHECKING:
+    from clipcrowd.store.db import Database
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -39,6 +40,10 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def open_database(settings: Settings) -> Database:
+    from sqlalchemy.exc import OperationalError
+
+    from clipcrowd.store.db import Database
+
     settings.home.mkdir(parents=True, exist_ok=True)
     db = Database.from_settings(settings)
     try:
@@ -55,6 +60,10 @@ HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (CL
 @contextlib.contextmanager
 def user_errors(url: str, out: Path | None = None) -> Iterator[None]:
     """Turn what a user can cause (bad values, server refusals, no server, unwritable output) into ``fail``."""
+    import httpx
+
+    from clipcrowd.client.errors import ApiError
+
     try:
         yield
     except ApiError as exc:

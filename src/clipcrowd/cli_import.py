@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
-from clipcrowd.ingest.camera import errors
-from clipcrowd.ingest.camera.names import DEFAULT_REGEX
+if TYPE_CHECKING:  # the importer loads media and the database layer: only `clipcrowd import` pays for them
+    from clipcrowd.ingest.camera import errors
 
 
 class UsageExitsOne(TyperCommand):
@@ -47,8 +47,8 @@ def import_command(
     hooks_module: Annotated[str | None, typer.Argument(help="Hooks: a .py file or a dotted module "
                                                             "(default: post to the clipcrowd server).")] = None,
     host_arg: Annotated[str | None, typer.Argument(metavar="[HOST]", help="Same as --host.")] = None,
-    regex: Annotated[str, typer.Option("-r", "--regex", help="Named groups camera, epoch, datetime, lat, lng.")]
-    = DEFAULT_REGEX,
+    regex: Annotated[str | None, typer.Option("-r", "--regex", help="Named groups camera, epoch, datetime, lat, lng "
+                                                 "(default: the legacy importer's CAMERA-...-EPOCH.mp4).")] = None,
     hook_data_json: Annotated[str | None, typer.Option("-d", "--hook_data_json", help="Inline hook data JSON.")] = None,
     hook_data_json_file: Annotated[Path | None, typer.Option("-f", "--hook_data_json_file",
                                                              help="Hook data JSON file.")] = None,
@@ -90,7 +90,8 @@ def import_command(
     allow_unprobed: Annotated[bool, typer.Option("--allow-unprobed")] = False,
 ) -> None:
     """Import camera folders: camera and time from each name, motion events on the server, one job."""
-    from clipcrowd.ingest.camera import hooks
+    from clipcrowd.ingest.camera import errors, hooks
+    from clipcrowd.ingest.camera.names import DEFAULT_REGEX
     from clipcrowd.ingest.camera.run import Options, iter_problems, run
 
     _logging(verbose, quiet)
@@ -100,7 +101,8 @@ def import_command(
     for flag, (value, allowed) in choices.items():
         if value not in allowed:
             _stop(console, errors.ConfigError(f"{flag} must be one of {', '.join(a for a in allowed if a)}"))
-    opts = Options(folder=folder, hooks_module=hooks_module, host=host or host_arg, port=port, regex=regex,
+    opts = Options(folder=folder, hooks_module=hooks_module, host=host or host_arg, port=port,
+                   regex=DEFAULT_REGEX if regex is None else regex,
                    hook_data_json=hook_data_json, hook_data_json_file=hook_data_json_file, storage=storage,
                    camera_name_suffix=camera_name_suffix, csv=csv, ext=ext, recursive=not no_recursive,
                    follow_symlinks=follow_symlinks, force=force, only_camera=only_camera, retry_failed=retry_failed,

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 
 from clipcrowd.cli_common import TokenOpt, UrlOpt, need_token, user_errors
-from clipcrowd.client import Client
 
 jobs_app = typer.Typer(help="Jobs: long work split into shards (list, show, items, work).", no_args_is_help=True)
 
@@ -25,6 +24,8 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 def _call(url: str, token: str | None, what: Any) -> Any:
     """Run ``what(client)``; a refusal or an unreachable server is one line and exit code 2."""
+    from clipcrowd.client import Client  # here, not above: `clipcrowd jobs work` and other commands need no client
+
     with user_errors(url), Client(url, need_token(token)) as client:
         return what(client)
 

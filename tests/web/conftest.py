@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -29,6 +30,12 @@ from tests.factories import captured
 from tests.support import fresh_sqlite, serve_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# How long the review page holds a decision for an undo, as review.js says: tests move the page's clock
+# (Playwright's) that far instead of waiting for it.
+_REVIEW_JS = Path(__file__).resolve().parents[2] / "src" / "clipcrowd" / "web" / "static" / "review.js"
+_HOLD = re.search(r"export const UNDO_MS = (\d+);", _REVIEW_JS.read_text(encoding="utf-8"))
+assert _HOLD, "review.js no longer says UNDO_MS: update tests/web/conftest.py"
+UNDO_MS = int(_HOLD[1])
 
 
 def write_tone(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:

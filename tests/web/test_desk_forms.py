@@ -15,7 +15,7 @@ from clipcrowd.services import pools, projects, skills
 from clipcrowd.store.tables import assignments
 from tests.factories import captured
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, sign_in_desk, sign_in_worker
+from tests.web.conftest import UNDO_MS, LiveServer, sign_in_desk, sign_in_worker
 
 pytestmark = pytest.mark.browser
 
@@ -141,11 +141,14 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveS
     w.wait_for_selector("#after:not([hidden])")
     assert "review" in w.inner_text("#after-text")
 
-    # the requester accepts it in the review page
-    page.goto(f"{live.url}/desk/pools/{pool_id}/review")
-    page.wait_for_selector("body[data-ready='1']")
-    page.keyboard.press("a")
-    page.wait_for_selector("[data-testid=review-status]:has-text('ACCEPTED')")
+    # the requester accepts it in the review page (which holds the decision for an undo: its clock is moved)
+    review = page.context.new_page()
+    review.clock.install()
+    review.goto(f"{live.url}/desk/pools/{pool_id}/review")
+    review.wait_for_selector("body[data-ready='1']")
+    review.keyboard.press("a")
+    review.clock.run_for(UNDO_MS)
+    review.wait_for_selector("[data-testid=review-status]:has-text('ACCEPTED')")
     with live.db.read() as conn:
         assert conn.execute(select(assignments.c.status)).scalar_one() == "ACCEPTED"
     worker.close()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments, pools, tasks
-from tests.web.conftest import LiveServer, shot, sign_in_desk, sign_in_worker, write_video
+from tests.web.conftest import UNDO_MS, LiveServer, shot, sign_in_desk, sign_in_worker, write_video
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     # the requester plays it back on the review desk and rejects it with a comment
     desk = browser.new_context(viewport={"width": 1100, "height": 900})
     review = desk.new_page()
+    review.clock.install()  # the review page holds a decision for an undo: time is moved, not waited for
     sign_in_desk(review, live, f"/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")
     video = review.locator("video.review-media").first
@@ -52,6 +53,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     shot(review, "desk-review-playing")
     review.fill("input.comment", "Two hands are visible; show one hand only.")
     review.click("button:has-text('Reject')")
+    review.clock.run_for(UNDO_MS)
     review.wait_for_selector("[data-testid=review-status]:has-text('REJECTED')")
     with live.db.read() as conn:
         row = conn.execute(select(assignments).where(assignments.c.id == first.id)).one()
@@ -89,6 +91,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     review.goto(f"{live.url}/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")
     review.keyboard.press("a")
+    review.clock.run_for(UNDO_MS)
     review.wait_for_selector("[data-testid=review-status]:has-text('ACCEPTED')")
     attachment_id = second.solutions[0]["path"]
     got = httpx.get(f"{live.url}/api/v1/attachments/{attachment_id}/download",
