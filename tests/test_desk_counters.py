@@ -1,0 +1,172 @@
+"""The counts the database keeps per pool (migration 0019's triggers, read by `services.pool_counters`)
+equal a fresh COUNT/SUM after every kind of change, on SQLite and PostgreSQL: tasks created in a
+batch, suites issued, submitted, skipped, expired, accepted, rejected, overlaps changed by hand and
+by a CHANGE_OVERLAP rule, a task deleted, and a pool filled in bulk (`COPY` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, case, delete, func, select, text
+
+from clipcrowd.services import bulk_fill, maintenance, pool_counters
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import assignments, pool_counts, tasks
+from tests.apiclient import Api, add_tasks, make_pool, worker
+from tests.factories import text_project
+from tests.support import ManualClock
+
+# a worker who earns over 0.015 in a day is restricted, and losing access raises the overlap of the
+# tasks she answered (CHANGE_OVERLAP): the income test of test_quality_actions.py, here for its counts
+QUALITY = {"configs": [
+    {"collector_config": {"type": "INCOME"},
+     "rules": [{"conditions": [{"key": "income_sum_for_last_24_hours", "operator": "GT", "value": 0.015}],
+                "action": {"type": "RESTRICTION_V2", "parameters": {"scope": "POOL", "duration": 1,
+                                                                     "duration_unit": "DAYS"}}}]},
+    {"collector_config": {"type": "USERS_ASSESSMENT"},
+     "rules": [{"conditions": [{"key": "pool_access_revoked_reason", "operator": "EQ", "value": "RESTRICTION"}],
+                "action": {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": True}}}]},
+]}
+
+
+def fresh(conn: Connection, pool_id: int) -> dict[str, Any]:
+    """What the counters must equal, counted from scratch."""
+    statuses = {s: 0 for s in pool_counters.STATUSES}
+    statuses.update({s: int(n) for s, n in conn.execute(
+        select(assignments.c.status, func.count()).where(assignments.c.pool_id == pool_id)
+        .group_by(assignments.c.status))})
+    per_worker: dict[int, dict[str, int]] = {}
+    for w, s, n in conn.execute(select(assignments.c.worker_id, assignments.c.status, func.count())
+                                .where(assignments.c.pool_id == pool_id)
+                                .group_by(assignments.c.worker_id, assignments.c.status)):
+        per_worker.setdefault(w, {x: 0 for x in pool_counters.STATUSES})[s] = int(n)
+    finite = (tasks.c.golden.is_(False)) & (tasks.c.infinite_overlap.is_(False))
+    least = func.min if conn.dialect.name == "sqlite" else func.least
+    real, wanted, answered, got = conn.execute(select(
+        func.coalesce(func.sum(case((tasks.c.golden.is_(False), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((finite, tasks.c.overlap), else_=0)), 0),
+        func.coalesce(func.sum(case((finite, tasks.c.answered_count), else_=0)), 0),
+        func.coalesce(func.sum(case((finite, least(tasks.c.answered_count, tasks.c.overlap)), else_=0)), 0),
+    ).where(tasks.c.pool_id == pool_id)).one()
+    return {"statuses": statuses, "real_tasks": int(real), "wanted": int(wanted), "answered": int(answered),
+            "got": int(got), "workers": per_worker}
+
+
+def kept(conn: Connection, pool_id: int) -> dict[str, Any]:
+    c = pool_counters.of_pool(conn, pool_id)
+    return {"statuses": c.statuses, "real_tasks": c.real_tasks, "wanted": c.wanted, "answered": c.answered,
+            "got": c.got, "workers": pool_counters.of_workers(conn, pool_id)}
+
+
+def check(db: Database, pool_id: int | str) -> dict[str, Any]:
+    with db.read() as conn:
+        expected = fresh(conn, int(pool_id))
+        assert kept(conn, int(pool_id)) == expected
+        assert pool_counters.workers_count(conn, int(pool_id)) == len(expected["workers"])
+    return expected
+
+
+def _next(api: Api, person: dict[str, Any], pool_id: str) -> str:
+    return str(api.ok("POST", f"/api/v1/worker/pools/{pool_id}/next", headers=person["headers"])["id"])
+
+
+def _submit(api: Api, person: dict[str, Any], assignment_id: str) -> None:
+    api.ok("POST", f"/api/v1/worker/assignments/{assignment_id}/submit", headers=person["headers"],
+           json={"solutions": [{"output_values": {"result": "a"}}]})
+
+
+def test_the_counters_equal_a_fresh_count_after_every_kind_of_change(api: Api, db: Database,
+                                                                     clock: ManualClock) -> None:
+    pool = make_pool(api, quality_control=QUALITY, auto_accept_solutions=False,
+                     defaults={"default_overlap_for_new_task_suites": 2})
+    pool_id = pool["id"]
+    made = add_tasks(api, pool_id, 6)
+    add_tasks(api, pool_id, 1, infinite_overlap=True)  # real, but wants no fixed number of answers
+    add_tasks(api, pool_id, 2, infinite_overlap=True, known_solutions=[{"output_values": {"result": "a"}}])
+    assert check(db, pool_id)["real_tasks"] == 7
+    api.call("POST", f"/api/v1/pools/{pool_id}/open", expect=202)
+    ann, bob, cid, dan = (worker(api, name) for name in ("ann", "bob", "cid", "dan"))
+
+    first = _next(api, ann, pool_id)
+    assert check(db, pool_id)["statuses"]["ACTIVE"] == 1  # issued
+    _submit(api, ann, first)
+    assert check(db, pool_id)["statuses"]["SUBMITTED"] == 1
+    skipped = _next(api, bob, pool_id)
+    api.ok("POST", f"/api/v1/worker/assignments/{skipped}/skip", headers=bob["headers"])
+    assert check(db, pool_id)["statuses"]["SKIPPED"] == 1
+    _next(api, cid, pool_id)
+    clock.advance(601)  # past assignment_max_duration_seconds
+    assert maintenance.tick(db).expired == 1
+    assert check(db, pool_id)["statuses"]["EXPIRED"] == 1
+    api.ok("PATCH", f"/api/v1/assignments/{first}", json={"status": "ACCEPTED", "public_comment": "fine"})
+    assert check(db, pool_id)["statuses"]["ACCEPTED"] == 1
+    second = _next(api, bob, pool_id)
+    _submit(api, bob, second)
+    api.ok("PATCH", f"/api/v1/assignments/{second}", json={"status": "REJECTED", "public_comment": "no"})
+    assert check(db, pool_id)["statuses"]["REJECTED"] == 1
+    before = check(db, pool_id)["wanted"]
+    api.ok("PATCH", f"/api/v1/tasks/{made[5]['id']}", json={"overlap": 4, "infinite_overlap": False})
+    assert check(db, pool_id)["wanted"] == before + 2  # overlap changed by hand
+    for _ in range(2):  # 0.02 earned: restricted, so the tasks she answered want one more answer each
+        _submit(api, dan, _next(api, dan, pool_id))
+    raised = check(db, pool_id)
+    assert raised["wanted"] == before + 2 + 2 and raised["workers"][int(dan["id"])]["SUBMITTED"] == 2
+    overlap = api.ok("GET", f"/api/v1/tasks/{made[5]['id']}")["overlap"]
+    api.ok("PATCH", f"/api/v1/tasks/{made[5]['id']}", json={"infinite_overlap": True})
+    assert check(db, pool_id)["wanted"] == raised["wanted"] - overlap  # finite -> infinite: out of the sum
+    with db.write() as conn:  # no service deletes a task; the database must keep its sums all the same
+        unanswered = conn.execute(select(tasks.c.id).where(
+            tasks.c.pool_id == int(pool_id), tasks.c.answered_count == 0, tasks.c.assigned_count == 0,
+            tasks.c.golden.is_(False), tasks.c.infinite_overlap.is_(False)).order_by(tasks.c.id.desc())).scalar()
+        assert unanswered is not None
+        conn.execute(delete(tasks).where(tasks.c.id == unanswered))
+    assert check(db, pool_id)["real_tasks"] == 6
+
+    # a second pool filled in bulk: COPY on PostgreSQL, executemany on SQLite, then one UPDATE of every task
+    filled = bulk_fill.fill(db, text_project(), {"private_name": "bulk", "reward_per_assignment": 0.01,
+                                                 "assignment_max_duration_seconds": 600,
+                                                 "will_expire": "2099-01-01T00:00:00"},
+                            count=300, overlap=3, suite=2, crowd=7, status="SUBMITTED")
+    bulk = check(db, filled.pool_id)
+    assert bulk["statuses"]["SUBMITTED"] == 450 and bulk["got"] == bulk["wanted"] == 900
+    assert sum(sum(w.values()) for w in bulk["workers"].values()) == 450
+    check(db, pool_id)  # the first pool untouched by the second's changes
+    if db.engine.dialect.name == "postgresql":  # transactions spread over rows (a shard per transaction id)
+        with db.read() as conn:
+            rows = conn.execute(select(func.count()).where(pool_counts.c.pool_id == int(pool_id))).scalar_one()
+        assert rows > 1
+
+
+def test_migration_counts_the_rows_already_there(db: Database) -> None:
+    """Down to 0018 (the counters and triggers gone), a pool filled, up again: the backfill's sums."""
+    from alembic import command
+    from alembic.config import Config
+
+    from clipcrowd.store import db as store_db
+
+    config = Config()
+    config.set_main_option("script_location", str(store_db._MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+
+    def migrate(step: Any, revision: str) -> None:
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, revision)
+
+    migrate(command.downgrade, "0018_asset_status")
+    filled = bulk_fill.fill(db, text_project(), {"private_name": "before", "reward_per_assignment": 0.01,
+                                                 "assignment_max_duration_seconds": 600,
+                                                 "will_expire": "2099-01-01T00:00:00"},
+                            count=40, overlap=2, crowd=5, status="ACCEPTED")
+    with db.write() as conn:  # one suite back in the pool, one task wanting more: not every figure equal
+        conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT min(id) FROM assignments)"))
+        conn.execute(text("UPDATE tasks SET overlap = 3 WHERE id = (SELECT min(id) FROM tasks)"))
+    migrate(command.upgrade, "head")
+    counted = check(db, filled.pool_id)
+    assert counted["statuses"]["ACCEPTED"] == 79 and counted["statuses"]["REJECTED"] == 1
+    assert counted["wanted"] == 81 and counted["got"] == 80
+    # and the triggers are back: a change after the backfill is counted
+    with db.write() as conn:
+        conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT max(id) FROM assignments)"))
+    assert check(db, filled.pool_id)["statuses"]["REJECTED"] == 2
