@@ -6,11 +6,13 @@ by a CHANGE_OVERLAP rule, a task deleted, and a pool filled in bulk (`COPY` on P
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, select, text
 
-from clipcrowd.services import bulk_fill, maintenance, pool_counters
+from clipcrowd.services import bulk_fill, maintenance, pool_counters, pools
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, pool_counts, tasks
 from tests.apiclient import Api, add_tasks, make_pool, worker
@@ -170,3 +172,72 @@ def test_migration_counts_the_rows_already_there(db: Database) -> None:
     with db.write() as conn:
         conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT max(id) FROM assignments)"))
     assert check(db, filled.pool_id)["statuses"]["REJECTED"] == 2
+
+
+def _page(api: Api, path: str) -> str:
+    api.client.cookies.set("clipcrowd_token", api.headers["Authorization"].split()[1])  # the desk's sign-in
+    response = api.client.get(path)
+    assert response.status_code == 200, response.text[:300]
+    return html.unescape(response.text)
+
+
+def _shown(page: str) -> dict[str, Any]:
+    """The pool page's figures: completion, answers still wanted, real tasks, assignments by status."""
+    figures = dict(re.findall(r"<dt>([^<]+?)(?: <span[^<]*</span>)?</dt><dd[^>]*>([^<]*)</dd>", page))
+    completion = re.search(r'data-testid="completion">([\d.]+)%', page)
+    assert completion is not None
+    return {"completion": float(completion.group(1)), "remaining": int(figures["Answers still wanted"]),
+            "real_tasks": int(figures["Real tasks"]),
+            "statuses": {s: int(figures[s.capitalize()]) for s in pool_counters.STATUSES}}
+
+
+def _worker_rows(page: str) -> dict[str, list[int]]:
+    """login -> [submitted, accepted, rejected, skipped] as the workers page shows them."""
+    rows = re.findall(r'<td data-label="Worker">(\S+) <span.*?</td><td data-label="Submitted">(\d+)</td>'
+                      r'<td data-label="Accepted">(\d+)</td><td data-label="Rejected">(\d+)</td>'
+                      r'<td data-label="Skipped">(\d+)</td>', page)
+    return {login: [int(n) for n in counts] for login, *counts in rows}
+
+
+def test_the_desk_pages_show_the_kept_counts(api: Api, db: Database) -> None:
+    """Home, pool and workers pages show what a fresh count gives; and they read the kept rows (a
+    counter changed behind the pages' back shows on them), not a count of the pool."""
+    pool = make_pool(api, auto_accept_solutions=False, defaults={"default_overlap_for_new_task_suites": 2})
+    pool_id = pool["id"]
+    add_tasks(api, pool_id, 3)
+    api.call("POST", f"/api/v1/pools/{pool_id}/open", expect=202)
+    people = {name: worker(api, name) for name in ("eva", "fay", "gus")}
+    done = {name: _next(api, person, pool_id) for name, person in people.items()}
+    for name in ("eva", "fay"):
+        _submit(api, people[name], done[name])
+    api.ok("PATCH", f"/api/v1/assignments/{done['eva']}", json={"status": "ACCEPTED", "public_comment": ""})
+    api.ok("PATCH", f"/api/v1/assignments/{done['fay']}", json={"status": "REJECTED", "public_comment": "no"})
+    api.ok("POST", f"/api/v1/worker/assignments/{done['gus']}/skip", headers=people["gus"]["headers"])
+    expected = check(db, pool_id)
+    with db.read() as conn:
+        completion = pools.completion_percentage(conn, int(pool_id))  # the count every page made before
+    assert 0 < completion < 100
+
+    shown = _shown(_page(api, f"/desk/pools/{pool_id}"))
+    assert shown == {"completion": completion, "remaining": expected["wanted"] - expected["answered"],
+                     "real_tasks": 3, "statuses": expected["statuses"]}
+    assert f"{completion}%</li>" in _page(api, "/desk")
+    assert _worker_rows(_page(api, f"/desk/pools/{pool_id}/workers")) == {
+        "eva": [0, 1, 0, 0], "fay": [0, 0, 1, 0], "gus": [0, 0, 0, 1]}
+    analytics = api.ok("POST", "/api/staging/analytics-2", json=[
+        {"subject": "POOL", "subject_id": pool_id, "name": name}
+        for name in ("completion_percentage", "accepted_assignments_count", "workers_count", "real_tasks_count")])
+    values = [v["result"] for v in analytics["details"]["value"]]
+    assert values == [{"value": completion}, 1, 3, 3]
+
+    with db.write() as conn:  # behind the pages' back: one more accepted suite of eva, and one more answer in
+        conn.execute(text("UPDATE pool_counts SET accepted = accepted + 1, answered = answered + 1, got = got + 1 "
+                          "WHERE pool_id = :p AND shard = (SELECT min(shard) FROM pool_counts WHERE pool_id = :p)"),
+                     {"p": int(pool_id)})
+        conn.execute(text("UPDATE pool_worker_counts SET accepted = accepted + 1 "
+                          "WHERE pool_id = :p AND worker_id = :w"),
+                     {"p": int(pool_id), "w": int(people["eva"]["id"])})
+    moved = _shown(_page(api, f"/desk/pools/{pool_id}"))
+    assert moved["statuses"]["ACCEPTED"] == expected["statuses"]["ACCEPTED"] + 1
+    assert moved["remaining"] == shown["remaining"] - 1 and moved["completion"] > completion
+    assert _worker_rows(_page(api, f"/desk/pools/{pool_id}/workers"))["eva"] == [0, 2, 0, 0]
