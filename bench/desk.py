@@ -49,7 +49,7 @@ POOL = {"private_name": "desk bench", "reward_per_assignment": 0.01, "assignment
                            "scope": "POOL", "duration": 1, "duration_unit": "DAYS", "private_comment": "fast"}}}]}]}}
 
 
-def postgres_database(name: str = "clipcrowd_desk_bench") -> str:
+def postgres_database(name: str = "counters_desk_bench") -> str:
     """A new empty database of its own (bench/scale.py uses another name, so both may run at once)."""
     engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -117,6 +117,14 @@ def copy_database(url: str) -> str:
     return source.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_databases(*urls: str) -> None:
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for url in urls:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def pages(filled: bulk_fill.Filled) -> dict[str, str]:
     pool, project = filled.pool_id, filled.project_id
     found = {"/desk": "/desk", "pool page": f"/desk/pools/{pool}", "workers page": f"/desk/pools/{pool}/workers",
@@ -149,6 +157,7 @@ def main() -> None:
           f"in {time.perf_counter() - started:.1f} s", flush=True)
     paths = pages(filled)
     servers = [Server(ROOT / "src", url, home)]
+    base_url = None
     if args.base:
         base_url = copy_database(url)
         downgrade(base_url, args.base_revision)
@@ -160,6 +169,9 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        if args.db == "postgres":
+            drop_databases(*(u for u in (url, base_url) if u))
     this = {name: m[0] for name, m in measured.items()}
     base = {name: m[1] for name, m in measured.items() if len(m) > 1}
     print(f"{'page':<32} {'this ms':>9} {'max ms':>8} {'base ms':>9} {'this/base':>10}  target < "

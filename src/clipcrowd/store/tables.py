@@ -417,6 +417,9 @@ pool_worker_stats = Table(
     Column("fast_submits", Integer, nullable=False, default=0),  # faster than the pool's threshold then
 )
 Index("ix_assignments_pool_worker_status", assignments.c.pool_id, assignments.c.worker_id, assignments.c.status)
+# The review queue: a pool's oldest SUBMITTED suites, in order, however many answered ones it has.
+Index("ix_assignments_pool_status_submitted", assignments.c.pool_id, assignments.c.status, assignments.c.submitted,
+      assignments.c.id)
 
 # Cameras of camera-folder imports: one row per name (the importer's `camera` group plus suffix).
 cameras = Table(

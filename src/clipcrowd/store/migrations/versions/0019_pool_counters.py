@@ -1,4 +1,4 @@
-"""pool_counts and pool_worker_counts: a pool's figures kept by the database at every change
+"""pool_counts and pool_worker_counts: a pool's figures kept by the database at every change; the review queue's index
 
 Revision ID: 0019_pool_counters
 Revises: 0018_asset_status
@@ -197,9 +197,13 @@ def upgrade() -> None:
     )
     _backfill()
     create_triggers(op.get_bind().dialect.name)
+    # the review queue (a pool's oldest SUBMITTED suites) read in order from an index: without it
+    # SQLite walks the pool's (pool_id, submitted) index past every answered suite to find them
+    op.create_index("ix_assignments_pool_status_submitted", "assignments", ["pool_id", "status", "submitted", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignments_pool_status_submitted", table_name="assignments")
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, source in _trigger_names():
         for suffix in ("insert", "delete", "update") + (() if postgres else ("move",)):
