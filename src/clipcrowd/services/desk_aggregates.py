@@ -4,7 +4,8 @@ An aggregation run (``services.aggregation``) stores one label per task (`aggreg
 one quality per worker (`worker_quality`) for its method and field. The desk reads those rows,
 never aggregates again: the review queue and the downloads show each task's *latest* label per
 field (whichever method produced it, named alongside), the worker table each worker's quality per
-method, and the pool page what has been stored and the run it started.
+method, and the pool page what has been stored (from the runs' AGGREGATED events, not a count of
+the labels) and the run it started.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from clipcrowd.services import aggregation
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import aggregated_labels, worker_quality
+from clipcrowd.store.tables import aggregated_labels, events, worker_quality
 from clipcrowd.store.tables import pools as pools_table
 
 #: task public id -> output field -> {label, confidence, method, created}
@@ -62,6 +63,29 @@ def qualities(conn: Connection, pool_id: int) -> dict[int, list[dict[str, Any]]]
     return dict(out)
 
 
+def _stored_runs(conn: Connection, pool_id: int) -> list[dict[str, Any]]:
+    """The runs whose labels are stored, newest first: each (method, field)'s latest successful run.
+
+    A run replaces its (method, field)'s labels and records its AGGREGATED event (with how many it
+    stored) in one transaction, so those events say what is stored without counting a million labels."""
+    t = aggregated_labels.c
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in conn.execute(select(events.c.created, events.c.data).where(
+            events.c.pool_id == pool_id, events.c.type == "AGGREGATED", events.c.worker_id.is_(None))
+            .order_by(events.c.id.desc())):
+        data = row.data or {}
+        key = (data.get("method"), data.get("field"))
+        if key not in latest and data.get("operation_id"):
+            latest[key] = {"method": key[0], "field": key[1], "tasks": int(data.get("tasks") or 0),
+                           "created": row.created, "operation_id": data["operation_id"]}
+    # a run that stored no label shows no row (as a count of the rows would not)
+    runs = [r for r in latest.values() if r["tasks"] and conn.execute(select(t.id).where(
+        t.pool_id == pool_id, t.field == r["field"], t.method == r["method"]).limit(1)).first() is not None]
+    runs.sort(key=lambda r: r["method"])
+    runs.sort(key=lambda r: r["created"], reverse=True)
+    return [{**r, "created": format_time(r["created"])} for r in runs]
+
+
 def panel(db: Database, pool_id: int, run_id: str | None = None) -> dict[str, Any]:
     """The pool page's aggregation card: methods to offer, label fields, stored runs, a started run."""
     # the run first: its SUCCESS commits with its rows, so the rows read next are never older than it
@@ -69,14 +93,10 @@ def panel(db: Database, pool_id: int, run_id: str | None = None) -> dict[str, An
     with db.read() as conn:
         project_id = conn.execute(select(pools_table.c.project_id).where(pools_table.c.id == pool_id)).scalar_one()
         spec = ProjectData.of(load_project(conn, project_id).data).task_spec.output_spec
-        t, q = aggregated_labels.c, worker_quality.c
+        q = worker_quality.c
         workers = {(r.method, r.field): int(r.n) for r in conn.execute(
             select(q.method, q.field, func.count().label("n")).where(q.pool_id == pool_id).group_by(q.method, q.field))}
-        runs = conn.execute(
-            select(t.method, t.field, t.operation_id, func.count().label("n"), func.max(t.created).label("created"))
-            .where(t.pool_id == pool_id).group_by(t.method, t.field, t.operation_id)
-            .order_by(func.max(t.created).desc(), t.method))
-        stored = [{"method": r.method, "field": r.field, "tasks": int(r.n), "created": format_time(r.created),
-                   "workers": workers.get((r.method, r.field), 0), "operation_id": r.operation_id} for r in runs]
+        stored = [{**run, "workers": workers.get((run["method"], run["field"]), 0)}
+                  for run in _stored_runs(conn, pool_id)]
     return {"methods": aggregation.methods_without_params(), "fields": aggregation.label_fields(spec),
             "stored": stored, "run": run}
