@@ -14,10 +14,12 @@ update and delete keeps the sums equal to a fresh COUNT/SUM (tests/test_desk_cou
 PostgreSQL: 20 workers submitting into one pool must not queue on one row, so `pool_counts` has
 SHARDS rows per pool and a transaction writes the one its transaction id picks (transactions that
 run at the same time have nearby ids, so they land on different rows); readers sum the shards.
-Per-worker rows need no shards: a worker's own changes come one at a time. Inserts and deletes
-count a whole statement at once (a `COPY` of 3M assignments is one grouped sum, not 3M upserts);
-updates count per row, and only when a counted column changed (issuing's `assigned_count` bump
-never reaches a trigger). SQLite has one writer at a time: one row per pool, per-row triggers.
+Per-worker rows need no shards: a worker's own changes come one at a time. Triggers there count a
+whole statement at once (a `COPY` of 3M assignments is one grouped sum, not 3M upserts): a row
+updated many times in one transaction leaves a version per update that every later update walks
+past, so per-row counting of a 100k-row UPDATE is quadratic (minutes). A key whose sums did not
+move is not written. SQLite has one writer at a time and updates in place: one row per pool,
+per-row triggers that fire only when a counted column changed.
 
 Keep in mind: a later SQLite migration that rebuilds `assignments` or `tasks` (Alembic's batch
 mode copies the table) drops these triggers; such a migration must create them again
@@ -105,38 +107,35 @@ def _sqlite_triggers() -> list[str]:
 
 
 def _postgres_triggers() -> list[str]:
-    shard = f"(txid_current() % {SHARDS})::int"
+    """Per statement: the new rows' terms added, the old rows' subtracted, grouped by counter key;
+    a key whose sums did not move is not written (issuing's `assigned_count` bump locks nothing)."""
     out = []
-    for n, (source, counter, keys, terms, watched) in enumerate(_counted("least", "s")):
+    for n, (source, counter, keys, terms, _watched) in enumerate(_counted("least", "s")):
         name = f"count_{counter}_{n}"
-        for op_name, table in (("insert", "added"), ("delete", "removed")):
-            sign = "" if op_name == "insert" else "-"
-            t = terms(table)  # type: ignore[operator]
-            group = [v.format(r=table) for k, v in keys.items() if k != "shard"]
-            select_keys = [v.format(r=table) if k != "shard" else "s" for k, v in keys.items()]
-            body = (f"INSERT INTO {counter} ({', '.join([*keys, *t])}) "
-                    f"SELECT {', '.join(select_keys)}, {', '.join(f'{sign}SUM({x})' for x in t.values())} "
-                    f"FROM {table} WHERE true GROUP BY {', '.join(group)} "
+        grouped = [k for k in keys if k != "shard"]
+        columns = list(terms("x"))  # type: ignore[operator]
+        for op_name in ("insert", "delete", "update"):
+            parts = []
+            for table, sign, used in (("added", "", ("insert", "update")), ("removed", "-", ("delete", "update"))):
+                if op_name in used:
+                    t = terms(table)  # type: ignore[operator]
+                    parts.append("SELECT " + ", ".join([*(f"{keys[k].format(r=table)} AS {k}" for k in grouped),
+                                                        *(f"{sign}({t[c]}) AS {c}" for c in columns)])
+                                 + f" FROM {table}")
+            select_keys = ["s" if k == "shard" else k for k in keys]
+            body = (f"INSERT INTO {counter} ({', '.join([*keys, *columns])}) "
+                    f"SELECT {', '.join(select_keys)}, {', '.join(f'SUM({c})' for c in columns)} "
+                    f"FROM ({' UNION ALL '.join(parts)}) AS change GROUP BY {', '.join(grouped)} "
+                    f"HAVING {' OR '.join(f'SUM({c}) <> 0' for c in columns)} "
                     f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-                    + ", ".join(f"{c} = {counter}.{c} + excluded.{c}" for c in t))
+                    + ", ".join(f"{c} = {counter}.{c} + excluded.{c}" for c in columns))
+            shard = f"(txid_current() % {SHARDS})::int"
             out.append(f"CREATE FUNCTION {name}_{op_name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
                        f"DECLARE s int := {shard}; BEGIN {body}; RETURN NULL; END $$")
+            tables = {"insert": "NEW TABLE AS added", "delete": "OLD TABLE AS removed",
+                      "update": "OLD TABLE AS removed NEW TABLE AS added"}[op_name]
             out.append(f"CREATE TRIGGER {name}_{op_name} AFTER {op_name.upper()} ON {source} "
-                       f"REFERENCING {'NEW' if op_name == 'insert' else 'OLD'} TABLE AS {table} "
-                       f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{op_name}()")
-        new, old = terms("NEW"), terms("OLD")  # type: ignore[operator]
-
-        def key(row: str, keys: dict[str, str] = keys) -> dict[str, str]:
-            return {k: v.format(r=row) for k, v in keys.items()}
-        moved = " OR ".join(f"OLD.{k} IS DISTINCT FROM NEW.{k}" for k in keys if k != "shard")
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
-        columns = ", ".join(sorted({*watched, *(k for k in keys if k != "shard")}))
-        out.append(f"CREATE FUNCTION {name}_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   f"DECLARE s int := {shard}; BEGIN IF {moved} THEN "
-                   f"{_upsert(counter, key('OLD'), _signed(old, '-'))}; {_upsert(counter, key('NEW'), new)}; "
-                   f"ELSE {_upsert(counter, key('NEW'), _delta(new, old))}; END IF; RETURN NULL; END $$")
-        out.append(f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {source} FOR EACH ROW "
-                   f"WHEN ({moved} OR {changed}) EXECUTE FUNCTION {name}_update()")
+                       f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}_{op_name}()")
     return out
 
 
