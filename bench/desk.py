@@ -156,15 +156,15 @@ def main() -> None:
     print(f"{args.db}: filled {filled.tasks} tasks, {filled.answers} assignments "
           f"in {time.perf_counter() - started:.1f} s", flush=True)
     paths = pages(filled)
-    servers = [Server(ROOT / "src", url, home)]
-    base_url = None
-    if args.base:
-        base_url = copy_database(url)
-        downgrade(base_url, args.base_revision)
-        base_home = home / "base"
-        base_home.mkdir()
-        servers.append(Server(args.base, base_url, base_home))
+    base_url = copy_database(url) if args.base else None  # before any server holds a connection to it
+    servers: list[Server] = []
     try:
+        servers.append(Server(ROOT / "src", url, home))
+        if args.base and base_url:
+            downgrade(base_url, args.base_revision)
+            base_home = home / "base"
+            base_home.mkdir()
+            servers.append(Server(args.base, base_url, base_home))
         measured = {name: measure(servers, path, args.runs) for name, path in paths.items()}
     finally:
         for server in servers:
