@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, select, text
 
-from clipcrowd.services import bulk_fill, maintenance, pool_counters, pools
+from clipcrowd.services import bulk_fill, maintenance, pool_counters, pools, web_desk
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, pool_counts, tasks
 from tests.apiclient import Api, add_tasks, make_pool, worker
@@ -241,3 +241,27 @@ def test_the_desk_pages_show_the_kept_counts(api: Api, db: Database) -> None:
     assert moved["statuses"]["ACCEPTED"] == expected["statuses"]["ACCEPTED"] + 1
     assert moved["remaining"] == shown["remaining"] - 1 and moved["completion"] > completion
     assert _worker_rows(_page(api, f"/desk/pools/{pool_id}/workers"))["eva"] == [0, 2, 0, 0]
+
+
+def test_the_pace_counts_real_answers_of_suites_with_golden_tasks(api: Api, db: Database) -> None:
+    """Answers per minute sum the SUBMITTED events' real tasks: the same as joining each recent suite
+    to its tasks and leaving the golden ones out."""
+    pool = make_pool(api, mixer_config={"real_tasks_count": 2, "golden_tasks_count": 1, "training_tasks_count": 0},
+                     defaults={"default_overlap_for_new_task_suites": 2})
+    add_tasks(api, pool["id"], 4)
+    add_tasks(api, pool["id"], 2, infinite_overlap=True, known_solutions=[{"output_values": {"result": "a"}}])
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    for name in ("hal", "ivy", "jon"):
+        person = worker(api, name)
+        suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=person["headers"])
+        api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=person["headers"],
+               json={"solutions": [{"output_values": {"result": "a"}} for _ in suite["tasks"]]})
+    with db.read() as conn:
+        joined = conn.execute(text(
+            "SELECT count(*) FROM events e JOIN assignment_tasks p ON p.assignment_id = e.assignment_id "
+            "JOIN tasks t ON t.id = p.task_id WHERE e.pool_id = :p AND e.type = 'SUBMITTED' AND NOT t.golden"),
+            {"p": int(pool["id"])}).scalar_one()
+        golden = conn.execute(text("SELECT count(*) FROM assignment_tasks p JOIN tasks t ON t.id = p.task_id "
+                                   "WHERE t.pool_id = :p AND t.golden"), {"p": int(pool["id"])}).scalar_one()
+    assert joined == 6 and golden == 3  # three suites of two real tasks and one golden
+    assert web_desk.progress(db, int(pool["id"]))["answers_per_minute"] == round(joined / 15, 2)
