@@ -2,7 +2,7 @@
 
 Triggers on `assignments` and `tasks` (migration `0019_pool_counters`) add every change to
 `pool_counts` and `pool_worker_counts` in the transaction that makes it, whichever code makes it, so
-these reads cost a few rows however large the pool: SHARDS rows per pool on PostgreSQL (summed
+these reads cost a few rows however large the pool: up to 1,024 rows per pool on PostgreSQL (summed
 here), one on SQLite, and one per worker who took the pool. They equal a fresh COUNT/SUM over the
 pool at every commit (tests/test_desk_counters.py).
 """

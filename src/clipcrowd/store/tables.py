@@ -516,8 +516,9 @@ webhook_subscriptions = Table(
 
 # A pool's figures kept by the database itself: triggers on `assignments` and `tasks` (migration
 # 0019_pool_counters) add each change, so the desk reads sums of a few rows instead of counting a pool.
-# `pool_counts` has one row per pool on SQLite and up to SHARDS per pool on PostgreSQL (a transaction
-# writes the row its id picks, so concurrent submissions do not queue on one row): always SUM them.
+# `pool_counts` has one row per pool on SQLite and up to 1,024 (the migration's SHARDS) per pool on
+# PostgreSQL (a transaction writes the row its id picks, so concurrent submissions do not queue on one
+# row): always SUM them.
 POOL_STATUS_COUNTS = ("active", "submitted", "accepted", "rejected", "skipped", "expired")  # assignments by status
 # real tasks; over real tasks of finite overlap: answers wanted, answered, answered up to the overlap
 POOL_TASK_COUNTS = ("real_tasks", "wanted", "answered", "got")
