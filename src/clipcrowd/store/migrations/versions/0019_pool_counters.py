@@ -172,7 +172,7 @@ def _backfill() -> None:
         f"FROM assignments a WHERE true GROUP BY pool_id, worker_id")
 
 
-def _counter_columns(names: tuple[str, ...]) -> list[sa.Column]:  # type: ignore[type-arg]
+def _counter_columns(names: tuple[str, ...]) -> list[sa.Column[int]]:
     return [sa.Column(c, sa.BigInteger(), nullable=False, server_default="0") for c in names]
 
 
