@@ -1,39 +1,38 @@
-"""Pool analytics in the requester dialect: answered as an operation whose details hold values."""
+"""Pool analytics in the requester dialect: answered as an operation whose details hold values.
+
+Every value is read from the counts the database keeps per pool (`services.pool_counters`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.domain.timeutil import format_time, utcnow
-from clipcrowd.services import operations, pools
+from clipcrowd.services import operations, pool_counters, pools
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments, tasks
 
 
 def _count_status(status: str) -> Callable[[Connection, int], int]:
     def count(conn: Connection, pool_id: int) -> int:
-        return int(conn.execute(select(func.count()).select_from(assignments).where(
-            assignments.c.pool_id == pool_id, assignments.c.status == status)).scalar_one())
+        return pool_counters.of_pool(conn, pool_id).statuses[status]
     return count
 
 
+def _completion(conn: Connection, pool_id: int) -> float:
+    return pool_counters.of_pool(conn, pool_id).completion
+
+
 def _real_tasks(conn: Connection, pool_id: int) -> int:
-    return int(conn.execute(select(func.count()).select_from(tasks).where(
-        tasks.c.pool_id == pool_id, tasks.c.golden.is_(False))).scalar_one())
-
-
-def _workers(conn: Connection, pool_id: int) -> int:
-    return int(conn.execute(select(func.count(func.distinct(assignments.c.worker_id))).where(
-        assignments.c.pool_id == pool_id)).scalar_one())
+    return pool_counters.of_pool(conn, pool_id).real_tasks
 
 
 METRICS: dict[str, Callable[[Connection, int], Any]] = {
-    "completion_percentage": pools.completion_percentage,
+    "completion_percentage": _completion,
     "submitted_assignments_count": _count_status("SUBMITTED"),
     "accepted_assignments_count": _count_status("ACCEPTED"),
     "rejected_assignments_count": _count_status("REJECTED"),
@@ -41,7 +40,7 @@ METRICS: dict[str, Callable[[Connection, int], Any]] = {
     "expired_assignments_count": _count_status("EXPIRED"),
     "active_assignments_count": _count_status("ACTIVE"),
     "real_tasks_count": _real_tasks,
-    "workers_count": _workers,
+    "workers_count": pool_counters.workers_count,
 }
 WRAPPED = {"completion_percentage"}  # answered as {"value": x}; the rest as bare numbers
 

@@ -4,7 +4,8 @@ An aggregation run (``services.aggregation``) stores one label per task (``servi
 one quality per worker (`worker_quality`) for its method and field. The desk reads those rows,
 never aggregates again: the review queue and the downloads show each task's *latest* label per
 field (whichever method produced it, named alongside), the worker table each worker's quality per
-method, and the pool page what has been stored and the run it started.
+method, and the pool page what has been stored (each run's row keeps its label count, so nothing
+counts the labels) and the run it started.
 """
 
 from __future__ import annotations

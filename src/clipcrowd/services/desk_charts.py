@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, cast, func, literal, select, union_all
 
 from clipcrowd.aggregation import method_name
 from clipcrowd.domain.errors import NotFound
@@ -24,12 +24,14 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.pool import PoolRules
+from clipcrowd.services import pool_counters
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
     GOLDEN_TASK,
     assignment_tasks,
     assignments,
+    pool_counts,
     pool_worker_stats,
     pools,
     projects,
@@ -135,9 +137,8 @@ def _minus_golden(conn: Connection, scope: Scope, key: Any, counts: dict[Any, in
 
 
 def _wanted(conn: Connection, scope: Scope) -> int:
-    finite = tasks.c.infinite_overlap.is_(False)
-    return int(conn.execute(select(func.coalesce(func.sum(case((finite, tasks.c.overlap), else_=0)), 0))
-                            .where(scope.where(tasks.c.pool_id), tasks.c.golden.is_(False))).scalar_one())
+    """Answers wanted (overlaps of the real tasks of finite overlap): the sums kept per pool."""
+    return pool_counters.wanted(conn, scope.where(pool_counts.c.pool_id))
 
 
 def _merge(fine: dict[int, int], fine_width: int, origin: float) -> tuple[int, float, list[int]]:

@@ -429,6 +429,9 @@ pool_worker_stats = Table(
     Column("fast_submits", Integer, nullable=False, default=0),  # faster than the pool's threshold then
 )
 Index("ix_assignments_pool_worker_status", assignments.c.pool_id, assignments.c.worker_id, assignments.c.status)
+# The review queue: a pool's oldest SUBMITTED suites, in order, however many answered ones it has.
+Index("ix_assignments_pool_status_submitted", assignments.c.pool_id, assignments.c.status, assignments.c.submitted,
+      assignments.c.id)
 
 # Cameras of camera-folder imports: one row per name (the importer's `camera` group plus suffix).
 cameras = Table(
@@ -521,4 +524,26 @@ webhook_subscriptions = Table(
     Column("delivered", Integer, nullable=False, default=0),
     Column("created", DateTime, nullable=False),
     UniqueConstraint("pool_id", "event_type", "webhook_url", name="uq_webhook_subscriptions_pool_event_url"),
+)
+
+# A pool's figures kept by the database itself: triggers on `assignments` and `tasks` (migration
+# 0019_pool_counters) add each change, so the desk reads sums of a few rows instead of counting a pool.
+# `pool_counts` has one row per pool on SQLite and up to 1,024 (the migration's SHARDS) per pool on
+# PostgreSQL (a transaction writes the row its id picks, so concurrent submissions do not queue on one
+# row): always SUM them.
+POOL_STATUS_COUNTS = ("active", "submitted", "accepted", "rejected", "skipped", "expired")  # assignments by status
+# real tasks; over real tasks of finite overlap: answers wanted, answered, answered up to the overlap
+POOL_TASK_COUNTS = ("real_tasks", "wanted", "answered", "got")
+pool_counts = Table(
+    "pool_counts", metadata,
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in POOL_STATUS_COUNTS + POOL_TASK_COUNTS),
+)
+# Per (pool, worker), her assignments by status (the desk's worker table): one row, no shards.
+pool_worker_counts = Table(
+    "pool_worker_counts", metadata,
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in POOL_STATUS_COUNTS),
 )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_label_runs"
-down_revision = "0018_asset_status"
+down_revision = "0019_pool_counters"
 branch_labels = None
 depends_on = None
 
