@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import PG_BASE, ROOT, Server, downgrade
+from scale import PG_BASE, ROOT, Server, downgrade, fresh_postgres
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import bulk_fill
@@ -51,12 +51,7 @@ POOL = {"private_name": "desk bench", "reward_per_assignment": 0.01, "assignment
 
 def postgres_database(name: str = "counters_desk_bench") -> str:
     """A new empty database of its own (bench/scale.py uses another name, so both may run at once)."""
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres(name)
 
 
 def spread(db: Database, pool_id: int) -> None:

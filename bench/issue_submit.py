@@ -18,7 +18,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,28 +27,13 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
+from scale import free_port, fresh_postgres
 
 from clipcrowd.client import Client
 from clipcrowd.sim import make_crowd, simulate_async
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_BASE = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def pg_database(name: str) -> str:
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+pg_database = fresh_postgres  # counter_contention.py imports it from here
 
 
 class Server:

@@ -16,26 +16,16 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.scale import PG_BASE, ROUND_TRIP_POOL, Server, make_pool, round_trips
-from sqlalchemy import create_engine, make_url, text
+from bench.scale import ROUND_TRIP_POOL, Server, drop_postgres, fresh_postgres, make_pool, round_trips
 
 
 def database(kind: str, name: str, home: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{home / 'rt.db'}"
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres(name)
 
 
-def drop(name: str) -> None:
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+drop = drop_postgres
 
 
 def main() -> None:

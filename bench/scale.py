@@ -331,22 +331,29 @@ def bare_ds(db: Database, pool: str) -> float:
     return time.perf_counter() - started
 
 
-def database_url(kind: str, home: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{home / 'scale.db'}"
-    drop_database()
+def fresh_postgres(name: str) -> str:
+    """The URL of a new, empty PostgreSQL database `name` beside PG_BASE's (one left by a run before is dropped)."""
+    drop_postgres(name)
     engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text('CREATE DATABASE "clipcrowd_scale"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return make_url(PG_BASE).set(database="clipcrowd_scale").render_as_string(hide_password=False)
+    return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(name: str) -> None:
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def database_url(kind: str, home: Path) -> str:
+    return f"sqlite:///{home / 'scale.db'}" if kind == "sqlite" else fresh_postgres("clipcrowd_scale")
 
 
 def drop_database() -> None:
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "clipcrowd_scale" WITH (FORCE)'))
-    engine.dispose()
+    drop_postgres("clipcrowd_scale")
 
 
 def downgrade(url: str, revision: str) -> None:

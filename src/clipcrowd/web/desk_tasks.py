@@ -99,7 +99,8 @@ async def upload(request: Request, _: PageRequester, pool_id: str) -> Response:
                                              settings.resolved_storage_url, number, file.file, fmt_name,
                                              skip_bad=skip, max_rows=settings.max_batch_items)
             wake(request)
-            return RedirectResponse(f"/desk/pools/{format_id(number)}/tasks/upload/{format_id(job_id)}", status_code=303)
+            return RedirectResponse(f"/desk/pools/{format_id(number)}/tasks/upload/{format_id(job_id)}",
+                                    status_code=303)
         outcome = await run_in_threadpool(task_upload.upload, request.app.state.db, number, file.file, fmt_name,
                                           skip_bad=skip, max_rows=settings.max_batch_items)
     finally:
