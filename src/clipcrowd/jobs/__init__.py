@@ -33,12 +33,12 @@ from .queue import (
 )
 from .registry import Handler, ShardFailed, ShardPlan, UnknownKind, kinds, register, resolve, split
 from .shard import ShardRun, run_claimed
-from .status import ITEM_STATUSES, JOB_STATUSES, SHARD_STATUSES, derive
+from .status import ITEM_STATUSES, JOB_FINAL, JOB_STATUSES, SHARD_STATUSES, derive
 from .worker import run_one, run_pending
 
 __all__ = [
-    "EXECUTORS", "ITEM_STATUSES", "JOB_STATUSES", "LEASE", "MAX_ATTEMPTS", "SHARD_STATUSES", "Claim", "Executor",
-    "Handler", "JobRequestError", "LocalExecutor", "ShardFailed", "ShardLost", "ShardPlan", "ShardRun",
-    "UnknownKind", "add_items", "cancel", "claim", "counts", "create_executor", "derive", "finish", "kinds",
+    "EXECUTORS", "ITEM_STATUSES", "JOB_FINAL", "JOB_STATUSES", "LEASE", "MAX_ATTEMPTS", "SHARD_STATUSES",
+    "Claim", "Executor", "Handler", "JobRequestError", "LocalExecutor", "ShardFailed", "ShardLost", "ShardPlan",
+    "ShardRun", "UnknownKind", "add_items", "cancel", "claim", "counts", "create_executor", "derive", "finish", "kinds",
     "pending", "ready", "refresh", "register", "resolve", "run_claimed", "run_one", "run_pending", "split", "submit",
 ]

@@ -29,7 +29,7 @@ from clipcrowd.ingest import layout
 from clipcrowd.ingest.camera.errors import ConfigError
 from clipcrowd.ingest.camera.hookdata import check_values
 from clipcrowd.ingest.camera.names import local_camera_id
-from clipcrowd.jobs import JobRequestError, ShardPlan, add_items, ready, submit
+from clipcrowd.jobs import JOB_FINAL, JobRequestError, ShardPlan, add_items, ready, submit
 from clipcrowd.services import asset_import, job_executor
 from clipcrowd.services.camera_motion import KIND
 from clipcrowd.services.paging import page, range_conditions
@@ -42,7 +42,6 @@ SHARD_CAPACITY = 2048
 MAX_ITEMS = 10_000_000
 MAX_CAMERAS = 10_000
 NAME_MAX = 500
-FINAL = ("complete", "complete_with_errors", "failed", "cancelled")
 _INTERFACE = {"jobs": {"JOB_0": {"mlTask": "CLASSIFICATION", "content": {
     "input": "checkbox", "categories": {"OBJECT": {"name": "object"}}}}}}
 
@@ -259,7 +258,7 @@ async def receive(db: Database, settings: Settings, job_id: int, query: Mapping[
         job = _job_row(conn, job_id)
         if shard not in _capacities(conn, job_id):
             raise ValidationFailed.field("shard_id", f"job {format_id(job_id)} has no shard {shard}")
-        if job.status in FINAL:
+        if job.status in JOB_FINAL:
             raise ConflictState(f"job {format_id(job_id)} is {job.status}: it takes no more files")
         cam = conn.execute(select(cameras).where(cameras.c.id == camera)).one_or_none()
         if cam is None:

@@ -19,14 +19,13 @@ from sqlalchemy import Connection, select
 
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.ids import format_id
-from clipcrowd.jobs import Handler, ShardPlan, ShardRun, register, submit
+from clipcrowd.jobs import JOB_FINAL, Handler, ShardPlan, ShardRun, register, submit
 from clipcrowd.media.storage import Storage
 from clipcrowd.services import pools, task_upload
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import job_items, jobs
 
 JOB_KIND = "tasks.upload"
-FINISHED = ("complete", "complete_with_errors", "failed", "cancelled")
 
 
 @register(JOB_KIND)
@@ -79,7 +78,7 @@ class UploadJob:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status in JOB_FINAL
 
 
 def load(db: Database, pool_id: int, job_id: int) -> UploadJob:
