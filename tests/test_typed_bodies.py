@@ -55,3 +55,17 @@ def test_answers_keep_what_the_client_sent_and_add_nothing_unset(api: Api) -> No
     again = api.ok("GET", f"/api/v1/pools/{pool['id']}")
     assert again == pool and "auto_accept_period_day" not in again
     assert isinstance(again["project_id"], str) and again["status"] == "CLOSED"
+
+
+def test_training_tasks_in_a_pool_mixer_are_refused_by_name(api: Api) -> None:
+    """A training is a pool of its own: a mixer asking for training tasks would be silently ignored."""
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    body = pool_body(project["id"], mixer_config={"real_tasks_count": 1, "golden_tasks_count": 0,
+                                                  "training_tasks_count": 2})
+    response = api.call("POST", "/api/v1/pools", json=body)
+    assert response.status_code == 400 and "mixer_config.training_tasks_count" in response.json()["payload"]
+    assert "training_requirement" in response.json()["payload"]["mixer_config.training_tasks_count"]["message"]
+    pool = api.ok("POST", "/api/v1/pools", json={**body, "mixer_config": {**body["mixer_config"],
+                                                                          "training_tasks_count": 0}})
+    response = api.call("PUT", f"/api/v1/pools/{pool['id']}", json=body)
+    assert response.status_code == 400 and "mixer_config.training_tasks_count" in response.json()["payload"]

@@ -36,6 +36,12 @@ def validate_pool(body: Any) -> dict[str, Any]:
     mixer = pool.mixer_config
     if mixer is not None and mixer.real_tasks_count + mixer.golden_tasks_count < 1:
         raise ValidationFailed.field("mixer_config", "a task suite needs at least one real or golden task")
+    if mixer is not None and mixer.training_tasks_count:
+        # Toloka mixes training tasks (known answers with a hint) into a pool's suites; here a training
+        # is a pool of its own that the pool requires (quality_control.training_requirement)
+        raise ValidationFailed.field("mixer_config.training_tasks_count",
+                                     "must be 0: training tasks are not mixed into a pool's suites; create a "
+                                     "training and name it in quality_control.training_requirement")
     parse_time(pool.will_expire, "will_expire")
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)

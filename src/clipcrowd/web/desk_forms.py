@@ -364,7 +364,7 @@ def pool_body(form: Mapping[str, str], project_id: str,
     if defaults:
         body["defaults"] = defaults
     mixer = dict(old.get("mixer_config") or {})
-    for kind in ("real", "golden", "training"):
+    for kind in ("real", "golden", "training"):  # no training field: a training is a pool of its own
         count = _number(form, f"mixer_{kind}", errors)
         mixer[f"{kind}_tasks_count"] = {"real": 1}.get(kind, 0) if count is None else count
     body["mixer_config"] = mixer
@@ -398,7 +398,7 @@ def _utc_input(value: Any) -> str:
 def new_pool_form() -> dict[str, str]:
     return {"reward_per_assignment": "0.01", "assignment_max_duration_seconds": "600", "default_overlap": "1",
             "acceptance": "auto", "auto_accept_period_day": "7", "mixer_real": "1", "mixer_golden": "0",
-            "mixer_training": "0", "will_expire_local": _utc_input(format_time(utcnow() + timedelta(days=30))),
+            "will_expire_local": _utc_input(format_time(utcnow() + timedelta(days=30))),
             "tz_offset": "0", "from_utc": "1"}
 
 
@@ -462,7 +462,7 @@ def pool_form(data: Mapping[str, Any]) -> dict[str, str]:
         form["may_contain_adult_content"] = "on"
     form["default_overlap"] = _number_text((data.get("defaults") or {}).get("default_overlap_for_new_task_suites"))
     mixer = data.get("mixer_config") or {}
-    for kind in ("real", "golden", "training"):
+    for kind in ("real", "golden"):
         form[f"mixer_{kind}"] = _number_text(mixer.get(f"{kind}_tasks_count"))
     form["priority"] = _number_text(data.get("priority"))
     tree = data.get("filter")
