@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -349,11 +350,17 @@ def drop_postgres(name: str) -> None:
 
 
 def database_url(kind: str, home: Path) -> str:
-    return f"sqlite:///{home / 'scale.db'}" if kind == "sqlite" else fresh_postgres("clipcrowd_scale")
+    """A new database for one measured size: a file in `home`, or a PostgreSQL database whose name is
+    this run's own (two runs at once, or two helpers on one server, never share one)."""
+    if kind == "sqlite":
+        return f"sqlite:///{home / 'scale.db'}"
+    return fresh_postgres(f"clipcrowd_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}")
 
 
-def drop_database() -> None:
-    drop_postgres("clipcrowd_scale")
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database `database_url` made (a SQLite file goes with its home)."""
+    if make_url(url).get_backend_name() == "postgresql":
+        drop_postgres(str(make_url(url).database))
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -374,6 +381,14 @@ def run_size(kind: str, size: int, base: Path | None, base_revision: str, parts:
     that of a pool already holding the rest."""
     home = Path(tempfile.mkdtemp(prefix=f"cc-scale-{kind}-"))
     url = database_url(kind, home)
+    try:
+        return _measure_size(kind, size, base, base_revision, parts, home, url)
+    finally:
+        drop_database(url)
+
+
+def _measure_size(kind: str, size: int, base: Path | None, base_revision: str, parts: set[str], home: Path,
+                  url: str) -> dict[str, dict[str, Any]]:
     server = Server(ROOT / "src", url, home)
     db = Database(url)
     try:
@@ -410,8 +425,6 @@ def run_size(kind: str, size: int, base: Path | None, base_revision: str, parts:
         finally:
             server.stop()
         print(f"  {kind} {size}: base measured", flush=True)
-    if kind == "postgres":
-        drop_database()
     return {"this": this, "base": before}
 
 
