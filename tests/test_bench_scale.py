@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bench import scale
 from sqlalchemy import create_engine, make_url, text
 
-from bench import scale
 from tests.support import postgres_reachable
 
 
