@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 
+from clipcrowd.jobs import ShardPlan, submit
+from clipcrowd.services import task_upload_jobs
 from tests.camera.support import run_import, wait_job
 from tests.mining.scenes import Mover, write_scene
 from tests.support import Live
@@ -100,3 +102,26 @@ def test_bad_input_is_refused_with_the_field_named(live: Live, tmp_path: Path) -
     refused = run_import(str(tmp_path), "-r", r".*/(?P<camera>\w+?)\.mp4", "--missing-epoch", "mtime",
                          "--server", live.url, "-a", "not-a-token", "-s", str(tmp_path / "s.sqlite"))
     assert refused.returncode == 1 and "refused the token" in refused.stderr
+
+
+def test_a_camera_import_is_the_jobs_object_plus_upload_urls(live: Live) -> None:
+    """`/camera-imports/{id}` presents the job as `/jobs/{id}` does (one presenter, one schema), adds each
+    shard's upload URL, and knows camera imports only."""
+
+    with httpx.Client(base_url=live.url, headers=live.headers) as http:
+        http.post("/api/v1/cameras", json={"name": "gate"})
+        made = http.post("/api/v1/camera-imports", json={**WINDOW, "item_count": 3, "cameras": [{"name": "gate"}]})
+        job_id = made.json()["job_id"]
+        camera, job = (http.get(f"/api/v1/{where}/{job_id}").json() for where in ("camera-imports", "jobs"))
+        assert {k: v for k, v in camera.items() if k != "shard_map"} == {k: v for k, v in job.items()
+                                                                         if k != "shard_map"}
+        for shard_id, shard in camera["shard_map"].items():
+            assert shard.pop("upload_url") == f"/api/v1/camera-imports/{job_id}/shards/{shard_id}"
+        assert camera["shard_map"] == job["shard_map"]
+        with live.db.write() as conn:
+            other = submit(conn, task_upload_jobs.JOB_KIND, {"file": "uploads/tasks/x", "pool_id": 1},
+                           shards=[ShardPlan(["uploads/tasks/x"], status="missing")])  # never claimed
+        assert http.get(f"/api/v1/jobs/{other}").status_code == 200
+        _fault(http.get(f"/api/v1/camera-imports/{other}"), 404)
+        schemas = http.get("/openapi.json").json()["components"]["schemas"]
+        assert set(schemas["JobPublic"]["properties"]) <= set(schemas["CameraImportPublic"]["properties"])

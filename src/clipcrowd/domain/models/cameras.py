@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from .assets import JobPublic
 from .base import Id, Incoming, Public, Time
 
 
@@ -45,12 +46,9 @@ class ShardRegistration(Incoming):
     item_count: Any = None
 
 
-class CameraImportPublic(Public):
-    """The import job in seed 003's shape: `job_id`, `request`, `shard_map`, `status`, `counts`."""
-
-    job_id: Id
-    status: str
-    shard_map: dict[str, dict[str, Any]] = Field(default_factory=dict)
+class CameraImportPublic(JobPublic):
+    """A `camera.import` job: the job object of `GET /api/v1/jobs/{id}` (the canonical one, presented
+    by the same code), each shard carrying the `upload_url` its files are registered at."""
 
 
 class ShardPublic(Public):
