@@ -46,8 +46,9 @@ class BaseAggregator(abc.ABC):
     _quality: pd.Series
 
     # -- public API -----------------------------------------------------------------------------------
-    def fit(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> Self:
-        """Fit on answers; ``true_labels`` (gold, a Series indexed by task) where the method uses it."""
+    def fit(self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None) -> Self:
+        """Fit on answers (a frame, or `Answers` already coded); ``true_labels`` (gold, a Series
+        indexed by task) where the method uses it."""
         if is_empty_answers(data):
             self._check_gold_kind(true_labels)
             self._fit_empty()
@@ -64,11 +65,11 @@ class BaseAggregator(abc.ABC):
             raise AttributeError(f"{type(self).__name__} is not fitted yet: call fit first")
         return self._quality
 
-    def fit_predict(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> pd.Series:
+    def fit_predict(self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None) -> pd.Series:
         """Fit and return ``labels_``."""
         return self.fit(data, true_labels).labels_
 
-    def fit_predict_proba(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> pd.DataFrame:
+    def fit_predict_proba(self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None) -> pd.DataFrame:
         """Fit and return ``probas_``."""
         return self.fit(data, true_labels).probas_
 

@@ -127,7 +127,7 @@ class DawidSkene(BaseAggregator):
 
     def fit(
         self,
-        data: pd.DataFrame,
+        data: pd.DataFrame | Answers,
         true_labels: pd.Series | None = None,
         initial_error: pd.DataFrame | None = None,
     ) -> Self:
@@ -143,12 +143,14 @@ class DawidSkene(BaseAggregator):
         return self
 
     def fit_predict(
-        self, data: pd.DataFrame, true_labels: pd.Series | None = None, initial_error: pd.DataFrame | None = None
+        self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None,
+        initial_error: pd.DataFrame | None = None,
     ) -> pd.Series:
         return self.fit(data, true_labels, initial_error).labels_
 
     def fit_predict_proba(
-        self, data: pd.DataFrame, true_labels: pd.Series | None = None, initial_error: pd.DataFrame | None = None
+        self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None,
+        initial_error: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         return self.fit(data, true_labels, initial_error).probas_
 

@@ -71,7 +71,7 @@ class MajorityVote(BaseAggregator):
         #: "ignore" (leave their answers out).
         self.on_missing_skill = on_missing_skill
 
-    def fit(self, data: pd.DataFrame, skills: pd.Series | None = None) -> Self:
+    def fit(self, data: pd.DataFrame | Answers, skills: pd.Series | None = None) -> Self:
         """Fit on answers; ``skills`` (a Series indexed by worker) weighs each worker's votes."""
         if is_empty_answers(data):
             self._fit_empty()
@@ -88,10 +88,10 @@ class MajorityVote(BaseAggregator):
         self._fit_weighted(answers, worker_weight)
         return self
 
-    def fit_predict(self, data: pd.DataFrame, skills: pd.Series | None = None) -> pd.Series:
+    def fit_predict(self, data: pd.DataFrame | Answers, skills: pd.Series | None = None) -> pd.Series:
         return self.fit(data, skills).labels_
 
-    def fit_predict_proba(self, data: pd.DataFrame, skills: pd.Series | None = None) -> pd.DataFrame:
+    def fit_predict_proba(self, data: pd.DataFrame | Answers, skills: pd.Series | None = None) -> pd.DataFrame:
         return self.fit(data, skills).probas_
 
     def _fit(self, answers: Answers, gold_tasks: IntArray, gold_labels: IntArray) -> None:

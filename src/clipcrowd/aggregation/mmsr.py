@@ -60,11 +60,11 @@ class MMSR(BaseAggregator):
         self._quality = self.skills_
         self._vote(self._data)
 
-    def fit(self, data: pd.DataFrame, true_labels: pd.Series | None = None) -> Self:
+    def fit(self, data: pd.DataFrame | Answers, true_labels: pd.Series | None = None) -> Self:
         self._data = data
         return super().fit(data, true_labels)
 
-    def _vote(self, data: pd.DataFrame) -> None:
+    def _vote(self, data: pd.DataFrame | Answers) -> None:
         vote = MajorityVote().fit(data, skills=self.skills_)
         self.labels_, self.probas_ = vote.labels_, vote.probas_
         self.scores_ = self.probas_

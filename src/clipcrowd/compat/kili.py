@@ -24,6 +24,7 @@ on it there. The media processing state lives in its own fields, ``processingSta
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import time
@@ -461,7 +462,7 @@ def _passes(row: dict[str, Any], given: dict[str, Any]) -> bool:
                                 ("updated_at_gte", "updated", True), ("updated_at_lte", "updated", False)):
         if given.get(name) is not None:
             bound = _time(given[name], name)
-            checks.append(lambda c=column, b=bound, a=after: _compare_time(row.get(c), b, a))
+            checks.append(functools.partial(_compare_time, row.get(column), bound, after))
     return all(check() for check in checks)
 
 

@@ -229,10 +229,10 @@ def _label_value(conn: Connection, field: str, as_text: bool) -> Any:
     return solutions.op("->>" if as_text else "->", return_type=kind)(path.self_group())
 
 
-def _coded(ids: npt.NDArray[np.int64]) -> pd.Categorical:
+def _coded(ids: npt.NDArray[np.int64]) -> pd.Categorical[str]:
     """Integer ids as a categorical of public ids, coded in order of first appearance."""
     codes, uniques = pd.factorize(ids)
-    return pd.Categorical.from_codes(codes, categories=[format_id(int(x)) for x in uniques])
+    return pd.Categorical.from_codes(codes, categories=pd.Index([format_id(int(x)) for x in uniques]))
 @register(JOB_KIND)
 class AggregatePool(Handler):
     """One shard, one item (the pool): :func:`run` replaces the stored results in one transaction,

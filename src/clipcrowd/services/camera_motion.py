@@ -9,6 +9,7 @@ task is made only for an event that has none, so a re-run after a crash repeats 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import tempfile
@@ -47,8 +48,10 @@ def params_for(settings: dict[str, Any]) -> MotionParams:
     if not width and not height:
         width = 320
     rate = settings.get("fps")
-    extra = {"analysis_rate": float(rate)} if isinstance(rate, int | float) and rate > 0 else {}
-    return MotionParams(cover_width=width, cover_height=height, **extra)
+    params = MotionParams(cover_width=width, cover_height=height)
+    if isinstance(rate, int | float) and rate > 0:
+        return dataclasses.replace(params, analysis_rate=float(rate))
+    return params
 
 
 def _source(storage: Storage, project_id: int, asset: Any, tmp: Path) -> Path:

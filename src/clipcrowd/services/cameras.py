@@ -311,7 +311,7 @@ def _record(db: Database, settings: Settings, job: Any, shard: int, cam: Any, sh
     external = f"{cam.name}/{sha1}{PurePosixPath(filename).suffix}"[:500]
     try:
         made = asset_import.import_assets(db, settings, job.project_id, [{"content": ref, "external_id": external}])
-        asset_id = parse_id(next(iter(made["items"].values()))["id"])
+        asset_id = int(next(iter(made["items"].values()))["id"])  # our own public id: its digits
     except ValidationFailed:  # the same content came in through an earlier job: its asset is reused
         with db.read() as conn:
             asset_id = conn.execute(select(assets.c.id).where(assets.c.project_id == job.project_id,

@@ -158,15 +158,15 @@ def worker_table(db: Database, pool_id: int) -> list[dict[str, Any]]:
                 .order_by(r.id)):
             restricted[x.worker_id].append(f"{x.scope}: {x.private_comment or ''}".strip(": "))
         result = []
-        for worker_id, row in sorted(stats.items()):
-            total = row["golden_total"]
+        for worker_id, counted in sorted(stats.items()):
+            total = counted["golden_total"]
             result.append({
                 "id": format_id(worker_id), "login": logins.get(worker_id, "?"),
-                "submitted": row.get("SUBMITTED", 0), "accepted": row.get("ACCEPTED", 0),
-                "rejected": row.get("REJECTED", 0), "skipped": row.get("SKIPPED", 0),
-                "golden": f"{row['golden_right']}/{total}" if total else "",
-                "golden_accuracy": round(100.0 * row["golden_right"] / total, 1) if total else None,
-                "fast_submits": row["fast"], "aggregated_quality": aggregated.get(worker_id, []),
+                "submitted": counted.get("SUBMITTED", 0), "accepted": counted.get("ACCEPTED", 0),
+                "rejected": counted.get("REJECTED", 0), "skipped": counted.get("SKIPPED", 0),
+                "golden": f"{counted['golden_right']}/{total}" if total else "",
+                "golden_accuracy": round(100.0 * counted["golden_right"] / total, 1) if total else None,
+                "fast_submits": counted["fast"], "aggregated_quality": aggregated.get(worker_id, []),
                 "skills": skill_rows.get(worker_id, {}), "restrictions": restricted.get(worker_id, []),
             })
         return result

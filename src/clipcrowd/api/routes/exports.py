@@ -21,9 +21,9 @@ router = APIRouter(prefix="/pools", tags=["exports"])
 dialect_router = APIRouter(prefix="/new/requester/pools", tags=["exports"])
 _FILE = {"type": "string", "format": "binary"}
 #: What each download answers, for the served OpenAPI spec (the body is streamed, never a JSON model).
-RESULTS = {200: {"description": "the pool's answers as a file, streamed",
+RESULTS: dict[int | str, dict[str, Any]] = {200: {"description": "the pool's answers as a file, streamed",
                  "content": {media: {"schema": _FILE} for media in sorted(set(MEDIA_TYPES.values()))}}}
-TSV = {200: {"description": "assignments as toloka-kit's TSV, streamed",
+TSV: dict[int | str, dict[str, Any]] = {200: {"description": "assignments as toloka-kit's TSV, streamed",
              "content": {"text/tab-separated-values": {"schema": _FILE}}}}
 
 

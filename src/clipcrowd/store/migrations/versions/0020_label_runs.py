@@ -11,6 +11,7 @@ Revises: 0018_asset_status
 """
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -72,7 +73,7 @@ def upgrade() -> None:
         stored = conn.execute(sa.select(o.task_id, o.label, o.confidence).where(
             o.pool_id == scope.pool_id, o.field == scope.field, o.method == scope.method).order_by(o.task_id)).all()
         codes: dict[str, int] = {}
-        values = []
+        values: list[Any] = []
         for row in stored:
             key = json.dumps(row.label)
             if key not in codes:
