@@ -69,6 +69,17 @@ api_tokens = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
+# Failed sign-ins within the window (services/sign_in_limits.py): one row per failure and key
+# ("login:<login>" or "addr:<address>"), at the limits' clock in seconds; shared by every server process.
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False),
+    Column("failed_at", Float, nullable=False),
+    Index("ix_sign_in_failures_key_failed_at", "key", "failed_at"),
+    Index("ix_sign_in_failures_failed_at", "failed_at"),
+)
+
 projects = Table(
     "projects", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),

@@ -86,14 +86,15 @@ def session_expiry() -> datetime:
 def limited(request: Request, key: str, attempt: Callable[[], T]) -> T:
     """Run one sign-in attempt under the limits for this login (`key`) and the client's address."""
     limits: SignInLimits = request.app.state.sign_in_limits
+    db = request.app.state.db
     address = request.client.host if request.client else "unknown"
-    limits.check(key, address)
+    limits.check(db, key, address)
     try:
         result = attempt()
     except ClipcrowdError:
-        limits.failed(key, address)
+        limits.failed(db, key, address)
         raise
-    limits.succeeded(key)
+    limits.succeeded(db, key)
     return result
 
 
