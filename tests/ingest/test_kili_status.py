@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from clipcrowd.compat.kili import LABELLING_STATUSES, Kili
+from clipcrowd.services import maintenance
 from tests.factories import pool_body
 from tests.ingest.conftest import Web
 from tests.ingest.test_kili_queries import INTERFACE
@@ -176,3 +177,28 @@ def test_the_migration_links_tasks_that_existed_before(tmp_path: Path) -> None:
         links = sorted(tuple(r) for r in conn.execute(select(asset_tasks.c.asset_id, asset_tasks.c.task_id)))
     assert links == [(1, 10), (1, 11), (2, 11)]
     database.dispose()
+
+
+def test_an_answer_accepted_when_the_review_period_ran_out_is_labeled_not_reviewed(
+        kili: Kili, ingest_live: Live, web: Web) -> None:
+    """Only a person's review makes an asset REVIEWED: the maintenance tick's acceptance leaves it LABELED."""
+    project_id = kili.create_project("late review", "", "VIDEO", INTERFACE)["id"]
+    asset, other = kili.append_many_to_dataset(project_id, content_array=[web.url("short_video.mp4")] * 2,
+                                               external_id_array=["unreviewed", "reviewed"])["asset_ids"]
+    with httpx.Client(base_url=ingest_live.url, headers=ingest_live.headers) as http:
+        crowd = Crowd(ingest_live, http)
+        # a review period of 0 days: the next tick (the server's own, or this one) accepts what nobody
+        # reviewed; 7 days: the requester reviews first
+        answered = {}
+        for target, login, days in ((asset, "ann", 0), (other, "bob", 7)):
+            pool = crowd.pool(project_id, target, overlap=1, auto_accept_solutions=False, auto_accept_period_day=days)
+            answered[target] = crowd.answer(login, pool)
+        crowd.review(answered[other], "ACCEPTED")
+        maintenance.tick(ingest_live.db)
+        for assignment_id in answered.values():
+            assert http.get(f"/api/v1/assignments/{assignment_id}").json()["status"] == "ACCEPTED"
+        statuses = {a["id"]: a["labelling_status"] for a in http.get(
+            "/api/v1/assets", params={"project_id": project_id, "fields": "labelling_status"}).json()["items"]}
+        assert statuses == {asset: "LABELED", other: "REVIEWED"}
+        assert kili.assets(project_id, fields=["id", "status"], status_in=["LABELED"]) == [
+            {"id": asset, "status": "LABELED"}]

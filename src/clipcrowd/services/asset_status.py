@@ -11,10 +11,10 @@ link is written with the task (``asset_tasks``). Golden tasks do not count. Over
   task with infinite overlap needs one answer);
 - ``TO_REVIEW``: every task reached its overlap and some answer is SUBMITTED, waiting for the
   requester (a pool without automatic acceptance);
-- ``REVIEWED``: overlap reached, nothing waiting, and some answer was reviewed: rejected, or
-  accepted after it was submitted (by the requester, or when the pool's review period ran out);
-- ``LABELED``: overlap reached and every answer was accepted as it was submitted (automatic
-  acceptance).
+- ``REVIEWED``: overlap reached, nothing waiting, and some answer was reviewed by a person:
+  rejected, or accepted by the requester after it was submitted;
+- ``LABELED``: overlap reached and every answer was accepted without a person's review: as it was
+  submitted (automatic acceptance), or when the pool's review period ran out (``auto_accepted``).
 
 The status is computed in SQL from two aggregates per asset (its tasks short of their overlap, and a
 code for their answers): grouped over a page's assets to show them (one query a page), correlated on
@@ -72,7 +72,8 @@ def _code() -> Any:
     was reviewed, +4 when some waits for review. Filtering answers here rather than in WHERE keeps
     PostgreSQL (before it has statistics) from starting at the status index of every assignment."""
     status = assignments.c.status
-    reviewed = or_(status == "REJECTED", and_(status == "ACCEPTED", assignments.c.accepted > assignments.c.submitted))
+    reviewed = or_(status == "REJECTED", and_(status == "ACCEPTED", assignments.c.accepted > assignments.c.submitted,
+                                              assignments.c.auto_accepted == false()))
     return (_flag(status.in_(("SUBMITTED", "ACCEPTED", "REJECTED"))) + 2 * _flag(reviewed)
             + 4 * _flag(status == "SUBMITTED"))
 

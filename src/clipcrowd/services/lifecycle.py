@@ -65,10 +65,12 @@ def release(conn: Connection, row: Any, status: str) -> bool:
     return True
 
 
-def accept(conn: Connection, row: Any, comment: str | None = None) -> None:
-    """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run."""
+def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic: bool = False) -> None:
+    """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run. `automatic`: nobody
+    reviewed it, the pool's review period ran out (an asset's status tells the two apart)."""
     conn.execute(update(assignments).where(assignments.c.id == row.id).values(
-        status="ACCEPTED", accepted=utcnow(), public_comment=comment if comment is not None else row.public_comment))
+        status="ACCEPTED", accepted=utcnow(), auto_accepted=automatic,
+        public_comment=comment if comment is not None else row.public_comment))
     events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
     paid(conn, row, pools.load(conn, row.pool_id))
 

@@ -59,7 +59,7 @@ def tick(db: Database, batch: int = 500) -> TickReport:
         with db.write() as conn:
             row = lifecycle.load(conn, assignment_id, for_update=True)
             if row.status == "SUBMITTED":
-                lifecycle.accept(conn, row)
+                lifecycle.accept(conn, row, automatic=True)
                 report.auto_accepted += 1
     with db.write() as conn:
         for pool_row in conn.execute(select(pools_table.c.id).where(

@@ -164,6 +164,8 @@ assignments = Table(
     Column("deadline", DateTime, nullable=False),
     Column("submitted", DateTime),
     Column("accepted", DateTime),
+    # accepted by the maintenance tick when the review period ran out, not by a person
+    Column("auto_accepted", Boolean, nullable=False, server_default=false()),
     Column("rejected", DateTime),
     Column("skipped", DateTime),
     Column("expired", DateTime),
