@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.jobs import ShardLost, ShardRun, claim
+from clipcrowd.jobs import ShardLost, ShardRun, cancel, claim, finish
 from clipcrowd.media.storage import Storage
-from clipcrowd.services import pools, projects, task_upload_jobs
+from clipcrowd.services import maintenance, pools, projects, task_upload_jobs
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import tasks
+from clipcrowd.store.tables import jobs, tasks
 from tests.factories import pool_body, text_project
 
 ROWS = b"INPUT:text\n" + b"".join(b"row %d\n" % i for i in range(300)) + b"=SUM(A1)\n"
@@ -81,3 +81,24 @@ def test_an_upload_is_found_only_under_its_own_pool(db: Database, pool_id: int, 
         task_upload_jobs.load(db, pool_id, job_id + 1000)
     with pytest.raises(NotFound):
         task_upload_jobs.start(db, storage, 10**9, io.BytesIO(ROWS), "tsv", skip_bad=False, max_rows=1000)
+
+
+def test_the_stored_file_goes_when_the_job_ends_any_way(db: Database, pool_id: int, tmp_path: Path) -> None:
+    """A shard that fails for good, or a cancelled job, leaves no upload behind; a running job keeps its file."""
+    storage = str(tmp_path / "media")
+    started = [task_upload_jobs.start(db, storage, pool_id, io.BytesIO(ROWS), "tsv", skip_bad=True, max_rows=1000)
+               for _ in range(3)]
+    with db.read() as conn:
+        files = {r.id: str(r.payload["file"]) for r in conn.execute(select(jobs.c.id, jobs.c.payload))}
+    failing, cancelled, _running = started
+    held = claim(db, "dies", kinds=[task_upload_jobs.JOB_KIND])
+    assert held is not None and held.job_id == failing
+    finish(db, held, error="RuntimeError: the disk is gone")  # what run_claimed records for a handler's error
+    with db.write() as conn:
+        cancel(conn, cancelled)
+    assert all(Storage(storage).exists(key) for key in files.values())
+    assert [task_upload_jobs.load(db, pool_id, j).status for j in started] == ["failed", "cancelled", "queued"]
+    assert maintenance.tick(db, storage_url=storage).upload_files_removed == 2
+    assert [Storage(storage).exists(files[j]) for j in started] == [False, False, True]
+    assert maintenance.tick(db, storage_url=storage).upload_files_removed == 0  # each job once
+    assert maintenance.tick(db).upload_files_removed == 0  # no storage given: nothing looked at

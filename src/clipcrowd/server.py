@@ -28,15 +28,15 @@ from clipcrowd.web import install as install_web
 log = logging.getLogger("clipcrowd")
 
 
-async def _maintenance_loop(db: Database, interval: float, stop: asyncio.Event) -> None:
+async def _maintenance_loop(db: Database, settings: Settings, stop: asyncio.Event) -> None:
     """Tick until asked to stop; a tick in progress always finishes (it holds a connection)."""
     while not stop.is_set():
         try:
-            await run_in_threadpool(maintenance.tick, db)
+            await run_in_threadpool(maintenance.tick, db, storage_url=settings.resolved_storage_url)
         except Exception:  # the loop must outlive one bad tick; the error is logged with its traceback
             log.exception("maintenance tick failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            await asyncio.wait_for(stop.wait(), timeout=settings.maintenance_interval_seconds)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        loop = asyncio.create_task(_maintenance_loop(database, settings.maintenance_interval_seconds, stop))
+        loop = asyncio.create_task(_maintenance_loop(database, settings, stop))
         app.state.job_executor = await run_in_threadpool(job_executor.create, database, settings)
         try:
             yield

@@ -1,4 +1,5 @@
-"""Time-driven changes: overdue suites expire, reviews time out into acceptance, pools expire.
+"""Time-driven changes: overdue suites expire, reviews time out into acceptance, pools expire, and
+the stored files of task upload jobs that ended are removed.
 
 Every step is an idempotent UPDATE guarded by the old status, so several servers may run it.
 """
@@ -12,7 +13,7 @@ from sqlalchemy import exists, select
 
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import lifecycle, pools, webhooks
+from clipcrowd.services import lifecycle, pools, task_upload_jobs, webhooks
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments
 from clipcrowd.store.tables import pools as pools_table
@@ -24,6 +25,7 @@ class TickReport:
     auto_accepted: int = 0
     pools_closed: int = 0
     webhook_events: int = 0
+    upload_files_removed: int = 0
 
 
 def _review_overdue(db: Database, now: datetime, batch: int) -> list[int]:
@@ -43,7 +45,8 @@ def _review_overdue(db: Database, now: datetime, batch: int) -> list[int]:
     return due
 
 
-def tick(db: Database, batch: int = 500) -> TickReport:
+def tick(db: Database, batch: int = 500, storage_url: str | None = None) -> TickReport:
+    """One round of every time-driven change; upload files are looked at when `storage_url` is given."""
     report = TickReport()
     now = utcnow()
     with db.read() as conn:
@@ -69,4 +72,6 @@ def tick(db: Database, batch: int = 500) -> TickReport:
     with db.write() as conn:  # completion is normally noticed by the last submission; this is the net
         report.pools_closed += pools.close_all_complete(conn)
     report.webhook_events = webhooks.deliver_due(db)
+    if storage_url is not None:
+        report.upload_files_removed = task_upload_jobs.remove_ended_files(db, storage_url)
     return report

@@ -6,7 +6,10 @@ media storage) and submits a `tasks.upload` job: one shard, one item (the stored
 runs the same `task_upload.upload` as the inline path and records the report in the transaction
 that creates the tasks, so a worker that dies after the write is not followed by a second write:
 the re-run finds the item reported. The report (counts, the first faults) is the item's result;
-the desk's page for the job shows it once the job is complete. The stored file is removed after.
+the desk's page for the job shows it once the job is complete. The stored file is removed after:
+by the worker when it wrote the tasks, and by `remove_ended_files` (the maintenance tick) for a job
+that ended any other way (its shard failed or was given up, or the job was cancelled), which marks
+the request `file_removed`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.ids import format_id
@@ -49,6 +52,21 @@ class UploadTasks(Handler):
             if not outcome.created:  # nothing was written, so nothing recorded the report yet
                 shard.done(key, outcome.as_json())
             storage.delete(key)
+
+
+def remove_ended_files(db: Database, storage_url: str, batch: int = 100) -> int:
+    """Remove the stored files of up to `batch` upload jobs in a final state (`JOB_FINAL`) whose file
+    is not yet marked removed; returns how many jobs were marked."""
+    with db.read() as conn:
+        ended = conn.execute(select(jobs.c.id, jobs.c.payload).where(
+            jobs.c.kind == JOB_KIND, jobs.c.status.in_(JOB_FINAL),
+            jobs.c.payload["file_removed"].as_boolean().is_(None)).order_by(jobs.c.id).limit(batch)).all()
+    storage = Storage(storage_url)
+    for job_id, request in ended:
+        storage.delete(str(request["file"]))  # False when the worker removed it already
+        with db.write() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(payload={**request, "file_removed": True}))
+    return len(ended)
 
 
 def start(db: Database, storage_url: str, pool_id: int, stream: IO[bytes], fmt: str, *, skip_bad: bool,
