@@ -49,7 +49,7 @@ POOL = {"private_name": "desk bench", "reward_per_assignment": 0.01, "assignment
                            "scope": "POOL", "duration": 1, "duration_unit": "DAYS", "private_comment": "fast"}}}]}]}}
 
 
-def postgres_database(name: str = "counters_desk_bench") -> str:
+def postgres_database(name: str = "charts_desk_bench") -> str:
     """A new empty database of its own (bench/scale.py uses another name, so both may run at once)."""
     return fresh_postgres(name)
 
