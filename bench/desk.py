@@ -34,13 +34,10 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from alembic import command
-from alembic.config import Config
-from scale import PG_BASE, ROOT, Server, downgrade, fresh_postgres
+from scale import PG_BASE, ROOT, Server, downgrade, fresh_postgres, upgrade
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import bulk_fill
-from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 
 TARGET_SECONDS = 0.3  # issue 16: every desk page under 300 ms at a million tasks
@@ -82,17 +79,6 @@ def spread(db: Database, pool_id: int) -> None:
                           "WHERE a.id = events.assignment_id) WHERE pool_id = :p"), {"p": pool_id})
         conn.execute(text("UPDATE pool_worker_stats SET golden_total = 20, golden_right = 8 + worker_id % 13 "
                           "WHERE pool_id = :p"), {"p": pool_id})
-
-
-def upgrade(url: str, revision: str = "head") -> None:
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-    engine.dispose()
 
 
 def measure(servers: list[Server], path: str, runs: int) -> list[dict[str, float]]:

@@ -9,14 +9,13 @@ deleted, a pool filled in bulk; per pool and per project; and the migration's ba
 from __future__ import annotations
 
 import itertools
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Float, Integer, and_, cast, delete, func, select, text, union_all, update
 
 from clipcrowd.services import bulk_fill, desk_charts, maintenance, pool_counters
-from clipcrowd.services.desk_charts import MAX_BUCKETS, NAMED_WORKERS, Scope, nice_width
+from clipcrowd.services.desk_charts import Scope, nice_width
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import (
     GOLDEN_TASK,
@@ -27,10 +26,9 @@ from clipcrowd.store.tables import (
     pool_worker_answers,
     pools,
     tasks,
-    workers,
 )
 from tests.apiclient import Api, add_tasks, make_pool, worker
-from tests.support import ManualClock
+from tests.support import ManualClock, migrate
 
 ANSWERED = ("SUBMITTED", "ACCEPTED", "REJECTED")
 EPOCH = datetime(1970, 1, 1)
@@ -105,17 +103,7 @@ def old_answer_counts(conn: Connection, scope: Scope) -> dict[int, int]:
 
 
 def old_answers_per_worker(conn: Connection, scope: Scope) -> dict[str, Any]:
-    counts = old_answer_counts(conn, scope)
-    if len(counts) <= NAMED_WORKERS:
-        logins = dict(conn.execute(select(workers.c.id, workers.c.login).where(workers.c.id.in_(list(counts)))).all())
-        named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
-        return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
-    most = max(counts.values())
-    width = max(1, math.ceil((most + 1) / MAX_BUCKETS))
-    bins = [0] * (most // width + 1)
-    for n in counts.values():
-        bins[n // width] += 1
-    return {"workers": len(counts), "bins": [(b * width, (b + 1) * width, k) for b, k in enumerate(bins) if k]}
+    return desk_charts.worker_figure(conn, old_answer_counts(conn, scope))
 
 
 def _duration(conn: Connection) -> Any:
@@ -255,8 +243,10 @@ def test_the_chart_counts_equal_a_fresh_count_after_every_kind_of_change(api: Ap
         conn.execute(update(tasks).where(tasks.c.id == int(answered_task)).values(golden=False))
     assert _total(check(db, pool_id)) == 8
     with db.write() as conn:  # a pair, then a whole suite (its pairs by cascade) deleted
-        conn.execute(delete(assignment_tasks).where(assignment_tasks.c.assignment_id == int(second["id"]),
-                                                    assignment_tasks.c.position == 0))
+        at = assignment_tasks.c
+        position = conn.execute(select(at.position).join(tasks, tasks.c.id == at.task_id).where(
+            at.assignment_id == int(second["id"]), tasks.c.golden.is_(False)).order_by(at.position)).scalars().first()
+        conn.execute(delete(assignment_tasks).where(at.assignment_id == int(second["id"]), at.position == position))
     after_pair = check(db, pool_id)
     with db.write() as conn:  # its events first (they keep the suite's id)
         conn.execute(delete(events).where(events.c.assignment_id == int(first["id"])))
@@ -312,26 +302,14 @@ def test_the_steps_read_are_the_steps_kept() -> None:
 def test_migration_counts_the_rows_already_there(db: Database) -> None:
     """Down to 0020 (counts and triggers gone), a pool filled and changed, up again: the backfill's sums."""
     from alembic import command
-    from alembic.config import Config
 
-    from clipcrowd.store import db as store_db
-
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
-
-    def migrate(step: Any, revision: str) -> None:
-        with db.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            step(config, revision)
-
-    migrate(command.downgrade, "0020_label_runs")
+    migrate(db, command.downgrade, "0020_label_runs")
     filled = bulk_fill.fill(db, TEXT_PROJECT, BULK_POOL, count=40, overlap=2, crowd=5, status="ACCEPTED")
     with db.write() as conn:  # one suite back to SKIPPED (no submission), one task golden
         conn.execute(text("UPDATE assignments SET status = 'SKIPPED', submitted = NULL "
                           "WHERE id = (SELECT min(id) FROM assignments)"))
         conn.execute(text("UPDATE tasks SET golden = :t WHERE id = (SELECT max(id) FROM tasks)"), {"t": True})
-    migrate(command.upgrade, "head")
+    migrate(db, command.upgrade, "head")
     counted = check(db, filled.pool_id)
     assert _total(counted) == 77 and sum(counted["answers"].values()) == 77
     with db.write() as conn:  # and the triggers are there

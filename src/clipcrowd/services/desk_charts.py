@@ -159,16 +159,20 @@ def _from_utc_seconds(seconds: float) -> datetime:
 
 
 def answers_per_worker(db: Database, scope: Scope) -> dict[str, Any]:
-    """Answers per worker: named bars (most first) for a small crowd, else how many workers gave how
-    many answers (`bins`: `(low, high, workers)`, answer counts low <= n < high). Read from the
-    answers kept per (pool, worker): one row per worker."""
+    """Answers per worker (`worker_figure`), read from the answers kept per (pool, worker): one row per worker."""
     with db.read() as conn:
         counts = pool_counters.worker_answers(conn, scope.where(pool_worker_answers.c.pool_id))
-        if len(counts) <= NAMED_WORKERS:
-            logins = {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login)
-                                                          .where(one_of(workers.c.id, sorted(counts))))}
-            named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
-            return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
+        return worker_figure(conn, counts)
+
+
+def worker_figure(conn: Connection, counts: dict[int, int]) -> dict[str, Any]:
+    """Named bars (most first) for a small crowd, else how many workers gave how many answers
+    (`bins`: `(low, high, workers)`, answer counts low <= n < high); `counts`: worker -> answers."""
+    if len(counts) <= NAMED_WORKERS:
+        logins = {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login)
+                                                      .where(one_of(workers.c.id, sorted(counts))))}
+        named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
+        return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
     most = max(counts.values())
     width = max(1, math.ceil((most + 1) / MAX_BUCKETS))
     bins = [0] * (most // width + 1)

@@ -81,12 +81,15 @@ def _apply(dialect: str, change: str, shard: str) -> list[str]:
               f"FROM ({change}) AS c CROSS JOIN ({_steps()}) AS k WHERE c.submitted IS NOT NULL "
               f"GROUP BY c.pool_id, k.chart, k.step, {bucket} HAVING SUM({n}) <> 0 "
               f"ON CONFLICT (pool_id, chart, step, bucket, shard) DO UPDATE SET n = pool_chart_counts.n + excluded.n")
+    return [charts, _add_worker_answers(change)]
+
+
+def _add_worker_answers(change: str) -> str:
     statuses = ", ".join(f"'{s}'" for s in ANSWERED)
-    workers = (f"INSERT INTO pool_worker_answers (pool_id, worker_id, answers) "
-               f"SELECT c.pool_id, c.worker_id, SUM(c.sign * c.real) FROM ({change}) AS c "
-               f"WHERE c.status IN ({statuses}) GROUP BY c.pool_id, c.worker_id HAVING SUM(c.sign * c.real) <> 0 "
-               f"ON CONFLICT (pool_id, worker_id) DO UPDATE SET answers = pool_worker_answers.answers + excluded.answers")
-    return [charts, workers]
+    return (f"INSERT INTO pool_worker_answers (pool_id, worker_id, answers) "
+            f"SELECT c.pool_id, c.worker_id, SUM(c.sign * c.real) FROM ({change}) AS c "
+            f"WHERE c.status IN ({statuses}) GROUP BY c.pool_id, c.worker_id HAVING SUM(c.sign * c.real) <> 0 "
+            f"ON CONFLICT (pool_id, worker_id) DO UPDATE SET answers = pool_worker_answers.answers + excluded.answers")
 
 
 def _suites(rows: str, sign: int, alias: str = "x") -> str:
@@ -190,6 +193,24 @@ def drop_triggers(dialect: str) -> None:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
+def _backfill(dialect: str) -> None:
+    """The rows already there, into shard 0: one pass over the suites (each with its real pairs
+    counted) per chart at the finest step and one for the workers; the wider steps summed from the
+    finest (3M suites make a few thousand seconds, not 3M rows to group again per step)."""
+    second, duration = _seconds(dialect, "c")
+    suites = _suites("assignments x", 1)
+    for chart, value, n in (("completion", second, "c.real"), ("submit-times", duration, "c.suites")):
+        op.execute(f"INSERT INTO pool_chart_counts (pool_id, chart, step, bucket, shard, n) "
+                   f"SELECT c.pool_id, '{chart}', 1, {value}, 0, SUM({n}) FROM ({suites}) AS c "
+                   f"WHERE c.submitted IS NOT NULL GROUP BY c.pool_id, {value} HAVING SUM({n}) <> 0")
+    for chart, steps in (("completion", COMPLETION_STEPS), ("submit-times", SUBMIT_TIME_STEPS)):
+        for step in steps[1:]:
+            op.execute(f"INSERT INTO pool_chart_counts (pool_id, chart, step, bucket, shard, n) "
+                       f"SELECT pool_id, chart, {step}, bucket / {step} * {step}, 0, SUM(n) FROM pool_chart_counts "
+                       f"WHERE chart = '{chart}' AND step = 1 GROUP BY pool_id, chart, bucket / {step} * {step}")
+    op.execute(_add_worker_answers(suites))
+
+
 def upgrade() -> None:
     op.create_table(
         "pool_chart_counts",
@@ -215,9 +236,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pool_id", "worker_id", name=op.f("pk_pool_worker_answers")),
     )
     dialect = op.get_bind().dialect.name
-    # the rows already there: every suite once (its real pairs counted), into shard 0
-    for statement in _apply(dialect, _suites("assignments x", 1), "0"):
-        op.execute(statement)
+    _backfill(dialect)
     create_triggers(dialect)
 
 
