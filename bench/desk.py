@@ -9,9 +9,14 @@ slowest per page, next to the 300 ms target. With `--base <src of another commit
 then taken back to `--base-revision` and that commit's server reads the same rows; the table shows
 both medians and their ratio.
 
+The pool is filled and spread under `--fill-revision` (the schema before the chart counters, whose
+per-row triggers on SQLite would make the spreading UPDATEs of every suite slow), then the schema
+is brought to head: the counters are those the migration's backfill counts (equal to what the
+triggers keep, tests/test_chart_counters.py); the backfill's time is printed.
+
     mkdir -p /tmp/desk-base && git archive 4018d36 src | tar -x -C /tmp/desk-base
     PYTHONPATH=src .venv/bin/python bench/desk.py [--tasks 100000] [--runs 5] [--db sqlite|postgres]
-        [--base /tmp/desk-base/src] [--base-revision 0018_asset_status]
+        [--base /tmp/desk-base/src] [--base-revision 0018_asset_status] [--fill-revision 0020_label_runs]
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import PG_BASE, ROOT, Server, downgrade, fresh_postgres
+from scale import PG_BASE, ROOT, Server, downgrade, fresh_postgres, upgrade
 
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import bulk_fill
@@ -49,7 +54,7 @@ POOL = {"private_name": "desk bench", "reward_per_assignment": 0.01, "assignment
                            "scope": "POOL", "duration": 1, "duration_unit": "DAYS", "private_comment": "fast"}}}]}]}}
 
 
-def postgres_database(name: str = "counters_desk_bench") -> str:
+def postgres_database(name: str = "charts_desk_bench") -> str:
     """A new empty database of its own (bench/scale.py uses another name, so both may run at once)."""
     return fresh_postgres(name)
 
@@ -136,20 +141,26 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--base", type=Path, help="the src folder of the commit to compare with")
     parser.add_argument("--base-revision", default="0018_asset_status", help="the base commit's schema head")
+    parser.add_argument("--fill-revision", default="0020_label_runs", help="the schema the pool is filled under")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="cc-desk-bench-"))
     url = postgres_database() if args.db == "postgres" else f"sqlite:///{home / 'desk.db'}"
+    upgrade(url, args.fill_revision)
     db = Database(url)
-    db.migrate()
     started = time.perf_counter()
     filled = bulk_fill.fill(db, PROJECT, POOL, count=args.tasks, overlap=3, crowd=200, status="ACCEPTED")
     spread(db, int(filled.pool_id))
-    if args.db == "postgres":  # statistics, as autovacuum would have gathered them on a live database
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
     db.dispose()
     print(f"{args.db}: filled {filled.tasks} tasks, {filled.answers} assignments "
           f"in {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    upgrade(url)
+    print(f"upgraded from {args.fill_revision} to head in {time.perf_counter() - started:.1f} s", flush=True)
+    if args.db == "postgres":  # statistics, as autovacuum would have gathered them on a live database
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        engine.dispose()
     paths = pages(filled)
     base_url = copy_database(url) if args.base else None  # before any server holds a connection to it
     servers: list[Server] = []

@@ -364,13 +364,21 @@ def drop_database(url: str) -> None:
 
 
 def downgrade(url: str, revision: str) -> None:
+    _migrate(url, command.downgrade, revision)
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    _migrate(url, command.upgrade, revision)
+
+
+def _migrate(url: str, step: Any, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     engine = create_engine(url)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, revision)
+        step(config, revision)
     engine.dispose()
 
 

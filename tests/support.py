@@ -192,3 +192,17 @@ def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
     token = auth.create_token(db, "requester", requester_id=requester_id, name="tests")
     with serve_in_thread(create_app(config, db), config) as url:
         yield Live(url=url, token=token, db=db, settings=config)
+
+
+def migrate(db: Database, step: Any, revision: str) -> None:
+    """Alembic's `step` (command.upgrade or command.downgrade) to `revision` on the test's database."""
+    from alembic.config import Config
+
+    from clipcrowd.store import db as store_db
+
+    config = Config()
+    config.set_main_option("script_location", str(store_db._MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        step(config, revision)

@@ -17,7 +17,7 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, pool_counts, tasks
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.factories import text_project
-from tests.support import ManualClock
+from tests.support import ManualClock, migrate
 
 # a worker who earns over 0.015 in a day is restricted, and losing access raises the overlap of the
 # tasks she answered (CHANGE_OVERLAP): the income test of test_quality_actions.py, here for its counts
@@ -143,20 +143,8 @@ def test_the_counters_equal_a_fresh_count_after_every_kind_of_change(api: Api, d
 def test_migration_counts_the_rows_already_there(db: Database) -> None:
     """Down to 0018 (the counters and triggers gone), a pool filled, up again: the backfill's sums."""
     from alembic import command
-    from alembic.config import Config
 
-    from clipcrowd.store import db as store_db
-
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
-
-    def migrate(step: Any, revision: str) -> None:
-        with db.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            step(config, revision)
-
-    migrate(command.downgrade, "0018_asset_status")
+    migrate(db, command.downgrade, "0018_asset_status")
     filled = bulk_fill.fill(db, text_project(), {"private_name": "before", "reward_per_assignment": 0.01,
                                                  "assignment_max_duration_seconds": 600,
                                                  "will_expire": "2099-01-01T00:00:00"},
@@ -164,7 +152,7 @@ def test_migration_counts_the_rows_already_there(db: Database) -> None:
     with db.write() as conn:  # one suite back in the pool, one task wanting more: not every figure equal
         conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT min(id) FROM assignments)"))
         conn.execute(text("UPDATE tasks SET overlap = 3 WHERE id = (SELECT min(id) FROM tasks)"))
-    migrate(command.upgrade, "head")
+    migrate(db, command.upgrade, "head")
     counted = check(db, filled.pool_id)
     assert counted["statuses"]["ACCEPTED"] == 79 and counted["statuses"]["REJECTED"] == 1
     assert counted["wanted"] == 81 and counted["got"] == 80

@@ -1,22 +1,21 @@
 """The figures behind the desk's charts, for one pool or for every pool of a project.
 
-Everything is counted by the database (GROUP BY over buckets computed in SQL); Python receives at
-most one row per bucket or per worker, never an answer. An *answer* is one real task of a submitted
-suite (golden tasks are checks, not answers), the unit the pool page's "answers still wanted" and
-"answers per minute" use too. Durations and bucket keys are computed per dialect (`julianday` on
-SQLite, `extract(epoch …)` on PostgreSQL) because the two share no date arithmetic.
+Nothing here counts a pool's answers: the database keeps the counts at every change (migration
+0021_chart_counters, read through `services.pool_counters`) per bucket of time and per worker, so a
+chart reads a few hundred rows at most however large the pool. An *answer* is one real task of a
+submitted suite (golden tasks are checks, not answers), the unit the pool page's "answers still
+wanted" and "answers per minute" use too.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, and_, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, Integer, cast, func, select
 
 from clipcrowd.aggregation import method_name
 from clipcrowd.domain.errors import NotFound
@@ -28,14 +27,13 @@ from clipcrowd.services import pool_counters
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
-    GOLDEN_TASK,
-    assignment_tasks,
     assignments,
+    pool_chart_counts,
     pool_counts,
+    pool_worker_answers,
     pool_worker_stats,
     pools,
     projects,
-    tasks,
     worker_quality,
     workers,
 )
@@ -82,13 +80,6 @@ def nice_width(span_seconds: float, buckets: int = MAX_BUCKETS) -> int:
     return math.ceil(span_seconds / buckets / NICE_SECONDS[-1]) * NICE_SECONDS[-1]
 
 
-def _epoch(conn: Connection, column: Any) -> ColumnElement[float]:
-    """Seconds since 1970 of a naive UTC datetime column, in SQL."""
-    if conn.dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * 86400.0
-    return cast(func.extract("epoch", column), Float)
-
-
 def _floor(conn: Connection, value: Any) -> ColumnElement[int]:
     """floor() for values >= 0 (SQLite's CAST truncates; PostgreSQL's rounds, so floor there)."""
     if conn.dialect.name == "sqlite":
@@ -100,40 +91,7 @@ def _least(conn: Connection, a: Any, b: Any) -> Any:
     return (func.min if conn.dialect.name == "sqlite" else func.least)(a, b)
 
 
-ANSWERED = ("SUBMITTED", "ACCEPTED", "REJECTED")  # statuses of suites whose answers came in: those with
-# a `submitted` time, the condition the time charts use (it lets ix_assignments_pool_submitted cover them)
-FINE_BUCKETS = 2000  # rows a time query may return before Python merges them into MAX_BUCKETS
-
-
-def _answered(scope: Scope) -> ColumnElement[bool]:
-    return and_(scope.where(assignments.c.pool_id), assignments.c.submitted.is_not(None))
-
-
-def _pairs(scope: Scope) -> Any:
-    """(answered suite, task) pairs of the scope, golden tasks included: one row per task answered."""
-    return (select().select_from(assignments)
-            .join(assignment_tasks, assignment_tasks.c.assignment_id == assignments.c.id)
-            .where(_answered(scope)))
-
-
-def _golden_pairs(scope: Scope) -> Any:
-    """The same pairs for golden tasks only, found from the (few) golden tasks, to subtract."""
-    return (select().select_from(tasks)
-            .join(assignment_tasks, assignment_tasks.c.task_id == tasks.c.id)
-            .join(assignments, assignments.c.id == assignment_tasks.c.assignment_id)
-            .where(scope.where(tasks.c.pool_id), GOLDEN_TASK, assignments.c.submitted.is_not(None)))
-
-
-def _golden_counts(conn: Connection, scope: Scope, key: Any) -> dict[Any, int]:
-    """Golden answers by `key` (from the few golden tasks; to subtract from counts of all pairs)."""
-    return {k: int(n) for k, n in conn.execute(_golden_pairs(scope).add_columns(key, func.count()).group_by(key))}
-
-
-def _minus_golden(conn: Connection, scope: Scope, key: Any, counts: dict[Any, int]) -> dict[Any, int]:
-    """`counts` by `key` less the golden answers by the same key: answers to real tasks."""
-    for k, n in _golden_counts(conn, scope, key).items():
-        counts[k] = counts.get(k, 0) - n
-    return {k: n for k, n in counts.items() if n > 0}
+FINE_BUCKETS = 2000  # fine bins of the submit-time chart before Python merges them into MAX_BUCKETS
 
 
 def _wanted(conn: Connection, scope: Scope) -> int:
@@ -155,36 +113,40 @@ def _merge(fine: dict[int, int], fine_width: int, origin: float) -> tuple[int, f
     return width, start, counts
 
 
+def _first_last(conn: Connection, scope: Scope) -> tuple[datetime | None, datetime | None]:
+    """The scope's first and last submission: per pool, one look-up at each end of the index on
+    `(pool_id, submitted)` (SQLite reads a range when one query asks for both min and max)."""
+    a = assignments.c
+
+    def end(fn: Any) -> Any:
+        return select(fn(a.submitted)).where(a.pool_id == pools.c.id, a.submitted.is_not(None)).scalar_subquery()
+
+    row = conn.execute(select(func.min(end(func.min)), func.max(end(func.max))).where(scope.where(pools.c.id))).one()
+    return row[0], row[1]
+
+
 def completion(db: Database, scope: Scope) -> dict[str, Any]:
     """Answers received per time bucket (by submission time) and the answers wanted in all.
 
     `buckets` are `(start, answers)` with `start` a naive UTC datetime, `width` seconds apart; the
     share complete after a bucket is the running sum over `wanted` (capped at 100 %). The first and
-    last submissions are index look-ups; on SQLite each bucket is then a range count over the index
-    on `(pool_id, submitted)` joined to the suites' task pairs (no date arithmetic per row), on
-    PostgreSQL one grouped pass; less the golden answers in each."""
+    last submissions are index look-ups; the answers per bucket are sums of the counts kept per
+    second, minute, hour or day of submission (the widest that divides `width`: a few hundred rows
+    at most, whatever the pool's size)."""
     with db.read() as conn:
         wanted = _wanted(conn, scope)
-        first, last = conn.execute(select(func.min(assignments.c.submitted), func.max(assignments.c.submitted))
-                                   .where(_answered(scope))).one()
-        if first is None:
+        first, last = _first_last(conn, scope)
+        if first is None or last is None:
             return {"wanted": wanted, "width": 0, "buckets": [], "answers": 0}
         width = nice_width((last - first).total_seconds() + 1)
-        start = _from_utc_seconds(_utc_seconds(first) // width * width)
-        edges = [start + timedelta(seconds=i * width)
-                 for i in range(int((last - start).total_seconds() // width) + 2)]
-        submitted = assignments.c.submitted
-        key = _floor(conn, (_epoch(conn, submitted) - literal(_utc_seconds(start))) / width).label("b")
-        if conn.dialect.name == "sqlite":  # julianday() per row costs more than a range count per bucket
-            counts = [int(n) for (n,) in conn.execute(union_all(*[
-                _pairs(scope).add_columns(func.count()).where(submitted >= low, submitted < high)
-                for low, high in itertools.pairwise(edges)]))]
-        else:  # PostgreSQL: one pass, grouped (a join per bucket costs more there)
-            by_key = dict(conn.execute(_pairs(scope).add_columns(key, func.count()).group_by(key)).all())
-            counts = [int(by_key.get(i, 0)) for i in range(len(edges) - 1)]
-        for b, n in _golden_counts(conn, scope, key).items():
-            counts[int(b)] -= n
-    buckets = [(edges[i], n) for i, n in enumerate(counts)]
+        start = int(_utc_seconds(first) // width * width)
+        step = pool_counters.chart_step("completion", width)
+        kept = pool_counters.chart_buckets(conn, scope.where(pool_chart_counts.c.pool_id), "completion", step,
+                                           start, int(_utc_seconds(last)))
+    counts = [0] * (int((_utc_seconds(last) - start) // width) + 1)
+    for second, n in kept.items():
+        counts[(second - start) // width] += n
+    buckets = [(_from_utc_seconds(start + i * width), n) for i, n in enumerate(counts)]
     return {"wanted": wanted, "width": width, "buckets": buckets, "answers": sum(counts)}
 
 
@@ -196,34 +158,21 @@ def _from_utc_seconds(seconds: float) -> datetime:
     return datetime(1970, 1, 1) + timedelta(seconds=seconds)
 
 
-def _greatest(conn: Connection, a: Any, b: Any) -> Any:
-    return (func.max if conn.dialect.name == "sqlite" else func.greatest)(a, b)
-
-
 def answers_per_worker(db: Database, scope: Scope) -> dict[str, Any]:
-    """Answers per worker: named bars (most first) for a small crowd, else how many workers gave how
-    many answers (`bins`: `(low, high, workers)`, answer counts low <= n < high).
-
-    Counted from the (task, worker) pairs of the scope's tasks (a covering index) less the pairs of
-    suites not answered (active, skipped, expired: few) and of golden tasks."""
+    """Answers per worker (`worker_figure`), read from the answers kept per (pool, worker): one row per worker."""
     with db.read() as conn:
-        at = assignment_tasks.c
-        worker = at.worker_id
-        counts = {w: int(n) for w, n in conn.execute(
-            select(worker, func.count()).select_from(tasks).join(assignment_tasks, at.task_id == tasks.c.id)
-            .where(scope.where(tasks.c.pool_id)).group_by(worker))}
-        unanswered = (select(worker, func.count()).select_from(assignments)
-                      .join(assignment_tasks, at.assignment_id == assignments.c.id)
-                      .where(scope.where(assignments.c.pool_id), assignments.c.status.not_in(ANSWERED))
-                      .group_by(worker))
-        for w, n in conn.execute(unanswered):
-            counts[w] = counts.get(w, 0) - int(n)
-        counts = _minus_golden(conn, scope, worker, counts)
-        if len(counts) <= NAMED_WORKERS:
-            logins = {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login)
-                                                          .where(one_of(workers.c.id, sorted(counts))))}
-            named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
-            return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
+        counts = pool_counters.worker_answers(conn, scope.where(pool_worker_answers.c.pool_id))
+        return worker_figure(conn, counts)
+
+
+def worker_figure(conn: Connection, counts: dict[int, int]) -> dict[str, Any]:
+    """Named bars (most first) for a small crowd, else how many workers gave how many answers
+    (`bins`: `(low, high, workers)`, answer counts low <= n < high); `counts`: worker -> answers."""
+    if len(counts) <= NAMED_WORKERS:
+        logins = {r.id: r.login for r in conn.execute(select(workers.c.id, workers.c.login)
+                                                      .where(one_of(workers.c.id, sorted(counts))))}
+        named = sorted(((logins.get(w, "?"), n, w) for w, n in counts.items()), key=lambda x: (-x[1], x[2]))
+        return {"workers": len(counts), "named": [(login, n) for login, n, _ in named]}
     most = max(counts.values())
     width = max(1, math.ceil((most + 1) / MAX_BUCKETS))
     bins = [0] * (most // width + 1)
@@ -272,8 +221,9 @@ def fast_thresholds(pool_data: Mapping[str, Any]) -> list[float]:
 
 def submit_times(db: Database, scope: Scope) -> dict[str, Any]:
     """How long answered suites took (taken to submitted), in at most MAX_BUCKETS bins of `width`
-    seconds from 0, and the fast-submit thresholds of the scope's pools' quality rules. The database
-    counts per fine bin (at most FINE_BUCKETS up to the pools' longest assignment duration)."""
+    seconds from 0, and the fast-submit thresholds of the scope's pools' quality rules. Fine bins
+    (at most FINE_BUCKETS up to the pools' longest assignment duration) are sums of the suites kept
+    per whole second, minute or hour taken (the widest that divides the fine width)."""
     with db.read() as conn:
         thresholds: set[float] = set()
         longest_allowed = 1.0
@@ -281,10 +231,12 @@ def submit_times(db: Database, scope: Scope) -> dict[str, Any]:
             thresholds.update(fast_thresholds(data))
             longest_allowed = max(longest_allowed, float(PoolData.of(data).assignment_max_duration_seconds or 0))
         fine_width = nice_width(longest_allowed, FINE_BUCKETS)
-        seconds = _epoch(conn, assignments.c.submitted) - _epoch(conn, assignments.c.created)
-        key = _floor(conn, _greatest(conn, seconds, 0.0) / fine_width).label("b")
-        fine = {int(b): int(n) for b, n in conn.execute(
-            select(key, func.count()).where(_answered(scope)).group_by(key))}
+        kept = pool_counters.chart_buckets(conn, scope.where(pool_chart_counts.c.pool_id), "submit-times",
+                                           pool_counters.chart_step("submit-times", fine_width))
+    fine: dict[int, int] = {}
+    for second, n in kept.items():
+        fine[second // fine_width] = fine.get(second // fine_width, 0) + n
+    fine = {b: n for b, n in fine.items() if n}
     if not fine:
         return {"width": 0, "bins": [], "thresholds": sorted(thresholds), "suites": 0}
     for edge in (0, int(max(thresholds, default=0.0) // fine_width)):  # from 0 s, past the threshold

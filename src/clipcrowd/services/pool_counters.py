@@ -1,10 +1,12 @@
-"""A pool's counts as the database keeps them: assignments by status, real tasks, answers wanted and in.
+"""A pool's counts as the database keeps them: assignments by status, real tasks, answers wanted and in;
+and what the desk's charts draw: answers per time bucket, suites per time taken, answers per worker.
 
 Triggers on `assignments` and `tasks` (migration `0019_pool_counters`) add every change to
 `pool_counts` and `pool_worker_counts` in the transaction that makes it, whichever code makes it, so
 these reads cost a few rows however large the pool: up to 1,024 rows per pool on PostgreSQL (summed
 here), one on SQLite, and one per worker who took the pool. They equal a fresh COUNT/SUM over the
-pool at every commit (tests/test_desk_counters.py).
+pool at every commit (tests/test_desk_counters.py). The charts' counts are kept the same way by
+migration `0021_chart_counters` (tests/test_chart_counters.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from clipcrowd.store.tables import POOL_STATUS_COUNTS, POOL_TASK_COUNTS, pool_counts, pool_worker_counts
+from clipcrowd.store.tables import (
+    POOL_STATUS_COUNTS,
+    POOL_TASK_COUNTS,
+    pool_chart_counts,
+    pool_counts,
+    pool_worker_answers,
+    pool_worker_counts,
+)
 
 STATUSES = tuple(name.upper() for name in POOL_STATUS_COUNTS)  # ACTIVE, SUBMITTED, … as assignments spell them
+#: Bucket widths (seconds) `pool_chart_counts` keeps per chart: a reader takes the widest that
+#: divides the width it draws. The same tuples as migration 0021_chart_counters' (a test holds them equal).
+CHART_STEPS = {"completion": (1, 60, 3600, 86400), "submit-times": (1, 60, 3600)}
 
 
 @dataclass(frozen=True)
@@ -87,3 +99,30 @@ def _any_assignment() -> ColumnElement[bool]:
     for name in POOL_STATUS_COUNTS[1:]:
         total = total + w[name]
     return total > 0
+
+
+def chart_step(chart: str, width: int) -> int:
+    """The widest kept step of `chart` that divides `width` seconds (1 s divides every width)."""
+    return max(step for step in CHART_STEPS[chart] if width % step == 0)
+
+
+def chart_buckets(conn: Connection, where: ColumnElement[bool], chart: str, step: int,
+                  low: int | None = None, high: int | None = None) -> dict[int, int]:
+    """First second of each bucket of `step` seconds -> its count, over the pools `where` (a
+    condition on `pool_chart_counts.c.pool_id`) keeps, buckets from `low` to `high` if given; empty
+    buckets left out."""
+    c = pool_chart_counts.c
+    query = select(c.bucket, func.sum(c.n)).where(where, c.chart == chart, c.step == step)
+    if low is not None:
+        query = query.where(c.bucket >= low)
+    if high is not None:
+        query = query.where(c.bucket <= high)
+    return {int(b): int(n) for b, n in conn.execute(query.group_by(c.bucket)) if n}
+
+
+def worker_answers(conn: Connection, where: ColumnElement[bool]) -> dict[int, int]:
+    """Worker -> her answers to real tasks of answered suites, over the pools `where` (a condition on
+    `pool_worker_answers.c.pool_id`) keeps; workers without one left out."""
+    w = pool_worker_answers.c
+    return {int(worker): int(n) for worker, n in conn.execute(
+        select(w.worker_id, func.sum(w.answers)).where(where).group_by(w.worker_id)) if n}

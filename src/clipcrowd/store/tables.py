@@ -560,3 +560,24 @@ pool_worker_counts = Table(
     Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True),
     *(Column(name, BigInteger, nullable=False, server_default="0") for name in POOL_STATUS_COUNTS),
 )
+# The desk charts' counts, kept by triggers on `assignments`, `assignment_tasks` and `tasks` (migration
+# 0021_chart_counters). `pool_chart_counts`: chart "completion" counts answers (real tasks of suites
+# with a `submitted` time) by the second of submission, "submit-times" such suites by the whole
+# seconds they took (`submitted - created`, at least 0); `bucket` is the first second of a bucket
+# of `step` seconds (a multiple of it). Up to 256 rows per key on PostgreSQL, one on SQLite: always SUM.
+pool_chart_counts = Table(
+    "pool_chart_counts", metadata,
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    Column("chart", String(20), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("bucket", BigInteger, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False, server_default="0"),
+)
+# Per (pool, worker): answers to real tasks of her SUBMITTED, ACCEPTED and REJECTED suites.
+pool_worker_answers = Table(
+    "pool_worker_answers", metadata,
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True),
+    Column("answers", BigInteger, nullable=False, server_default="0"),
+)
