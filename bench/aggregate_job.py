@@ -13,9 +13,11 @@ seconds (user + system, from /proc) are the steadier figure on a shared machine:
 process's per request (the work itself, PostgreSQL's own CPU not included) and the server
 process's (the request and the client's looks at the operation every `POLL` seconds).
 
-    git worktree add --detach /tmp/agg-base 4018d36
+    git worktree add --detach /tmp/agg-base 4c915f1
     PYTHONPATH=src:. .venv/bin/python bench/aggregate_job.py [--size 100000] [--db sqlite,postgres]
-        [--repeat 5] [--base /tmp/agg-base/src] [--base-revision 0018_asset_status]
+        [--repeat 5] [--base /tmp/agg-base/src] [--base-revision 0020_label_runs]
+
+PostgreSQL runs in a database of its own, `aggregate_bench_<pid>`, dropped at the end.
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.scale import PG_BASE, ROOT, Server, downgrade, tree
-from sqlalchemy import create_engine, make_url, text
+from bench.scale import ROOT, Server, downgrade, drop_postgres, fresh_postgres, tree
+from sqlalchemy import text
 
 from clipcrowd.aggregation import aggregate
 from clipcrowd.services import aggregation, bulk_fill, operations
 from clipcrowd.store.db import Database
 
-DATABASE = "aggregate_bench"
+DATABASE = f"aggregate_bench_{os.getpid()}"  # several people may run this on one PostgreSQL
 POLL = 0.05  # seconds between looks at the operation (each look costs the server a little CPU)
 PROJECT = {"public_name": "aggregate", "task_spec": {
     "input_spec": {"text": {"type": "string"}},
@@ -46,19 +48,8 @@ POOL = {"private_name": "aggregate", "reward_per_assignment": 0.01, "assignment_
         "mixer_config": {"real_tasks_count": 1, "golden_tasks_count": 0, "training_tasks_count": 0}}
 
 
-def _admin(statement: str) -> None:
-    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(statement))
-    engine.dispose()
-
-
 def database_url(kind: str, home: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{home / 'aggregate.db'}"
-    _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{DATABASE}"')
-    return make_url(PG_BASE).set(database=DATABASE).render_as_string(hide_password=False)
+    return f"sqlite:///{home / 'aggregate.db'}" if kind == "sqlite" else fresh_postgres(DATABASE)
 
 
 def by_http(server: Server, pool: str) -> tuple[float, float, float]:
@@ -145,7 +136,7 @@ def measure(kind: str, size: int, base: Path, base_revision: str, repeat: int) -
     before = serve(base, url, home, filled.pool_id, repeat)
     print(f"  {kind}: base measured", flush=True)
     if kind == "postgres":
-        _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        drop_postgres(DATABASE)
     this["in-process run cpu / bare cpu"] = this["in-process run cpu s"] / this["bare cpu s"]
     for row in (this, before):
         row["bare s"], row["bare cpu s"] = this["bare s"], this["bare cpu s"]
@@ -160,7 +151,7 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--base", type=Path, default=Path("/tmp/agg-base/src"))
-    parser.add_argument("--base-revision", default="0018_asset_status")
+    parser.add_argument("--base-revision", default="0020_label_runs")
     args = parser.parse_args()
     rows = ("first s", "s", "job worker cpu s", "server process cpu s", "in-process run s", "in-process run cpu s",
             "bare s", "bare cpu s", "end to end / bare", "job worker cpu / bare cpu", "in-process run cpu / bare cpu")

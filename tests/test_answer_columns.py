@@ -1,7 +1,8 @@
-"""Aggregating a pool from answers read column-wise (`services.answer_columns`) gives the labels the
-row-by-row frame (`services.aggregation.load_answers`) gives, on SQLite and PostgreSQL: string and
-integer fields, answers without a value or with a JSON null left out, gold known solutions used;
-and coded answers that break the contract are refused."""
+"""Aggregating a pool from answers read column-wise (`services.answer_columns`, from `answer_values`)
+gives the labels the row-by-row frame read from the stored solutions (`services.aggregation.load_answers`)
+gives, on SQLite and PostgreSQL: string, integer, float and boolean fields, answers without a value or
+with a JSON null left out, answers edited by hand, a spec changed after the answers came, a string
+field holding numbers; and coded answers that break the contract are refused."""
 
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ from clipcrowd.aggregation.errors import AggregationInputError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.services import aggregation, bulk_fill, label_runs, operations
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments
+from clipcrowd.store.tables import assignments, pools, projects
 from tests.factories import pool_body, text_project
 
 
-def _integer_project() -> dict[str, Any]:
+def _integer_project(kind: str = "integer") -> dict[str, Any]:
     body = text_project()
     body["task_spec"] = {"input_spec": {"text": {"type": "string"}},
-                         "output_spec": {"score": {"type": "integer"}}}
+                         "output_spec": {"score": {"type": kind}}}
     return body
 
 
@@ -52,10 +53,14 @@ def _old_labels(db: Database, request: aggregation.AggregationRequest) -> dict[s
     return {k: v for k, v in result.labels.dropna().items()}
 
 
-@pytest.mark.parametrize("kind", ["string", "integer"])
+KINDS = {"string": (text_project(), "result", ["a", "b"]), "integer": (_integer_project(), "score", [1, 2, 3]),
+         "float": (_integer_project("float"), "score", [0.1, 0.30000000000000004, 2.5]),
+         "boolean": (_integer_project("boolean"), "score", [True, False])}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_column_wise_aggregation_stores_the_row_path_labels(db: Database, kind: str) -> None:
-    project, field, labels = ((text_project(), "result", ["a", "b"]) if kind == "string"
-                              else (_integer_project(), "score", [1, 2, 3]))
+    project, field, labels = KINDS[kind]
     pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
     filled = bulk_fill.fill(db, project, pool, count=400, overlap=3, suite=2, crowd=9, labels=labels)
     _scramble(db, filled.pool_id, field, labels)
@@ -71,7 +76,8 @@ def test_column_wise_aggregation_stores_the_row_path_labels(db: Database, kind: 
             run = label_runs.run_of_operation(conn, op_id)
             stored = {format_id(t): label for t, label, _ in label_runs.labels_of_run(conn, run)}
         assert stored == expected and len(stored) > 300
-        assert {type(v) for v in stored.values()} == {str if kind == "string" else int}
+        assert {type(v) for v in stored.values()} == {type(labels[0])}
+        assert set(stored.values()) == set(labels)  # floats to the last digit
 
 
 def test_column_wise_answers_equal_the_frame(db: Database) -> None:
@@ -132,3 +138,25 @@ def test_a_string_field_holding_numbers_aggregates_them_as_text(db: Database) ->
     with db.read() as conn:
         stored = [label for _, label, _ in label_runs.labels_of_run(conn, label_runs.run_of_operation(conn, op_id))]
     assert len(stored) == 30 and set(stored) <= {"1", "2"}
+
+
+def test_a_spec_changed_after_the_answers_aggregates_as_the_solutions_say(db: Database) -> None:
+    """`answer_values` does not depend on the spec: a string field turned integer after its answers
+    came aggregates what the row path reads from the solutions (text labels)."""
+    pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, text_project(), pool, count=40, overlap=3, crowd=5, labels=["1", "2"])
+    with db.write() as conn:
+        project_id = conn.execute(select(pools.c.project_id).where(pools.c.id == int(filled.pool_id))).scalar_one()
+        data = conn.execute(select(projects.c.data).where(projects.c.id == project_id)).scalar_one()
+        data["task_spec"]["output_spec"]["result"] = {"type": "integer"}
+        conn.execute(update(projects).where(projects.c.id == project_id).values(data=data))
+    request = aggregation.AggregationRequest(int(filled.pool_id), "mv", "result", False, {})
+    expected = _old_labels(db, request)
+    op_id = str(uuid.uuid4())
+    with db.write() as conn:
+        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
+    aggregation.run(db, request, op_id)
+    with db.read() as conn:
+        stored = {format_id(t): label for t, label, _ in
+                  label_runs.labels_of_run(conn, label_runs.run_of_operation(conn, op_id))}
+    assert stored == expected and set(stored.values()) == {"1", "2"}

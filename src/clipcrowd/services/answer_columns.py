@@ -1,17 +1,21 @@
 """A pool's answers read column-wise into the aggregation's integer codes: no Python object per answer.
 
-The database hands over three columns — task id, worker id and the field's value taken out of the
-stored solution by SQL (as text: a string field's value, else the value's JSON text) — in
-assignment order. On PostgreSQL they come as one `COPY (…) TO STDOUT` in CSV read by arrow's CSV
-reader; on SQLite as one row of three aggregates over the ordered query (`group_concat` of the ids,
-`json_group_array` of the values), parsed in bulk. Labels are dictionary-encoded by arrow, so only
-the distinct values are decoded (JSON) and sorted; task and worker ids are coded in order of first
-appearance (`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
+The database hands over three columns — task id, worker id and the answer's value of the field as
+JSON text — in assignment order, as ONE row of aggregates over the ordered query: on SQLite
+`group_concat` of each column, on PostgreSQL `string_agg` of each id's 8 bytes (`int8send`) and of
+the values. The values come from `answer_values` (kept by the database from the stored solutions,
+migration 0021), a range of its key per (pool, field); when some answer there holds an object or an
+array (a field whose spec changed after answers came), from the stored `solutions` themselves, as
+before that table. Values are split and dictionary-encoded by arrow, so only the distinct values
+are decoded (JSON) and sorted; task and worker ids are coded in order of first appearance
+(`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
+
+Values are joined with U+001F between them: a JSON text never holds that character unescaped
+(JSON requires control characters in strings to be escaped; both databases refuse them raw).
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -19,96 +23,116 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
-from pydantic_core import from_json
-from sqlalchemy import JSON, Connection, Text, cast, func, literal, select
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Text, cast, func, literal, literal_column, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
-from clipcrowd.store.tables import assignment_tasks, assignments
+from clipcrowd.store.tables import answer_values, assignment_tasks, assignments
+
+SEPARATOR = "\x1f"
+_Columns = tuple[np.ndarray, np.ndarray, pa.Array]
 
 
-def label_sql(conn: Connection, field: str, as_text: bool) -> Any:
-    """SQL for the worker's value of `field` in the suite position's solution: as text (string
-    fields), else as its JSON text (numbers and booleans keep their type once decoded)."""
+def json_value_sql(conn: Connection, field: str) -> Any:
+    """SQL for the worker's value of `field` in the suite position's stored solution, as JSON text
+    (NULL when absent; the text ``null`` for a JSON null)."""
     solutions, position = assignments.c.solutions, assignment_tasks.c.position
     if conn.dialect.name == "postgresql":
-        if as_text:
-            return func.json_extract_path_text(solutions, cast(position, Text), field, type_=Text)
-        return cast(func.json_extract_path(solutions, cast(position, Text), field, type_=JSON), Text)
+        return cast(func.json_extract_path(solutions, cast(position, Text), field), Text)
     path = literal("$[") + cast(position, Text) + literal("]." + json.dumps(field))
-    return solutions.op("->>" if as_text else "->", return_type=Text)(path.self_group())
+    return solutions.op("->", return_type=Text)(path.self_group())
 
 
-def _statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> str:
-    at = assignment_tasks.c
-    query = (select(at.task_id.label("task"), at.worker_id.label("worker"),
-                    label_sql(conn, field, as_text).label("label"))
-             .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
-             .where(assignments.c.pool_id == pool_id, assignments.c.status.in_(list(statuses)))
-             .order_by(assignments.c.id, at.position))  # by the assignments index: no sort step on SQLite
+def _aggregated(conn: Connection, rows: Any) -> str:
+    """One row of three aggregates — task ids, worker ids, the labels joined by `SEPARATOR` — over
+    the subquery `rows` (columns task, worker, label), taking its rows in their order."""
+    c = rows.c
+    if conn.dialect.name == "postgresql":
+        joined = literal_column("''::bytea")
+        aggregates = [func.string_agg(func.int8send(c.task), joined), func.string_agg(func.int8send(c.worker), joined),
+                      func.string_agg(c.label, SEPARATOR)]
+    else:
+        aggregates = [func.group_concat(c.task), func.group_concat(c.worker), func.group_concat(c.label, SEPARATOR)]
     # every value here is ours (an int id, known statuses, a field name of the spec), bound as literals
-    return str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    return str(select(*aggregates).select_from(rows).compile(dialect=conn.dialect,
+                                                              compile_kwargs={"literal_binds": True}))
 
 
-def _columns_postgresql(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    with cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-        for block in copy:
-            buffer.write(block)
-    buffer.seek(0)
-    table = pa_csv.read_csv(
-        buffer, read_options=pa_csv.ReadOptions(column_names=["task", "worker", "label"]),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={"task": pa.int64(), "worker": pa.int64(), "label": pa.string()},
-            strings_can_be_null=True, quoted_strings_can_be_null=False))
-    return (table.column("task").to_numpy(), table.column("worker").to_numpy(),
-            table.column("label").combine_chunks())
+def _stored_statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str) -> str:
+    v = answer_values.c
+    rows = (select(v.task_id.label("task"), v.worker_id.label("worker"), v.value.label("label"))
+            .where(v.pool_id == pool_id, v.field == field, v.status.in_(list(statuses))))
+    if conn.dialect.name == "sqlite":
+        # a subquery without ORDER BY is flattened into the aggregates, whose one search of the primary
+        # key's range visits the rows in key order, i.e. assignment order (a third of the time an
+        # ordered subquery takes, which passes every row through a co-routine)
+        return _aggregated(conn, rows.subquery())
+    return _aggregated(conn, rows.order_by(v.assignment_id, v.position).subquery())
 
 
-def _columns_sqlite(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+def _solutions_statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str) -> str:
+    at = assignment_tasks.c
+    label = json_value_sql(conn, field)
+    rows = (select(at.task_id.label("task"), at.worker_id.label("worker"), label.label("label"))
+            .join_from(assignment_tasks, assignments, assignments.c.id == at.assignment_id)
+            .where(assignments.c.pool_id == pool_id, assignments.c.status.in_(list(statuses)),
+                   label.is_not(None), label != "null")
+            .order_by(assignments.c.id, at.position))  # by the assignments index: no sort step on SQLite
+    return _aggregated(conn, rows.subquery())
+
+
+def _one_row(conn: Connection, sql: str) -> _Columns:
+    """The three aggregates of `_aggregated`, parsed in bulk. A NULL label is left out of the labels
+    only: then there are fewer labels than ids."""
+    # An aggregate over an ORDER BY subquery takes the rows in that order: the subquery is neither
+    # flattened (SQLite) nor pulled up (PostgreSQL) because of its ORDER BY (test_answer_columns
+    # compares the order too).
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        # an aggregate query over an ORDER BY subquery is not flattened and keeps that ORDER BY, so
-        # the aggregates take the rows in its order (test_answer_columns compares the order too)
-        # CAST: a string field's stored value may be a JSON number (a spec changed after answers came);
-        # PostgreSQL's text extraction gives its text, and so does this
-        cursor.execute(f"SELECT group_concat(task), group_concat(worker), json_group_array(CAST(label AS TEXT)) "
-                       f"FROM ({sql})")
-        task_text, worker_text, label_text = cursor.fetchone()
+        cursor.execute(sql)
+        task_raw, worker_raw, label_text = cursor.fetchone()
     finally:
         cursor.close()
-    if task_text is None:
+    if task_raw is None:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, pa.array([], type=pa.string())
-    return (np.array(task_text.split(","), dtype=np.int64), np.array(worker_text.split(","), dtype=np.int64),
-            pa.array(from_json(label_text, cache_strings="all"), type=pa.string()))
+    if conn.dialect.name == "postgresql":  # big-endian 8-byte integers
+        task_ids = np.frombuffer(task_raw, dtype=">i8").astype(np.int64)
+        worker_ids = np.frombuffer(worker_raw, dtype=">i8").astype(np.int64)
+    else:
+        task_ids = np.fromstring(task_raw, dtype=np.int64, sep=",")
+        worker_ids = np.fromstring(worker_raw, dtype=np.int64, sep=",")
+    labels = (pa.array([], type=pa.string()) if label_text is None
+              else pc.split_pattern(pa.array([label_text]), SEPARATOR).flatten())
+    return task_ids, worker_ids, labels
+
+
+def read_columns(conn: Connection, pool_id: int, statuses: Sequence[str], field: str) -> _Columns:
+    """(task ids, worker ids, the values' JSON texts) of the pool's answers to `field` with these
+    statuses, in assignment order; answers without a value (absent, JSON null) left out."""
+    columns = _one_row(conn, _stored_statement(conn, pool_id, statuses, field))
+    if len(columns[2]) < len(columns[0]):  # a NULL value: an object or an array, whose text is in the solutions
+        columns = _one_row(conn, _solutions_statement(conn, pool_id, statuses, field))
+    return columns
 
 
 def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field: str, as_text: bool) -> Answers:
     """The pool's answers with these statuses as coded `Answers` (task and worker values are the
-    integer ids). Answers without a value for the field (an optional output left empty, or null)
-    are left out. Raises `EmptyAnswersError` when none is left."""
-    sql = _statement(conn, pool_id, statuses, field, as_text)
-    reader = _columns_postgresql if conn.dialect.name == "postgresql" else _columns_sqlite
-    task_ids, worker_ids, text = reader(conn, sql)
-    encoded = text.dictionary_encode()
-    present = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
-    texts = encoded.dictionary.to_pylist()
-    values = texts if as_text else [json.loads(t) for t in texts]
-    # distinct texts may decode to one value (1 and 1.0); JSON null is no answer
-    merged, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    if texts:
-        label_raw = np.where(present, merged.take(encoded.indices.fill_null(0).to_numpy()), -1)
-    else:
-        label_raw = np.full(len(present), -1)
-    keep = label_raw >= 0
-    if not keep.all():
-        task_ids, worker_ids, label_raw = task_ids[keep], worker_ids[keep], label_raw[keep]
+    integer ids). `as_text` (a string field): a value that is not a JSON string is taken as its
+    JSON text. Answers without a value for the field (an optional output left empty, or null) are
+    left out. Raises `EmptyAnswersError` when none is left."""
+    task_ids, worker_ids, text = read_columns(conn, pool_id, statuses, field)
     if len(task_ids) == 0:
         raise EmptyAnswersError("no answer holds a value for this field: nothing to aggregate")
+    encoded = text.dictionary_encode()
+    texts = encoded.dictionary.to_pylist()
+    values = [json.loads(t) for t in texts]
+    if as_text:
+        values = [v if isinstance(v, str) else t for v, t in zip(values, texts, strict=True)]
+    # distinct texts may decode to one value (1 and 1.0, "é" and "\u00e9")
+    merged, uniques = pd.factorize(pd.Series(values, dtype=object))
+    label_raw = merged.take(encoded.indices.to_numpy())
     labels = pd.Index(uniques)
     try:
         order = labels.argsort()

@@ -189,6 +189,28 @@ assignment_tasks = Table(
     Index("ix_assignment_tasks_worker_task", "worker_id", "task_id"),
 )
 
+# Each answer's value of each output field, one row per (assignment, suite position, field), kept by
+# the database itself (migration 0021_answer_values: triggers on `assignments` write them from the
+# stored `solutions` at every insert, update and delete, whichever code makes it, and copy the
+# assignment's status). `value` is the value's JSON text (a scalar: string, number, boolean); NULL
+# when the answer holds an object or an array there, which readers take from `solutions` instead; a
+# JSON null or an absent field has no row. Keyed for aggregation's read: one range of the primary key
+# per (pool, field), in assignment order (a table without rowid on SQLite). No foreign keys, which
+# PostgreSQL would check row by row on a bulk insert: only the triggers write these rows.
+answer_values = Table(
+    "answer_values", metadata,
+    Column("pool_id", PK, primary_key=True, autoincrement=False),
+    Column("field", String(200), primary_key=True),
+    Column("assignment_id", PK, primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("task_id", PK, nullable=False),
+    Column("worker_id", PK, nullable=False),
+    Column("status", String(20), nullable=False),  # the assignment's, kept equal by the triggers
+    Column("value", Text),
+    Index("ix_answer_values_assignment_id", "assignment_id"),
+    sqlite_with_rowid=False,
+)
+
 worker_skills = Table(
     "worker_skills", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
