@@ -72,22 +72,29 @@ def _steps() -> str:
 
 def _apply(dialect: str, change: str, shard: str) -> list[str]:
     """The statements that add `change` (SQL of rows pool_id, worker_id, status, submitted, created,
-    real, suites, sign) to both counter tables."""
+    real, suites, sign, named c) to both counter tables: on PostgreSQL one statement that computes
+    the change once (SQLite's triggers take no WITH)."""
+    if dialect == _POSTGRES:
+        return [f"WITH c AS MATERIALIZED ({change}), w AS ({_add_worker_answers('c')}) "
+                f"{_add_charts(dialect, 'c', shard)}"]
+    return [_add_charts(dialect, f"({change}) AS c", shard), _add_worker_answers(f"({change}) AS c")]
+
+
+def _add_charts(dialect: str, source: str, shard: str) -> str:
     second, duration = _seconds(dialect, "c")
     n = "c.sign * CASE k.chart WHEN 'completion' THEN c.real ELSE c.suites END"
     bucket = f"(CASE k.chart WHEN 'completion' THEN {second} ELSE {duration} END) / k.step * k.step"
-    charts = (f"INSERT INTO pool_chart_counts (pool_id, chart, step, bucket, shard, n) "
-              f"SELECT c.pool_id, k.chart, k.step, {bucket}, {shard}, SUM({n}) "
-              f"FROM ({change}) AS c CROSS JOIN ({_steps()}) AS k WHERE c.submitted IS NOT NULL "
-              f"GROUP BY c.pool_id, k.chart, k.step, {bucket} HAVING SUM({n}) <> 0 "
-              f"ON CONFLICT (pool_id, chart, step, bucket, shard) DO UPDATE SET n = pool_chart_counts.n + excluded.n")
-    return [charts, _add_worker_answers(change)]
+    return (f"INSERT INTO pool_chart_counts (pool_id, chart, step, bucket, shard, n) "
+            f"SELECT c.pool_id, k.chart, k.step, {bucket}, {shard}, SUM({n}) "
+            f"FROM {source} CROSS JOIN ({_steps()}) AS k WHERE c.submitted IS NOT NULL "
+            f"GROUP BY c.pool_id, k.chart, k.step, {bucket} HAVING SUM({n}) <> 0 "
+            f"ON CONFLICT (pool_id, chart, step, bucket, shard) DO UPDATE SET n = pool_chart_counts.n + excluded.n")
 
 
-def _add_worker_answers(change: str) -> str:
+def _add_worker_answers(source: str) -> str:
     statuses = ", ".join(f"'{s}'" for s in ANSWERED)
     return (f"INSERT INTO pool_worker_answers (pool_id, worker_id, answers) "
-            f"SELECT c.pool_id, c.worker_id, SUM(c.sign * c.real) FROM ({change}) AS c "
+            f"SELECT c.pool_id, c.worker_id, SUM(c.sign * c.real) FROM {source} "
             f"WHERE c.status IN ({statuses}) GROUP BY c.pool_id, c.worker_id HAVING SUM(c.sign * c.real) <> 0 "
             f"ON CONFLICT (pool_id, worker_id) DO UPDATE SET answers = pool_worker_answers.answers + excluded.answers")
 
@@ -208,7 +215,7 @@ def _backfill(dialect: str) -> None:
             op.execute(f"INSERT INTO pool_chart_counts (pool_id, chart, step, bucket, shard, n) "
                        f"SELECT pool_id, chart, {step}, bucket / {step} * {step}, 0, SUM(n) FROM pool_chart_counts "
                        f"WHERE chart = '{chart}' AND step = 1 GROUP BY pool_id, chart, bucket / {step} * {step}")
-    op.execute(_add_worker_answers(suites))
+    op.execute(_add_worker_answers(f"({suites}) AS c"))
 
 
 def upgrade() -> None:
