@@ -8,15 +8,14 @@ import uuid
 from typing import Any
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select
 
 from clipcrowd.services import aggregation, bulk_fill, desk_aggregates, label_runs, operations
 from clipcrowd.settings import Settings
-from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import aggregation_runs, run_labels
 from tests.factories import pool_body, text_project
+from tests.support import migrate
 
 BEFORE = "0018_asset_status"  # the revision before label runs
 
@@ -39,12 +38,7 @@ def _run(db: Database, pool_id: str, method: str, field: str) -> str:
 
 
 def _migrate(db: Database, revision: str, down: bool) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
-    with db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate(db, command.downgrade if down else command.upgrade, revision)
 
 
 def _shown(db: Database, pool_id: str, op_ids: list[str]) -> tuple[Any, ...]:

@@ -16,8 +16,10 @@ tasks). Here triggers keep what they draw, as 0019_pool_counters does for the po
 An answer is an (assignment, task) pair, so every table of the join moves the counts: a suite
 answered, reopened or moved (`assignments`: insert, update, delete), a pair added or removed
 (`assignment_tasks`), a task made golden or real (`tasks.golden`). Each trigger turns its change into
-signed rows of one shape (pool, worker, status, submitted, created, real answers, suites, sign) and
-one statement per counter table sums them by key; a key whose sum did not move is not written.
+signed rows of one shape (pool, worker, status, submitted, created, real answers, suites, sign),
+summed by key into both tables (one statement on PostgreSQL, one per table on SQLite); a key whose
+sum did not move is not written. The cost: a submission writes up to 8 small rows (4 steps of
+submission time, 3 of time taken, 1 worker).
 Deleting a suite deletes its pairs by cascade after the suite is gone, so a suite's answers leave
 the counts in a BEFORE DELETE trigger (the pairs still there), and a pair whose suite is gone counts
 nothing when it goes.
