@@ -66,7 +66,7 @@ def release(conn: Connection, row: Any, status: str) -> bool:
 
 
 def accept(conn: Connection, row: Any, comment: str | None = None) -> None:
-    """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run."""
+    """SUBMITTED (or REJECTED) -> ACCEPTED: the worker is paid and acceptance-rate rules run."""
     conn.execute(update(assignments).where(assignments.c.id == row.id).values(
         status="ACCEPTED", accepted=utcnow(), public_comment=comment if comment is not None else row.public_comment))
     events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
