@@ -60,11 +60,13 @@ def compose(db: Database, body: Mapping[str, Any]) -> dict[str, Any]:
     _texts(body["topic"], "topic")
     _texts(body["text"], "text")
     kind = body["recipients_select_type"]
+    ids: list[int]
     with db.write() as conn:
         if kind == "DIRECT":
             raw = body.get("recipients_ids") or []
-            ids = [parse_id(r) for r in raw]
-            if not ids or None in ids:
+            parsed = [parse_id(r) for r in raw]
+            ids = [i for i in parsed if i is not None]
+            if not ids or len(ids) != len(parsed):
                 raise ValidationFailed.field("recipients_ids", "a non-empty list of user ids for DIRECT")
             found = {r.id for r in conn.execute(select(workers.c.id).where(workers.c.id.in_(ids)))}
             missing = [r for r, i in zip(raw, ids, strict=True) if i not in found]
