@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect, select, text
+
+from clipcrowd.services import messages
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import message_threads
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.apiclient import expect_error as _error
 from tests.factories import text_project
+from tests.test_label_runs import _migrate  # one alembic step on the test's database
 
 
 def test_project_update_check_changes_nothing(api: Api) -> None:
@@ -123,3 +129,17 @@ def test_app_marketplace_is_refused_by_name(api: Api) -> None:
                          ("PATCH", "/api/app/v0/app-projects/1/batches/2"), ("GET", "/api/app/v0/apps/x")):
         body = _error(api.call(method, path, json={}), 400, "NOT_SUPPORTED", "not supported by clipcrowd")
         assert body["payload"] == {"path": path}
+
+
+def test_thread_folders_migration_goes_down_and_up(db: Database) -> None:
+    """0021 adds `folders` and `replies`; a thread written before it is in OUTBOX afterwards."""
+    _migrate(db, "0020_label_runs", down=True)
+    with db.engine.begin() as conn:
+        assert "folders" not in {c["name"] for c in inspect(conn).get_columns("message_threads")}
+        conn.execute(text("INSERT INTO message_threads (topic, text, answerable, recipients_select_type, "
+                          "recipient_ids, created) VALUES ('{}', '{}', true, 'ALL', '[]', '2026-01-01 00:00:00')"))
+    _migrate(db, "head", down=False)
+    with db.read() as conn:
+        row = conn.execute(select(message_threads)).one()
+    assert row.folders == ",OUTBOX," and row.replies is None
+    assert messages.present(row)["folders"] == ["OUTBOX"]
