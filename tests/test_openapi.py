@@ -20,6 +20,7 @@ NO_BODY = {
     ("post", "/api/v1/projects/{project_id}/archive"),
     ("post", "/api/v1/pools/{pool_id}/open"),
     ("post", "/api/v1/pools/{pool_id}/close"),
+    ("post", "/api/v1/pools/{pool_id}/close-for-update"),
     ("post", "/api/v1/pools/{pool_id}/archive"),
     ("post", "/api/v1/pools/{pool_id}/clone"),
     ("post", "/api/v1/trainings/{training_id}/{action}"),  # open, close, archive or clone

@@ -105,19 +105,50 @@ def test_bonuses_are_checked_recorded_and_paid(api: Api) -> None:
 
 def test_message_threads(api: Api) -> None:
     one = worker(api, "m1", languages=["EN"], client_type="BROWSER")
-    two = worker(api, "m2", languages=["EN"], client_type="BROWSER")
+    two = worker(api, "m2", languages=["DE"], client_type="BROWSER")
     body = {"recipients_select_type": "DIRECT", "topic": {"EN": "Hi"}, "text": {"EN": "Thanks"},
             "recipients_ids": [one["id"]]}
     direct = api.ok("POST", "/api/v1/message-threads/compose", json=body)
     assert direct["compose_details"]["recipients_ids"] == [one["id"]]
     assert direct["messages"][0]["text"] == {"EN": "Thanks"}
+    assert direct["folders"] == ["OUTBOX"]
     everyone = api.ok("POST", "/api/v1/message-threads/compose", json={**body, "recipients_select_type": "ALL"})
     assert everyone["compose_details"]["recipients_ids"] == sorted([one["id"], two["id"]])
-    for bad, field in (({**body, "recipients_select_type": "FILTER"}, "not supported"),
+    german = {"and": [{"or": [{"category": "profile", "key": "languages", "operator": "IN", "value": "DE"}]}]}
+    filtered = api.ok("POST", "/api/v1/message-threads/compose",
+                      json={**body, "recipients_select_type": "FILTER", "recipients_filter": german})
+    assert filtered["compose_details"]["recipients_ids"] == [two["id"]]  # the filter's audience, frozen
+    for bad, field in (({**body, "recipients_select_type": "FILTER"}, "recipients_filter"),
+                       ({**body, "recipients_select_type": "FILTER", "recipients_filter": {"and": []}},
+                        "recipients_filter.and"),
                        ({**body, "recipients_ids": ["000000009999"]}, "recipients_ids"),
                        ({**body, "recipients_ids": []}, "recipients_ids"), ({**body, "topic": {"EN": " "}}, "topic"),
                        ({**body, "text": "plain"}, "text")):
         _error(api.call("POST", "/api/v1/message-threads/compose", json=bad), 400, "VALIDATION_ERROR", field)
-    outgoing = api.ok("GET", "/api/v1/message-threads", params={"folder": "OUTGOING"})["items"]
-    assert [t["id"] for t in outgoing] == [direct["id"], everyone["id"]]
+    threads = [direct["id"], everyone["id"], filtered["id"]]
+    for folder in ("OUTBOX", "OUTGOING"):  # OUTGOING: clipcrowd's earlier name, still searched
+        assert [t["id"] for t in api.ok("GET", "/api/v1/message-threads", params={"folder": folder})["items"]] \
+            == threads
     assert api.ok("GET", "/api/v1/message-threads", params={"folder": "INBOX"})["items"] == []
+    _error(api.call("GET", "/api/v1/message-threads", params={"folder": "SPAM"}), 400, "VALIDATION_ERROR", "folder")
+    # the requester replies, and files a thread as important and unread, then takes it out again
+    replied = api.ok("POST", f"/api/v1/message-threads/{direct['id']}/reply", json={"text": {"EN": "One more"}})
+    assert [m["text"] for m in replied["messages"]] == [{"EN": "Thanks"}, {"EN": "One more"}]
+    assert api.ok("GET", f"/api/v1/message-threads/{direct['id']}")["messages"][1]["text"] == {"EN": "One more"}
+    _error(api.call("POST", f"/api/v1/message-threads/{direct['id']}/reply", json={"text": {"EN": ""}}),
+           400, "VALIDATION_ERROR", "text")
+    filed = api.ok("POST", f"/api/v1/message-threads/{direct['id']}/add-to-folders",
+                   json={"folders": ["IMPORTANT", "UNREAD"]})
+    assert filed["folders"] == ["OUTBOX", "IMPORTANT", "UNREAD"]
+    api.ok("POST", f"/api/v1/message-threads/{everyone['id']}/add-to-folders", json={"folders": ["IMPORTANT"]})
+    found = api.ok("GET", "/api/v1/message-threads", params={"folder": "IMPORTANT,UNREAD"})["items"]
+    assert [t["id"] for t in found] == [direct["id"]]  # in every folder asked for
+    left = api.ok("GET", "/api/v1/message-threads", params={"folder_ne": "IMPORTANT"})["items"]
+    assert [t["id"] for t in left] == [filtered["id"]]
+    taken = api.ok("POST", f"/api/v1/message-threads/{direct['id']}/remove-from-folders",
+                   json={"folders": ["UNREAD"]})
+    assert taken["folders"] == ["OUTBOX", "IMPORTANT"]
+    for bad_folders in (["OUTBOX"], [], ["SPAM"]):
+        _error(api.call("POST", f"/api/v1/message-threads/{direct['id']}/add-to-folders",
+                        json={"folders": bad_folders}), 400, "VALIDATION_ERROR", "folders")
+    api.call("POST", "/api/v1/message-threads/000000009999/reply", json={"text": {"EN": "x"}}, expect=404)

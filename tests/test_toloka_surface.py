@@ -1,7 +1,9 @@
 """toloka-kit 1.2.3 (in its own virtualenv) across a broad set of requester calls against a live
 clipcrowd, on SQLite and PostgreSQL: every call works (task suites are issued to the crowd whole,
 trainings, every quality-control collector and action of toloka-kit's docstrings, dynamic overlap
-and weighted aggregation included); none fails by accident or is silently ignored.
+and weighted aggregation, review by hand, every analytic and restriction scope included); none fails
+by accident or is silently ignored, and the app marketplace, which clipcrowd does not offer, is
+refused by a clear error.
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ WORKS = [
     "create_user_bonus", "create_user_bonus.amount", "create_user_bonuses", "get_user_bonuses", "get_user_bonus",
     "compose_message_thread", "get_message_threads", "upsert_webhook_subscriptions",
     "upsert_webhook_subscriptions.same", "get_webhook_subscriptions", "delete_webhook_subscription",
+    # project checks, a pool's life by hand, task patches, searches with sort, the refused app marketplace
+    "check_update_project.EQUAL", "check_update_project.NON_BREAKING_CHANGE", "check_update_project.BREAKING_CHANGE",
+    "patch_task.baseline_solutions", "patch_task.known_solutions", "patch_task.kept", "close_pool_for_update",
+    "open_pool_async", "close_pool_for_update_async", "close_pool_async.closed", "archive_pool", "get_pools.status",
+    "find_pools.sort", "find_tasks.sort", "apps.refused",
+    # review by hand, threads answered and filed, a filtered audience, restrictions of every scope, analytics
+    "get_assignments.status_created_gte", "patch_assignment", "accept_assignment", "get_assignment",
+    "reply_message_thread", "add_message_thread_to_folders", "get_message_threads.folder",
+    "remove_message_thread_from_folders", "compose_message_thread.FILTER",
+    "set_user_restriction.ALL_PROJECTS", "set_user_restriction.PROJECT", "set_user_restriction.POOL",
+    "set_user_restriction.SYSTEM", "find_user_restrictions", "get_user_restrictions", "get_user_restriction",
+    "delete_user_restriction", "set_user_skill", "get_user_skills", "delete_user_skill", "get_analytics",
 ]
 #: the suites the script makes in its suite pool, as sets of task texts in creation order
 SUITES = [["s1", "s2"], ["s3"], ["m0"], ["m1"]]
@@ -77,3 +91,14 @@ def test_toloka_kit_surface(live: Live, tmp_path: Path) -> None:
         user = client._call("GET", f"/api/v1/workers/{bonuses[0]['user_id']}")
     assert sorted(b["amount"] for b in bonuses) == ["0.10", "0.50"]
     assert user["balance"] >= 0.6  # the bonuses were paid into the worker's balance
+    # every assignment of the main pool was accepted by hand; the 0.50 bonus was for one of them
+    n, stats = report["assignments"], report["analytics"]
+    assert stats["approved_assignments_count"] == n
+    assert stats["submitted_assignments_count"] == stats["rejected_assignments_count"] == 0
+    assert isinstance(stats["skipped_assignments_count"], int)
+    assert stats["real_tasks_count"] == 6 and stats["completion_percentage"] == {"value": 100.0}
+    assert stats["estimated_assignments_count"] == {"value": 0}
+    assert abs(stats["spent_budget"] - (0.01 * n + 0.5)) < 1e-6
+    assert 1 <= stats["unique_submitters_count"] <= stats["unique_workers_count"]
+    assert stats["active_workers_by_filter_count"] >= stats["unique_workers_count"]
+    assert 0 < stats["avg_submit_assignment_millis"] < 600_000

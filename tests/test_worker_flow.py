@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from clipcrowd.domain.timeutil import utcnow
@@ -90,8 +91,17 @@ def test_review_reject_returns_task_and_reopens_pool(api: Api) -> None:
     assert api.ok("GET", f"/api/v1/pools/{pool['id']}")["status"] == "OPEN"
     again = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=bob["headers"])
     assert again["tasks"][0]["input_values"] == suite["tasks"][0]["input_values"]
-    twice = api.call("PATCH", f"/api/v1/assignments/{suite['id']}", json={"status": "ACCEPTED"})
-    assert twice.status_code == 409
+    # the requester changes her mind: a rejected assignment may still be accepted (and paid), the
+    # task stays with bob; an accepted one is not rejected afterwards
+    paid_before = api.ok("GET", f"/api/v1/workers/{ann['id']}")["balance"]
+    accepted = api.ok("PATCH", f"/api/v1/assignments/{suite['id']}",
+                      json={"status": "ACCEPTED", "public_comment": "ok"})
+    assert accepted["status"] == "ACCEPTED" and accepted["public_comment"] == "ok"
+    assert api.ok("GET", f"/api/v1/workers/{ann['id']}")["balance"] == pytest.approx(paid_before + suite["reward"])
+    assert api.ok("GET", "/api/v1/assignments", params={"pool_id": pool["id"], "status": "ACTIVE"})["items"][0][
+        "user_id"] == bob["id"]
+    twice = api.call("PATCH", f"/api/v1/assignments/{suite['id']}", json={"status": "REJECTED", "public_comment": "no"})
+    assert twice.status_code == 409 and "only SUBMITTED" in twice.json()["message"]
 
 
 def test_auto_accept_after_review_period(api: Api) -> None:

@@ -10,6 +10,8 @@ import traceback
 from decimal import Decimal
 
 import toloka.client as toloka
+from toloka.client import analytics_request as analytics
+from toloka.client import user_restriction as restriction
 from toloka.client.actions import (
     ApproveAllAssignments,
     ChangeOverlap,
@@ -65,7 +67,7 @@ project = toloka.Project(
     ),
 )
 project = call('create_project', lambda: client.create_project(project))
-pool = call('create_pool', lambda: client.create_pool(new_pool(project.id, 'main')))
+pool = call('create_pool', lambda: client.create_pool(new_pool(project.id, 'main', auto_accept_solutions=False)))
 skill = call('create_skill', lambda: client.create_skill(name='surface-weight', hidden=True))
 
 # 1. Creating tasks and suites one by one or in lists: whatever the client expects back.
@@ -148,6 +150,60 @@ cloned = call('clone_project', lambda: client.clone_project(project.id))
 call('clone_project.pools', lambda: len(cloned.pools) == 5 or 1 / 0)  # main, suites, trained, dynamic, clone
 call('clone_project.trainings', lambda: len(cloned.trainings) == 2 or 1 / 0)  # the training and its copy
 
+# Whether a project update would break its pools, without making it.
+call('check_update_project.EQUAL', lambda: client.check_update_project_for_major_version_change(
+    project.id, client.get_project(project.id)).value == 'EQUAL' or 1 / 0)
+call('check_update_project.NON_BREAKING_CHANGE', lambda: client.check_update_project_for_major_version_change(
+    project.id, toloka.Project(public_name='Surface', public_description='Pick one label', task_spec=project.task_spec)
+).value == 'NON_BREAKING_CHANGE' or 1 / 0)
+changed_spec = toloka.project.task_spec.TaskSpec(
+    input_spec={'text': toloka.project.StringSpec()},
+    output_spec={'result': toloka.project.StringSpec(allowed_values=['a', 'b', 'c'])},
+    view_spec=toloka.project.ClassicViewSpec(markup='<p>{{text}}</p>'))
+call('check_update_project.BREAKING_CHANGE', lambda: client.check_update_project_for_major_version_change(
+    project.id, toloka.Project(public_name='Surface', public_description='Pick a label', task_spec=changed_spec)
+).value == 'BREAKING_CHANGE' or 1 / 0)
+
+# A pool's whole life by hand (no crowd comes: its tasks are control tasks only after the patch).
+life = client.create_pool(new_pool(project.id, 'life'))
+life_task = client.create_tasks([toloka.Task(pool_id=life.id, input_values={'text': 'l'})], allow_defaults=True,
+                                async_mode=False).items['0']
+call('patch_task.baseline_solutions', lambda: client.patch_task(life_task.id, baseline_solutions=[
+    toloka.Task.BaselineSolution(output_values={'result': 'a'}, confidence_weight=0.5)]).overlap
+    == life_task.overlap or 1 / 0)
+call('patch_task.known_solutions', lambda: client.patch_task(life_task.id, known_solutions=[
+    toloka.task.BaseTask.KnownSolution(output_values={'result': 'b'})], message_on_unknown_solution='b it is'
+).known_solutions[0].output_values == {'result': 'b'} or 1 / 0)
+call('patch_task.kept', lambda: (client.get_task(life_task.id).baseline_solutions[0].confidence_weight == 0.5
+                                 and client.get_task(life_task.id).overlap == life_task.overlap) or 1 / 0)
+call('close_pool_for_update', lambda: (client.open_pool(life.id), client.close_pool_for_update(life.id))[1]
+     .last_close_reason == toloka.Pool.CloseReason.FOR_UPDATE or 1 / 0)
+call('open_pool_async', lambda: client.wait_operation(client.open_pool_async(life.id)).status.value == 'SUCCESS'
+     or 1 / 0)
+call('close_pool_for_update_async', lambda: (client.wait_operation(client.close_pool_for_update_async(life.id))
+     and client.get_pool(life.id).last_close_reason == toloka.Pool.CloseReason.FOR_UPDATE) or 1 / 0)
+call('close_pool_async.closed', lambda: client.close_pool_async(life.id) is None or 1 / 0)  # nothing to do
+call('archive_pool', lambda: client.archive_pool(life.id).status == toloka.Pool.Status.ARCHIVED or 1 / 0)
+call('get_pools.status', lambda: [p.id for p in client.get_pools(project_id=project.id, status='ARCHIVED')]
+     == [life.id] or 1 / 0)
+call('find_pools.sort', lambda: client.find_pools(project_id=project.id, sort=['-id'], limit=1).items[0].id
+     == life.id or 1 / 0)
+call('find_tasks.sort', lambda: [t.id for t in client.find_tasks(pool_id=pool.id, sort=['-id'], limit=2).items]
+     == sorted((t.id for t in client.get_tasks(pool_id=pool.id)), reverse=True)[:2] or 1 / 0)
+
+# The app marketplace is not offered: every call is refused, with a message that says so.
+def refused(fn):
+    try:
+        fn()
+    except toloka.exceptions.ApiError as exc:
+        return exc.code == 'NOT_SUPPORTED' and 'not supported' in exc.message and exc.status_code == 400
+    return False
+
+
+call('apps.refused', lambda: all(refused(fn) for fn in (
+    lambda: list(client.get_app_projects()), lambda: client.get_app('1'),
+    lambda: client.create_app_batch('1', items=[{'text': 'x'}]), lambda: client.start_app_batch('1', '2'))) or 1 / 0)
+
 # 3. Quality control and filters from toloka-kit's docstrings: each either works or is refused.
 QC = {
     'MajorityVote': lambda p: p.quality_control.add_action(
@@ -217,6 +273,15 @@ REPORT['suite_pool_detail'] = {
     'tasks': [(t.input_values['text'], t.overlap) for t in client.get_tasks(pool_id=suite_pool.id)]}
 assignments = list(client.get_assignments(pool_id=pool.id))
 REPORT['assignments'] = len(assignments)
+# the main pool is reviewed by hand: one accepted by patch, the rest by accept_assignment
+call('get_assignments.status_created_gte', lambda: len(list(client.get_assignments(
+    pool_id=pool.id, status=['SUBMITTED'], created_gte=datetime.datetime.utcnow() - datetime.timedelta(hours=1))))
+    == len(assignments) or 1 / 0)
+call('patch_assignment', lambda: client.patch_assignment(assignments[0].id, public_comment='Fine', status='ACCEPTED')
+     .status == toloka.Assignment.ACCEPTED or 1 / 0)
+call('accept_assignment', lambda: all(client.accept_assignment(a.id, 'Good').status == toloka.Assignment.ACCEPTED
+                                      for a in assignments[1:]) or 1 / 0)
+call('get_assignment', lambda: client.get_assignment(assignments[-1].id).public_comment == 'Good' or 1 / 0)
 df = call('get_assignments_df', lambda: client.get_assignments_df(pool.id))
 REPORT['assignments_df_rows'] = None if df is None else len(df)
 first = assignments[0] if assignments else None
@@ -249,4 +314,57 @@ thread = call('compose_message_thread', lambda: client.compose_message_thread(
 call('get_message_threads', lambda: any(t.id == thread.id for t in client.get_message_threads(folder='OUTGOING'))
      or 1 / 0)
 
+call('reply_message_thread', lambda: [m.text for m in client.reply_message_thread(
+    thread.id, toloka.message_thread.MessageThreadReply(text={'EN': 'Once more'})).messages]
+    == [{'EN': 'Thank you'}, {'EN': 'Once more'}] or 1 / 0)
+call('add_message_thread_to_folders', lambda: [f.value for f in client.add_message_thread_to_folders(
+    thread.id, ['IMPORTANT']).folders] == ['OUTBOX', 'IMPORTANT'] or 1 / 0)
+call('get_message_threads.folder', lambda: [t.id for t in client.get_message_threads(folder=['OUTBOX', 'IMPORTANT'])]
+     == [thread.id] or 1 / 0)
+call('remove_message_thread_from_folders', lambda: [f.value for f in client.remove_message_thread_from_folders(
+    thread.id, ['IMPORTANT']).folders] == ['OUTBOX'] or 1 / 0)
+call('compose_message_thread.FILTER', lambda: client.compose_message_thread(
+    recipients_select_type='FILTER', topic={'EN': 'All'}, text={'EN': 'Thanks, all'}, answerable=False,
+    recipients_filter=toloka.filter.Languages.in_('EN')).compose_details.recipients_ids or 1 / 0)
+
+# Restrictions of every scope, then read, found and lifted; a skill set by hand.
+SCOPES = {
+    'ALL_PROJECTS': lambda: restriction.AllProjectsUserRestriction(user_id=user, private_comment='c'),
+    'PROJECT': lambda: restriction.ProjectUserRestriction(user_id=user, project_id=project.id, private_comment='c'),
+    'POOL': lambda: restriction.PoolUserRestriction(
+        user_id=user, pool_id=pool.id, private_comment='c',
+        will_expire=datetime.datetime.utcnow() + datetime.timedelta(days=1)),
+    'SYSTEM': lambda: restriction.SystemUserRestriction(user_id=user, private_comment='c'),
+}
+for scope, make in SCOPES.items():
+    call('set_user_restriction.' + scope, lambda make=make, scope=scope: client.set_user_restriction(make()).scope.value
+         == scope or 1 / 0)
+found = call('find_user_restrictions', lambda: client.find_user_restrictions(user_id=user, sort=['-id']).items)
+call('get_user_restrictions', lambda: len(list(client.get_user_restrictions(user_id=user))) >= 4 or 1 / 0)
+call('get_user_restriction', lambda: client.get_user_restriction(found[0].id).id == found[0].id or 1 / 0)
+call('delete_user_restriction', lambda: ([client.delete_user_restriction(r.id) for r in found] and not list(
+    client.get_user_restrictions(user_id=user))) or 1 / 0)
+mine = call('set_user_skill', lambda: client.set_user_skill(skill_id=skill.id, user_id=user, value=Decimal(80)))
+call('get_user_skills', lambda: [s.id for s in client.get_user_skills(user_id=user, skill_id=skill.id)]
+     == [mine.id] or 1 / 0)
+call('delete_user_skill', lambda: client.delete_user_skill(mine.id))
+
+# Every pool analytic of the requester dialect, read from the main pool once its work is reviewed.
+ANALYTICS = [analytics.RealTasksCountPoolAnalytics, analytics.SubmittedAssignmentsCountPoolAnalytics,
+             analytics.SkippedAssignmentsCountPoolAnalytics, analytics.RejectedAssignmentsCountPoolAnalytics,
+             analytics.ApprovedAssignmentsCountPoolAnalytics, analytics.CompletionPercentagePoolAnalytics,
+             analytics.AvgSubmitAssignmentMillisPoolAnalytics, analytics.SpentBudgetPoolAnalytics,
+             analytics.UniqueWorkersCountPoolAnalytics, analytics.UniqueSubmittersCountPoolAnalytics]
+
+
+def read_analytics():
+    done = client.wait_operation(client.get_analytics([kind(subject_id=pool.id) for kind in ANALYTICS]))
+    more = client.wait_operation(client.get_analytics([
+        analytics.ActiveWorkersByFilterCountPoolAnalytics(subject_id=pool.id, interval_hours=1),
+        analytics.EstimatedAssignmentsCountPoolAnalytics(subject_id=pool.id)]))
+    plain = json.loads(json.dumps(done.details['value'] + more.details['value'], default=float))  # Decimals
+    return {v['request']['name']: v['result'] for v in plain}
+
+
+REPORT['analytics'] = call('get_analytics', read_analytics)
 print('REPORT ' + json.dumps(REPORT, default=str))

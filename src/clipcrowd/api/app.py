@@ -1,4 +1,5 @@
-"""The JSON API: its routers under /api/v1 (and /api/staging for analytics) and its error bodies.
+"""The JSON API: its routers under /api/v1 (and /api/staging for analytics and project checks,
+/api/app/v0 for the refused app marketplace) and its error bodies.
 
 `install(app)` adds them to an application `clipcrowd.server` builds; adding a router is one
 line in `ROUTERS`.
@@ -11,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from clipcrowd.api import errors
 from clipcrowd.api.routes import (
     aggregation,
+    apps,
     assets,
     assignments,
     attachments,
@@ -63,6 +65,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (cameras.router, PREFIX),
     (exports.dialect_router, "/api"),
     (operations.analytics_router, "/api/staging"),
+    (projects.staging_router, "/api/staging"),
+    (apps.router, "/api/app/v0"),
 ]
 
 

@@ -75,6 +75,11 @@ UNSUPPORTED_COLLECTORS = {
 }
 UNSUPPORTED_ACTIONS: set[str] = set()
 RESTRICTION_SCOPES = {"POOL", "PROJECT", "ALL_PROJECTS"}
+#: scopes a requester may set by hand: SYSTEM (in the requester dialect, a restriction by the
+#: platform) bars the worker from every pool, like ALL_PROJECTS, and is listed under its own name
+HAND_RESTRICTION_SCOPES = RESTRICTION_SCOPES | {"SYSTEM"}
+#: scopes that bar a worker from every pool
+EVERYWHERE_SCOPES = ("ALL_PROJECTS", "SYSTEM")
 DURATION_UNITS = {"MINUTES", "HOURS", "DAYS", "PERMANENT"}
 # fields that SetSkillFromOutputField may copy, in either spelling
 SKILL_SOURCE_FIELDS = {

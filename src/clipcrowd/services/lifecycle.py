@@ -66,8 +66,8 @@ def release(conn: Connection, row: Any, status: str) -> bool:
 
 
 def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic: bool = False) -> None:
-    """SUBMITTED -> ACCEPTED: the worker is paid and acceptance-rate rules run. `automatic`: nobody
-    reviewed it, the pool's review period ran out (an asset's status tells the two apart)."""
+    """SUBMITTED (or REJECTED) -> ACCEPTED: the worker is paid and acceptance-rate rules run.
+    `automatic`: nobody reviewed it, the pool's review period ran out (an asset's status tells the two apart)."""
     conn.execute(update(assignments).where(assignments.c.id == row.id).values(
         status="ACCEPTED", accepted=utcnow(), auto_accepted=automatic,
         public_comment=comment if comment is not None else row.public_comment))

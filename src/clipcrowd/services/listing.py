@@ -184,9 +184,9 @@ def bonuses_page(db: Database, settings: Settings, query: Mapping[str, str]) -> 
 
 
 def message_threads_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
-    """Every thread is in OUTGOING (clipcrowd keeps no replies); other folders are empty."""
-    folders = csv_values(query.get("folder")) or []
-    conditions = [] if not folders or set(folders) & set(messages.FOLDERS) else [message_threads.c.id < 0]
+    """Threads in every folder of `folder` and in none of `folder_ne`."""
+    conditions = messages.folder_conditions(csv_values(query.get("folder")) or [],
+                                            csv_values(query.get("folder_ne")) or [])
     return _run(db, settings, message_threads, conditions, query, _rows(messages.present))
 
 

@@ -125,12 +125,13 @@ def close_in(conn: Connection, pool_id: int, reason: str) -> None:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason=reason)
 
 
-def close_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
+def close_pool(db: Database, pool_id: int, kind: str = "POOL", reason: str = "MANUAL") -> dict[str, Any] | None:
+    """Close an open pool; `reason` FOR_UPDATE records that the requester closed it to edit it."""
     with db.write() as conn:
         row = load(conn, pool_id, for_update=True)
         if row.status != "OPEN":
             return None
-        close_in(conn, pool_id, "MANUAL")
+        close_in(conn, pool_id, reason)
         op_id = operations.start(conn, f"{kind}.CLOSE", {f"{kind.lower()}_id": str(pool_id)})
         operations.finish(conn, op_id, success=True)
     return operations.get(db, op_id)

@@ -66,6 +66,24 @@ def replace(db: Database, project_id: int, body: Any) -> dict[str, Any]:
         return present.project(load(conn, project_id))
 
 
+def difference_level(db: Database, project_id: int, body: Any) -> str:
+    """What `replace` with `body` would be, without doing it: EQUAL, BREAKING_CHANGE (the input or
+    output fields change, so answers already given no longer fit) or NON_BREAKING_CHANGE."""
+    new = validate_project(body)
+    with db.read() as conn:
+        old = load(conn, project_id).data
+    new.setdefault("assignments_issuing_type", old.get("assignments_issuing_type"))
+
+    def fields(data: Mapping[str, Any]) -> tuple[Any, Any]:
+        spec = data.get("task_spec") or {}
+        return spec.get("input_spec"), spec.get("output_spec")
+
+    if fields(old) != fields(new):
+        return "BREAKING_CHANGE"
+    same = {k: v for k, v in old.items() if v is not None} == {k: v for k, v in new.items() if v is not None}
+    return "EQUAL" if same else "NON_BREAKING_CHANGE"
+
+
 def archive(db: Database, project_id: int) -> dict[str, Any]:
     with db.write() as conn:
         load(conn, project_id)

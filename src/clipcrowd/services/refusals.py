@@ -30,7 +30,8 @@ _CLOSED = {
     "FOR_UPDATE": "its requester is changing it",
     "BLOCKED": "it was stopped by the platform",
 }
-_SCOPES = {"POOL": "this pool", "PROJECT": "every pool of this project", "ALL_PROJECTS": "every pool of every project"}
+_SCOPES = {"POOL": "this pool", "PROJECT": "every pool of this project", "ALL_PROJECTS": "every pool of every project",
+           "SYSTEM": "every pool of every project"}
 
 
 class Refusal:

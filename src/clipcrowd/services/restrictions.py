@@ -11,7 +11,7 @@ from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.people import RestrictionCreate
-from clipcrowd.domain.quality import RESTRICTION_SCOPES
+from clipcrowd.domain.quality import EVERYWHERE_SCOPES, HAND_RESTRICTION_SCOPES
 from clipcrowd.domain.timeutil import format_time, parse_time, utcnow
 from clipcrowd.services import events
 from clipcrowd.services.pools import load as load_pool
@@ -48,8 +48,8 @@ def add(
 def create(db: Database, body: Any) -> dict[str, Any]:
     wanted = checked(RestrictionCreate, body, "user_restriction")
     scope = wanted.scope
-    if scope not in RESTRICTION_SCOPES:
-        raise ValidationFailed.field("scope", f"one of {sorted(RESTRICTION_SCOPES)}")
+    if scope not in HAND_RESTRICTION_SCOPES:
+        raise ValidationFailed.field("scope", f"one of {sorted(HAND_RESTRICTION_SCOPES)}")
     worker_id = parse_id(wanted.user_id)
     if worker_id is None:
         raise ValidationFailed.field("user_id", "must be a user id")
@@ -101,7 +101,7 @@ def active_condition(worker_id: Any, project_id: Any, pool_id: Any, now: Any = N
     return and_(
         r.worker_id == worker_id,
         or_(r.will_expire.is_(None), r.will_expire > (utcnow() if now is None else now)),
-        or_(r.scope == "ALL_PROJECTS", and_(r.scope == "PROJECT", r.project_id == project_id),
+        or_(r.scope.in_(EVERYWHERE_SCOPES), and_(r.scope == "PROJECT", r.project_id == project_id),
             and_(r.scope == "POOL", r.pool_id == pool_id)),
     )
 

@@ -18,7 +18,11 @@ def get(db: Database, assignment_id: int) -> dict[str, Any]:
 
 
 def set_status(db: Database, assignment_id: int, body: Any) -> dict[str, Any]:
-    """PATCH body `{status: ACCEPTED|REJECTED, public_comment}`; a rejection needs a comment."""
+    """PATCH body `{status: ACCEPTED|REJECTED, public_comment}`; a rejection needs a comment.
+
+    A SUBMITTED assignment is accepted or rejected; a REJECTED one may still be accepted (the
+    requester changed her mind: the worker is paid; the tasks it gave back stay with the crowd).
+    """
     review = checked(AssignmentReview, body, "assignment")
     status, comment = review.status, review.public_comment
     if status == "REJECTED" and not (comment or "").strip():
@@ -27,9 +31,9 @@ def set_status(db: Database, assignment_id: int, body: Any) -> dict[str, Any]:
         row = lifecycle.load(conn, assignment_id, for_update=True)
         if row.status == status:
             return present.assignments(conn, [row])[0]
-        if row.status != "SUBMITTED":
-            raise ConflictState(
-                f"assignment {format_id(assignment_id)} is {row.status}: only SUBMITTED ones are reviewed")
+        if row.status != "SUBMITTED" and (row.status, status) != ("REJECTED", "ACCEPTED"):
+            raise ConflictState(f"assignment {format_id(assignment_id)} is {row.status}: only SUBMITTED ones are "
+                                "reviewed, and REJECTED ones accepted")
         if status == "ACCEPTED":
             lifecycle.accept(conn, row, comment)
         else:

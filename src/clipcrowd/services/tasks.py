@@ -12,11 +12,13 @@ from clipcrowd.domain import bounds
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.base import checked
-from clipcrowd.domain.models.tasks import TaskCreate, TaskUpdate
+from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.tasks import TaskCreate, TaskPatch, TaskUpdate
 from clipcrowd.domain.specs import check_values
 from clipcrowd.jobs import register
 from clipcrowd.services import asset_status, batch_create, pools, present
 from clipcrowd.services.batch_create import READ_ONLY, BatchHandler, BatchKind, PoolCache, PreparedBatch
+from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import tasks
 
@@ -110,6 +112,40 @@ def load(conn: Connection, task_id: int) -> Any:
 
 def get(db: Database, task_id: int) -> dict[str, Any]:
     with db.read() as conn:
+        return present.task(load(conn, task_id))
+
+
+#: what a PATCH may change besides the overlap
+PATCHABLE = ("baseline_solutions", "known_solutions", "message_on_unknown_solution")
+
+
+def patch(db: Database, task_id: int, body: Any) -> dict[str, Any]:
+    """Change the fields `body` sends (a TaskPatch); without an overlap field the overlap is kept."""
+    change = checked(TaskPatch, body, "task")
+    sent = change.model_fields_set
+    if sent & {"overlap", "infinite_overlap"}:
+        set_overlap(db, task_id, {k: v for k, v in change.model_dump().items() if k in ("overlap", "infinite_overlap")})
+    if not sent & set(PATCHABLE):
+        return get(db, task_id)
+    with db.write() as conn:
+        row = load(conn, task_id)
+        pool = pools.load(conn, row.pool_id)
+        if pool.status == "ARCHIVED":
+            raise ConflictState(f"the pool of task {task_id} is archived")
+        spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec
+        data = dict(row.data)
+        for name in PATCHABLE:
+            if name in sent:
+                value = getattr(change, name)
+                if name != "message_on_unknown_solution" and value is not None:
+                    for i, solution in enumerate(value):
+                        check_values(spec.output_spec, solution.output_values, f"{name}[{i}].output_values",
+                                     enforce_required=False)
+                    value = [solution.model_dump() for solution in value]
+                data[name] = value
+        conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+            data=data, golden=bool(data.get("known_solutions"))))
+        pools.reopen_if_incomplete(conn, row.pool_id)
         return present.task(load(conn, task_id))
 
 

@@ -226,7 +226,7 @@ user_restrictions = Table(
     "user_restrictions", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
     Column("worker_id", ForeignKey("workers.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("scope", String(20), nullable=False),  # ALL_PROJECTS | PROJECT | POOL
+    Column("scope", String(20), nullable=False),  # ALL_PROJECTS | PROJECT | POOL | SYSTEM
     Column("project_id", ForeignKey("projects.id")),
     Column("pool_id", ForeignKey("pools.id")),
     Column("private_comment", Text),
@@ -541,6 +541,8 @@ message_threads = Table(
     Column("recipients_select_type", String(20), nullable=False),
     Column("recipient_ids", JSON, nullable=False),
     Column("created", DateTime, nullable=False),
+    Column("folders", String(200), nullable=False, server_default=",OUTBOX,"),  # ",OUTBOX,IMPORTANT,"
+    Column("replies", JSON),  # the requester's later messages: [{"text", "created"}]
 )
 
 # A URL that is sent a pool's events. `cursor` is the last event id delivered (or given up on);

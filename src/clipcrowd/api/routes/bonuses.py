@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -13,7 +13,9 @@ from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.bonuses import (
     MessageThreadCompose,
+    MessageThreadFolders,
     MessageThreadPublic,
+    MessageThreadReply,
     UserBonusBatchResult,
     UserBonusCreate,
     UserBonusPublic,
@@ -67,6 +69,18 @@ def compose_message_thread(db: DbDep, _: Requester, body: MessageThreadCompose) 
 @router.get("/message-threads", response_model=Page[MessageThreadPublic])
 def find_message_threads(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> dict[str, Any]:
     return listing.message_threads_page(db, settings, request.query_params)
+
+
+@router.post("/message-threads/{thread_id}/reply", response_model=MessageThreadPublic)
+def reply_message_thread(db: DbDep, _: Requester, thread_id: str, body: MessageThreadReply) -> dict[str, Any]:
+    return messages.reply(db, object_id(thread_id, "message thread"), body.text)
+
+
+@router.post("/message-threads/{thread_id}/{change}", response_model=MessageThreadPublic)
+def file_message_thread(db: DbDep, _: Requester, thread_id: str,
+                        change: Literal["add-to-folders", "remove-from-folders"],
+                        body: MessageThreadFolders) -> dict[str, Any]:
+    return messages.file(db, object_id(thread_id, "message thread"), body.folders, add=change == "add-to-folders")
 
 
 @router.get("/message-threads/{thread_id}", response_model=MessageThreadPublic)

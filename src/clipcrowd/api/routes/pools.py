@@ -57,6 +57,11 @@ def close_pool(db: DbDep, _: Requester, pool_id: str) -> Response:
     return _operation_or_204(pools.close_pool(db, object_id(pool_id, "pool")))
 
 
+@router.post("/{pool_id}/close-for-update", status_code=202, response_model=None, responses=CHANGED_OR_NOT)
+def close_pool_for_update(db: DbDep, _: Requester, pool_id: str) -> Response:
+    return _operation_or_204(pools.close_pool(db, object_id(pool_id, "pool"), reason="FOR_UPDATE"))
+
+
 @router.post("/{pool_id}/archive", status_code=202, response_model=None, responses=CHANGED_OR_NOT)
 def archive_pool(db: DbDep, _: Requester, pool_id: str) -> Response:
     return _operation_or_204(pools.archive_pool(db, object_id(pool_id, "pool")))

@@ -1,4 +1,4 @@
-"""Projects."""
+"""Projects, and the check of an update (under /api/staging, where the requester dialect has it)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.operations import OperationPublic
-from clipcrowd.domain.models.projects import ProjectCreate, ProjectPublic, ProjectUpdate
+from clipcrowd.domain.models.projects import ProjectCheck, ProjectCreate, ProjectPublic, ProjectUpdate
 from clipcrowd.services import listing, operations, projects
 
 router = Router(prefix="/projects", tags=["projects"])
+staging_router = Router(prefix="/projects", tags=["projects"])
 
 
 @router.post("", status_code=201, response_model=ProjectPublic)
@@ -40,3 +41,8 @@ def update_project(db: DbDep, _: Requester, project_id: str, body: ProjectUpdate
 def archive_project(db: DbDep, _: Requester, project_id: str) -> dict[str, Any]:
     project = projects.archive(db, object_id(project_id, "project"))
     return operations.instant(db, "PROJECT.ARCHIVE", {"project_id": project["id"]})
+
+
+@staging_router.post("/{project_id}/check", response_model=ProjectCheck)
+def check_project_update(db: DbDep, _: Requester, project_id: str, body: ProjectUpdate) -> dict[str, Any]:
+    return {"differenceLevel": projects.difference_level(db, object_id(project_id, "project"), body.body())}

@@ -11,7 +11,7 @@ from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.models.base import Page
 from clipcrowd.domain.models.operations import OperationPublic
-from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPublic, TaskUpdate
+from clipcrowd.domain.models.tasks import TaskBatch, TaskBatchResult, TaskCreate, TaskPatch, TaskPublic, TaskUpdate
 from clipcrowd.http import batches
 from clipcrowd.services import listing, tasks
 
@@ -41,8 +41,8 @@ def get_task(db: DbDep, _: Requester, task_id: str) -> dict[str, Any]:
 
 
 @router.patch("/{task_id}", response_model=TaskPublic)
-def patch_task(db: DbDep, _: Requester, task_id: str, body: TaskUpdate) -> dict[str, Any]:
-    return tasks.set_overlap(db, object_id(task_id, "task"), body.body())
+def patch_task(db: DbDep, _: Requester, task_id: str, body: TaskPatch) -> dict[str, Any]:
+    return tasks.patch(db, object_id(task_id, "task"), body.body())
 
 
 @router.patch("/{task_id}/set-overlap-or-min", response_model=TaskPublic)

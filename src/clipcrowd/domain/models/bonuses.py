@@ -42,6 +42,14 @@ class MessageThreadCompose(Incoming):
     recipients_filter: dict[str, object] | None = None
 
 
+class MessageThreadReply(Incoming):
+    text: Texts
+
+
+class MessageThreadFolders(Incoming):
+    folders: list[str] = Field(description="IMPORTANT and/or UNREAD", max_length=5)
+
+
 class MessageThreadPublic(Public):
     id: Id
     topic: Texts

@@ -29,7 +29,7 @@ class WorkerPublic(Public):
 
 
 class RestrictionCreate(Incoming):
-    scope: str = Field(description="ALL_PROJECTS, PROJECT or POOL")
+    scope: str = Field(description="ALL_PROJECTS, PROJECT, POOL or SYSTEM (bars from every pool, as ALL_PROJECTS)")
     user_id: Id | int
     project_id: Id | int | None = None
     pool_id: Id | int | None = None

@@ -41,6 +41,12 @@ class ProjectFromInterface(Incoming):
     json_interface: dict[str, Any] | None = None
 
 
+class ProjectCheck(Public):
+    """What an update would change: EQUAL, NON_BREAKING_CHANGE or BREAKING_CHANGE (input or output fields)."""
+
+    differenceLevel: str  # the requester dialect's name
+
+
 class ProjectPublic(ProjectCreate, Public):
     model_config = PUBLIC
     id: Id

@@ -30,11 +30,27 @@ class TaskCreate(Incoming):
     infinite_overlap: bool = False
 
 
+class BaselineSolution(Incoming):
+    """A preliminary answer with the confidence it is given (dynamic overlap, weighted aggregation)."""
+
+    output_values: dict[str, Any]
+    confidence_weight: float = Field(1, ge=0, le=1)
+
+
 class TaskUpdate(Incoming):
-    """`PATCH`: a new overlap, or an infinite one."""
+    """`set-overlap-or-min`: a new overlap, or an infinite one."""
 
     overlap: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
     infinite_overlap: bool = False
+
+
+class TaskPatch(TaskUpdate):
+    """`PATCH`: the fields sent change, the rest are kept (the overlap too, when neither overlap
+    field is sent); known solutions make the task a control task, none make it a real one."""
+
+    baseline_solutions: list[BaselineSolution] | None = None
+    known_solutions: list[KnownSolution] | None = None
+    message_on_unknown_solution: str | None = None
 
 
 def _shape(value: Any) -> str:
