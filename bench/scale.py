@@ -348,12 +348,16 @@ def drop_postgres(name: str) -> None:
     engine.dispose()
 
 
+#: this run's PostgreSQL database, named after the checkout so that runs from two worktrees never share one
+SCALE_DATABASE = f"clipcrowd_scale_{ROOT.name}"
+
+
 def database_url(kind: str, home: Path) -> str:
-    return f"sqlite:///{home / 'scale.db'}" if kind == "sqlite" else fresh_postgres("clipcrowd_scale")
+    return f"sqlite:///{home / 'scale.db'}" if kind == "sqlite" else fresh_postgres(SCALE_DATABASE)
 
 
 def drop_database() -> None:
-    drop_postgres("clipcrowd_scale")
+    drop_postgres(SCALE_DATABASE)
 
 
 def downgrade(url: str, revision: str) -> None:
