@@ -1,18 +1,23 @@
 """Paging all of a pool's assignments with the `id_gt` cursor (what toloka-kit does): every assignment
-once, in id order, across page boundaries, also when assignments are added while paging; and each
-item is exactly what the per-row presentation (`present.assignments`) makes of it."""
+once, in id order, across page boundaries, also when assignments are added while paging; each item,
+written by the database (`services.assignment_json`), is exactly what the per-row presentation
+(`present.assignments`) makes of it, key order and number types included; a page larger than a
+chunk is streamed whole."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from pydantic_core import to_json
+from sqlalchemy import select, update
 
 from clipcrowd.domain.ids import format_id
-from clipcrowd.services import bulk_fill, present, review
+from clipcrowd.services import bulk_fill, json_pages, present, review
 from clipcrowd.store.db import Database
-from clipcrowd.store.tables import assignments
+from clipcrowd.store.tables import assignments, tasks
 from tests.apiclient import Api
 from tests.factories import pool_body, text_project
 
@@ -67,3 +72,123 @@ def test_a_page_ends_exactly_at_the_last_assignment(db: Database, api: Api) -> N
     assert [i["id"] for i in second["items"]] == [i["id"] for i in first["items"][20:]]
     assert second["has_more"] is False
     assert _page(api, filled.pool_id, first["items"][-1]["id"], 20) == {"items": [], "has_more": False}
+
+
+# Values a client may have stored, which the page must hand back as the same JSON values: strings
+# with quotes, markup, the control characters text may hold (`domain.text` refuses the others, NUL
+# among them) and other scripts; integers beyond 64 bits; floats that
+# are whole, tiny, huge or need 17 digits; nested keys named like the ones the page sets.
+HOSTILE_TEXT = 'say "hi" </script><b>\\ \u00e9\u4e2d\U0001f600 \t\r\n\u2028\x7f'
+HOSTILE_VALUES = {"text": HOSTILE_TEXT, "big": 2 ** 70, "neg": -(2 ** 63), "whole": 2.0, "tiny": 1e-7,
+                  "huge": 1e16, "odd": 0.1 + 0.2, "zero": -0.0, "none": None, "yes": True,
+                  "list": [1, 1.5, "x", None, {"id": "nested", "created": 1}], "id": "not the task's id"}
+
+
+def _canonical(items: Any) -> str:
+    """JSON text in which key order, and int against float (2 against 2.0), tell values apart."""
+    return json.dumps(items)
+
+
+def _page_body(api: Api, params: dict[str, Any]) -> dict[str, Any]:
+    response = api.call("GET", "/api/v1/assignments", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = json.loads(response.content)
+    return body
+
+
+def _hostile_pool(db: Database) -> tuple[str, list[int]]:
+    """A pool whose assignments and tasks hold every status and every shape the page writes: a
+    suite of three tasks, golden and infinite-overlap tasks, a task whose overlap changed after
+    it was written, hostile inputs, answers and comments, and rewards of every kind of float."""
+    pool = {k: v for k, v in pool_body("0", auto_accept_solutions=False).items() if k != "project_id"}
+    filled = bulk_fill.fill(db, text_project(), pool, count=12, overlap=2, suite=1, status="SUBMITTED")
+    pool_id = int(filled.pool_id)
+    with db.write() as conn:
+        ids = [i for (i,) in conn.execute(select(assignments.c.id).where(assignments.c.pool_id == pool_id)
+                                          .order_by(assignments.c.id))]
+        task_ids = [i for (i,) in conn.execute(select(tasks.c.id).where(tasks.c.pool_id == pool_id)
+                                               .order_by(tasks.c.id))]
+        data = {"pool_id": filled.pool_id, "input_values": HOSTILE_VALUES, "overlap": 2, "infinite_overlap": False}
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[0]).values(data=data))
+        golden = {**data, "input_values": {"text": "gold"}, "known_solutions": [{"output_values": {"result": "a"},
+                                                                                 "correctness_weight": 1}],
+                  "message_on_unknown_solution": HOSTILE_TEXT}
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[1]).values(golden=True, data=golden))
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[2]).values(
+            infinite_overlap=True, overlap=None, data={**data, "overlap": None, "infinite_overlap": True}))
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[3]).values(overlap=5))  # data still says 2
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[4]).values(  # keys left out, one set by the page
+            data={"created": "kept in place", "input_values": {"text": "short"}}))
+        conn.execute(update(tasks).where(tasks.c.id == task_ids[5]).values(overlap=None))  # not infinite, no overlap
+        answers = [{"result": "a", "extra": HOSTILE_VALUES}, {"result": 2 ** 70}, {"result": 1e16}]
+        when = datetime(2026, 1, 31, 12, 0, 0, 123456)
+        changes: list[dict[str, Any]] = [
+            {"status": "ACTIVE", "submitted": None, "solutions": None, "reward": 0.30000000000000004},
+            {"status": "SKIPPED", "submitted": None, "solutions": None, "skipped": when, "reward": 1e16},
+            {"status": "EXPIRED", "submitted": None, "solutions": None, "expired": when, "reward": 2.0},
+            {"status": "REJECTED", "rejected": when, "public_comment": HOSTILE_TEXT, "reward": 123456.789},
+            {"status": "ACCEPTED", "accepted": when, "public_comment": "", "reward": 1e-7},
+            {"task_ids": task_ids[:3], "solutions": answers, "reward": 0.01},
+            {"task_ids": [task_ids[4], task_ids[3], task_ids[4]], "solutions": [], "reward": 5e-324},
+            {"solutions": [None, "plain", 1.5, [1]]},
+        ]
+        for assignment_id, change in zip(ids, changes, strict=False):
+            conn.execute(update(assignments).where(assignments.c.id == assignment_id).values(**change))
+    return filled.pool_id, ids
+
+
+def _expected(db: Database, pool_id: str) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(select(assignments).where(assignments.c.pool_id == int(pool_id))
+                            .order_by(assignments.c.id)).all()
+        items: list[dict[str, Any]] = json.loads(to_json(present.assignments(conn, rows)))
+        return items
+
+
+def test_each_item_is_the_presented_assignment_value_for_value(db: Database, api: Api) -> None:
+    pool_id, _ = _hostile_pool(db)
+    expected = _expected(db, pool_id)
+    body = _page_body(api, {"pool_id": pool_id, "limit": 100})
+    assert body["has_more"] is False
+    assert _canonical(body["items"]) == _canonical(expected)
+    assert {item["status"] for item in body["items"]} == {"ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED", "SKIPPED",
+                                                         "EXPIRED"}
+    first = body["items"][0]["tasks"][0]
+    assert first["input_values"] == HOSTILE_VALUES and type(first["input_values"]["whole"]) is float
+    assert first["input_values"]["big"] == 2 ** 70
+    assert body["items"][0]["reward"] == 0.30000000000000004
+    assert [len(item["tasks"]) for item in body["items"][5:7]] == [3, 3]
+    assert "overlap" not in body["items"][5]["tasks"][2] and body["items"][5]["tasks"][2]["infinite_overlap"]
+    assert body["items"][6]["tasks"][1]["overlap"] == 5 and body["items"][6]["solutions"] == []
+    # filters and sorts read the same items
+    by_id = {item["id"]: item for item in expected}
+    for params in ({"status": "REJECTED,ACCEPTED"}, {"sort": "-id", "limit": 5},
+                   {"task_id": body["items"][5]["tasks"][1]["id"]}, {"user_id": body["items"][3]["user_id"]}):
+        got = _page_body(api, {"pool_id": pool_id, **params})["items"]
+        assert got and _canonical(got) == _canonical([by_id[item["id"]] for item in got]), params
+
+
+def test_a_page_larger_than_a_chunk_is_streamed_whole(db: Database, api: Api,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    pool_id, ids = _hostile_pool(db)
+    expected = _expected(db, pool_id)
+    monkeypatch.setattr(json_pages, "CHUNK", 5)
+    for limit, last in ((len(ids), None), (len(ids) - 1, None), (7, None), (7, format_id(ids[1]))):
+        params: dict[str, Any] = {"pool_id": pool_id, "limit": limit}
+        if last:
+            params["id_gt"] = last
+        response = api.call("GET", "/api/v1/assignments", params=params)
+        assert response.status_code == 200 and "content-length" not in response.headers  # sent in pieces
+        body = json.loads(response.content)
+        start = 0 if last is None else 2
+        assert _canonical(body["items"]) == _canonical(expected[start:start + limit])
+        assert body["has_more"] is (start + limit < len(ids))
+
+
+def test_a_wrong_query_is_refused_before_anything_is_read(db: Database, api: Api,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_pages, "CHUNK", 5)
+    for params in ({"limit": 0}, {"limit": "ten"}, {"sort": "reward"}, {"status": "DONE"}, {"id_gt": "x"},
+                   {"created_gt": "yesterday"}):
+        assert api.call("GET", "/api/v1/assignments", params={"limit": 50, **params}).status_code == 400, params

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, exists
@@ -19,8 +19,10 @@ from clipcrowd.services import (
     webhooks,
     workers,
 )
+from clipcrowd.services.assignment_json import assignment_json
 from clipcrowd.services.attachments import present as present_attachment
-from clipcrowd.services.paging import csv_values, id_value, page, range_conditions
+from clipcrowd.services.json_pages import json_page
+from clipcrowd.services.paging import csv_values, id_value, ordered, page, range_conditions
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import (
@@ -119,17 +121,21 @@ def tasks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> di
     return _run(db, settings, tasks, conditions, query, _rows(present.task))
 
 
-def assignments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
-    conditions = _status(assignments, query, ["ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED", "SKIPPED", "EXPIRED"])
-    conditions += _id_filters(assignments, query, {"pool_id": "pool_id", "user_id": "worker_id",
-                                                   "task_suite_id": "id"})
+def assignments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> bytes | Iterator[bytes]:
+    """A page of assignments as the JSON body itself, each item written by the database
+    (`assignment_json`); pieces of it when the page is streamed (`json_pages`)."""
+    a = assignments
+    conditions = _status(a, query, ["ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED", "SKIPPED", "EXPIRED"])
+    conditions += _id_filters(a, query, {"pool_id": "pool_id", "user_id": "worker_id", "task_suite_id": "id"})
     if "task_id" in query:
         task_id = id_value(query["task_id"], "task_id")
-        conditions.append(exists().where(assignment_tasks.c.assignment_id == assignments.c.id,
+        conditions.append(exists().where(assignment_tasks.c.assignment_id == a.c.id,
                                          assignment_tasks.c.task_id == task_id))
     fields = ("id", "created", "submitted", "accepted", "rejected", "skipped", "expired")
-    return _run(db, settings, assignments, conditions, query, present.assignments_lean, ranges=fields,
-                sortable=fields, columns=present.ASSIGNMENT_COLUMNS)
+    statement, limit = ordered(a, conditions + range_conditions(a, query, fields), query,
+                               limit_default=settings.page_limit_default, limit_max=settings.page_limit_max,
+                               sortable=fields, columns=(assignment_json(),))
+    return json_page(db, statement, limit)
 
 
 def attachments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Table, select
+from sqlalchemy import Column, ColumnElement, Connection, Select, Table, select
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import parse_id
@@ -61,6 +61,24 @@ def page(
 ) -> dict[str, Any]:
     """One page of rows (the whole table's columns unless `columns` says which), sorted as asked
     (default by id), with `has_more` from one extra row."""
+    statement, limit = ordered(table, conditions, query, limit_default=limit_default, limit_max=limit_max,
+                               sortable=sortable, columns=columns)
+    rows = conn.execute(statement).all()
+    return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
+
+
+def ordered(
+    table: Table,
+    conditions: Sequence[ColumnElement[bool]],
+    query: Mapping[str, str],
+    *,
+    limit_default: int,
+    limit_max: int,
+    sortable: Sequence[str] = ("id", "created"),
+    columns: Sequence[ColumnElement[Any]] | None = None,
+) -> tuple[Select[Any], int]:
+    """A page's statement, sorted by `sort` (then by id) and reading one row more than the page's
+    `limit`, and that limit. Raises before anything is read when `sort` or `limit` is wrong."""
     limit = parse_limit(query, limit_default, limit_max)
     order = []
     for key in (query.get("sort") or "id").split(","):
@@ -74,8 +92,7 @@ def page(
     if not any(str(o).startswith(f"{table.name}.id") for o in order):
         order.append(table.c.id.asc())
     statement = select(*(columns or (table,))).select_from(table).where(*conditions)
-    rows = conn.execute(statement.order_by(*order).limit(limit + 1)).all()
-    return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
+    return statement.order_by(*order).limit(limit + 1), limit
 
 
 #: most values one comma-separated query parameter may list (each becomes part of a statement)

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy import Connection, select
 
-from clipcrowd.domain.ids import ID_WIDTH, format_id
+from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import assignments as assignments_table
 from clipcrowd.store.tables import tasks
-from clipcrowd.store.wire_text import iso_millis, json_text
 
 
 def project(row: Any) -> dict[str, Any]:
@@ -89,47 +86,6 @@ def assignment(row: Any, task_rows: dict[int, Any]) -> dict[str, Any]:
     if row.solutions is not None:
         body["solutions"] = [{"output_values": values} for values in row.solutions]
     return {k: v for k, v in body.items() if v is not None}
-
-
-_TIMES = ("created", "submitted", "accepted", "rejected", "skipped", "expired")
-_a = assignments_table.c
-#: what a page of assignments reads: JSON as text and times already formatted by the database
-ASSIGNMENT_COLUMNS = (_a.id, _a.pool_id, _a.worker_id, _a.status, _a.reward, _a.public_comment,
-                      json_text(_a.task_ids).label("task_ids"), json_text(_a.solutions).label("solutions"),
-                      *(iso_millis(_a[name]).label(name) for name in _TIMES))
-
-
-def assignments_lean(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """`assignments` over rows of `ASSIGNMENT_COLUMNS`: the same objects, without a datetime or a
-    JSON decode through the driver per row (stored JSON is parsed by pydantic-core, each task once)."""
-    task_ids = [from_json(row[6]) for row in rows]
-    wanted = sorted({tid for ids in task_ids for tid in ids})
-    t = tasks.c
-    by_id: dict[int, dict[str, Any]] = {}
-    if wanted:
-        statement = select(t.id, t.pool_id, t.overlap, t.infinite_overlap, json_text(t.data), iso_millis(t.created))
-        for tid, pool_id, overlap, infinite, data, created in conn.execute(statement.where(one_of(t.id, wanted))).all():
-            body = {**from_json(data), "id": format_id(tid), "pool_id": format_id(pool_id), "created": created,
-                    "infinite_overlap": bool(infinite)}
-            if infinite:
-                body.pop("overlap", None)
-            else:
-                body["overlap"] = overlap
-            by_id[tid] = body
-    items = []
-    for (aid, pool_id, worker_id, status, reward, comment, _, solutions, *times), ids in zip(rows, task_ids,
-                                                                                             strict=True):
-        public = f"{aid:0{ID_WIDTH}d}"  # format_id, inlined: three per row
-        body = {"id": public, "task_suite_id": public, "pool_id": f"{pool_id:0{ID_WIDTH}d}",
-                "user_id": f"{worker_id:0{ID_WIDTH}d}", "status": status, "reward": reward, "mixed": True,
-                "automerged": False, "tasks": [by_id[tid] for tid in ids if tid in by_id]}
-        body.update({name: value for name, value in zip(_TIMES, times, strict=True) if value is not None})
-        if comment is not None:
-            body["public_comment"] = comment
-        if solutions is not None:
-            body["solutions"] = [{"output_values": values} for values in from_json(solutions)]
-        items.append(body)
-    return items
 
 
 def operation(row: Any) -> dict[str, Any]:

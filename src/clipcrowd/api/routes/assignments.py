@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request, Response
-from pydantic_core import to_json
+from starlette.responses import StreamingResponse
 
 from clipcrowd.api.deps import DbDep, Requester, SettingsDep, object_id
 from clipcrowd.api.routing import Router
@@ -18,9 +18,11 @@ router = Router(prefix="/assignments", tags=["assignments"])
 
 @router.get("", response_model=Page[AssignmentPublic])
 def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> Response:
-    # already plain JSON types: encoded in one pass by pydantic-core, without FastAPI's per-value pass
-    return Response(to_json(listing.assignments_page(db, settings, request.query_params)),
-                    media_type="application/json")
+    # the body is JSON text already, written by the database; a large page comes in pieces
+    body = listing.assignments_page(db, settings, request.query_params)
+    if isinstance(body, bytes):
+        return Response(body, media_type="application/json")
+    return StreamingResponse(body, media_type="application/json")
 
 
 @router.get("/{assignment_id}", response_model=AssignmentPublic)
