@@ -1,4 +1,4 @@
-"""The desk charts' counts the database keeps (migration 0021_chart_counters's triggers) equal a fresh
+"""The desk charts' counts the database keeps (migration 0022_chart_counters's triggers) equal a fresh
 count after every kind of change, and the charts drawn from them equal the charts counted from the
 answers themselves (the queries the desk ran before, kept here as the oracle), on SQLite and
 PostgreSQL: suites issued, submitted (with golden tasks), skipped, expired, accepted, rejected,
@@ -290,7 +290,7 @@ def test_a_project_across_pools_with_a_big_crowd(db: Database) -> None:
 def test_the_steps_read_are_the_steps_kept() -> None:
     from importlib import import_module
 
-    migration = import_module("clipcrowd.store.migrations.versions.0021_chart_counters")
+    migration = import_module("clipcrowd.store.migrations.versions.0022_chart_counters")
     assert pool_counters.CHART_STEPS == {"completion": migration.COMPLETION_STEPS,
                                          "submit-times": migration.SUBMIT_TIME_STEPS}
     for chart, steps in pool_counters.CHART_STEPS.items():

@@ -1,7 +1,7 @@
 """The figures behind the desk's charts, for one pool or for every pool of a project.
 
 Nothing here counts a pool's answers: the database keeps the counts at every change (migration
-0021_chart_counters, read through `services.pool_counters`) per bucket of time and per worker, so a
+0022_chart_counters, read through `services.pool_counters`) per bucket of time and per worker, so a
 chart reads a few hundred rows at most however large the pool. An *answer* is one real task of a
 submitted suite (golden tasks are checks, not answers), the unit the pool page's "answers still
 wanted" and "answers per minute" use too.

@@ -6,7 +6,7 @@ Triggers on `assignments` and `tasks` (migration `0019_pool_counters`) add every
 these reads cost a few rows however large the pool: up to 1,024 rows per pool on PostgreSQL (summed
 here), one on SQLite, and one per worker who took the pool. They equal a fresh COUNT/SUM over the
 pool at every commit (tests/test_desk_counters.py). The charts' counts are kept the same way by
-migration `0021_chart_counters` (tests/test_chart_counters.py).
+migration `0022_chart_counters` (tests/test_chart_counters.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from clipcrowd.store.tables import (
 
 STATUSES = tuple(name.upper() for name in POOL_STATUS_COUNTS)  # ACTIVE, SUBMITTED, … as assignments spell them
 #: Bucket widths (seconds) `pool_chart_counts` keeps per chart: a reader takes the widest that
-#: divides the width it draws. The same tuples as migration 0021_chart_counters' (a test holds them equal).
+#: divides the width it draws. The same tuples as migration 0022_chart_counters' (a test holds them equal).
 CHART_STEPS = {"completion": (1, 60, 3600, 86400), "submit-times": (1, 60, 3600)}
 
 

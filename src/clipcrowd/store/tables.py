@@ -585,7 +585,7 @@ pool_worker_counts = Table(
     *(Column(name, BigInteger, nullable=False, server_default="0") for name in POOL_STATUS_COUNTS),
 )
 # The desk charts' counts, kept by triggers on `assignments`, `assignment_tasks` and `tasks` (migration
-# 0021_chart_counters). `pool_chart_counts`: chart "completion" counts answers (real tasks of suites
+# 0022_chart_counters). `pool_chart_counts`: chart "completion" counts answers (real tasks of suites
 # with a `submitted` time) by the second of submission, "submit-times" such suites by the whole
 # seconds they took (`submitted - created`, at least 0); `bucket` is the first second of a bucket
 # of `step` seconds (a multiple of it). Up to 256 rows per key on PostgreSQL, one on SQLite: always SUM.

@@ -1,14 +1,14 @@
 """sign_in_failures: failed sign-ins kept in the database, so every server process counts the same ones
 
-Revision ID: 0021_sign_in_limits
-Revises: 0020_label_runs
+Revision ID: 0023_sign_in_limits
+Revises: 0022_chart_counters
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_sign_in_limits"
-down_revision = "0020_label_runs"
+revision = "0023_sign_in_limits"
+down_revision = "0022_chart_counters"
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 `folders` holds the thread's folders as ",OUTBOX,IMPORTANT," so that a search for a folder is a
 LIKE on both databases; `replies` the requester's later messages in the thread.
 
-Revision ID: 0021_toloka
-Revises: 0020_label_runs
+Revision ID: 0024_toloka
+Revises: 0023_sign_in_limits
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_toloka"
-down_revision = "0020_label_runs"
+revision = "0024_toloka"
+down_revision = "0023_sign_in_limits"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """pool_chart_counts and pool_worker_answers: the desk charts' counts kept by the database at every change
 
-Revision ID: 0021_chart_counters
-Revises: 0020_label_runs
+Revision ID: 0022_chart_counters
+Revises: 0021_answer_values
 
 Three of the desk's charts counted a pool's answered suites at every view (1-8 s at a million
 tasks). Here triggers keep what they draw, as 0019_pool_counters does for the pool page:
@@ -37,8 +37,8 @@ drops these triggers; it must create them again (`create_triggers`).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_chart_counters"
-down_revision = "0020_label_runs"
+revision = "0022_chart_counters"
+down_revision = "0021_answer_values"
 branch_labels = None
 depends_on = None
 

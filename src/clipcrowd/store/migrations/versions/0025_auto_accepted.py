@@ -4,15 +4,15 @@ An asset's labelling status tells the two apart (LABELED, not REVIEWED). Answers
 before this migration cannot be told from a requester's late acceptance and stay as they are.
 Adding (and dropping) the column rebuilds no table, so the triggers of 0019_pool_counters stay.
 
-Revision ID: 0022_auto_accepted
-Revises: 0021_sign_in_limits
+Revision ID: 0025_auto_accepted
+Revises: 0024_toloka
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_auto_accepted"
-down_revision = "0021_sign_in_limits"
+revision = "0025_auto_accepted"
+down_revision = "0024_toloka"
 branch_labels = None
 depends_on = None
 
