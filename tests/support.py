@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -25,6 +27,7 @@ from clipcrowd.domain.timeutil import system_clock
 from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
+from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import metadata
 
@@ -192,3 +195,13 @@ def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
     token = auth.create_token(db, "requester", requester_id=requester_id, name="tests")
     with serve_in_thread(create_app(config, db), config) as url:
         yield Live(url=url, token=token, db=db, settings=config)
+
+
+def migrate(db: Database, revision: str, down: bool) -> None:
+    """The database's schema taken down (or up) to `revision` with Alembic, as an operator would."""
+    config = Config()
+    config.set_main_option("script_location", str(store_db._MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)

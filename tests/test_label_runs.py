@@ -7,16 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select
 
 from clipcrowd.services import aggregation, bulk_fill, desk_aggregates, label_runs, operations
 from clipcrowd.settings import Settings
-from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import aggregation_runs, run_labels
 from tests.factories import pool_body, text_project
+from tests.support import migrate
 
 BEFORE = "0018_asset_status"  # the revision before label runs
 
@@ -36,15 +34,6 @@ def _run(db: Database, pool_id: str, method: str, field: str) -> str:
     aggregation.run(db, request, op_id)
     assert operations.get(db, op_id)["status"] == "SUCCESS"
     return op_id
-
-
-def _migrate(db: Database, revision: str, down: bool) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
-    with db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _shown(db: Database, pool_id: str, op_ids: list[str]) -> tuple[Any, ...]:
@@ -79,8 +68,8 @@ def test_migration_carries_stored_labels_over_and_back(db: Database) -> None:
     filled = bulk_fill.fill(db, _integer_project(), pool, count=30, overlap=3, crowd=5, labels=(1, 2, 3))
     op_ids = [_run(db, filled.pool_id, "ds", "score"), _run(db, filled.pool_id, "mv", "score")]
     shown = _shown(db, filled.pool_id, op_ids)
-    _migrate(db, BEFORE, down=True)
-    _migrate(db, "head", down=False)
+    migrate(db, BEFORE, down=True)
+    migrate(db, "head", down=False)
     assert _shown(db, filled.pool_id, op_ids) == shown
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(aggregation_runs)).scalar_one() == 2
