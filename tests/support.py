@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -25,6 +26,7 @@ from clipcrowd.domain.timeutil import system_clock
 from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
+from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import metadata
 
@@ -196,10 +198,6 @@ def live_server(db: Database, home: Path, **settings: object) -> Iterator[Live]:
 
 def migrate(db: Database, step: Any, revision: str) -> None:
     """Alembic's `step` (command.upgrade or command.downgrade) to `revision` on the test's database."""
-    from alembic.config import Config
-
-    from clipcrowd.store import db as store_db
-
     config = Config()
     config.set_main_option("script_location", str(store_db._MIGRATIONS))
     config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))

@@ -13,16 +13,14 @@ import json
 from typing import Any
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, delete, select, text, update
 
 from clipcrowd.services import aggregation, answer_columns, bulk_fill, maintenance
-from clipcrowd.store import db as store_db
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import answer_values, assignments, events
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.factories import pool_body, text_project
-from tests.support import ManualClock
+from tests.support import ManualClock, migrate
 
 Row = tuple[Any, ...]
 
@@ -69,15 +67,6 @@ def _suite(api: Api, person: dict[str, Any], pool_id: str) -> dict[str, Any]:
 def _submit(api: Api, person: dict[str, Any], suite: dict[str, Any], *values: str) -> None:
     api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=person["headers"],
            json={"solutions": [{"output_values": {"result": value}} for value in values]})
-
-
-def _migrate(db: Database, revision: str, down: bool) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(store_db._MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
-    with db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def test_the_rows_follow_every_change_of_the_answers(api: Api, db: Database, clock: ManualClock) -> None:
@@ -158,18 +147,18 @@ def test_objects_and_arrays_are_read_from_the_solutions(db: Database) -> None:
 def test_migration_backfills_and_goes_back(db: Database) -> None:
     """Down to 0020 (no table, no triggers), answers written, up again: the backfill equals the
     solutions and the triggers work; down again leaves no trace, and the answers stay."""
-    _migrate(db, "0020_label_runs", down=True)
+    migrate(db, command.downgrade, "0020_label_runs")
     pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
     filled = bulk_fill.fill(db, text_project(), pool, count=30, overlap=3, suite=2, crowd=5, labels=("a", 1, True))
     with db.write() as conn:
         conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT min(id) FROM assignments)"))
-    _migrate(db, "head", down=False)
+    migrate(db, command.upgrade, "head")
     rows = check(db)
     assert len(rows) == 90 and {r[6] for r in rows} == {"ACCEPTED", "REJECTED"}
     with db.write() as conn:
         conn.execute(text("UPDATE assignments SET status = 'REJECTED' WHERE id = (SELECT max(id) FROM assignments)"))
     assert sum(r[6] == "REJECTED" for r in check(db)) == 4
-    _migrate(db, "0020_label_runs", down=True)
+    migrate(db, command.downgrade, "0020_label_runs")
     with db.read() as conn:
         assert not db.engine.dialect.has_table(conn, "answer_values")
         triggers = (conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
@@ -178,5 +167,5 @@ def test_migration_backfills_and_goes_back(db: Database) -> None:
     assert not [t for t in triggers if t.startswith("answer_values")] and triggers  # 0019's triggers stay
     with db.write() as conn:  # and writing answers works without the table
         conn.execute(update(assignments).where(assignments.c.pool_id == int(filled.pool_id)).values(solutions=[{}]))
-    _migrate(db, "head", down=False)
+    migrate(db, command.upgrade, "head")
     assert check(db) == set()

@@ -37,10 +37,6 @@ def _run(db: Database, pool_id: str, method: str, field: str) -> str:
     return op_id
 
 
-def _migrate(db: Database, revision: str, down: bool) -> None:
-    migrate(db, command.downgrade if down else command.upgrade, revision)
-
-
 def _shown(db: Database, pool_id: str, op_ids: list[str]) -> tuple[Any, ...]:
     """What readers show: the API's pages of each operation, the desk's latest labels, its panel."""
     pages = [aggregation.labels_page(db, Settings(), op, {"limit": "1000"}) for op in op_ids]
@@ -73,8 +69,8 @@ def test_migration_carries_stored_labels_over_and_back(db: Database) -> None:
     filled = bulk_fill.fill(db, _integer_project(), pool, count=30, overlap=3, crowd=5, labels=(1, 2, 3))
     op_ids = [_run(db, filled.pool_id, "ds", "score"), _run(db, filled.pool_id, "mv", "score")]
     shown = _shown(db, filled.pool_id, op_ids)
-    _migrate(db, BEFORE, down=True)
-    _migrate(db, "head", down=False)
+    migrate(db, command.downgrade, BEFORE)
+    migrate(db, command.upgrade, "head")
     assert _shown(db, filled.pool_id, op_ids) == shown
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(aggregation_runs)).scalar_one() == 2

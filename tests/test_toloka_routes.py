@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
 from sqlalchemy import inspect, select, text
 
 from clipcrowd.services import messages
@@ -16,7 +17,7 @@ from clipcrowd.store.tables import message_threads
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.apiclient import expect_error as _error
 from tests.factories import text_project
-from tests.test_label_runs import _migrate  # one alembic step on the test's database
+from tests.support import migrate
 
 
 def test_project_update_check_changes_nothing(api: Api) -> None:
@@ -133,12 +134,12 @@ def test_app_marketplace_is_refused_by_name(api: Api) -> None:
 
 def test_thread_folders_migration_goes_down_and_up(db: Database) -> None:
     """0021 adds `folders` and `replies`; a thread written before it is in OUTBOX afterwards."""
-    _migrate(db, "0020_label_runs", down=True)
+    migrate(db, command.downgrade, "0020_label_runs")
     with db.engine.begin() as conn:
         assert "folders" not in {c["name"] for c in inspect(conn).get_columns("message_threads")}
         conn.execute(text("INSERT INTO message_threads (topic, text, answerable, recipients_select_type, "
                           "recipient_ids, created) VALUES ('{}', '{}', true, 'ALL', '[]', '2026-01-01 00:00:00')"))
-    _migrate(db, "head", down=False)
+    migrate(db, command.upgrade, "head")
     with db.read() as conn:
         row = conn.execute(select(message_threads)).one()
     assert row.folders == ",OUTBOX," and row.replies is None
