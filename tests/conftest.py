@@ -61,13 +61,26 @@ def _worker_group(item: pytest.Item) -> str | None:
     return "|".join([item.nodeid.split("::")[0], *(f"{n}={params[n]}" for n in shared if n in params)])
 
 
+import multiprocessing  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from clipcrowd.jobs import executor as job_processes  # noqa: E402
+
+# A server that runs a job starts a worker process; spawned, each one pays an interpreter start and the
+# imports of every job kind (2-3 s of CPU, dozens of times a run). Here workers are forked from one
+# clean fork server per test process that has those modules loaded already (tests/jobs/test_processes.py
+# keeps the production "spawn").
+JOB_MODULES = ["clipcrowd.jobs.worker", "clipcrowd.services.task_upload_jobs", "clipcrowd.services.task_suites",
+               "clipcrowd.services.asset_import", "clipcrowd.services.mining", "clipcrowd.services.aggregation",
+               "clipcrowd.services.camera_motion", "clipcrowd.services.tasks", "clipcrowd.export.export_jobs"]
+job_processes.START_METHOD = "forkserver"
+multiprocessing.get_context("forkserver").set_forkserver_preload(JOB_MODULES)
 
 from clipcrowd.domain import timeutil  # noqa: E402
 from clipcrowd.store.db import Database  # noqa: E402
 from tests.apiclient import api  # noqa: E402, F401  (fixture)
-from tests.browser import browser  # noqa: E402, F401  (fixture: one Chromium per process)
+from tests.browser import browser, stop_browser  # noqa: E402, F401  (fixture: a Chromium per run of browser tests)
 from tests.support import (  # noqa: E402
     Live,
     ManualClock,
@@ -127,8 +140,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         return (yield)  # the test's own fixtures are finalized first
     finally:
-        if _ray_running and "local_ray" not in getattr(nextitem, "fixturenames", ()):
+        following = getattr(nextitem, "fixturenames", ())
+        if _ray_running and "local_ray" not in following:
             import ray
 
             ray.shutdown()
             _ray_running.clear()
+        if "browser" not in following:
+            stop_browser()

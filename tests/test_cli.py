@@ -20,6 +20,21 @@ def run(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess
     return subprocess.run([CLIPCROWD, *args], env=full_env, capture_output=True, text=True, timeout=120)
 
 
+def invoke(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """What `run` does, in this process through typer's test runner: for tests about what a command does
+    rather than about the process (no interpreter start and imports per call). Exit code, stdout and
+    stderr come back as from `run`; an exception the command did not turn into an exit is raised."""
+    from typer.testing import CliRunner
+
+    from clipcrowd.cli import app
+
+    full_env: dict[str, str | None] = {"CLIPCROWD_HOME": str(home), "CLIPCROWD_TOKEN": None, **(env or {})}
+    result = CliRunner().invoke(app, list(args), env=full_env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr

@@ -40,6 +40,8 @@ class World:
     bob: dict[str, str]
     ann_cookie: str
     reads: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # the counts a passing case left behind, taken as the next case's "before" (nothing runs in between)
+    counted: dict[str, int] | None = None
 
     @property
     def requester(self) -> dict[str, str]:

@@ -20,6 +20,12 @@ from tests.jobs.support import items_of, shard_row, submit, wait_for
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def spawned_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The executor's own tests start workers as production does (the suite forks them: tests/conftest.py)."""
+    monkeypatch.setattr(jobs.executor, "START_METHOD", "spawn")
+
+
 def test_a_worker_killed_mid_shard_leaves_it_to_the_next_worker_after_the_lease(db: Database,
                                                                                 tmp_path: Path) -> None:
     release = tmp_path / "release"  # never created: the first worker stalls after its first item

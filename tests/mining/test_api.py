@@ -20,7 +20,7 @@ from tests.factories import pool_body
 from tests.ingest.conftest import wait_for
 from tests.ingest.test_bad_input import INTERFACE
 from tests.support import Live
-from tests.test_cli import one_line_error, run
+from tests.test_cli import invoke, one_line_error
 
 from . import _media as gen
 from .conftest import Corpus
@@ -121,7 +121,7 @@ def test_mining_run_over_rest(live: Live, corpus: Corpus, model: Path, classes: 
 def test_cli_mines_a_projects_videos(live: Live, corpus: Corpus, model: Path, classes: Path, tmp_path: Path) -> None:
     project_id, _ = _project_with_videos(live, corpus, tmp_path)
     out = tmp_path / "out"
-    done = run("mine", f"project:{project_id}", "--scorer", f"onnx:{model}", "--classes", str(classes),
+    done = invoke("mine", f"project:{project_id}", "--scorer", f"onnx:{model}", "--classes", str(classes),
                "--label", "red square", "--clip-seconds", "3", "--min-score", "0.5", "--out", str(out),
                "--url", live.url, "--token", live.token, home=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -129,6 +129,6 @@ def test_cli_mines_a_projects_videos(live: Live, corpus: Corpus, model: Path, cl
     with (out / "candidates.csv").open() as fh:
         videos = sorted(row["video"].rsplit("-", 1)[-1] for row in csv.DictReader(fh))
     assert videos == ["early", "late", "middle"]
-    missing = run("mine", "project:424242", "--out", str(tmp_path / "none"), "--url", live.url, "--token",
+    missing = invoke("mine", "project:424242", "--out", str(tmp_path / "none"), "--url", live.url, "--token",
                   live.token, home=tmp_path)
     one_line_error(missing, "no READY video assets")

@@ -1,4 +1,5 @@
-"""`clipcrowd mine` as a user types it: real processes, one-line errors, nothing half-written."""
+"""`clipcrowd mine` as a user types it: one-line errors, nothing half-written; run in this process
+(`invoke`), except the run with worker processes, which is a real process."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.test_cli import one_line_error, run
+from tests.test_cli import invoke, one_line_error, run
 
 from . import _media as gen
 from .conftest import Corpus
@@ -25,7 +26,7 @@ def _nothing_written(parent: Path, out: Path) -> None:
 
 def test_mine_a_folder(corpus: Corpus, model: Path, classes: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    done = run(*_args(corpus.folder, model, classes, out), home=tmp_path)
+    done = invoke(*_args(corpus.folder, model, classes, out), home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "3 clips kept" in done.stdout
     with (out / "candidates.csv").open() as fh:
@@ -37,12 +38,12 @@ def test_bad_model_classes_and_label_are_one_line_errors(corpus: Corpus, model: 
     out = tmp_path / "out"
     text = tmp_path / "notes.onnx"
     text.write_text("not a model\n")
-    one_line_error(run(*_args(corpus.folder, text, classes, out), home=tmp_path), "not an ONNX model")
+    one_line_error(invoke(*_args(corpus.folder, text, classes, out), home=tmp_path), "not an ONNX model")
     three = gen.write_classes(tmp_path / "three.txt", ["red square", "b", "c"])
-    one_line_error(run(*_args(corpus.folder, model, three, out), home=tmp_path), "3 names", "outputs 2")
+    one_line_error(invoke(*_args(corpus.folder, model, three, out), home=tmp_path), "3 names", "outputs 2")
     args = _args(corpus.folder, model, classes, out)
     args[args.index("red square")] = "making pizza"
-    one_line_error(run(*args, home=tmp_path), "label 'making pizza' is not in the classes file")
+    one_line_error(invoke(*args, home=tmp_path), "label 'making pizza' is not in the classes file")
     _nothing_written(tmp_path, out)
 
 
@@ -51,9 +52,9 @@ def test_clip_longer_than_the_video_and_no_video_stream(corpus: Corpus, model: P
     out = tmp_path / "out"
     args = _args(corpus.folder / "early.mp4", model, classes, out)
     args[args.index("--clip-seconds") + 1] = "60"
-    one_line_error(run(*args, home=tmp_path), "--clip-seconds 60 is longer than the video")
+    one_line_error(invoke(*args, home=tmp_path), "--clip-seconds 60 is longer than the video")
     audio = gen.write_audio_only(tmp_path / "speech.m4a")
-    one_line_error(run(*_args(audio, model, classes, out), home=tmp_path), "no video stream")
+    one_line_error(invoke(*_args(audio, model, classes, out), home=tmp_path), "no video stream")
     _nothing_written(tmp_path, out)
 
 
@@ -65,7 +66,7 @@ def test_an_unreadable_file_in_a_folder_does_not_stop_the_others(corpus: Corpus,
         shutil.copy(corpus.folder / name, folder / name)
     (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)  # an MP4 cut short
     out = tmp_path / "out"
-    done = run(*_args(folder, model, classes, out), home=tmp_path)
+    done = invoke(*_args(folder, model, classes, out), home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "broken.mp4" in done.stderr and "truncated" in done.stderr
     body = json.loads((out / "candidates.json").read_text())
@@ -77,7 +78,7 @@ def test_existing_output_is_never_overwritten(corpus: Corpus, model: Path, class
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    one_line_error(run(*_args(corpus.folder, model, classes, out), home=tmp_path), "not empty")
+    one_line_error(invoke(*_args(corpus.folder, model, classes, out), home=tmp_path), "not empty")
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 

@@ -15,7 +15,7 @@ from clipcrowd.export.kinetics import verdicts
 from clipcrowd.sim import simulate
 from tests.factories import pool_body
 from tests.support import Live
-from tests.test_cli import one_line_error, run
+from tests.test_cli import invoke, one_line_error
 
 from .conftest import Corpus
 
@@ -39,7 +39,7 @@ def test_mine_validate_three_of_five_and_export(live: Live, corpus: Corpus, mode
         pool_id = str(pool["id"])
     mined = tmp_path / "mined"
     # no --min-score: the video that never shows the square still gets its best (false) moment
-    done = run("mine", str(corpus.folder), "--scorer", f"onnx:{model}", "--classes", str(classes), "--label",
+    done = invoke("mine", str(corpus.folder), "--scorer", f"onnx:{model}", "--classes", str(classes), "--label",
                "red square", "--clip-seconds", "3", "--out", str(mined), "--pool", pool_id, "--url", live.url,
                "--token", live.token, home=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -50,7 +50,7 @@ def test_mine_validate_three_of_five_and_export(live: Live, corpus: Corpus, mode
                           timeout=240, idle_seconds=3, seed=3)
         assert sum(report.submitted.values()) == 20  # 4 clips x overlap 5
     out = tmp_path / "kinetics"
-    done = run("export", "kinetics", pool_id, "--out", str(out), "--url", live.url, "--token", live.token,
+    done = invoke("export", "kinetics", pool_id, "--out", str(out), "--url", live.url, "--token", live.token,
                home=tmp_path)
     assert done.returncode == 0, done.stderr
     with (out / "train.csv").open() as fh:
@@ -77,7 +77,7 @@ def test_mine_validate_three_of_five_and_export(live: Live, corpus: Corpus, mode
     assert golden[0]["known_solutions"][0]["output_values"] == {"answer": "yes"}
     assert {t["overlap"] for t in tasks if not t.get("known_solutions")} == {5}
     # a second export into the same folder is refused and changes nothing
-    again = run("export", "kinetics", pool_id, "--out", str(out), "--url", live.url, "--token", live.token,
+    again = invoke("export", "kinetics", pool_id, "--out", str(out), "--url", live.url, "--token", live.token,
                 home=tmp_path)
     one_line_error(again, "not empty")
 
@@ -101,7 +101,7 @@ def test_mine_refuses_a_pool_that_is_not_for_clips(live: Live, corpus: Corpus, m
         project = client.create_project(text_project())
         pool_id = str(client.create_pool(pool_body(project["id"]))["id"])
     out = tmp_path / "mined"
-    done = run("mine", str(corpus.folder), "--scorer", f"onnx:{model}", "--classes", str(classes),
+    done = invoke("mine", str(corpus.folder), "--scorer", f"onnx:{model}", "--classes", str(classes),
                "--clip-seconds", "3", "--out", str(out), "--pool", pool_id, "--url", live.url, "--token",
                live.token, home=tmp_path)
     one_line_error(done, "not a clip-validation pool")
