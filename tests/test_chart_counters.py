@@ -12,7 +12,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, and_, cast, delete, func, select, text, union_all, update
+from sqlalchemy import Connection, and_, delete, func, select, text, union_all, update
 
 from clipcrowd.services import bulk_fill, desk_charts, maintenance, pool_counters
 from clipcrowd.services.desk_charts import Scope, nice_width
@@ -40,16 +40,6 @@ BULK_POOL = {"private_name": "bulk", "reward_per_assignment": 0.01, "assignment_
 
 # --- the oracle: what the desk counted from the answers before the counters (services/desk_charts.py
 # at 4c915f1), for one scope -------------------------------------------------------------------------
-
-def _epoch(conn: Connection, column: Any) -> Any:
-    if conn.dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * 86400.0
-    return cast(func.extract("epoch", column), Float)
-
-
-def _floor(conn: Connection, value: Any) -> Any:
-    return cast(value, Integer) if conn.dialect.name == "sqlite" else cast(func.floor(value), Integer)
-
 
 def _answered(scope: Scope) -> Any:
     return and_(scope.where(assignments.c.pool_id), assignments.c.submitted.is_not(None))
@@ -106,9 +96,9 @@ def old_answers_per_worker(conn: Connection, scope: Scope) -> dict[str, Any]:
     return desk_charts.worker_figure(conn, old_answer_counts(conn, scope))
 
 
-def _duration(conn: Connection) -> Any:
-    seconds = _epoch(conn, assignments.c.submitted) - _epoch(conn, assignments.c.created)
-    return (func.max if conn.dialect.name == "sqlite" else func.greatest)(seconds, 0.0)
+def _taken(submitted: datetime, created: datetime) -> int:
+    """Whole seconds from `created` to `submitted` (>= 0), exactly."""
+    return max((submitted - created) // timedelta(seconds=1), 0)
 
 
 def old_submit_times(conn: Connection, scope: Scope) -> dict[str, Any]:
@@ -120,8 +110,11 @@ def old_submit_times(conn: Connection, scope: Scope) -> dict[str, Any]:
         thresholds.update(desk_charts.fast_thresholds(data))
         longest = max(longest, float(PoolData.of(data).assignment_max_duration_seconds or 0))
     fine_width = nice_width(longest, desk_charts.FINE_BUCKETS)
-    key = _floor(conn, _duration(conn) / fine_width).label("b")
-    fine = {int(b): int(n) for b, n in conn.execute(select(key, func.count()).where(_answered(scope)).group_by(key))}
+    fine: dict[int, int] = {}
+    for submitted, created in conn.execute(select(assignments.c.submitted, assignments.c.created)
+                                           .where(_answered(scope))):
+        b = _taken(submitted, created) // fine_width
+        fine[b] = fine.get(b, 0) + 1
     if not fine:
         return {"width": 0, "bins": [], "thresholds": sorted(thresholds), "suites": 0}
     for edge in (0, int(max(thresholds, default=0.0) // fine_width)):
@@ -139,8 +132,9 @@ def fresh(conn: Connection, pool_id: int) -> dict[str, Any]:
     a = assignments.c
     real = (select(func.count()).select_from(assignment_tasks).join(tasks, tasks.c.id == assignment_tasks.c.task_id)
             .where(assignment_tasks.c.assignment_id == a.id, tasks.c.golden.is_(False)).scalar_subquery())
-    rows = conn.execute(select(a.worker_id, a.status, a.submitted, _floor(conn, _duration(conn)), real)
-                        .where(a.pool_id == pool_id)).all()
+    rows = [(worker_id, status, submitted, None if submitted is None else _taken(submitted, created), n)
+            for worker_id, status, submitted, created, n in conn.execute(
+                select(a.worker_id, a.status, a.submitted, a.created, real).where(a.pool_id == pool_id))]
     charts: dict[tuple[str, int, int], int] = {}
     answers: dict[int, int] = {}
     for worker_id, status, submitted, taken, n in rows:
@@ -272,6 +266,25 @@ def test_the_chart_counts_equal_a_fresh_count_after_every_kind_of_change(api: Ap
     spread = check(db, filled.pool_id)
     assert len({b for (c, s, b) in spread["charts"] if c == "completion" and s == 60}) > 50
     check(db, pool_id)  # the first pool untouched by the second's changes
+
+
+def test_whole_seconds_are_exact_at_the_edges(db: Database) -> None:
+    """A suite of exactly 30 s is in the 30 s bin and a submission at .9996 s in its own second, on
+    both databases and one of 30.9996 s in the 30 s bin (float arithmetic on dates put them a second off)."""
+    filled = bulk_fill.fill(db, TEXT_PROJECT, BULK_POOL, count=4, overlap=1, suite=1, crowd=2, status="SUBMITTED")
+    edge = datetime(2026, 3, 1, 12, 0, 7, 999600)
+    with db.write() as conn:
+        ids = conn.execute(select(assignments.c.id).where(assignments.c.pool_id == int(filled.pool_id))
+                           .order_by(assignments.c.id)).scalars().all()
+        for n, (row_id, taken) in enumerate(zip(ids, (30, 30, 29, 31), strict=True)):
+            submitted = edge + timedelta(seconds=n)
+            conn.execute(update(assignments).where(assignments.c.id == row_id).values(
+                submitted=submitted,
+                created=submitted - timedelta(seconds=taken) + timedelta(microseconds=400 * (n == 3))))
+    counted = check(db, filled.pool_id)
+    first = int((edge - datetime(1970, 1, 1)).total_seconds() // 1)
+    assert {b for (c, s, b) in counted["charts"] if c == "completion" and s == 1} == {first + n for n in range(4)}
+    assert {b: k for (c, s, b), k in counted["charts"].items() if c == "submit-times" and s == 1} == {29: 1, 30: 3}
 
 
 def test_a_project_across_pools_with_a_big_crowd(db: Database) -> None:

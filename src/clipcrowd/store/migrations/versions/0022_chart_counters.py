@@ -54,16 +54,24 @@ _SQLITE, _POSTGRES = "sqlite", "postgresql"
 
 
 def _seconds(dialect: str, c: str) -> tuple[str, str]:
-    """Whole seconds since 1970 of `c`.submitted, and whole seconds (>= 0) from `c`.created to it.
-    The second is exact (strftime / numeric epoch); the duration is the float difference the chart
-    computed before these counters, floored."""
+    """Whole seconds since 1970 of `c`.submitted, and whole seconds (>= 0) from `c`.created to it,
+    both exact: no float arithmetic, whose rounding would put a suite of exactly 30 s in the 29 s bin
+    (or a submission at .9999 s in the next second: SQLite's own date functions keep milliseconds).
+    SQLite: the whole seconds of the text's first 19 characters, less one where the fraction of a
+    second of `submitted` is below that of `created` (compared as text, trailing zeros dropped).
+    PostgreSQL: `extract` gives an exact numeric, of a timestamp and of the interval between two."""
     if dialect == _SQLITE:
-        return (f"CAST(strftime('%s', {c}.submitted) AS INTEGER)",
-                f"CAST(max((julianday({c}.submitted) - 2440587.5) * 86400.0 "
-                f"- (julianday({c}.created) - 2440587.5) * 86400.0, 0.0) AS INTEGER)")
+        def whole(column: str) -> str:
+            return f"CAST(strftime('%s', substr({c}.{column}, 1, 19)) AS INTEGER)"
+
+        def fraction(column: str) -> str:
+            return f"rtrim(rtrim(substr({c}.{column}, 20), '0'), '.')"
+
+        return (whole("submitted"),
+                f"max({whole('submitted')} - {whole('created')} - "
+                f"({fraction('submitted')} < {fraction('created')}), 0)")
     return (f"floor(extract(epoch FROM {c}.submitted))::bigint",
-            f"floor(greatest(extract(epoch FROM {c}.submitted)::float8 "
-            f"- extract(epoch FROM {c}.created)::float8, 0))::bigint")
+            f"floor(greatest(extract(epoch FROM {c}.submitted - {c}.created), 0))::bigint")
 
 
 def _steps() -> str:
