@@ -9,6 +9,7 @@ recorder's 250 ms pieces, `seeked`), never on timers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,17 @@ def _task(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, 
     return (*start_suite(browser, live, login, pool_id, width=width, client_type="TOLOKA_APP"), pool_id)
 
 
+@pytest.fixture
+def roomy(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server whose upload limit leaves a recording minutes of room: how long the steps between
+    Record and Stop take depends on the machine's load, and the recording must not end by itself
+    in between (that is the next test's subject, at a small limit)."""
+    yield from start_server(tmp_path, max_upload_bytes=20_000_000)
+
+
 @pytest.mark.parametrize("width", [1280, 375])
-def test_record_preview_length_and_seek(live: LiveServer, browser: Any, width: int) -> None:
+def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any, width: int) -> None:
+    live = roomy
     context, page, pool_id = _task(live, browser, f"rec{width}", width)
     field = ".cc-media-file"
     # before any recording: the buttons only; no empty preview box, no "Remove"
@@ -70,18 +80,18 @@ def test_record_preview_length_and_seek(live: LiveServer, browser: Any, width: i
     assert _visible(page, f"{field} video") == 1 and page.locator(f"{field} video.live").is_hidden()
     assert page.locator(f"{field} .recorder-clock").is_hidden()
     length = page.inner_text(f"{field} [data-testid=file-length]")
-    assert re.fullmatch(r" ?· 0:0[3-9]", length), length
+    assert re.fullmatch(r" ?· 0:(0[3-9]|[1-5]\d)", length), length  # 3 s and up: 12 pieces, then the checks
     src = page.get_attribute(f"{field} .file-preview video", "src")
     assert src.startswith("/w/attachments/")
     got = page.evaluate(SEEK, f"{field} .file-preview video")
-    assert 2.5 < got["duration"] < 30 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 2.5, got
+    assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 2.5, got
     assert page.locator(f"{field} button:has-text('Remove')").is_visible()
     assert page.locator("button:has-text('Record video again')").is_visible()
     shots(page, f"recorder-done-{width}")
 
     with live.db.read() as conn:
         stored = conn.execute(select(attachments)).one()
-    assert stored.media_type == "video/webm" and 2_500_000 < stored.duration_us < 30_000_000
+    assert stored.media_type == "video/webm" and 2_500_000 < stored.duration_us < 60_000_000
     with av.open(str(live.settings.media_dir / stored.storage_key)) as container:
         assert container.duration is not None  # the stored copy has what the recorder left out
 
@@ -94,7 +104,7 @@ def test_record_preview_length_and_seek(live: LiveServer, browser: Any, width: i
     review.wait_for_selector("body[data-ready='1']")
     assert review.inner_text("[data-testid=file-length]") == length
     got = review.evaluate(SEEK, "video.review-media")
-    assert 2.5 < got["duration"] < 30 and abs(got["at"] - 1.5) < 0.2, got
+    assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
     shots(review, f"desk-review-length-{width}")
     desk.close()
     context.close()
