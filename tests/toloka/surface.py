@@ -266,7 +266,7 @@ for waited in (pool, suite_pool):
 REPORT['pool_closed'] = client.get_pool(pool.id).is_closed()
 REPORT['suite_pool_closed'] = client.get_pool(suite_pool.id).is_closed()
 by_id = {t.id: t.input_values['text'] for t in client.get_tasks(pool_id=suite_pool.id)}
-REPORT['issued_suites'] = [sorted(by_id.get(t.id, t.input_values['text']) for t in a.tasks)
+REPORT['issued_suites'] = [[a.status.value, sorted(by_id.get(t.id, t.input_values['text']) for t in a.tasks)]
                            for a in client.get_assignments(pool_id=suite_pool.id)]
 REPORT['suite_pool_detail'] = {
     'statuses': [a.status.value for a in client.get_assignments(pool_id=suite_pool.id)],
