@@ -91,7 +91,7 @@ class LocalExecutor(Executor):
     def __init__(self, db_url: str, context: Mapping[str, Any], *, processes: int = 1,
                  lease: timedelta = LEASE) -> None:
         super().__init__(db_url, context, processes=processes, lease=lease)
-        self._mp = multiprocessing.get_context(START_METHOD)
+        self._mp: Any = multiprocessing.get_context(START_METHOD)  # spawn or forkserver: both have Process
         self._stop = self._mp.Event()
         self._wake = self._mp.Event()
         self._procs: list[Any] = []

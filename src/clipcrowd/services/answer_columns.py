@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Text, cast, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Text, cast, func, literal, literal_column, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
@@ -49,7 +49,7 @@ def _aggregated(conn: Connection, rows: Any) -> str:
     the subquery `rows` (columns task, worker, label), taking its rows in their order."""
     c = rows.c
     if conn.dialect.name == "postgresql":
-        joined = literal_column("''::bytea")
+        joined: ColumnElement[Any] = literal_column("''::bytea")
         aggregates = [func.string_agg(func.int8send(c.task), joined), func.string_agg(func.int8send(c.worker), joined),
                       func.string_agg(c.label, SEPARATOR)]
     else:
