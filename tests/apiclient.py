@@ -35,8 +35,11 @@ class Api:
 
 @pytest.fixture
 def api(db: Database, tmp_path: Path) -> Iterator[Api]:
+    """The app without its background ticks (one at start-up, then none for a day): expiry, auto-accept
+    and pool closing happen when the test calls `maintenance.tick`, never in the middle of its checks."""
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
-    with TestClient(create_app(Settings(home=tmp_path, database_url=db.url), db)) as client:
+    settings = Settings(home=tmp_path, database_url=db.url, maintenance_interval_seconds=86400)
+    with TestClient(create_app(settings, db)) as client:
         yield Api(client, token)
 
 
