@@ -17,7 +17,8 @@ import typer
 
 from clipcrowd.cli_common import TokenOpt, UrlOpt, need_token, user_errors
 
-jobs_app = typer.Typer(help="Jobs: long work split into shards (list, show, items, work).", no_args_is_help=True)
+jobs_app = typer.Typer(help="Jobs: long work split into shards (list, show, items, cancel, work).",
+                       no_args_is_help=True)
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -48,6 +49,13 @@ def list_jobs(
 def show(job_id: str, url: UrlOpt = DEFAULT_URL, token: TokenOpt = None) -> None:
     """The job object (request, shard map, status, counts) as JSON."""
     typer.echo(json.dumps(_call(url, token, lambda c: c.get_job(job_id)), indent=1))
+
+
+@jobs_app.command()
+def cancel(job_id: str, url: UrlOpt = DEFAULT_URL, token: TokenOpt = None) -> None:
+    """Stop a job: shards not yet finished never run, a running one stops at its next item."""
+    job = _call(url, token, lambda c: c.cancel_job(job_id))
+    typer.echo(f"{job['job_id']}  {job['kind']}  {job['status']}")
 
 
 @jobs_app.command()

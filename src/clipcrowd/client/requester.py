@@ -206,6 +206,10 @@ class Client:
         """One job: ``{job_id, kind, status, request, shard_map, counts, ...}``."""
         return self._call("GET", f"/api/v1/jobs/{job_id}")
 
+    def cancel_job(self, job_id: str) -> dict[str, Any]:
+        """Stop a job that has not ended (its shards not yet finished never run); returns the job."""
+        return self._call("POST", f"/api/v1/jobs/{job_id}/cancel")
+
     def get_job_items(self, job_id: str, *, status: str | None = None, shard_id: str | None = None,
                       limit: int = 1000) -> list[dict[str, Any]]:
         """Every item of a job (``status``: pending, done, failed, skipped; several comma-separated)."""

@@ -197,6 +197,13 @@ def get_job(db: Database, job_id: int) -> dict[str, Any]:
         return _present(conn, _job_row(conn, job_id))
 
 
+def cancel_job(db: Database, job_id: int) -> dict[str, Any]:
+    """Stop an import (`job_executor.stop`): files still to come are refused, shards not started never run."""
+    with db.write() as conn:
+        job_executor.stop(conn, _job_row(conn, job_id))
+        return _present(conn, _job_row(conn, job_id))
+
+
 def find_jobs(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = [jobs.c.kind == KIND, *range_conditions(jobs, query, ("id", "created"))]
     with db.read() as conn:

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from clipcrowd.domain.errors import NotFound, ValidationFailed
+from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.timeutil import format_time
-from clipcrowd.jobs import ITEM_STATUSES, JOB_STATUSES, Executor, counts, create_executor
+from clipcrowd.jobs import ITEM_STATUSES, JOB_FINAL, JOB_STATUSES, Executor, counts, create_executor
+from clipcrowd.jobs import cancel as cancel_shards
 from clipcrowd.services import aggregation as _aggregation  # noqa: F401  (registers its job kind)
 from clipcrowd.services import asset_import as _asset_import  # noqa: F401  (registers its job kind)
 from clipcrowd.services import camera_motion as _camera_motion  # noqa: F401  (registers its job kind)
@@ -72,6 +73,27 @@ def present(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "finished_at": format_time(row.finished)}
         out.append({k: v for k, v in body.items() if v is not None})
     return out
+
+
+def stop(conn: Connection, row: Any) -> None:
+    """Cancel the job of `row` inside the caller's write: shards not yet finished are never claimed,
+    a shard running now stops at its next item report, an operation waiting on the job fails. A job
+    cancelled already stays as it is; one that ended otherwise is refused, since nothing is left to stop."""
+    if row.status == "cancelled":
+        return
+    if row.status in JOB_FINAL:
+        raise ConflictState(f"job {format_id(row.id)} has already ended ({row.status}); there is nothing to cancel")
+    cancel_shards(conn, row.id)
+
+
+def cancel(db: Database, job_id: int) -> dict[str, Any]:
+    """Cancel a job (`stop`) and return it as the API shows it."""
+    with db.write() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"job {format_id(job_id)} does not exist")
+        stop(conn, row)
+        return present(conn, [conn.execute(select(jobs).where(jobs.c.id == job_id)).one()])[0]
 
 
 def get(db: Database, job_id: int) -> dict[str, Any]:

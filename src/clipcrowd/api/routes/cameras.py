@@ -50,6 +50,12 @@ def get_import(db: DbDep, _: Requester, job_id: str) -> dict[str, Any]:
     return cameras.get_job(db, object_id(job_id, "job"))
 
 
+@router.post("/camera-imports/{job_id}/cancel", response_model=CameraImportPublic)
+def cancel_import(db: DbDep, _: Requester, job_id: str) -> dict[str, Any]:
+    """Stop an import: shards not yet processed never run; files posted afterwards are refused (409)."""
+    return cameras.cancel_job(db, object_id(job_id, "job"))
+
+
 @router.put("/camera-imports/{job_id}/shards/{shard_id}", response_model=ShardPublic)
 def register_shard(db: DbDep, _: Requester, job_id: str, shard_id: str, body: ShardRegistration) -> dict[str, Any]:
     return cameras.register_shard(db, object_id(job_id, "job"), object_id(shard_id, "shard"), body.body())

@@ -28,3 +28,9 @@ def get_job(db: DbDep, _: Requester, job_id: str) -> dict[str, Any]:
 @router.get("/{job_id}/items", response_model=Page[JobItemPublic])
 def job_items(db: DbDep, settings: SettingsDep, _: Requester, job_id: str, request: Request) -> dict[str, Any]:
     return job_executor.items(db, settings, object_id(job_id, "job"), request.query_params)
+
+
+@router.post("/{job_id}/cancel", response_model=JobPublic)
+def cancel_job(db: DbDep, _: Requester, job_id: str) -> dict[str, Any]:
+    """Stop a job that has not ended; cancelling a cancelled job again changes nothing (409 once it ended otherwise)."""
+    return job_executor.cancel(db, object_id(job_id, "job"))
