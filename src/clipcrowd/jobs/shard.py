@@ -113,7 +113,8 @@ def run_claimed(db: Database, held: Claim, context: Mapping[str, Any], lease: ti
         with Heartbeat(run, lease):
             handler.run_shard(run)
     except ShardLost:
-        log.warning("job %s shard %s was taken over; this run's outcome is dropped", held.job_id, held.shard_id)
+        log.warning("job %s shard %s was cancelled or taken over; this run's outcome is dropped",
+                    held.job_id, held.shard_id)
         return "lost"
     except ShardFailed as exc:
         return "failed" if queue.finish(db, held, error=str(exc) or "the shard failed") else "lost"
