@@ -106,3 +106,31 @@ def test_the_local_executor_runs_shards_in_other_processes(db: Database, tmp_pat
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)
     starts = sorted(line.split()[1] for line in log.read_text().splitlines() if line.startswith("start"))
     assert starts == ["0", "1", "2"]  # two processes, each shard run once
+
+
+def test_a_request_never_waits_for_a_worker_to_start(db: Database) -> None:
+    """`wake_soon` (what a route calls after submitting work) returns while a worker's start is still
+    held; the worker then starts and runs the job; once every worker is up, waking starts nothing."""
+    job_id = submit(db, "test.digest", {"items": ["a", "b"], "rounds": 5})
+    starting, release = threading.Event(), threading.Event()
+
+    class HeldStart(jobs.LocalExecutor):
+        def _start_one(self) -> None:
+            starting.set()
+            release.wait(120)
+            super()._start_one()
+
+    executor = HeldStart(db.url, {}, processes=1)
+    try:
+        executor.wake_soon()
+        assert starting.wait(60) and executor.running == 0  # the caller is back; the start is still held
+        release.set()
+        wait_for(lambda: job_executor.get(db, job_id)["status"] == "complete", what="the job")
+        first = executor.pids
+        starting.clear()
+        executor.wake_soon()
+        assert executor.pids == first and not starting.is_set()
+    finally:
+        release.set()
+        executor.stop()
+    assert executor.running == 0

@@ -9,6 +9,7 @@ import time
 import traceback
 from decimal import Decimal
 
+import requests
 import toloka.client as toloka
 from toloka.client import analytics_request as analytics
 from toloka.client import user_restriction as restriction
@@ -367,4 +368,93 @@ def read_analytics():
 
 
 REPORT['analytics'] = call('get_analytics', read_analytics)
+# 5. The rest of the requester calls a script reaches for: reads, finds with sort, updates, the
+# asynchronous variants, and a review that rejects. A project of its own, answered by one worker
+# through the worker API (a crowd still about may answer some of its suites too).
+HEADERS = {'Authorization': f"OAuth {os.environ['CLIPCROWD_TOKEN']}"}
+URL = os.environ['CLIPCROWD_URL']
+extra = client.create_project(toloka.Project(
+    public_name='More', public_description='d', task_spec=project.task_spec))
+extra_pool = client.create_pool(new_pool(extra.id, 'more', auto_accept_solutions=False))
+call('get_projects', lambda: extra.id in [p.id for p in client.get_projects()] or 1 / 0)
+call('find_projects', lambda: client.find_projects(status='ACTIVE', sort=['-id']).items[0].id == extra.id or 1 / 0)
+call('update_project', lambda: client.update_project(extra.id, toloka.Project(
+    public_name='More2', public_description='d', task_spec=project.task_spec)).public_name == 'More2' or 1 / 0)
+call('get_requester', lambda: client.get_requester().id or 1 / 0)
+extra_skill = client.create_skill(name='more-skill', hidden=True)
+call('get_skill', lambda: client.get_skill(extra_skill.id).name == 'more-skill' or 1 / 0)
+call('get_skills', lambda: extra_skill.id in [s.id for s in client.get_skills()] or 1 / 0)
+call('find_skills', lambda: client.find_skills(name='more-skill').items[0].id == extra_skill.id or 1 / 0)
+call('update_skill', lambda: client.update_skill(extra_skill.id, toloka.Skill(name='more-skill-2', hidden=True))
+     .name == 'more-skill-2' or 1 / 0)
+renamed = client.get_pool(extra_pool.id)
+renamed.private_name = 'renamed'
+call('update_pool', lambda: client.update_pool(extra_pool.id, renamed).private_name == 'renamed' or 1 / 0)
+call('create_tasks_async', lambda: client.wait_operation(client.create_tasks_async(
+    [toloka.Task(pool_id=extra_pool.id, input_values={'text': f'x{i}'}) for i in range(3)], allow_defaults=True))
+    .status.value == 'SUCCESS' or 1 / 0)
+call('get_operation_log', lambda: len(client.get_operation_log(client.wait_operation(client.create_tasks_async(
+    [toloka.Task(pool_id=extra_pool.id, input_values={'text': 'y'})], allow_defaults=True)).id)) == 1 or 1 / 0)
+call('find_operations', lambda: client.find_operations(type='TASK.BATCH_CREATE', sort=['-submitted']).items
+     or 1 / 0)
+call('get_operation', lambda: client.get_operation(client.find_operations(type='TASK.BATCH_CREATE').items[0].id).id)
+extra_suites = client.create_pool(new_pool(extra.id, 'more suites'))
+call('create_task_suites_async', lambda: client.wait_operation(client.create_task_suites_async([toloka.TaskSuite(
+    pool_id=extra_suites.id, overlap=1, tasks=[toloka.Task(input_values={'text': 'q'})])])).status.value
+    == 'SUCCESS' or 1 / 0)
+call('find_task_suites', lambda: len(client.find_task_suites(pool_id=extra_suites.id, sort=['id']).items) == 1
+     or 1 / 0)
+extra_training = client.create_training(toloka.Training(
+    project_id=extra.id, private_name='more t', may_contain_adult_content=False, assignment_max_duration_seconds=60,
+    mix_tasks_in_creation_order=False, shuffle_tasks_in_task_suite=False, training_tasks_in_task_suite_count=1,
+    task_suites_required_to_pass=1, retry_training_after_days=1, inherited_instructions=True))
+client.create_tasks([toloka.Task(pool_id=extra_training.id, input_values={'text': 'l'}, known_solutions=[
+    toloka.task.BaseTask.KnownSolution(output_values={'result': 'a'})])], allow_defaults=True)
+call('find_trainings', lambda: client.find_trainings(project_id=extra.id).items[0].id == extra_training.id or 1 / 0)
+for verb in ('open', 'close', 'clone', 'archive'):
+    call(f'{verb}_training_async', lambda verb=verb: client.wait_operation(
+        getattr(client, f'{verb}_training_async')(extra_training.id)).status.value == 'SUCCESS' or 1 / 0)
+call('clone_pool_async', lambda: client.wait_operation(client.clone_pool_async(extra_pool.id)).status.value
+     == 'SUCCESS' or 1 / 0)
+client.open_pool(extra_pool.id)
+person = requests.post(f'{URL}/api/v1/workers', json={'login': 'more-worker'}, headers=HEADERS).json()
+mine = []
+for _ in range(4):
+    got = requests.post(f"{URL}/api/v1/worker/pools/{extra_pool.id}/next",
+                        headers={'Authorization': f"OAuth {person['token']}"})
+    if got.status_code != 200:
+        break
+    requests.post(f"{URL}/api/v1/worker/assignments/{got.json()['id']}/submit",
+                  headers={'Authorization': f"OAuth {person['token']}"},
+                  json={'solutions': [{'output_values': {'result': 'a'}} for _ in got.json()['tasks']]})
+    mine.append(got.json()['id'])
+REPORT['more_answered'] = len(mine)
+call('find_assignments', lambda: set(mine) <= {a.id for a in client.find_assignments(
+    pool_id=extra_pool.id, status='SUBMITTED', sort=['-id']).items} or 1 / 0)
+call('reject_assignment', lambda: client.reject_assignment(mine[0], 'bad').status == toloka.Assignment.REJECTED
+     or 1 / 0)
+for answered in mine[1:]:
+    client.accept_assignment(answered, 'ok')
+call('get_aggregated_solutions', lambda: len(list(client.get_aggregated_solutions(client.wait_operation(
+    client.aggregate_solutions_by_pool(type='WEIGHTED_DYNAMIC_OVERLAP', pool_id=extra_pool.id,
+                                       answer_weight_skill_id=extra_skill.id, fields=[{'name': 'result'}])).id)))
+     >= len(mine) - 1 or 1 / 0)
+call('get_attachments', lambda: list(client.get_attachments(pool_id=extra_pool.id)) == [] or 1 / 0)
+call('find_attachments', lambda: client.find_attachments(pool_id=extra_pool.id).items == [] or 1 / 0)
+call('create_user_bonuses_async', lambda: client.wait_operation(client.create_user_bonuses_async([toloka.UserBonus(
+    user_id=person['id'], amount=Decimal('0.10'), without_message=True)])).status.value == 'SUCCESS' or 1 / 0)
+call('find_user_bonuses', lambda: len(client.find_user_bonuses(user_id=person['id'], sort=['-id']).items) == 1
+     or 1 / 0)
+client.set_user_skill(skill_id=extra_skill.id, user_id=person['id'], value=Decimal(50))
+call('find_user_skills', lambda: len(client.find_user_skills(user_id=person['id']).items) == 1 or 1 / 0)
+call('find_message_threads', lambda: client.find_message_threads(folder='OUTBOX').items or 1 / 0)
+call('find_webhook_subscriptions', lambda: client.find_webhook_subscriptions(pool_id=extra_pool.id).items == []
+     or 1 / 0)
+call('archive_pool_async', lambda: (client.close_pool(extra_pool.id), client.wait_operation(
+    client.archive_pool_async(extra_pool.id)).status.value == 'SUCCESS')[1] or 1 / 0)
+spare = client.create_project(toloka.Project(public_name='Spare', public_description='d', task_spec=project.task_spec))
+call('archive_project', lambda: client.archive_project(spare.id).status.value == 'ARCHIVED' or 1 / 0)
+spare = client.create_project(toloka.Project(public_name='Spare', public_description='d', task_spec=project.task_spec))
+call('archive_project_async', lambda: client.wait_operation(client.archive_project_async(spare.id)).status.value
+     == 'SUCCESS' or 1 / 0)
 print('REPORT ' + json.dumps(REPORT, default=str))

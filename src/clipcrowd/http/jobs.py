@@ -6,7 +6,8 @@ from starlette.requests import Request
 
 
 def wake(request: Request) -> None:
-    """A route submitted a job: let this server's executor see it now."""
+    """A route submitted a job: let this server's executor see it now, without making the client wait
+    for a worker to start."""
     executor = getattr(request.app.state, "job_executor", None)
     if executor is not None:
-        executor.wake()
+        executor.wake_soon()

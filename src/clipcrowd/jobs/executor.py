@@ -78,7 +78,18 @@ class Executor(abc.ABC):
 
     @abc.abstractmethod
     def wake(self) -> None:
-        """There is new work: make sure a worker sees it soon."""
+        """There is new work: make sure a worker sees it soon (starting workers first if none runs)."""
+
+    def wake_soon(self) -> None:
+        """`wake` for a request thread: starting a worker (a process, a fork server's imports, Ray itself)
+        takes seconds on a busy machine, and the client that submitted the work must not wait for it."""
+        threading.Thread(target=self._wake_logged, name="clipcrowd-jobs-wake", daemon=True).start()
+
+    def _wake_logged(self) -> None:
+        try:
+            self.wake()
+        except Exception:  # the watcher wakes the workers again at its next look
+            log.warning("the job executor could not start its workers", exc_info=True)
 
     @abc.abstractmethod
     def stop(self, timeout: float = 15.0) -> None:
@@ -95,17 +106,22 @@ class LocalExecutor(Executor):
         self._stop = self._mp.Event()
         self._wake = self._mp.Event()
         self._procs: list[Any] = []
+        self._starting = threading.Lock()  # request threads, the watcher and stop() all touch _procs
 
     def _start(self) -> None:
-        self._procs = [p for p in self._procs if p.is_alive()]
-        while len(self._procs) < self.count:
-            proc = self._mp.Process(
-                target=run, name="clipcrowd-job-worker", daemon=True,
-                args=(self.db_url, self.context, self._stop, self._wake, self._parent_pid(),
-                      self.lease.total_seconds()),
-            )
-            proc.start()
-            self._procs.append(proc)
+        with self._starting:
+            self._procs = [p for p in self._procs if p.is_alive()]
+            while len(self._procs) < self.count and not self._stop.is_set():
+                self._start_one()
+
+    def _start_one(self) -> None:
+        proc = self._mp.Process(
+            target=run, name="clipcrowd-job-worker", daemon=True,
+            args=(self.db_url, self.context, self._stop, self._wake, self._parent_pid(),
+                  self.lease.total_seconds()),
+        )
+        proc.start()
+        self._procs.append(proc)
 
     def _parent_pid(self) -> int:
         """The parent a worker sees while this server lives: this process, or under "forkserver" the fork
@@ -123,16 +139,23 @@ class LocalExecutor(Executor):
         self._start()
         self._wake.set()
 
+    def wake_soon(self) -> None:
+        if self.running >= self.count:  # the usual case: every worker is up, telling them is enough
+            self._wake.set()
+        else:
+            super().wake_soon()
+
     def stop(self, timeout: float = 15.0) -> None:
         self._stop_watching(timeout)
         self._stop.set()
         self._wake.set()
-        for proc in self._procs:
+        with self._starting:  # a start in progress ends first; none begins after _stop is set
+            procs, self._procs = self._procs, []
+        for proc in procs:
             proc.join(timeout)
             if proc.is_alive():
                 proc.terminate()
                 proc.join(5)
-        self._procs = []
 
     @property
     def running(self) -> int:
