@@ -42,7 +42,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.scale import PG_BASE, ROOT, Server, downgrade, drop_postgres, fresh_postgres, tree
+from bench.scale import PG_BASE, ROOT, Server, downgrade, drop_postgres, fresh_postgres
 from sqlalchemy import Engine, create_engine, text
 
 from clipcrowd.aggregation import aggregate
@@ -69,7 +69,7 @@ def database_url(kind: str, home: Path) -> str:
 def by_http(server: Server, pool: str, postgres: Engine | None) -> tuple[float, float, float, float]:
     """(seconds from the request to the finished operation, CPU seconds meanwhile of the job worker
     process, of the server process itself (the request and the polls), of PostgreSQL's backends)."""
-    workers = [pid for pid in tree(server.process.pid) if pid != server.process.pid]
+    workers = children(server.process.pid)
     worker_cpu, server_cpu = sum(map(own_cpu, workers)), own_cpu(server.process.pid)
     backends = backend_cpu(postgres)
     started = time.perf_counter()
@@ -81,9 +81,22 @@ def by_http(server: Server, pool: str, postgres: Engine | None) -> tuple[float, 
     if body["status"] != "SUCCESS":
         raise RuntimeError(body)
     seconds = time.perf_counter() - started
-    workers = workers or [pid for pid in tree(server.process.pid) if pid != server.process.pid]
+    workers = workers or children(server.process.pid)
     database = sum(cpu - backends.get(pid, 0.0) for pid, cpu in backend_cpu(postgres).items())
     return (seconds, sum(map(own_cpu, workers)) - worker_cpu, own_cpu(server.process.pid) - server_cpu, database)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from every /proc/<n>/stat (a thread's `children` list,
+    which `scale.tree` reads, loses the children of a request thread that has ended)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return found
 
 
 def backend_cpu(postgres: Engine | None) -> dict[int, float]:
