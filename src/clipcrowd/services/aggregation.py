@@ -39,6 +39,7 @@ from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
+    GOLDEN_TASK,
     assignment_tasks,
     assignments,
     skills,
@@ -286,10 +287,10 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
 
 
 def _gold(conn: Connection, request: AggregationRequest) -> dict[int, Any]:
-    """Golden tasks' known values of the field, by integer task id."""
+    """Golden tasks' known values of the field, by integer task id (the pool's golden tasks through
+    their partial index, whose predicate the query repeats: not a scan of the pool's tasks)."""
     gold: dict[int, Any] = {}
-    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
-        tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
+    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(tasks.c.pool_id == request.pool_id, GOLDEN_TASK))
     for task_id, data in golden:
         for known in data.get("known_solutions") or ():
             value = (known.get("output_values") or {}).get(request.field)
