@@ -69,8 +69,8 @@ def database_url(kind: str, home: Path) -> str:
 def by_http(server: Server, pool: str, postgres: Engine | None) -> tuple[float, float, float, float]:
     """(seconds from the request to the finished operation, CPU seconds meanwhile of the job worker
     process, of the server process itself (the request and the polls), of PostgreSQL's backends)."""
-    workers = children(server.process.pid)
-    worker_cpu, server_cpu = sum(map(own_cpu, workers)), own_cpu(server.process.pid)
+    workers = {pid: own_cpu(pid) for pid in children(server.process.pid)}  # the job worker, once started
+    server_cpu = own_cpu(server.process.pid)
     backends = backend_cpu(postgres)
     started = time.perf_counter()
     op = server.http.post("/api/v1/aggregated-solutions/aggregate-by-pool", json={"pool_id": pool, "method": "ds"})
@@ -81,9 +81,9 @@ def by_http(server: Server, pool: str, postgres: Engine | None) -> tuple[float, 
     if body["status"] != "SUCCESS":
         raise RuntimeError(body)
     seconds = time.perf_counter() - started
-    workers = workers or children(server.process.pid)
+    worker = sum(own_cpu(pid) - workers.get(pid, 0.0) for pid in children(server.process.pid))
     database = sum(cpu - backends.get(pid, 0.0) for pid, cpu in backend_cpu(postgres).items())
-    return (seconds, sum(map(own_cpu, workers)) - worker_cpu, own_cpu(server.process.pid) - server_cpu, database)
+    return (seconds, worker, own_cpu(server.process.pid) - server_cpu, database)
 
 
 def children(pid: int) -> list[int]:
