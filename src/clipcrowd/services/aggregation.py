@@ -169,7 +169,7 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
             kinds = " or ".join(request.statuses).lower()
             raise ValidationFailed.field("pool_id", f"pool {format_id(pool_id)} has no {kinds} answers to aggregate")
         if AGGREGATORS[method].gold == "required" and not conn.execute(select(exists().where(
-                tasks.c.pool_id == pool_id, tasks.c.golden.is_(True)))).scalar():
+                tasks.c.pool_id == pool_id, GOLDEN_TASK))).scalar():
             raise ValidationFailed.field("method", f"{method!r} needs golden tasks; pool {format_id(pool_id)} has none")
     return request
 
