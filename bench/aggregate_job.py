@@ -3,42 +3,56 @@ tree and a base commit side by side, on SQLite and PostgreSQL.
 
 For each database: one pool of N tasks answered 3 times (`services.bulk_fill`, N x 3 answers, one
 task per suite, 20 workers) is written once (PostgreSQL is then ANALYZEd, as a live database would
-be). This tree's `clipcrowd serve` runs Dawid-Skene on it once (the first job also spawns the job
-worker process) and then `--repeat` more times; the schema is taken back to the base's revision and
-the base's server does the same over the same rows. "bare" is `aggregation.aggregate(answers, "ds")`
-on the coded answers this tree reads (`services.aggregation.load_coded`), in this process;
-"in-process run" is `services.aggregation.run` called directly (read, aggregate, store), so
-end-to-end minus it is what HTTP and the job runner add. Times are medians of the repeats. CPU
-seconds (user + system, from /proc) are the steadier figure on a shared machine: the job worker
-process's per request (the work itself, PostgreSQL's own CPU not included) and the server
-process's (the request and the client's looks at the operation every `POLL` seconds).
+be). Each tree is then measured on those rows, this tree first; the schema is taken back to the
+base's revision (`--base-revision`) before the base is measured. Per tree:
+  * in a process of its own (`PYTHONPATH=<tree>/src`): "bare" is `aggregation.aggregate(answers,
+    "ds")` on the coded answers that tree reads (`services.aggregation.load_coded`), and "in-process
+    run" is `services.aggregation.run` called directly (read, aggregate, store, finish), so end to
+    end minus it is what HTTP and the job runner add; one more run under cProfile (CPU clock)
+    splits it into read (`load_coded`), fit (`aggregate`), store labels (`label_runs.store`) and the
+    rest (worker qualities, event, rules, operation, commits);
+  * its `clipcrowd serve` runs Dawid-Skene once (the first job also starts the job worker process:
+    "first s" and "first job worker cpu s") and then `--repeat` more times.
+Times are medians of the repeats. CPU seconds (user + system, from /proc) are the steadier figure
+on a shared machine: the job worker process's per request (the work itself; on SQLite the
+database's work is in it), PostgreSQL's backends of the bench's database (its own work, which the
+job worker waits for), and the server process's (the request and the client's looks at the
+operation every `POLL` seconds).
 
-    git worktree add --detach /tmp/agg-base 4c915f1
+    git archive c952ba6 src | tar -x -C /tmp/aggregate-base
     PYTHONPATH=src:. .venv/bin/python bench/aggregate_job.py [--size 100000] [--db sqlite,postgres]
-        [--repeat 5] [--base /tmp/agg-base/src] [--base-revision 0020_label_runs]
+        [--repeat 5] [--base /tmp/aggregate-base/src] [--base-revision 0025_auto_accepted]
 
-PostgreSQL runs in a database of its own, `aggregate_bench_<pid>`, dropped at the end.
+PostgreSQL runs in a database of its own, `bench_aggregate_<pid>`, dropped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import json
 import os
+import pstats
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.scale import ROOT, Server, downgrade, drop_postgres, fresh_postgres, tree
-from sqlalchemy import text
+from bench.scale import PG_BASE, ROOT, Server, downgrade, drop_postgres, fresh_postgres
+from sqlalchemy import Engine, create_engine, text
 
 from clipcrowd.aggregation import aggregate
 from clipcrowd.services import aggregation, bulk_fill, operations
 from clipcrowd.store.db import Database
 
-DATABASE = f"aggregate_bench_{os.getpid()}"  # several people may run this on one PostgreSQL
+DATABASE = f"bench_aggregate_{os.getpid()}"  # several people may run this on one PostgreSQL
+#: (file, function) of each part of `services.aggregation.run` the breakdown names
+PARTS = {"read": ("services/aggregation.py", "load_coded"), "fit": ("aggregation/api.py", "aggregate"),
+         "store labels": ("services/label_runs.py", "store")}
 POLL = 0.05  # seconds between looks at the operation (each look costs the server a little CPU)
 PROJECT = {"public_name": "aggregate", "task_spec": {
     "input_spec": {"text": {"type": "string"}},
@@ -52,11 +66,12 @@ def database_url(kind: str, home: Path) -> str:
     return f"sqlite:///{home / 'aggregate.db'}" if kind == "sqlite" else fresh_postgres(DATABASE)
 
 
-def by_http(server: Server, pool: str) -> tuple[float, float, float]:
-    """(seconds from the request to the finished operation, CPU seconds of the job worker process
-    meanwhile, CPU seconds of the server process itself: the request and the polls)."""
-    workers = [pid for pid in tree(server.process.pid) if pid != server.process.pid]
-    worker_cpu, server_cpu = sum(map(own_cpu, workers)), own_cpu(server.process.pid)
+def by_http(server: Server, pool: str, postgres: Engine | None) -> tuple[float, float, float, float]:
+    """(seconds from the request to the finished operation, CPU seconds meanwhile of the job worker
+    process, of the server process itself (the request and the polls), of PostgreSQL's backends)."""
+    workers = {pid: own_cpu(pid) for pid in children(server.process.pid)}  # the job worker, once started
+    server_cpu = own_cpu(server.process.pid)
+    backends = backend_cpu(postgres)
     started = time.perf_counter()
     op = server.http.post("/api/v1/aggregated-solutions/aggregate-by-pool", json={"pool_id": pool, "method": "ds"})
     body = op.json()
@@ -66,8 +81,32 @@ def by_http(server: Server, pool: str) -> tuple[float, float, float]:
     if body["status"] != "SUCCESS":
         raise RuntimeError(body)
     seconds = time.perf_counter() - started
-    workers = workers or [pid for pid in tree(server.process.pid) if pid != server.process.pid]
-    return (seconds, sum(map(own_cpu, workers)) - worker_cpu, own_cpu(server.process.pid) - server_cpu)
+    worker = sum(own_cpu(pid) - workers.get(pid, 0.0) for pid in children(server.process.pid))
+    database = sum(cpu - backends.get(pid, 0.0) for pid, cpu in backend_cpu(postgres).items())
+    return (seconds, worker, own_cpu(server.process.pid) - server_cpu, database)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from every /proc/<n>/stat (a thread's `children` list,
+    which `scale.tree` reads, loses the children of a request thread that has ended)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return found
+
+
+def backend_cpu(postgres: Engine | None) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the bench's database (a backend
+    that ends between two looks is missed; the server keeps its connections)."""
+    if postgres is None:
+        return {}
+    with postgres.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": DATABASE})
+        return {int(pid): own_cpu(int(pid)) for pid in pids.scalars()}
 
 
 def own_cpu(pid: int) -> float:
@@ -79,16 +118,19 @@ def own_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve(src: Path, url: str, home: Path, pool: str, repeat: int) -> dict[str, float]:
+def serve(src: Path, url: str, home: Path, pool: str, repeat: int, postgres: Engine | None) -> dict[str, float]:
     server = Server(src, url, home)
     try:
-        first = by_http(server, pool)[0]
-        runs = [by_http(server, pool) for _ in range(repeat)]
+        first = by_http(server, pool, postgres)
+        runs = [by_http(server, pool, postgres) for _ in range(repeat)]
     finally:
         server.stop()
-    return {"first s": first, "s": statistics.median(r[0] for r in runs),
-            "job worker cpu s": statistics.median(r[1] for r in runs),
-            "server process cpu s": statistics.median(r[2] for r in runs)}
+    row = {"first s": first[0], "first job worker cpu s": first[1], "s": statistics.median(r[0] for r in runs),
+           "job worker cpu s": statistics.median(r[1] for r in runs),
+           "server process cpu s": statistics.median(r[2] for r in runs)}
+    if postgres is not None:
+        row["postgres cpu s"] = statistics.median(r[3] for r in runs)
+    return row
 
 
 def timed(call: Any, repeat: int) -> tuple[float, float]:
@@ -102,7 +144,9 @@ def timed(call: Any, repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def in_process(db: Database, pool: str, repeat: int) -> dict[str, float]:
+def in_process(url: str, pool: str, repeat: int) -> dict[str, float]:
+    """Bare and in-process figures of the tree this process imports (see the module's docstring)."""
+    db = Database(url)
     request = aggregation.AggregationRequest(int(pool), "ds", "result", False, {})
     with db.read() as conn:
         answers, _ = aggregation.load_coded(conn, request)
@@ -115,7 +159,33 @@ def in_process(db: Database, pool: str, repeat: int) -> dict[str, float]:
         aggregation.run(db, request, op_id)
 
     whole, whole_cpu = timed(run, repeat)
-    return {"bare s": bare, "bare cpu s": bare_cpu, "in-process run s": whole, "in-process run cpu s": whole_cpu}
+    row = {"bare s": bare, "bare cpu s": bare_cpu, "in-process run s": whole, "in-process run cpu s": whole_cpu}
+    row.update(breakdown(run))
+    db.dispose()
+    return row
+
+
+def breakdown(run: Any) -> dict[str, float]:
+    """CPU seconds of each of `PARTS` in one run under cProfile (its overhead lands in "rest")."""
+    profile = cProfile.Profile(time.process_time)
+    profile.runcall(run)
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(path: str, name: str) -> float:
+        return sum(v[3] for (file, _, function), v in stats.items() if file.endswith(path) and function == name)
+
+    parts = {f"  {part} cpu s": cumulative(*where) for part, where in PARTS.items()}
+    parts["  rest cpu s"] = cumulative("services/aggregation.py", "run") - sum(parts.values())
+    return parts
+
+
+def tree_in_process(src: Path, url: str, pool: str, repeat: int) -> dict[str, float]:
+    """`in_process` run by the tree at `src` in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{ROOT}"}
+    done = subprocess.run([sys.executable, __file__, "--in-process", url, pool, str(repeat)], env=env, check=True,
+                          capture_output=True, text=True)
+    found: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
 
 
 def measure(kind: str, size: int, base: Path, base_revision: str, repeat: int) -> dict[str, dict[str, float]]:
@@ -127,21 +197,28 @@ def measure(kind: str, size: int, base: Path, base_revision: str, repeat: int) -
     if kind == "postgres":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    print(f"  {kind}: {filled.answers} answers written", flush=True)
-    this: dict[str, float] = {**in_process(db, filled.pool_id, repeat)}
     db.dispose()
-    this.update(serve(ROOT / "src", url, home, filled.pool_id, repeat))
-    print(f"  {kind}: this tree measured", flush=True)
-    downgrade(url, base_revision)
-    before = serve(base, url, home, filled.pool_id, repeat)
-    print(f"  {kind}: base measured", flush=True)
-    if kind == "postgres":
-        drop_postgres(DATABASE)
-    this["in-process run cpu / bare cpu"] = this["in-process run cpu s"] / this["bare cpu s"]
+    print(f"  {kind}: {filled.answers} answers written", flush=True)
+    postgres = create_engine(PG_BASE, pool_size=1) if kind == "postgres" else None
+    try:
+        this = tree_in_process(ROOT / "src", url, filled.pool_id, repeat)
+        this.update(serve(ROOT / "src", url, home, filled.pool_id, repeat, postgres))
+        print(f"  {kind}: this tree measured", flush=True)
+        downgrade(url, base_revision)
+        before = tree_in_process(base, url, filled.pool_id, repeat)
+        before.update(serve(base, url, home, filled.pool_id, repeat, postgres))
+        print(f"  {kind}: base measured", flush=True)
+    finally:
+        if postgres is not None:
+            postgres.dispose()
+            drop_postgres(DATABASE)
     for row in (this, before):
-        row["bare s"], row["bare cpu s"] = this["bare s"], this["bare cpu s"]
-        row["end to end / bare"] = row["s"] / this["bare s"]
-        row["job worker cpu / bare cpu"] = row["job worker cpu s"] / this["bare cpu s"]
+        row["end to end / bare"] = row["s"] / row["bare s"]
+        row["job worker cpu / bare cpu"] = row["job worker cpu s"] / row["bare cpu s"]
+        row["in-process run cpu / bare cpu"] = row["in-process run cpu s"] / row["bare cpu s"]
+        if "postgres cpu s" in row:
+            row["(job worker + postgres) cpu / bare cpu"] = (
+                (row["job worker cpu s"] + row["postgres cpu s"]) / row["bare cpu s"])
     return {"this": this, "base": before}
 
 
@@ -150,16 +227,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--base", type=Path, default=Path("/tmp/agg-base/src"))
-    parser.add_argument("--base-revision", default="0020_label_runs")
+    parser.add_argument("--base", type=Path, default=Path("/tmp/aggregate-base/src"))
+    parser.add_argument("--base-revision", default="0025_auto_accepted")
+    parser.add_argument("--in-process", nargs=3, metavar=("URL", "POOL", "REPEAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rows = ("first s", "s", "job worker cpu s", "server process cpu s", "in-process run s", "in-process run cpu s",
-            "bare s", "bare cpu s", "end to end / bare", "job worker cpu / bare cpu", "in-process run cpu / bare cpu")
+    if args.in_process:
+        url, pool, repeat = args.in_process
+        print(json.dumps(in_process(url, pool, int(repeat))))
+        return
     for kind in args.db.split(","):
         result = measure(kind, args.size, args.base, args.base_revision, args.repeat)
         print(f"\n#### {kind}, {args.size:,} tasks, {3 * args.size:,} answers, aggregate-by-pool ds\n")
         print("| measure | base | this | this/base |\n|---|---|---|---|")
-        for name in rows:
+        for name in result["this"]:
             base, this = result["base"].get(name), result["this"].get(name)
             cells = [f"{v:.3f}" if v is not None else "-" for v in (base, this)]
             share = f"{this / base:.2f}x" if base and this else "-"

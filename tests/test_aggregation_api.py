@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from clipcrowd.aggregation import aggregate
 from clipcrowd.cli import app as cli_app
 from clipcrowd.client import ApiError, Client
-from clipcrowd.store.tables import aggregation_runs, operations, run_labels, worker_quality
+from clipcrowd.store.tables import aggregation_runs, label_chunks, operations, worker_quality
 from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api, add_tasks, make_pool
 from tests.support import Live, free_port
@@ -57,12 +57,15 @@ def count(api: Api, table: Any, **where: Any) -> int:
 
 
 def label_rows(api: Api, **where: Any) -> int:
-    """Stored label rows of the runs matching ``where``."""
+    """Labels stored (packed, 8 bytes of task id each) for the runs matching ``where``; without
+    ``where``, in every chunk, whether a run owns it or not."""
     db = api.client.app.state.db  # type: ignore[attr-defined]
-    r = aggregation_runs.c
+    r, c = aggregation_runs.c, label_chunks.c
+    query = select(c.tasks)
+    if where:
+        query = query.where(c.run_id.in_(select(r.id).where(*(r[k] == v for k, v in where.items()))))
     with db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(run_labels).where(run_labels.c.run_id.in_(
-            select(r.id).where(*(r[k] == v for k, v in where.items()))))).scalar_one())
+        return sum(len(packed) // 8 for packed in conn.execute(query).scalars())
 
 
 def test_dawid_skene_labels_equal_the_library_and_are_stored(api: Api) -> None:
@@ -98,7 +101,7 @@ def test_rerun_replaces_rows_and_methods_are_kept_apart(api: Api) -> None:
     assert count(api, worker_quality, pool_id=pool_id, method="ds") == 4
     assert label_rows(api, pool_id=pool_id, method="mv") == len(TRUTH)
     assert count(api, aggregation_runs, pool_id=pool_id) == 2
-    assert count(api, run_labels) == 2 * len(TRUTH)  # the first ds run's rows are gone
+    assert label_rows(api) == 2 * len(TRUTH)  # the first ds run's labels are gone
     assert stored_labels(api, first["id"]) == {}  # replaced by the second run
     assert len(stored_labels(api, second["id"])) == len(TRUTH)
     expected = aggregate(answers_from_api(api, pool["id"]), "mv").labels.to_dict()
@@ -171,7 +174,7 @@ def test_bad_requests_name_the_field_and_store_nothing(
     response = api.call("POST", AGGREGATE, expect=status, json={"pool_id": pool["id"], **body}).json()
     if field is not None:
         assert field in response["payload"] and field in response["message"]
-    assert count(api, aggregation_runs) == count(api, run_labels) == count(api, worker_quality) == 0
+    assert count(api, aggregation_runs) == count(api, label_chunks) == count(api, worker_quality) == 0
     assert count(api, operations, type="SOLUTION.AGGREGATE") == 0
 
 

@@ -126,3 +126,12 @@ def test_duplicates_are_kept_and_counted() -> None:
     assert result.n_duplicate_answers == 1
     assert result.labels["t"] == 1  # worker a's two answers are two votes
     assert result.confidence["t"] == pytest.approx(2 / 3)
+
+
+def test_duplicates_counted_as_answers_beyond_each_pairs_first() -> None:
+    rng = np.random.default_rng(7)
+    data = pd.DataFrame({"task": rng.integers(0, 50, 2000), "worker": rng.integers(0, 9, 2000),
+                         "label": rng.integers(0, 3, 2000)})
+    expected = int(data.duplicated(["task", "worker"]).sum())
+    assert expected > 1000  # many pairs repeat, some three times or more
+    assert aggregate(data, "mv").n_duplicate_answers == expected

@@ -7,7 +7,6 @@ from typing import Self
 import numpy as np
 import pandas as pd
 import scipy.sparse.linalg as sla
-import scipy.stats as sps
 
 from ._data import Answers, IntArray
 from .base import BaseAggregator, FloatArray
@@ -101,6 +100,8 @@ class MMSR(BaseAggregator):
         rates = rates * n_labels / (n_labels - 1) - 1.0 / (n_labels - 1)
         magnitude = np.abs(rates)
         trim = int(np.floor(observed.sum(axis=0).min() / 2)) - 1
+        import scipy.stats as sps  # here, not at the top: a quarter of every job worker's start-up
+
         u = sps.uniform.rvs(size=n_workers, random_state=self.random_state)
         v = u.copy()
         self.loss_history_ = []

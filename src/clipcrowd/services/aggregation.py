@@ -39,9 +39,9 @@ from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import (
+    GOLDEN_TASK,
     assignment_tasks,
     assignments,
-    run_labels,
     skills,
     tasks,
     worker_quality,
@@ -169,7 +169,7 @@ def prepare(db: Database, body: Any) -> AggregationRequest:
             kinds = " or ".join(request.statuses).lower()
             raise ValidationFailed.field("pool_id", f"pool {format_id(pool_id)} has no {kinds} answers to aggregate")
         if AGGREGATORS[method].gold == "required" and not conn.execute(select(exists().where(
-                tasks.c.pool_id == pool_id, tasks.c.golden.is_(True)))).scalar():
+                tasks.c.pool_id == pool_id, GOLDEN_TASK))).scalar():
             raise ValidationFailed.field("method", f"{method!r} needs golden tasks; pool {format_id(pool_id)} has none")
     return request
 
@@ -287,10 +287,10 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
 
 
 def _gold(conn: Connection, request: AggregationRequest) -> dict[int, Any]:
-    """Golden tasks' known values of the field, by integer task id."""
+    """Golden tasks' known values of the field, by integer task id (the pool's golden tasks through
+    their partial index, whose predicate the query repeats: not a scan of the pool's tasks)."""
     gold: dict[int, Any] = {}
-    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(
-        tasks.c.pool_id == request.pool_id, tasks.c.golden.is_(True)))
+    golden = conn.execute(select(tasks.c.id, tasks.c.data).where(tasks.c.pool_id == request.pool_id, GOLDEN_TASK))
     for task_id, data in golden:
         for known in data.get("known_solutions") or ():
             value = (known.get("output_values") or {}).get(request.field)
@@ -338,9 +338,9 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
                           strict=True))
         codes, values = pd.factorize(result.labels, use_na_sentinel=True)  # a task without a label: -1
         chosen = codes >= 0
-        label_tasks = result.labels.index.to_numpy()[chosen].tolist()
-        label_codes = codes[chosen].tolist()
-        label_confidence = result.confidence.to_numpy()[chosen].tolist()
+        label_tasks = result.labels.index.to_numpy()[chosen]
+        label_codes = codes[chosen]
+        label_confidence = result.confidence.to_numpy()[chosen]
         now = utcnow()
         quality = result.worker_quality
         quality_rows = [
@@ -389,19 +389,30 @@ def _operation(conn: Connection, op_id: str) -> Any:
     return row
 
 
+def _task_bounds(query: Mapping[str, str]) -> tuple[int | None, int | None]:
+    """The lowest and highest task id that ``task_id_gt``, ``_gte``, ``_lt`` and ``_lte`` allow (ids
+    are integers: above 7 is from 8 on); None where nothing bounds them."""
+    low: int | None = None
+    high: int | None = None
+    for suffix, shift in (("gt", 1), ("gte", 0)):
+        if (raw := query.get(f"task_id_{suffix}")) is not None:
+            bound = id_value(raw, f"task_id_{suffix}") + shift
+            low = bound if low is None else max(low, bound)
+    for suffix, shift in (("lt", -1), ("lte", 0)):
+        if (raw := query.get(f"task_id_{suffix}")) is not None:
+            bound = id_value(raw, f"task_id_{suffix}") + shift
+            high = bound if high is None else min(high, bound)
+    return low, high
+
+
 def labels_page(db: Database, settings: Settings, op_id: str, query: Mapping[str, str]) -> dict[str, Any]:
     """One page of an operation's labels, by task id; ``task_id_gt`` continues after a page."""
     limit = parse_limit(query, settings.page_limit_default, settings.page_limit_max)
-    t = run_labels.c
-    conditions: list[Any] = []
-    for suffix, method in (("gt", "__gt__"), ("gte", "__ge__"), ("lt", "__lt__"), ("lte", "__le__")):
-        raw = query.get(f"task_id_{suffix}")
-        if raw is not None:
-            conditions.append(getattr(t.task_id, method)(id_value(raw, f"task_id_{suffix}")))
+    low, high = _task_bounds(query)
     with db.read() as conn:
         _operation(conn, op_id)
         run = label_runs.run_of_operation(conn, op_id)
-        rows = [] if run is None else label_runs.labels_of_run(conn, run, conditions, limit + 1)
+        rows = [] if run is None else label_runs.labels_of_run(conn, run, low, high, limit + 1)
     pool = None if run is None else format_id(run.pool_id)
     items = [{"pool_id": pool, "task_id": format_id(task), "output_values": {run.field: label},
               "confidence": confidence} for task, label, confidence in rows[:limit]]

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
@@ -132,6 +130,10 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
+        # imported here: alembic is a tenth of the start-up of every process that opens a database
+        from alembic import command
+        from alembic.config import Config
+
         if self.is_sqlite:
             path = self.url.split("///", 1)[-1]
             if path and path != ":memory:":

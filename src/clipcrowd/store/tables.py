@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -306,7 +307,7 @@ invites = Table(
 # Aggregation results: one label per (pool, output field, method, task) and one quality per worker.
 # Re-running a method on a pool replaces its rows; `operation_id` tells which run wrote them.
 # One aggregation run per (pool, field, method): what all of its labels share, and its distinct label
-# values as one JSON list (`run_labels.label` indexes it). Storing a run replaces the earlier one.
+# values as one JSON list (`label_chunks.labels` index it). Storing a run replaces the earlier one.
 aggregation_runs = Table(
     "aggregation_runs", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
@@ -316,21 +317,23 @@ aggregation_runs = Table(
     Column("operation_id", String(64), nullable=False),
     Column("created", DateTime, nullable=False),
     Column("labels", JSON, nullable=False),  # the distinct label values, sorted as the aggregation sorts them
-    Column("tasks", Integer, nullable=False),  # how many run_labels rows the run has
+    Column("tasks", Integer, nullable=False),  # how many labels the run stored
     UniqueConstraint("pool_id", "field", "method", name="uq_aggregation_runs_pool_field_method"),
     Index("ix_aggregation_runs_operation_id", "operation_id"),
 )
 
-# A run's labels, one row per task under one key (a table without rowid on SQLite): a run is written
-# as one bulk insert into one B-tree and read by task id. No foreign keys: PostgreSQL would check
-# each of a run's 100,000 rows; only services.label_runs writes these rows, after their run's row.
-run_labels = Table(
-    "run_labels", metadata,
+# A run's labels in chunks of up to `services.label_runs.CHUNK` tasks, by ascending task id: each chunk is
+# three packed little-endian arrays (task ids int64, label indexes int32, confidences float64) under the
+# key (run, its highest task id), so a run of 100,000 labels is 25 rows written in one statement, and
+# a page by task id reads the chunk or two that hold it. No foreign key (only services.label_runs
+# writes these rows, after their run's row).
+label_chunks = Table(
+    "label_chunks", metadata,
     Column("run_id", PK, primary_key=True, autoincrement=False),
-    Column("task_id", PK, primary_key=True, autoincrement=False),
-    Column("label", Integer, nullable=False),  # index into aggregation_runs.labels
-    Column("confidence", Float, nullable=False),
-    sqlite_with_rowid=False,
+    Column("last_task", PK, primary_key=True, autoincrement=False),
+    Column("tasks", LargeBinary, nullable=False),
+    Column("labels", LargeBinary, nullable=False),  # indexes into aggregation_runs.labels
+    Column("confidence", LargeBinary, nullable=False),
 )
 
 worker_quality = Table(
