@@ -1,10 +1,13 @@
 """A page whose items the database writes as JSON text (`assignment_json`): the `{items, has_more}`
-body is put together from the rows' text, which Python never decodes.
+body is put together from the database's text, which Python never decodes.
 
-A page of at most `CHUNK` items is one body. A larger one (`limit` goes up to `page_limit_max`,
-100,000) is streamed: one statement read `CHUNK` rows at a time (a server-side cursor on
-PostgreSQL) and sent as it is read, so the server's memory stays flat however large the page; an
-error in the query string is still a 400, raised before the first byte.
+A page of at most `CHUNK` items is one statement that answers one row: the items' text already
+joined by commas (`string_agg` / `group_concat` over the page, in its order), and whether a row
+follows the page. Python then copies one text instead of making a thousand rows (the rows' making
+cost SQLite's server more than writing their JSON did, see docs/scale.md). A larger one (`limit`
+goes up to `page_limit_max`, 100,000) is streamed: one statement read `CHUNK` rows at a time (a
+server-side cursor on PostgreSQL) and sent as it is read, so the server's memory stays flat
+however large the page; an error in the query string is still a 400, raised before the first byte.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Select
+from sqlalchemy import Connection, CursorResult, Select, Text, exists, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from clipcrowd.store.db import Database
 
@@ -25,13 +30,41 @@ CHUNK = 2000
 _SESSION = "SELECT set_config('jit', 'off', true), set_config('extra_float_digits', '1', true)"
 
 
+class _joined(FunctionElement[str]):
+    """Its rows' text joined by commas, in the order the rows come (from an ordered subquery)."""
+
+    type = Text()
+    name = "joined"
+    inherit_cache = True
+
+
+@compiles(_joined)
+def _group_concat(element: _joined, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(_joined, "postgresql")
+def _string_agg(element: _joined, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
 def json_page(db: Database, statement: Select[Any], limit: int) -> bytes | Iterator[bytes]:
     """The page read by `statement` (one column of JSON text, at most `limit` + 1 rows: see
     `paging.ordered`): the whole body, or its pieces when the page may hold more than `CHUNK` items."""
     if limit <= CHUNK:
         with db.read() as conn:
-            return b"".join(_pieces(_execute(conn, statement), limit))
+            items, more = _execute(conn, _whole(statement, limit)).one()
+        return b'{"items":[%s],"has_more":%s}' % ((items or "").encode(), b"true" if more else b"false")
     return _streamed(db, statement, limit)
+
+
+def _whole(statement: Select[Any], limit: int) -> Select[Any]:
+    """One row: the page's items joined, and whether a row follows them (found by its position in the
+    same order: reading an index, without writing that row's JSON)."""
+    page = statement.limit(limit).subquery()
+    items = select(_joined(*page.c)).scalar_subquery()
+    after = statement.with_only_columns(literal_column("1")).limit(1).offset(limit)
+    return select(items, exists(after))
 
 
 def _streamed(db: Database, statement: Select[Any], limit: int) -> Iterator[bytes]:
