@@ -53,7 +53,8 @@ def json_page(db: Database, statement: Select[Any], limit: int) -> bytes | Itera
     `paging.ordered`): the whole body, or its pieces when the page may hold more than `CHUNK` items."""
     if limit <= CHUNK:
         with db.read() as conn:
-            items, more = _execute(conn, _whole(statement, limit)).one()
+            row = _execute(conn, _whole(statement, limit)).one()
+        items, more = row[0], row[1]
         return b'{"items":[%s],"has_more":%s}' % ((items or "").encode(), b"true" if more else b"false")
     return _streamed(db, statement, limit)
 
@@ -63,7 +64,7 @@ def _whole(statement: Select[Any], limit: int) -> Select[Any]:
     same order: reading an index, without writing that row's JSON)."""
     page = statement.limit(limit).subquery()
     items = select(_joined(*page.c)).scalar_subquery()
-    after = statement.with_only_columns(literal_column("1")).limit(1).offset(limit)
+    after: Select[Any] = statement.with_only_columns(literal_column("1")).limit(1).offset(limit)
     return select(items, exists(after))
 
 
