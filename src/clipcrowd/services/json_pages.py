@@ -53,7 +53,7 @@ def json_page(db: Database, statement: Select[Any], limit: int) -> bytes | Itera
     `paging.ordered`): the whole body, or its pieces when the page may hold more than `CHUNK` items."""
     if limit <= CHUNK:
         with db.read() as conn:
-            row = _execute(conn, _whole(statement, limit)).one()
+            row: Any = _execute(conn, _whole(statement, limit)).one()
         items, more = row[0], row[1]
         return b'{"items":[%s],"has_more":%s}' % ((items or "").encode(), b"true" if more else b"false")
     return _streamed(db, statement, limit)
