@@ -188,8 +188,9 @@ def test_a_page_larger_than_a_chunk_is_streamed_whole(db: Database, api: Api,
 
 def test_a_page_read_whole_is_byte_for_byte_the_page_read_row_by_row(db: Database, api: Api,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A page of at most a chunk is one statement whose items the database joins (`json_pages`); the
-    same page streamed is read row by row and joined in Python: both bodies are the same bytes."""
+    """A page of at most a chunk (on SQLite one statement whose items the database joins, on
+    PostgreSQL its rows joined in Python: `json_pages`) and the same page streamed row by row are
+    the same bytes."""
     pool_id, ids = _hostile_pool(db)
     queries: list[dict[str, Any]] = [
         {"limit": len(ids)}, {"limit": len(ids) - 1}, {"limit": 7}, {"limit": 7, "id_gt": format_id(ids[1])},
