@@ -1,14 +1,15 @@
-"""Paging a whole pool through `GET /api/v1/assignments` (`bench.scale.page_all`: `id_gt` cursor,
-1,000 per page) with this tree's server and a base commit's, taking turns on the same database.
+"""Paging a whole pool through `GET /api/v1/assignments` (`id_gt` cursor, 1,000 per page) with this
+tree's server and a base commit's side by side on one database, page for page.
 
-`bench/scale.py` fills a new database for every run (a quarter of an hour at 100,000 tasks); this
-one reads a pool already there, so several turns of each server fit in a few minutes and the
-machine's other load falls on both alike. Prints each turn, then the medians and their ratio:
-assignments per second (wall clock) and per second of the server's CPU.
+`bench/scale.py` fills a new database for every run (a quarter of an hour at 100,000 tasks) and
+measures one server after the other; on a shared machine the load then differs between them.
+Here both servers run at once over a pool already filled, and each page is asked of both in turn
+(which goes first alternates), so both meet the same load; their bodies must be the same bytes.
+Prints, per server, the median and mean time per page (wall clock) and its CPU per page.
 
     git archive <commit> src | tar -x -C /tmp/base
     PYTHONPATH=src:. .venv/bin/python bench/paging.py --url sqlite:////tmp/x.db --pool 000000000001 \\
-        --base /tmp/base/src [--turns 3]
+        --base /tmp/base/src
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
-from bench.scale import ROOT, Server, page_all
+from bench.scale import PAGE, ROOT, Server, cpu_seconds
+from pydantic_core import from_json
 
 
 def main() -> None:
@@ -26,24 +30,40 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="the database holding the pool")
     parser.add_argument("--pool", required=True, help="the pool's id")
     parser.add_argument("--base", required=True, help="the base commit's src directory")
-    parser.add_argument("--turns", type=int, default=3)
     args = parser.parse_args()
-    trees = {"base": Path(args.base), "this": ROOT / "src"}
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
     home = Path(tempfile.mkdtemp(prefix="cc-paging-"))
-    for turn in range(args.turns):
-        for name, src in trees.items():
-            server = Server(src, args.url, home)
-            try:
-                results[name].append(page_all(server, args.pool))
-            finally:
-                server.stop()
-            print(f"turn {turn + 1} {name}: " + ", ".join(f"{k} {v:,.0f}" for k, v in results[name][-1].items()),
-                  flush=True)
-    print("\n| measure | base | this | this/base |\n|---|---|---|---|")
-    for key in results["this"][0]:
-        base, this = (statistics.median(r[key] for r in results[name]) for name in ("base", "this"))
-        print(f"| {key} (median of {args.turns}) | {base:,.0f} | {this:,.0f} | {this / base:.2f}x |")
+    servers = {"base": Server(Path(args.base), args.url, home), "this": Server(ROOT / "src", args.url, home)}
+    try:
+        walls: dict[str, list[float]] = {name: [] for name in servers}
+        cpu = {name: cpu_seconds(server.process.pid) for name, server in servers.items()}
+        last, items = None, 0
+        while True:
+            params: dict[str, Any] = {"pool_id": args.pool, "sort": "id", "limit": PAGE}
+            if last:
+                params["id_gt"] = last
+            turn = list(servers) if len(walls["base"]) % 2 == 0 else list(reversed(servers))
+            bodies = {}
+            for name in turn:
+                started = time.perf_counter()
+                response = servers[name].http.get("/api/v1/assignments", params=params)
+                walls[name].append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text[:300]
+                bodies[name] = response.content
+            assert bodies["base"] == bodies["this"], f"the bodies differ after {last}"
+            page = from_json(bodies["this"])
+            items += len(page["items"])
+            if not page["has_more"]:
+                break
+            last = page["items"][-1]["id"]
+        print(f"{len(walls['this'])} pages, {items:,} assignments, every body the same bytes on both\n")
+        print("| server | ms per page, median | ms per page, mean | server CPU ms per page |\n|---|---|---|---|")
+        for name, server in servers.items():
+            pages = len(walls[name])
+            print(f"| {name} | {statistics.median(walls[name]) * 1000:.1f} | {statistics.mean(walls[name]) * 1000:.1f}"
+                  f" | {(cpu_seconds(server.process.pid) - cpu[name]) / pages * 1000:.1f} |")
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 if __name__ == "__main__":
