@@ -349,12 +349,14 @@ def drop_postgres(name: str) -> None:
     engine.dispose()
 
 
-def database_url(kind: str, home: Path) -> str:
+def database_url(kind: str, home: Path, name: str) -> str:
     """A new database for one measured size: a file in `home`, or a PostgreSQL database whose name is
-    this run's own (two runs at once, or two helpers on one server, never share one)."""
+    this run's own (two runs at once, or two helpers on one server, never share one) and carries
+    `name`, so whoever runs it can find (and drop) what it left."""
     if kind == "sqlite":
         return f"sqlite:///{home / 'scale.db'}"
-    return fresh_postgres(f"clipcrowd_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+    return fresh_postgres(f"bench_{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}" if name
+                          else f"clipcrowd_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}")
 
 
 def drop_database(url: str) -> None:
@@ -382,13 +384,14 @@ def _migrate(url: str, step: Any, revision: str) -> None:
     engine.dispose()
 
 
-def run_size(kind: str, size: int, base: Path | None, base_revision: str, parts: set[str]) -> dict[str, dict[str, Any]]:
+def run_size(kind: str, size: int, base: Path | None, base_revision: str, parts: set[str],
+             name: str = "") -> dict[str, dict[str, Any]]:
     """This tree measured on a pool of `size` tasks, then (unless `base` is None) the base commit on
     the same rows. Beyond `HTTP_TASKS`, the pool's first tasks are added in bulk through the task
     service (`bulk_fill.add_tasks`) and its last `HTTP_TASKS` over HTTP: the creation rate is then
     that of a pool already holding the rest."""
     home = Path(tempfile.mkdtemp(prefix=f"cc-scale-{kind}-"))
-    url = database_url(kind, home)
+    url = database_url(kind, home, name)
     try:
         return _measure_size(kind, size, base, base_revision, parts, home, url)
     finally:
@@ -476,6 +479,7 @@ def main() -> None:
                         help="sizes at which the base is measured too (default: every size; '' for none)")
     parser.add_argument("--no-exports", action="store_true", help="leave the (long) export downloads out")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}")
+    parser.add_argument("--name", default="", help="put in the PostgreSQL database's name (bench_<name>_...)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
     base_sizes = set(sizes) if args.base_sizes is None else {int(s) for s in args.base_sizes.split(",") if s}
@@ -487,7 +491,8 @@ def main() -> None:
         sys.exit(f"no clipcrowd sources under {base}: git worktree add /tmp/scale-base <commit>")
     tables = []
     for kind in args.db.split(","):
-        results = {size: run_size(kind, size, base if size in base_sizes else None, args.base_revision, parts)
+        results = {size: run_size(kind, size, base if size in base_sizes else None, args.base_revision, parts,
+                                 args.name)
                    for size in sizes}
         tables.append(table(kind, sizes, results))
         print("\n" + tables[-1] + "\n", flush=True)

@@ -186,9 +186,42 @@ def test_a_page_larger_than_a_chunk_is_streamed_whole(db: Database, api: Api,
         assert body["has_more"] is (start + limit < len(ids))
 
 
+def test_a_page_read_whole_is_byte_for_byte_the_page_read_row_by_row(db: Database, api: Api,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of at most a chunk (on SQLite one statement whose items the database joins, on
+    PostgreSQL its rows joined in Python: `json_pages`) and the same page streamed row by row are
+    the same bytes."""
+    pool_id, ids = _hostile_pool(db)
+    queries: list[dict[str, Any]] = [
+        {"limit": len(ids)}, {"limit": len(ids) - 1}, {"limit": 7}, {"limit": 7, "id_gt": format_id(ids[1])},
+        {"sort": "-id", "limit": 5}, {"sort": "-created,id", "limit": 4}, {"status": "SUBMITTED", "limit": 2},
+        {"limit": 3, "id_gt": format_id(ids[-1])}, {"limit": 2, "id_gt": format_id(ids[-3])},
+        {"limit": 2, "id_gt": format_id(ids[-2])}]
+
+    def bodies() -> list[bytes]:
+        read = [api.call("GET", "/api/v1/assignments", params={"pool_id": pool_id, **q}) for q in queries]
+        assert all(r.status_code == 200 for r in read)
+        return [r.content for r in read]
+
+    whole = bodies()
+    monkeypatch.setattr(json_pages, "CHUNK", 1)  # every page of these queries is now streamed
+    assert bodies() == whole
+    pages = [json.loads(body) for body in whole]
+    assert [p["has_more"] for p in pages[:2]] == [False, True] and pages[-3:] == [
+        {"items": [], "has_more": False}, {"items": pages[0]["items"][-2:], "has_more": False},
+        {"items": pages[0]["items"][-1:], "has_more": False}]
+    assert [i["id"] for i in pages[4]["items"]] == [format_id(i) for i in reversed(ids[-5:])]
+
+
 def test_a_wrong_query_is_refused_before_anything_is_read(db: Database, api: Api,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_pages, "CHUNK", 5)
-    for params in ({"limit": 0}, {"limit": "ten"}, {"sort": "reward"}, {"status": "DONE"}, {"id_gt": "x"},
-                   {"created_gt": "yesterday"}):
-        assert api.call("GET", "/api/v1/assignments", params={"limit": 50, **params}).status_code == 400, params
+    hostile: list[dict[str, Any]] = [
+        {"limit": 0}, {"limit": "ten"}, {"limit": "-5"}, {"limit": "1e3"}, {"limit": "9" * 40},
+        {"limit": "\uff15"}, {"sort": "reward"}, {"sort": "id;drop"}, {"status": "DONE"}, {"id_gt": "x"},
+        {"id_gt": "-1"}, {"id_gt": "9" * 19}, {"id_gt": "1 OR 1=1"}, {"id_gt": "\uff11\uff12"},
+        {"id_lte": "0x10"}, {"created_gt": "yesterday"}, {"created_lt": "2026-13-45T00:00:00"}]
+    for chunk in (5, json_pages.CHUNK):  # a page streamed, and a page read whole
+        monkeypatch.setattr(json_pages, "CHUNK", chunk)
+        for params in hostile:
+            response = api.call("GET", "/api/v1/assignments", params={"limit": 50, **params})
+            assert response.status_code == 400, (chunk, params, response.text)

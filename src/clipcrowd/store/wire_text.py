@@ -4,7 +4,8 @@
 `id_text` an id as the 12-digit text of `domain.ids.format_id`;
 `iso_millis` is a date-time column as naive ISO 8601 with milliseconds, truncated — the same text
 `domain.timeutil.format_time` makes from a datetime. On SQLite a date-time is stored as
-`YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's fixed format), so it is sliced; PostgreSQL formats it
+`YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's fixed format), so it is cut after the milliseconds and
+its one space made a `T` (one call fewer per value than slicing both halves); PostgreSQL formats it
 with `to_char` (whose `MS` truncates too).
 """
 
@@ -40,7 +41,7 @@ def _to_char(element: iso_millis, compiler: Any, **kw: Any) -> str:
 @compiles(iso_millis)
 def _slice(element: iso_millis, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
-    return f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 12))"
+    return f"replace(substr({column}, 1, 23), ' ', 'T')"
 
 
 class id_text(FunctionElement[str]):
