@@ -26,6 +26,8 @@ NO_BODY = {
     ("post", "/api/v1/trainings/{training_id}/{action}"),  # open, close, archive or clone
     ("post", "/api/v1/worker/pools/{pool_id}/next"),
     ("post", "/api/v1/worker/assignments/{assignment_id}/skip"),
+    ("post", "/api/v1/jobs/{job_id}/cancel"),
+    ("post", "/api/v1/camera-imports/{job_id}/cancel"),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
