@@ -19,6 +19,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped while CLIPCROWD_REQUIRE_ALL=1 (skips count as failures): {reason}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The xdist controller compiles the sources and rewrites the test modules once, for every worker."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        from tests import bytecode
+
+        bytecode.compile_for_workers(config)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs `-n 4 --dist loadgroup`): tests sharing a module-scoped

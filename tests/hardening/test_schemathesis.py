@@ -3,21 +3,40 @@
 Every operation of `/openapi.json` gets a bounded number of generated requests (valid and invalid
 by the spec) against a live server per database. Request bodies are fuzzed as far as the spec
 declares them, so typed request models sharpen this test without a change here. Each generated
-request is sent once per role: generating is most of the cost, and the roles' requests would be
-the same ones anyway (generation is derandomized). schemathesis and hypothesis are imported in the
+request is sent once per role and database: generating is most of the cost, and the roles' and the
+databases' requests would be the same ones anyway (generation is derandomized), so both servers run
+side by side in one test and get every request. schemathesis and hypothesis are imported in the
 test, not at the top: every xdist worker collects this module, one of them runs it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
-from tests.hardening.conftest import World
+import httpx
+import pytest
+
+from tests.hardening.conftest import World, hardened_server, make_world
+from tests.support import postgres_reachable
 
 EXAMPLES = 6  # per operation, generation mode and role: bounded, so the suite stays quick
 
 
-def _fuzz(operation: Any, world: World, roles: dict[str, dict[str, str]], negative: bool,
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, World]]:
+    """The hardened server and its world on SQLite and, when it answers, on PostgreSQL, both at once."""
+    kinds = ["sqlite"] + (["postgres"] if postgres_reachable() is None else [])
+    with ExitStack() as stack:
+        made = {}
+        for kind in kinds:
+            live = stack.enter_context(hardened_server(kind, tmp_path_factory.mktemp(f"fuzz-{kind}")))
+            made[kind] = make_world(live, stack.enter_context(httpx.Client(base_url=live.url, timeout=60)))
+        yield made
+
+
+def _fuzz(operation: Any, targets: dict[str, tuple[str, dict[str, str]]], negative: bool,
           sent: dict[str, list[int]], failures: dict[str, list[str]]) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
@@ -29,12 +48,12 @@ def _fuzz(operation: Any, world: World, roles: dict[str, dict[str, str]], negati
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
-        for role, headers in roles.items():
-            response = case.call(base_url=world.live.url, headers={**headers, **(case.headers or {})}, timeout=60)
-            sent[role].append(response.status_code)
+        for target, (url, headers) in targets.items():
+            response = case.call(base_url=url, headers={**headers, **(case.headers or {})}, timeout=60)
+            sent[target].append(response.status_code)
             if response.status_code >= 500:
-                failures[role].append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                                      f"{response.text[:200]}")
+                failures[target].append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
+                                        f"{response.text[:200]}")
 
     try:
         run()
@@ -42,20 +61,25 @@ def _fuzz(operation: Any, world: World, roles: dict[str, dict[str, str]], negati
         assert negative
 
 
-def test_no_server_errors_under_generated_requests(world: World) -> None:
+def test_no_server_errors_under_generated_requests(worlds: dict[str, World]) -> None:
     import schemathesis
 
-    schema = schemathesis.openapi.from_url(f"{world.live.url}/openapi.json")
-    roles = {"requester": world.requester, "worker": world.ann}
+    schema = schemathesis.openapi.from_url(f"{worlds['sqlite'].live.url}/openapi.json")
+    # each role on each database: "sqlite requester", "sqlite worker", "postgres requester", ...
+    targets = {f"{kind} {role}": (world.live.url, headers) for kind, world in worlds.items()
+               for role, headers in (("requester", world.requester), ("worker", world.ann))}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 60
-    failures: dict[str, list[str]] = {role: [] for role in roles}
-    sent: dict[str, list[int]] = {role: [] for role in roles}
+    failures: dict[str, list[str]] = {target: [] for target in targets}
+    sent: dict[str, list[int]] = {target: [] for target in targets}
     for operation in operations:
-        _fuzz(operation, world, roles, False, sent, failures)
+        _fuzz(operation, targets, False, sent, failures)
         if len(operation.body):  # invalid bodies too, where the spec types one (untyped strings cannot be)
-            _fuzz(operation, world, roles, True, sent, failures)
-    assert failures == {role: [] for role in roles}
-    for role in roles:
-        assert len(sent[role]) >= 2 * len(operations) and any(code < 300 for code in sent[role]), role
-    world.assert_reads_work()
+            _fuzz(operation, targets, True, sent, failures)
+    assert failures == {target: [] for target in targets}
+    for target in targets:
+        assert len(sent[target]) >= 2 * len(operations) and any(code < 300 for code in sent[target]), target
+    for world in worlds.values():
+        world.assert_reads_work()
+    if "postgres" not in worlds:
+        pytest.skip(f"run on SQLite only: {postgres_reachable()}")
