@@ -20,11 +20,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The xdist controller compiles the sources and rewrites the test modules once, for every worker."""
+    """The xdist controller compiles the sources once, for every worker."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
         from tests import bytecode
 
-        bytecode.compile_for_workers(config)
+        bytecode.compile_for_workers()
 
 
 @pytest.hookimpl(tryfirst=True)
