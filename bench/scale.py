@@ -349,7 +349,7 @@ def drop_postgres(name: str) -> None:
     engine.dispose()
 
 
-def database_url(kind: str, home: Path, name: str) -> str:
+def database_url(kind: str, home: Path, name: str = "") -> str:
     """A new database for one measured size: a file in `home`, or a PostgreSQL database whose name is
     this run's own (two runs at once, or two helpers on one server, never share one) and carries
     `name`, so whoever runs it can find (and drop) what it left."""

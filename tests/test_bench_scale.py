@@ -32,5 +32,10 @@ def test_two_runs_get_their_own_postgres_database_and_drop_it(tmp_path: Path) ->
     assert not _exists(names[0]) and _exists(names[1])  # dropping one run's database leaves the other's
     scale.drop_database(second)
     assert not _exists(names[1])
+    named = scale.database_url("postgres", tmp_path, "probe")  # `--name`: whoever runs it finds its own
+    try:
+        assert str(make_url(named).database).startswith("bench_probe_")
+    finally:
+        scale.drop_database(named)
     assert scale.database_url("sqlite", tmp_path).startswith("sqlite:///")
     scale.drop_database(scale.database_url("sqlite", tmp_path))  # nothing to drop: no error
