@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from pydantic_core import from_json
 from sqlalchemy import Connection, Select, null, select
 
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.services import desk_aggregates, label_runs, pools
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.services.restrictions import active_condition
@@ -108,9 +109,9 @@ def shape(db: Database, pool_id: int) -> Shape:
     """Columns from the project's specs and the fields some aggregation run stored (NotFound: 404)."""
     with db.read() as conn:
         pool = pools.load(conn, pool_id)
-        spec = load_project(conn, pool.project_id).data.get("task_spec", {})
+        spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec
         stored = label_runs.stored_fields(conn, pool_id)
-    return Shape(pool, dict(spec.get("input_spec") or {}), dict(spec.get("output_spec") or {}), stored)
+    return Shape(pool, dict(spec.input_spec), dict(spec.output_spec), stored)
 
 
 def _barred(conn: Connection, pool: Any) -> set[int]:

@@ -264,7 +264,7 @@ def load_answers(conn: Connection, request: AggregationRequest) -> tuple[pd.Data
     strings. Answers without a value for the field (an optional output left empty) are left out.
     """
     pool = pool_service.load(conn, request.pool_id)
-    spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
+    spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec.output_spec.get(request.field) or {}
     at = assignment_tasks.c
     result = conn.execution_options(yield_per=PARTITION).execute(
         select(at.task_id, at.worker_id, _label_value(conn, request.field, spec.get("type") == "string"))
@@ -304,7 +304,7 @@ def load_coded(conn: Connection, request: AggregationRequest) -> tuple[Answers, 
     """(coded answers, gold Series), both by integer task and worker ids, read column-wise
     (`services.answer_columns`)."""
     pool = pool_service.load(conn, request.pool_id)
-    spec = load_project(conn, pool.project_id).data["task_spec"]["output_spec"].get(request.field) or {}
+    spec = ProjectData.of(load_project(conn, pool.project_id).data).task_spec.output_spec.get(request.field) or {}
     answers = answer_columns.read_answers(conn, request.pool_id, request.statuses, request.field,
                                           spec.get("type") == "string")
     return answers, pd.Series(_gold(conn, request), dtype=object)

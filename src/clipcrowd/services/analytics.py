@@ -16,6 +16,7 @@ from sqlalchemy import Connection, distinct, func, select
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.filters import matches
 from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import operations, pool_counters, pools, workers
 from clipcrowd.store.db import Database
@@ -69,7 +70,7 @@ def _active_by_filter(conn: Connection, pool_id: int, request: dict[str, Any], p
     hours = request.get("interval_hours")
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 365:
         raise ValidationFailed.field(f"{path}.interval_hours", "a whole number of hours, 1 or more")
-    tree = pools.load(conn, pool_id).data.get("filter")
+    tree = PoolData.of(pools.load(conn, pool_id).data).filter
     recent = select(assignments.c.worker_id).where(assignments.c.created >= utcnow() - timedelta(hours=hours))
     rows = conn.execute(select(workers_table).where(workers_table.c.id.in_(recent))).all()
     return sum(1 for row in rows if matches(tree, workers.facts(conn, row, with_skills=bool(tree))))

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, func, insert, select, text, update
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import pools, projects
 from clipcrowd.services import tasks as task_service
@@ -126,7 +127,7 @@ def answer(db: Database, pool_id: int, *, overlap: int, suite: int = 1, crowd: i
                                                                  now + timedelta(hours=1)))
         languages, profile = _json(["EN"]), _json({})
         pool = pools.load(conn, pool_id)
-        field = next(iter(projects.load(conn, pool.project_id).data["task_spec"]["output_spec"]))
+        field = next(iter(ProjectData.of(projects.load(conn, pool.project_id).data).task_spec.output_spec))
         task_ids = [t for (t,) in conn.execute(select(tasks.c.id).where(
             tasks.c.pool_id == pool_id, tasks.c.golden.is_(False)).order_by(tasks.c.id))]
         first_worker = _next_id(conn, workers)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.ingest import layout
 from clipcrowd.jobs import Handler, ShardRun, register
@@ -71,7 +72,7 @@ def _pool_fields(conn: Any, pool_id: int) -> tuple[str | None, str | None]:
     """The task inputs that get the clip and the cover: url fields, a cover/image-named one for the cover."""
     pool = conn.execute(select(pools).where(pools.c.id == pool_id)).one()
     project = conn.execute(select(projects).where(projects.c.id == pool.project_id)).one()
-    spec = project.data.get("task_spec", {}).get("input_spec", {})
+    spec = ProjectData.of(project.data).task_spec.input_spec
     urls = [n for n, f in spec.items() if isinstance(f, dict) and f.get("type") == "url"]
     cover = next((n for n in urls if "cover" in n.lower() or "image" in n.lower()), None)
     clip = next((n for n in urls if n != cover), None)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clipcrowd.domain.errors import ConflictState, NotFound, PayloadTooLarge, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.ingest import layout
 from clipcrowd.ingest.camera.errors import ConfigError
@@ -93,7 +94,8 @@ def _camera_project(db: Database) -> int:
     title = "Camera imports"
     with db.read() as conn:
         for row in conn.execute(select(projects.c.id, projects.c.data).order_by(projects.c.id)):
-            if row.data.get("public_name") == title and row.data.get("input_type") == "VIDEO":
+            data = ProjectData.of(row.data)
+            if data.public_name == title and data.input_type == "VIDEO":
                 return int(row.id)
     made = asset_import.create_project(db, {"title": title, "input_type": "VIDEO", "json_interface": _INTERFACE})
     return int(parse_id(made["id"]) or 0)
@@ -142,7 +144,7 @@ def _request(db: Database, body: Any) -> dict[str, Any]:
             if project is None:
                 raise ValidationFailed.field("project_id", f"project {out['project_id']} does not exist",
                                              "DOES_NOT_EXIST")
-            if project.data.get("input_type") != "VIDEO":
+            if ProjectData.of(project.data).input_type != "VIDEO":
                 raise ValidationFailed.field("project_id", "must be a VIDEO project (made with an input_type)")
     if "project_id" not in out:
         out["project_id"] = format_id(_camera_project(db))

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.ingest import layout
 from clipcrowd.jobs import Handler, ShardPlan, ShardRun, register, submit
 from clipcrowd.media import MediaError, Storage, cut_clip
@@ -238,7 +239,7 @@ def send_to_pool(db: Database, run_id: int, body: Any) -> dict[str, Any]:
         if pool is None:
             raise ValidationFailed.field("pool_id", f"pool {format_id(pool_id)} does not exist", "DOES_NOT_EXIST")
         project = projects.load(conn, pool.project_id)
-    if "clip" not in project.data.get("task_spec", {}).get("input_spec", {}):
+    if "clip" not in ProjectData.of(project.data).task_spec.input_spec:
         raise ValidationFailed.field("pool_id", "the pool's project is not a clip-validation project")
     found = candidates(db, run_id)
     if found["pending"]:

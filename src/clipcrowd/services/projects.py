@@ -9,7 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
 from clipcrowd.domain.models.base import checked
-from clipcrowd.domain.models.projects import ProjectCreate
+from clipcrowd.domain.models.projects import ProjectCreate, ProjectData
 from clipcrowd.domain.specs import validate_spec
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.domain.view import validate_view_spec
@@ -75,8 +75,8 @@ def difference_level(db: Database, project_id: int, body: Any) -> str:
     new.setdefault("assignments_issuing_type", old.get("assignments_issuing_type"))
 
     def fields(data: Mapping[str, Any]) -> tuple[Any, Any]:
-        spec = data.get("task_spec") or {}
-        return spec.get("input_spec"), spec.get("output_spec")
+        spec = ProjectData.of(data).task_spec
+        return spec.input_spec, spec.output_spec
 
     if fields(old) != fields(new):
         return "BREAKING_CHANGE"
