@@ -5,7 +5,11 @@ tree's server and a base commit's side by side on one database, page for page.
 measures one server after the other; on a shared machine the load then differs between them.
 Here both servers run at once over a pool already filled, and each page is asked of both in turn
 (which goes first alternates), so both meet the same load; their bodies must be the same bytes.
-Prints, per server, the median and mean time per page (wall clock) and its CPU per page.
+Prints, per server, the median and mean time per page (wall clock) and its CPU per page, and on
+PostgreSQL the CPU per page of that server's database backends (each server connects under its own
+`application_name`, so its backends are found in `pg_stat_activity`); then the client's own CPU per
+page parsing the body (`pydantic_core.from_json`, as `bench/scale.py page_all` does), the share of a
+page's wall clock that is no server's work.
 
     git archive <commit> src | tar -x -C /tmp/base
     PYTHONPATH=src:. .venv/bin/python bench/paging.py --url sqlite:////tmp/x.db --pool 000000000001 \\
@@ -15,6 +19,7 @@ Prints, per server, the median and mean time per page (wall clock) and its CPU p
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -23,6 +28,7 @@ from typing import Any
 
 from bench.scale import PAGE, ROOT, Server, cpu_seconds
 from pydantic_core import from_json
+from sqlalchemy import create_engine, make_url, text
 
 
 def main() -> None:
@@ -32,11 +38,15 @@ def main() -> None:
     parser.add_argument("--base", required=True, help="the base commit's src directory")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="cc-paging-"))
-    servers = {"base": Server(Path(args.base), args.url, home), "this": Server(ROOT / "src", args.url, home)}
+    postgres = make_url(args.url).get_backend_name() == "postgresql"
+    urls = {name: _named(args.url, f"paging_{name}_{os.getpid()}") if postgres else args.url
+            for name in ("base", "this")}
+    servers = {"base": Server(Path(args.base), urls["base"], home), "this": Server(ROOT / "src", urls["this"], home)}
     try:
         walls: dict[str, list[float]] = {name: [] for name in servers}
         cpu = {name: cpu_seconds(server.process.pid) for name, server in servers.items()}
-        last, items = None, 0
+        backends = {name: _backend_cpu(args.url, urls[name]) for name in servers} if postgres else {}
+        last, items, parsing = None, 0, 0.0
         while True:
             params: dict[str, Any] = {"pool_id": args.pool, "sort": "id", "limit": PAGE}
             if last:
@@ -50,20 +60,43 @@ def main() -> None:
                 assert response.status_code == 200, response.text[:300]
                 bodies[name] = response.content
             assert bodies["base"] == bodies["this"], f"the bodies differ after {last}"
+            started = time.process_time()
             page = from_json(bodies["this"])
+            parsing += time.process_time() - started
             items += len(page["items"])
             if not page["has_more"]:
                 break
             last = page["items"][-1]["id"]
         print(f"{len(walls['this'])} pages, {items:,} assignments, every body the same bytes on both\n")
-        print("| server | ms per page, median | ms per page, mean | server CPU ms per page |\n|---|---|---|---|")
+        pages = len(walls["this"])
+        print("| server | ms per page, median | ms per page, mean | server CPU ms per page"
+              " | PostgreSQL backends' CPU ms per page |\n|---|---|---|---|---|")
         for name, server in servers.items():
-            pages = len(walls[name])
+            backend = (f"{(_backend_cpu(args.url, urls[name]) - backends[name]) / pages * 1000:.1f}"
+                       if postgres else "-")
             print(f"| {name} | {statistics.median(walls[name]) * 1000:.1f} | {statistics.mean(walls[name]) * 1000:.1f}"
-                  f" | {(cpu_seconds(server.process.pid) - cpu[name]) / pages * 1000:.1f} |")
+                  f" | {(cpu_seconds(server.process.pid) - cpu[name]) / pages * 1000:.1f} | {backend} |")
+        print(f"\nclient CPU parsing a page (from_json): {parsing / pages * 1000:.1f} ms")
     finally:
         for server in servers.values():
             server.stop()
+
+
+def _named(url: str, name: str) -> str:
+    """`url` whose connections say `name` in `pg_stat_activity`."""
+    return make_url(url).update_query_dict({"application_name": name}).render_as_string(hide_password=False)
+
+
+def _backend_cpu(url: str, named: str) -> float:
+    """CPU seconds so far of the backends serving the connections of `named` (same machine)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = [pid for (pid,) in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :n"),
+                                                   {"n": make_url(named).query["application_name"]})]
+    finally:
+        engine.dispose()
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,11 @@ def json_page(db: Database, statement: Select[Any], limit: int, items: Items) ->
     if limit > CHUNK:
         return _streamed(db, statement, limit, items)
     with db.read() as conn:
-        rows = _execute(conn, statement).all()
+        result = _execute(conn, statement)
+        # the driver's own tuples: the page's columns need no conversion, and SQLAlchemy's rows
+        # cost a tenth of the page's work
+        rows = result.cursor.fetchall()
+        result.close()
         text = ",".join(items(conn, rows[:limit]))
     return ('{"items":[' + text + ('],"has_more":true}' if len(rows) > limit else '],"has_more":false}')).encode()
 
