@@ -8,7 +8,7 @@ Here both servers run at once over a pool already filled, and each page is asked
 Prints, per server, the median and mean time per page (wall clock) and its CPU per page, and on
 PostgreSQL the CPU per page of that server's database backends (each server connects under its own
 `application_name`, so its backends are found in `pg_stat_activity`); then the client's own CPU per
-page parsing the body (`pydantic_core.from_json`, as `bench/scale.py page_all` does), the share of a
+page parsing the body (`bench.scale.client_parse`, as `page_all` does), the share of a
 page's wall clock that is no server's work.
 
     git archive <commit> src | tar -x -C /tmp/base
@@ -19,6 +19,7 @@ page's wall clock that is no server's work.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import tempfile
@@ -26,8 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.scale import PAGE, ROOT, Server, cpu_seconds
-from pydantic_core import from_json
+from bench.scale import PAGE, ROOT, Server, client_parse, cpu_seconds
 from sqlalchemy import create_engine, make_url, text
 
 
@@ -47,6 +47,7 @@ def main() -> None:
         cpu = {name: cpu_seconds(server.process.pid) for name, server in servers.items()}
         backends = {name: _backend_cpu(args.url, urls[name]) for name in servers} if postgres else {}
         last, items, parsing = None, 0, 0.0
+        gc.disable()  # see `bench.scale.client_parse`
         while True:
             params: dict[str, Any] = {"pool_id": args.pool, "sort": "id", "limit": PAGE}
             if last:
@@ -61,12 +62,13 @@ def main() -> None:
                 bodies[name] = response.content
             assert bodies["base"] == bodies["this"], f"the bodies differ after {last}"
             started = time.process_time()
-            page = from_json(bodies["this"])
+            page = client_parse(bodies["this"])
             parsing += time.process_time() - started
             items += len(page["items"])
             if not page["has_more"]:
                 break
             last = page["items"][-1]["id"]
+        gc.enable()
         print(f"{len(walls['this'])} pages, {items:,} assignments, every body the same bytes on both\n")
         pages = len(walls["this"])
         print("| server | ms per page, median | ms per page, mean | server CPU ms per page"
