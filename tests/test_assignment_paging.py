@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic_core import to_json
-from sqlalchemy import select, update
+from sqlalchemy import Text, select, update
 
 from clipcrowd.domain.ids import format_id
 from clipcrowd.services import assignment_json, bulk_fill, json_pages, present, review
@@ -272,3 +272,33 @@ def test_what_python_writes_is_the_text_the_database_wrote(db: Database) -> None
     assert ('"reward":-0.0,' in texts[9]) is (db.engine.dialect.name == "postgresql")
     assert '"created":"2026-01-31T12:00:07.000"' in texts[7] and '"created":"2026-01-31T12:00:08.500"' in texts[8]
     assert json.loads(texts[9])["solutions"] == [{"output_values": single[0]}] and "solutions" not in texts[10]
+
+
+def test_a_task_object_python_appends_to_is_the_databases_text(db: Database) -> None:
+    """On PostgreSQL a task's object is its stored text with `id` and `created` appended by Python
+    when the text is as the task service writes it, and `task_json` otherwise: each is compared with
+    `task_json`'s text of the same task, byte for byte (on SQLite `task_json` writes them all)."""
+    pool_id, _ = _hostile_pool(db)
+    with db.write() as conn:
+        task_ids = [i for (i,) in conn.execute(select(tasks.c.id).where(tasks.c.pool_id == int(pool_id))
+                                               .order_by(tasks.c.id))]
+        usual = {"pool_id": pool_id, "input_values": {"text": HOSTILE_TEXT, "n": 1e16, "odd": 0.1 + 0.2},
+                 "overlap": 2, "infinite_overlap": False}
+        nested = {**usual, "input_values": {"overlap": 2, "infinite_overlap": False}}
+        for task_id, data in zip(task_ids[6:], [usual, nested, {**usual, "pool_id": format_id(999)},
+                                                {**usual, "overlap": 3}, {"infinite_overlap": False, **usual}],
+                                 strict=False):
+            conn.execute(update(tasks).where(tasks.c.id == task_id).values(data=data))
+    with db.read() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(json_pages._SESSION)
+        rows = [(None,) * 5 + (f"[{task_id}]",) for task_id in task_ids]
+        objects, suites = assignment_json._tasks(conn, rows)
+        database = dict(conn.execute(select(tasks.c.id, assignment_json.task_json())
+                                     .where(tasks.c.pool_id == int(pool_id))).all())
+        appended = [row[0] for row in conn.execute(
+            select(tasks.c.id, tasks.c.data.cast(Text), tasks.c.pool_id, tasks.c.overlap, tasks.c.infinite_overlap)
+            .where(tasks.c.pool_id == int(pool_id))).all() if assignment_json._as_written(*row[1:])]
+    assert suites == task_ids and objects == database and len(database) == 12
+    assert appended == [task_ids[6], task_ids[11]]  # `usual`, and the one bulk-filled task left as written
+    assert json.loads(objects[task_ids[6]])["input_values"]["text"] == HOSTILE_TEXT
