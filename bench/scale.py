@@ -29,6 +29,7 @@ tasks are added in bulk through the task service and only its last 100,000 over 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import socket
@@ -218,20 +219,33 @@ def page_all(server: Server, pool: str) -> dict[str, float]:
     server's CPU (what the server could page on a machine of its own)."""
     started, seen, last = time.perf_counter(), 0, None
     cpu = cpu_seconds(server.process.pid)
-    while True:
-        params: dict[str, Any] = {"pool_id": pool, "sort": "id", "limit": PAGE}
-        if last:
-            params["id_gt"] = last
-        response = server.http.get("/api/v1/assignments", params=params)
-        assert response.status_code == 200, response.text[:300]
-        body = from_json(response.content)  # the client's parse must not be what is measured
-        seen += len(body["items"])
-        if not body["has_more"]:
-            break
-        last = body["items"][-1]["id"]
+    gc.disable()  # see `client_parse`
+    try:
+        while True:
+            params: dict[str, Any] = {"pool_id": pool, "sort": "id", "limit": PAGE}
+            if last:
+                params["id_gt"] = last
+            response = server.http.get("/api/v1/assignments", params=params)
+            assert response.status_code == 200, response.text[:300]
+            body = client_parse(response.content)
+            seen += len(body["items"])
+            if not body["has_more"]:
+                break
+            last = body["items"][-1]["id"]
+    finally:
+        gc.enable()
     cpu = cpu_seconds(server.process.pid) - cpu
     return {"paging assignments/s": seen / (time.perf_counter() - started),
             "paging assignments per server CPU s": seen / cpu if cpu > 0 else 0.0}
+
+
+def client_parse(body: bytes) -> Any:
+    """A page parsed by the client, which must not be what is measured: pydantic-core's parser, with
+    the garbage collector off (the caller's part). A page is tens of thousands of new dicts and
+    lists, which set off collections that scanned this process's whole heap (its imports): 4.9 ms
+    of CPU per page of 1,000 assignments against 1.7 ms with the collector off. Parsed JSON holds
+    no cycles, so every page is freed when dropped all the same."""
+    return from_json(body)
 
 
 def cpu_seconds(pid: int) -> float:

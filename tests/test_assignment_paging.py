@@ -1,7 +1,8 @@
 """Paging all of a pool's assignments with the `id_gt` cursor (what toloka-kit does): every assignment
 once, in id order, across page boundaries, also when assignments are added while paging; each item,
-written by the database (`services.assignment_json`), is exactly what the per-row presentation
-(`present.assignments`) makes of it, key order and number types included; a page larger than a
+put together from plain columns (`services.assignment_json`), is exactly what the per-row
+presentation (`present.assignments`) makes of it, key order and number types included, and what
+Python writes of it is the text the database wrote before, byte for byte; a page larger than a
 chunk is streamed whole."""
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any
 
 import pytest
 from pydantic_core import to_json
-from sqlalchemy import select, update
+from sqlalchemy import Text, select, update
 
 from clipcrowd.domain.ids import format_id
-from clipcrowd.services import bulk_fill, json_pages, present, review
+from clipcrowd.services import assignment_json, bulk_fill, json_pages, present, review
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, tasks
+from clipcrowd.store.wire_text import id_text, iso_millis
 from tests.apiclient import Api
 from tests.factories import pool_body, text_project
 
@@ -225,3 +227,78 @@ def test_a_wrong_query_is_refused_before_anything_is_read(db: Database, api: Api
         for params in hostile:
             response = api.call("GET", "/api/v1/assignments", params={"limit": 50, **params})
             assert response.status_code == 400, (chunk, params, response.text)
+
+
+def test_what_python_writes_is_the_text_the_database_wrote(db: Database) -> None:
+    """Ids, times, rewards and single answers are written by Python now; each is compared with the
+    text the database writes of the same column (`store.wire_text`, `assignment_json`'s SQL), which
+    is what the items were made of before: times of every fraction PostgreSQL shortens (none, one
+    digit, trailing zeros), rewards 0.0 and -0.0 (one key of a dict otherwise), single answers with
+    hostile strings and numbers, and the answers Python leaves to the database."""
+    pool_id, ids = _hostile_pool(db)
+    fractions = [0, 500000, 120000, 1000, 999999, 123456, 100]
+    with db.write() as conn:
+        for n, assignment_id in enumerate(ids):
+            when = datetime(2026, 1, 31, 12, 0, n % 60, fractions[n % len(fractions)])
+            conn.execute(update(assignments).where(assignments.c.id == assignment_id).values(
+                created=when, submitted=when if n % 2 else None, reward=[0.0, -0.0, 1e15, 1e-05][n % 4]
+                if n >= 8 else assignments.c.reward))
+        single = [{"result": "a", "extra": {k: v for k, v in HOSTILE_VALUES.items() if k != "big"}}]
+        conn.execute(update(assignments).where(assignments.c.id == ids[9]).values(solutions=single))
+        conn.execute(update(assignments).where(assignments.c.id == ids[10]).values(solutions={"not": "a list"}))
+    a = assignments.c
+    with db.read() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(json_pages._SESSION)  # the page's own settings: ISO date-times, floats
+        where = a.pool_id == int(pool_id)
+        rows = conn.execute(select(*assignment_json.COLUMNS).where(where).order_by(a.id)).all()
+        written = dict(zip([row[0] for row in rows], assignment_json.items(conn, rows), strict=True))
+        python = assignment_json._solutions(conn, rows, conn.dialect.name == "sqlite")
+        parts = [id_text(a.id), id_text(a.pool_id), id_text(a.worker_id), assignment_json.reward_text(a.reward),
+                 *(iso_millis(a[name]) for name in ("created", "submitted", "accepted", "rejected", "skipped",
+                                                    "expired")), assignment_json.solutions_json()]
+        database = conn.execute(select(a.id, *parts).where(where).order_by(a.id)).all()
+    assert len(database) == len(ids) > 10
+    for number, item_id, pool, worker, reward, *times, answers in database:
+        item = written[number]
+        assert item.startswith(f'{{"id":"{item_id}","task_suite_id":"{item_id}","pool_id":"{pool}",'
+                               f'"user_id":"{worker}",'), item
+        assert f'"reward":{reward},' in item
+        for name, text in zip(("created", "submitted", "accepted", "rejected", "skipped", "expired"), times,
+                              strict=True):
+            assert (f',"{name}":"{text}"' in item) is (text is not None), (name, text, item)
+        assert item.endswith(answers + "}") and python[number] == answers
+    texts = [written[i] for i in ids]
+    assert ('"reward":-0.0,' in texts[9]) is (db.engine.dialect.name == "postgresql")
+    assert '"created":"2026-01-31T12:00:07.000"' in texts[7] and '"created":"2026-01-31T12:00:08.500"' in texts[8]
+    assert json.loads(texts[9])["solutions"] == [{"output_values": single[0]}] and "solutions" not in texts[10]
+
+
+def test_a_task_object_python_appends_to_is_the_databases_text(db: Database) -> None:
+    """On PostgreSQL a task's object is its stored text with `id` and `created` appended by Python
+    when the text is as the task service writes it, and `task_json` otherwise: each is compared with
+    `task_json`'s text of the same task, byte for byte (on SQLite `task_json` writes them all)."""
+    pool_id, _ = _hostile_pool(db)
+    with db.write() as conn:
+        task_ids = [i for (i,) in conn.execute(select(tasks.c.id).where(tasks.c.pool_id == int(pool_id))
+                                               .order_by(tasks.c.id))]
+        usual = {"pool_id": pool_id, "input_values": {"text": HOSTILE_TEXT, "n": 1e16, "odd": 0.1 + 0.2},
+                 "overlap": 2, "infinite_overlap": False}
+        nested = {**usual, "input_values": {"overlap": 2, "infinite_overlap": False}}
+        for task_id, data in zip(task_ids[6:], [usual, nested, {**usual, "pool_id": format_id(999)},
+                                                {**usual, "overlap": 3}, {"infinite_overlap": False, **usual}],
+                                 strict=False):
+            conn.execute(update(tasks).where(tasks.c.id == task_id).values(data=data))
+    with db.read() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(json_pages._SESSION)
+        rows = [(None,) * 5 + (f"[{task_id}]",) for task_id in task_ids]
+        objects, suites = assignment_json._tasks(conn, rows)
+        database = dict(conn.execute(select(tasks.c.id, assignment_json.task_json())
+                                     .where(tasks.c.pool_id == int(pool_id))).all())
+        appended = [row[0] for row in conn.execute(
+            select(tasks.c.id, tasks.c.data.cast(Text), tasks.c.pool_id, tasks.c.overlap, tasks.c.infinite_overlap)
+            .where(tasks.c.pool_id == int(pool_id))).all() if assignment_json._as_written(*row[1:])]
+    assert suites == task_ids and objects == database and len(database) == 12
+    assert appended == [task_ids[6], task_ids[11]]  # `usual`, and the one bulk-filled task left as written
+    assert json.loads(objects[task_ids[6]])["input_values"]["text"] == HOSTILE_TEXT

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Table, exists
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.services import (
+    assignment_json,
     bonuses,
     messages,
     present,
@@ -19,7 +20,6 @@ from clipcrowd.services import (
     webhooks,
     workers,
 )
-from clipcrowd.services.assignment_json import assignment_json
 from clipcrowd.services.attachments import present as present_attachment
 from clipcrowd.services.json_pages import json_page
 from clipcrowd.services.paging import csv_values, id_value, ordered, page, range_conditions
@@ -122,7 +122,7 @@ def tasks_page(db: Database, settings: Settings, query: Mapping[str, str]) -> di
 
 
 def assignments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> bytes | Iterator[bytes]:
-    """A page of assignments as the JSON body itself, each item written by the database
+    """A page of assignments as the JSON body itself, each item's text made from its plain columns
     (`assignment_json`); pieces of it when the page is streamed (`json_pages`)."""
     a = assignments
     conditions = _status(a, query, ["ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED", "SKIPPED", "EXPIRED"])
@@ -134,8 +134,8 @@ def assignments_page(db: Database, settings: Settings, query: Mapping[str, str])
     fields = ("id", "created", "submitted", "accepted", "rejected", "skipped", "expired")
     statement, limit = ordered(a, conditions + range_conditions(a, query, fields), query,
                                limit_default=settings.page_limit_default, limit_max=settings.page_limit_max,
-                               sortable=fields, columns=(assignment_json(),))
-    return json_page(db, statement, limit)
+                               sortable=fields, columns=assignment_json.COLUMNS)
+    return json_page(db, statement, limit, assignment_json.items)
 
 
 def attachments_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:

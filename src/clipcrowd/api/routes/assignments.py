@@ -18,7 +18,7 @@ router = Router(prefix="/assignments", tags=["assignments"])
 
 @router.get("", response_model=Page[AssignmentPublic])
 def find_assignments(db: DbDep, settings: SettingsDep, _: Requester, request: Request) -> Response:
-    # the body is JSON text already, written by the database; a large page comes in pieces
+    # the body is JSON text already (`services.assignment_json`); a large page comes in pieces
     body = listing.assignments_page(db, settings, request.query_params)
     if isinstance(body, bytes):
         return Response(body, media_type="application/json")
