@@ -1,8 +1,8 @@
 """The JSON API: its routers under /api/v1 (and /api/staging for analytics and project checks,
 /api/app/v0 for the refused app marketplace) and its error bodies.
 
-`install(app)` adds them to an application `clipcrowd.server` builds; adding a router is one
-line in `ROUTERS`.
+`include(router)` adds the routes to the router `clipcrowd.server` builds once per process and
+`install(app)` the error bodies to each application; adding a router is one line in `ROUTERS`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ ROUTERS: list[tuple[APIRouter, str]] = [
 ]
 
 
+def include(root: APIRouter) -> None:
+    for router, prefix in ROUTERS:
+        root.include_router(router, prefix=prefix)
+
+
 def install(app: FastAPI) -> None:
     errors.install(app)
-    for router, prefix in ROUTERS:
-        app.include_router(router, prefix=prefix)

@@ -3,15 +3,16 @@
 Jinja2 templates and plain ES modules shipped in this package; no build step and nothing loaded
 from outside the server. Pages hold no logic: they call `services/` and the JSON API.
 
-`install(app)` mounts the routers and the static files; `error_page` answers a page's error as a page
-(the server asks it before answering with the API's error body).
+`include(router)` adds the pages' routers and the static files to the router the server builds
+once per process, `install(app)` the sign-in redirect to each application; `error_page` answers a
+page's error as a page (the server asks it before answering with the API's error body).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -23,19 +24,19 @@ STATIC = Path(__file__).parent / "static"
 _PAGE_PREFIXES = ("/w", "/desk")
 
 
+def include(root: APIRouter) -> None:
+    for router in (worker_pages.router, desk_pages.router, desk_setup_pages.router, desk_tasks.router,
+                   desk_charts.router, api_docs.router):
+        root.include_router(router)
+    root.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    root.add_api_route("/", _home, include_in_schema=False)
+
+
+def _home() -> Response:
+    return RedirectResponse("/w", status_code=303)
+
+
 def install(app: FastAPI) -> None:
-    app.include_router(worker_pages.router)
-    app.include_router(desk_pages.router)
-    app.include_router(desk_setup_pages.router)
-    app.include_router(desk_tasks.router)
-    app.include_router(desk_charts.router)
-    app.include_router(api_docs.router)
-    app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> Response:
-        return RedirectResponse("/w", status_code=303)
-
     @app.exception_handler(SignInFirst)
     async def _sign_in(_request: Request, exc: SignInFirst) -> Response:
         return sign_in_redirect(exc)
