@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,20 @@ class Api:
         return response.json() if response.content else None
 
 
-@pytest.fixture
-def api(db: Database, tmp_path: Path) -> Iterator[Api]:
+@contextmanager
+def in_process(db: Database, home: Path) -> Iterator[Api]:
     """The app without its background ticks (one at start-up, then none for a day): expiry, auto-accept
     and pool closing happen when the test calls `maintenance.tick`, never in the middle of its checks."""
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
-    settings = Settings(home=tmp_path, database_url=db.url, maintenance_interval_seconds=86400)
+    settings = Settings(home=home, database_url=db.url, maintenance_interval_seconds=86400)
     with TestClient(create_app(settings, db)) as client:
         yield Api(client, token)
+
+
+@pytest.fixture
+def api(db: Database, tmp_path: Path) -> Iterator[Api]:
+    with in_process(db, tmp_path) as made:
+        yield made
 
 
 def make_pool(api: Api, **overrides: Any) -> dict[str, Any]:

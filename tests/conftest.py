@@ -96,6 +96,7 @@ from tests.support import (  # noqa: E402
     fresh_database,
     live_server,
 )
+from tests.warm_toloka import toloka_kit  # noqa: E402, F401  (fixture: one toloka-kit process per test process)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

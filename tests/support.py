@@ -18,7 +18,7 @@ from typing import Any
 
 import uvicorn
 from alembic.config import Config
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -92,18 +92,46 @@ def drop_test_database() -> None:
     """At the end of the session: this process's PostgreSQL database and the SQLite template."""
     for folder in _sqlite_template:
         shutil.rmtree(folder.parent, ignore_errors=True)
+    _close_resetter()
     if _pg_state.get("reason", "absent") is None:
         _pg_admin([f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'])
+
+
+# The connection that empties this process's database between tests, kept open (with the pid that opened
+# it): a new connection per test paid a backend start and that backend's first reads of the catalog for
+# every table, about 10 ms of the test process's CPU, 15 ms of PostgreSQL's and 45 ms of wall time.
+_resetter: list[tuple[int, Connection]] = []
+
+
+def _close_resetter() -> None:
+    while _resetter:
+        pid, conn = _resetter.pop()
+        if pid == os.getpid():
+            conn.close()
+            conn.engine.dispose()
+
+
+def _reset_postgres() -> None:
+    if _resetter and _resetter[0][0] != os.getpid():
+        _resetter.clear()  # opened by the parent of this process: never used here
+    for attempt in (1, 2):
+        if not _resetter:
+            _resetter.append((os.getpid(), create_engine(PG_URL, poolclass=NullPool).connect()))
+        conn = _resetter[0][1]
+        try:
+            with conn.begin():
+                conn.exec_driver_sql(";\n".join(_pg_reset))  # one round trip (no parameters)
+            return
+        except OperationalError:  # the connection was lost (the server restarted, or a test ended it)
+            _close_resetter()
+            if attempt == 2:
+                raise
 
 
 def fresh_postgres() -> Database:
     """This process's database as just migrated: migrations ran once, each test's rows are deleted
     and ids restart at 1 (far cheaper than a new database per test)."""
-    engine = create_engine(PG_URL, poolclass=NullPool)
-    with engine.begin() as conn:
-        for statement in _pg_reset:
-            conn.execute(text(statement))
-    engine.dispose()
+    _reset_postgres()
     return Database(PG_URL)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from clipcrowd.cli import app as cli_app
 from clipcrowd.client import ApiError, Client
 from clipcrowd.store.tables import aggregation_runs, label_chunks, operations, worker_quality
 from tests.answered_pool import TRUTH, answered_pool
-from tests.apiclient import Api, add_tasks, make_pool
-from tests.support import Live, free_port
+from tests.apiclient import Api, add_tasks, in_process, make_pool
+from tests.support import Live, free_port, fresh_database
 
 AGGREGATE = "/api/v1/aggregated-solutions/aggregate-by-pool"
 def answers_from_api(api: Api, pool_id: str, status: str = "ACCEPTED") -> pd.DataFrame:
@@ -158,6 +159,17 @@ def test_submitted_answers_only_when_asked(api: Api) -> None:
     assert {t: i["output_values"]["result"] for t, i in stored_labels(api, op["id"]).items()} == expected
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def refusing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, str]]:
+    """One answered pool per database for the refused requests below: each must store nothing, so
+    they can share it (its tables stay empty of runs unless a refusal leaks one, which each checks)."""
+    home = tmp_path_factory.mktemp(f"refusing-{request.param}")
+    db = fresh_database(request.param, home)
+    with in_process(db, home) as api:
+        yield api, answered_pool(api)["id"]
+    db.dispose()
+
+
 @pytest.mark.parametrize(("body", "status", "field"), [
     ({"method": "nope"}, 400, "method"),
     ({"field": "colour"}, 400, "field"),
@@ -168,10 +180,10 @@ def test_submitted_answers_only_when_asked(api: Api) -> None:
     ({"pool_id": "not-an-id"}, 400, "pool_id"),
 ])
 def test_bad_requests_name_the_field_and_store_nothing(
-    api: Api, body: dict[str, Any], status: int, field: str | None,
+    refusing: tuple[Api, str], body: dict[str, Any], status: int, field: str | None,
 ) -> None:
-    pool = answered_pool(api)
-    response = api.call("POST", AGGREGATE, expect=status, json={"pool_id": pool["id"], **body}).json()
+    api, pool_id = refusing
+    response = api.call("POST", AGGREGATE, expect=status, json={"pool_id": pool_id, **body}).json()
     if field is not None:
         assert field in response["payload"] and field in response["message"]
     assert count(api, aggregation_runs) == count(api, label_chunks) == count(api, worker_quality) == 0

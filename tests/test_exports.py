@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,9 +28,7 @@ from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api
 from tests.factories import pool_body, text_project
 from tests.support import Live
-
-ROOT = Path(__file__).resolve().parents[1]
-TOLOKA_PYTHON = ROOT / ".venv-toloka" / "bin" / "python"
+from tests.warm_toloka import WarmToloka
 
 
 def _pool(db: Database, count: int) -> pool_answers.Shape:
@@ -148,16 +145,14 @@ def test_rows_are_the_values_whatever_their_kind(db: Database) -> None:
     assert any(c.startswith("'=") for row in rows for c in row) and any("\u00e9" in line for line in lines)
 
 
-def test_toloka_kit_reads_the_assignments_tsv(live: Live, api: Api) -> None:
-    if not TOLOKA_PYTHON.exists():
-        pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
+def test_toloka_kit_reads_the_assignments_tsv(toloka_kit: WarmToloka, live: Live, api: Api,
+                                              tmp_path: Path) -> None:
     pool = answered_pool(api, golden=True)
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token}
-    done = subprocess.run([str(TOLOKA_PYTHON), str(ROOT / "tests" / "toloka" / "assignments_df.py"), pool["id"]],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    returncode, output, errors = toloka_kit.run("assignments_df.py", tmp_path, env, timeout=300, args=[pool["id"]])
+    assert returncode == 0, output[-2000:] + errors[-2000:]
     frames = {line.split(" ", 1)[0]: pd.read_json(io.StringIO(line.split(" ", 1)[1]), orient="split", dtype=False)
-              for line in done.stdout.splitlines() if line.startswith(("DEFAULT ", "ALL "))}
+              for line in output.splitlines() if line.startswith(("DEFAULT ", "ALL "))}
     default, everything = frames["DEFAULT"], frames["ALL"]
     assert list(default.columns) == ["INPUT:text", "OUTPUT:result", "GOLDEN:result", "HINT:text", "ACCEPT:verdict",
                                      "ACCEPT:comment", "ASSIGNMENT:link", "ASSIGNMENT:assignment_id",

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,12 +18,10 @@ from clipcrowd.client import Client
 from clipcrowd.media import probe
 from clipcrowd.sim import SimReport, simulate
 from tests.support import Live
+from tests.warm_toloka import WarmToloka
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-TOLOKA_PYTHON = ROOT / ".venv-toloka" / "bin" / "python"
-SCRIPTS = Path(__file__).parent / "toloka"
 
 
 @contextmanager
@@ -52,50 +47,13 @@ def crowd_on_open_pools(live: Live, reports: list[SimReport], **options: Any) ->
         thread.join(timeout=60)
 
 
-class WarmToloka:
-    """One toloka-kit process for the session (tests/toloka/warm.py): each seed script runs in a fork of it."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([str(TOLOKA_PYTHON), str(SCRIPTS / "warm.py")], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
-
-    def run(self, script: str, cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int, str]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        log = cwd / f"{script}.log"
-        job = {"script": str(SCRIPTS / script), "cwd": str(cwd), "env": dict(env), "log": str(log)}
-        self.process.stdin.write(json.dumps(job) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            raise AssertionError(f"{script} did not finish in {timeout} s: " + log.read_text()[-3000:])
-        answer = json.loads(self.process.stdout.readline())
-        return int(answer["returncode"]), log.read_text()
-
-    def close(self) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-        self.process.stdout.close()
-
-
-@pytest.fixture(scope="session")
-def toloka_kit() -> Iterator[WarmToloka]:
-    if not TOLOKA_PYTHON.exists():
-        pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
-    warm = WarmToloka()
-    yield warm
-    warm.close()
-
-
 def run_seed(toloka_kit: WarmToloka, script: str, live: Live, cwd: Path,
              extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
     # The notebooks poll a pool once a minute until it closes; here every 0.3 s.
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token,
            "CLIPCROWD_SEED_POLL_MINUTES": "0.005", **(extra_env or {})}
-    returncode, output = toloka_kit.run(script, cwd, env, timeout=480)
-    assert returncode == 0, output[-6000:]
+    returncode, output, errors = toloka_kit.run(script, cwd, env, timeout=480)
+    assert returncode == 0, output[-3000:] + errors[-3000:]
     line = next(x for x in output.splitlines() if x.startswith("SUMMARY "))
     summary: dict[str, Any] = json.loads(line[len("SUMMARY "):])
     summary["stdout"] = output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,10 @@ import pytest
 from clipcrowd.client import Client
 from clipcrowd.sim import SimReport
 from tests.support import Live
-from tests.test_toloka_seeds import TOLOKA_PYTHON, crowd_on_open_pools
+from tests.test_toloka_seeds import crowd_on_open_pools
+from tests.warm_toloka import WarmToloka
 
 pytestmark = pytest.mark.slow
-SCRIPT = Path(__file__).parent / "toloka" / "surface.py"
 
 WORKS = [
     "create_project", "create_pool", "create_skill",
@@ -69,22 +68,19 @@ WORKS = [
 SUITES = [["s1", "s2"], ["s3"], ["m0"], ["m1"]]
 
 
-def _run(live: Live, cwd: Path) -> dict[str, Any]:
-    if not TOLOKA_PYTHON.exists():
-        pytest.skip("toloka-kit's virtualenv is missing: run `make toloka-venv`")
+def _run(toloka_kit: WarmToloka, live: Live, cwd: Path) -> dict[str, Any]:
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token}
-    done = subprocess.run([str(TOLOKA_PYTHON), str(SCRIPT)], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=480)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("REPORT "))
+    returncode, output, errors = toloka_kit.run("surface.py", cwd, env, timeout=480)
+    assert returncode == 0, output[-3000:] + errors[-3000:]
+    line = next(x for x in output.splitlines() if x.startswith("REPORT "))
     report: dict[str, Any] = json.loads(line[len("REPORT "):])
     return report
 
 
-def test_toloka_kit_surface(live: Live, tmp_path: Path) -> None:
+def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
     reports: list[SimReport] = []
     with crowd_on_open_pools(live, reports, workers=6, timeout=120, idle_seconds=2, seed=3):
-        report = _run(live, tmp_path)
+        report = _run(toloka_kit, live, tmp_path)
     failed = {name: report.get(name) for name in WORKS if not report.get(name, {}).get("ok")}
     assert not failed, json.dumps(failed, indent=1)[:4000]
     assert report["suites"] == SUITES

@@ -3,8 +3,9 @@
 Importing toloka-kit (and with it pandas, scipy and crowd-kit) costs seconds of CPU; the seed tests
 run four scripts, so the import is paid once here. Runs in toloka-kit's virtualenv.
 
-Protocol, one JSON object a line: stdin gets `{"script", "cwd", "env", "log"}`, stdout answers
-`{"returncode"}` when the script has ended; its output went to the file `log`.
+Protocol, one JSON object a line: stdin gets `{"script", "args", "cwd", "env", "log", "errors"}`,
+stdout answers `{"returncode"}` when the script has ended; its output went to the file `log`, its
+errors to the file `errors` (to `log` too when there is none; "args" may be left out).
 """
 
 import json
@@ -24,8 +25,8 @@ def run(job):
     os.environ.update(job["env"])
     out = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(out, 1)
-    os.dup2(out, 2)
-    sys.argv = [job["script"]]
+    os.dup2(os.open(job["errors"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if job.get("errors") else out, 2)
+    sys.argv = [job["script"], *job.get("args", [])]
     code = 0
     try:
         runpy.run_path(job["script"], run_name="__main__")
