@@ -67,8 +67,10 @@ def test_init_tokens_and_workers(tmp_path: Path) -> None:
 
 def test_bad_settings_and_unreachable_database(tmp_path: Path) -> None:
     one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_PORT": "eighty"}), "port")
-    one_line_error(run("init", home=tmp_path, env={
-        "CLIPCROWD_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"}), "cannot reach")
+    unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"
+    one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_DATABASE_URL": unreachable,
+                                                   "CLIPCROWD_DB_WAIT_SECONDS": "0"}), "cannot reach")
+    one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_DB_WAIT_SECONDS": "-1"}), "db_wait_seconds")
 
 
 def test_simulate_needs_a_token_and_a_server(tmp_path: Path) -> None:

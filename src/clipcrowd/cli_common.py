@@ -47,7 +47,7 @@ def open_database(settings: Settings) -> Database:
     settings.home.mkdir(parents=True, exist_ok=True)
     db = Database.from_settings(settings)
     try:
-        db.wait_until_reachable(timeout=10)
+        db.wait_until_reachable(timeout=settings.db_wait_seconds)
         db.migrate()
     except OperationalError as exc:
         fail(f"cannot reach the database {settings.resolved_database_url}: {str(exc.orig).strip().splitlines()[0]}")

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(1_000_000, gt=0, description="Cap on one string inside a JSON body.")
     db_pool_size: int = Field(20, ge=1, le=1000, description="Database connections each server process keeps open.")
     db_max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections a process may open at peaks.")
+    db_wait_seconds: float = Field(
+        10.0, ge=0, le=3600,
+        description="How long a command waits for an unreachable database (one starting beside it) before failing.")
     db_pool_timeout_seconds: float = Field(
         10.0, gt=0, description="How long a request waits for a free connection before a 503 with Retry-After."
     )

@@ -146,6 +146,8 @@ class Database:
             command.upgrade(config, "head")
 
     def wait_until_reachable(self, timeout: float = 30.0) -> None:
+        """Retry a first connection for `timeout` seconds (0: try once): a database started beside the
+        server may still be coming up."""
         deadline = time.monotonic() + timeout
         while True:
             try:
