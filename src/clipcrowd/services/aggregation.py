@@ -30,7 +30,7 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import answer_columns, events, label_runs, operations
+from clipcrowd.services import answer_chunks, answer_columns, events, label_runs, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
@@ -326,6 +326,7 @@ def _plain(value: Any) -> Any:
 def run(db: Database, request: AggregationRequest, op_id: str) -> None:
     """The background half: aggregate, store, record an event, finish the operation (or fail it)."""
     try:
+        answer_chunks.pack(db, request.pool_id, request.field)  # what no chunk holds yet, before reading
         with db.read() as conn:
             answers, gold = load_coded(conn, request)
             weights = (None if request.weight_skill_id is None

@@ -1,0 +1,184 @@
+"""A pool's answers to a field kept packed (`answer_chunks`, migration 0027_aggregate), so that an
+aggregation reads a few dozen rows of arrays instead of a row per answer.
+
+A chunk copies the `answer_values` rows of an assignment-id range, in (assignment, position) order:
+task and worker ids, status codes and value codes into the chunk's own dictionary. Triggers delete a
+chunk whenever a row in its range changes (an answer added, re-submitted, accepted, rejected,
+deleted), so a chunk that exists says what `answer_values` says; rows outside every chunk are read
+from `answer_values` (`services.answer_columns`). `pack` fills the ranges no chunk covers: every gap
+a trigger left, and the rows after the last chunk once they make a full chunk (the newest answers
+stay unpacked until then, so a pool still being answered is packed a chunk at a time).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, text
+
+from clipcrowd.store.db import Database
+from clipcrowd.store.tables import answer_chunks, answer_values
+
+#: Answers per chunk (at least; a chunk ends with an assignment): 300,000 answers are 73 rows.
+CHUNK = 4096
+#: The advisory lock's first key on PostgreSQL (the migration's triggers take it shared).
+LOCK_CLASS = 27
+#: How each packed column is laid out (little-endian whatever the machine).
+ID, STATUS, VALUE = np.dtype("<i8"), np.dtype("u1"), np.dtype("<i4")
+
+#: An assignment-id range, both ends included; None: no upper end.
+Range = tuple[int, int | None]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Answers of one assignment range, in order: task and worker ids, and value codes into `texts`
+    (the values' JSON texts; -1 for an answer whose value is NULL in `answer_values`)."""
+
+    start: int
+    task_ids: IntArray
+    worker_ids: IntArray
+    codes: npt.NDArray[np.int32]
+    texts: list[str]
+
+
+def uncovered(covered: Sequence[tuple[int, int]]) -> list[Range]:
+    """The assignment ids (from 1: ids are positive) outside the ranges of `covered`, sorted by end."""
+    gaps: list[Range] = []
+    after = 0
+    for first, last in covered:
+        if first > after + 1:
+            gaps.append((after + 1, first - 1))
+        after = last
+    gaps.append((after + 1, None))
+    return gaps
+
+
+def _key(pool_id: int, field: str) -> list[Any]:
+    c = answer_chunks.c
+    return [c.pool_id == pool_id, c.field == field]
+
+
+def read(conn: Connection, pool_id: int, field: str, statuses: Sequence[str]) -> tuple[list[Piece], list[Range]]:
+    """The packed answers with these statuses (a piece per chunk), and the ranges no chunk covers."""
+    c = answer_chunks.c
+    rows = conn.execute(select(c.first_assignment, c.last_assignment, c.status_codes, c.task_ids, c.worker_ids,
+                               c.value_codes, c.dictionary)
+                        .where(*_key(pool_id, field)).order_by(c.last_assignment)).all()
+    pieces = []
+    for row in rows:
+        dictionary = json.loads(row.dictionary)
+        wanted = np.array([status in statuses for status in dictionary["statuses"]], dtype=bool)
+        keep: Any = slice(None)
+        if not wanted.all():
+            keep = wanted.take(np.frombuffer(row.status_codes, dtype=STATUS))
+        pieces.append(Piece(row.first_assignment, np.frombuffer(row.task_ids, dtype=ID).astype(np.int64)[keep],
+                            np.frombuffer(row.worker_ids, dtype=ID).astype(np.int64)[keep],
+                            np.frombuffer(row.value_codes, dtype=VALUE).astype(np.int32)[keep],
+                            dictionary["values"]))
+    return pieces, uncovered([(row.first_assignment, row.last_assignment) for row in rows])
+
+
+def _ranges(conn: Connection, pool_id: int, field: str) -> list[tuple[int, int]]:
+    c = answer_chunks.c
+    found = conn.execute(select(c.first_assignment, c.last_assignment).where(*_key(pool_id, field))
+                         .order_by(c.last_assignment))
+    return [(first, last) for first, last in found]
+
+
+def _worth_packing(conn: Connection, pool_id: int, field: str) -> bool:
+    """Whether some gap between chunks is left, or a full chunk of answers waits after the last."""
+    gaps = uncovered(_ranges(conn, pool_id, field))
+    if len(gaps) > 1:
+        return True
+    v = answer_values.c
+    tail = (select(v.assignment_id).where(v.pool_id == pool_id, v.field == field, v.assignment_id >= gaps[0][0])
+            .limit(CHUNK).subquery())
+    return int(conn.execute(select(func.count()).select_from(tail)).scalar_one()) >= CHUNK
+
+
+def pack(db: Database, pool_id: int, field: str) -> int:
+    """Pack the answers no chunk covers (see the module's docstring); how many chunks it wrote. On
+    PostgreSQL a writer of the pool's answers holding its lock means nothing is packed this time."""
+    with db.read() as conn:
+        if not _worth_packing(conn, pool_id, field):
+            return 0
+    with db.write() as conn:
+        if conn.dialect.name == "postgresql" and not conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:lock, CAST(:pool AS integer))"),
+                {"lock": LOCK_CLASS, "pool": pool_id % 2147483647}).scalar():
+            return 0
+        rows: list[dict[str, Any]] = []
+        for low, high in uncovered(_ranges(conn, pool_id, field)):
+            rows += _chunks(pool_id, field, low, high, _rows(conn, pool_id, field, low, high))
+        if rows:
+            conn.execute(insert(answer_chunks), rows)
+    return len(rows)
+
+
+def _rows(conn: Connection, pool_id: int, field: str, low: int, high: int | None) -> list[tuple[Any, ...]]:
+    """(assignment, task, worker, status, value) of the range's `answer_values` rows, in key order."""
+    v = answer_values.c
+    query = (select(v.assignment_id, v.task_id, v.worker_id, v.status, v.value)
+             .where(v.pool_id == pool_id, v.field == field, v.assignment_id >= low)
+             .order_by(v.assignment_id, v.position))
+    if high is not None:
+        query = query.where(v.assignment_id <= high)
+    # every value here is ours (ints and a field name of the spec): a plain driver cursor, no row objects
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _chunks(pool_id: int, field: str, low: int, high: int | None, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """`answer_chunks` rows of the range's rows: CHUNK answers or a few more (up to the end of an
+    assignment) each; a gap (`high` given) is covered whole, even by a chunk of no answers; of the
+    open range after the last chunk only full chunks are packed."""
+    if not rows:
+        return [] if high is None else [_chunk(pool_id, field, low, high, rows, None, None)]
+    assignment = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    statuses, status_names = pd.factorize(np.array([row[3] for row in rows], dtype=object))
+    values, value_texts = pd.factorize(np.array([row[4] for row in rows], dtype=object))  # NULL: -1
+    starts = np.flatnonzero(assignment[1:] != assignment[:-1]) + 1  # rows where an assignment begins
+    out, start, first = [], 0, low
+    while start < len(rows):
+        if high is None and len(rows) - start < CHUNK:
+            break
+        found = int(np.searchsorted(starts, start + CHUNK))
+        end = int(starts[found]) if found < len(starts) else len(rows)
+        last = high if end == len(rows) and high is not None else int(assignment[end - 1])
+        out.append(_chunk(pool_id, field, first, last, rows[start:end],
+                          (statuses[start:end], status_names), (values[start:end], value_texts)))
+        first, start = last + 1, end
+    return out
+
+
+def _local(codes: npt.NDArray[np.intp], names: Any) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """Codes renumbered into the names the slice uses (-1 kept), and those names."""
+    used = np.unique(codes[codes >= 0])
+    table = np.full(len(names) + 1, -1, dtype=np.int64)  # the last entry: -1 stays -1
+    table[used] = np.arange(len(used))
+    return table.take(codes), [names[i] for i in used.tolist()]
+
+
+def _chunk(pool_id: int, field: str, first: int, last: int, rows: list[tuple[Any, ...]],
+           statuses: tuple[Any, Any] | None, values: tuple[Any, Any] | None) -> dict[str, Any]:
+    status_codes, status_names = _local(*statuses) if statuses else (np.empty(0, np.int64), [])
+    value_codes, value_texts = _local(*values) if values else (np.empty(0, np.int64), [])
+    return {"pool_id": pool_id, "field": field, "first_assignment": first, "last_assignment": last,
+            "answers": len(rows),
+            "task_ids": np.fromiter((row[1] for row in rows), dtype=ID, count=len(rows)).tobytes(),
+            "worker_ids": np.fromiter((row[2] for row in rows), dtype=ID, count=len(rows)).tobytes(),
+            "status_codes": status_codes.astype(STATUS).tobytes(), "value_codes": value_codes.astype(VALUE).tobytes(),
+            "dictionary": json.dumps({"statuses": status_names, "values": value_texts})}
