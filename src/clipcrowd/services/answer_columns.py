@@ -150,8 +150,12 @@ def _from_pieces(conn: Connection, pool_id: int, statuses: Sequence[str], field:
             return None
         table = np.array([index.setdefault(t, len(index)) for t in piece.texts], dtype=np.int32)
         codes.append(table.take(piece.codes) if len(piece.codes) else piece.codes)
+    # the texts the kept rows use, in order of first appearance (as arrow's dictionary of the rows
+    # would be: of two texts of one value, 1 and 1.0, the first one's value is the label)
+    used, order = _factorize_ids(np.concatenate(codes).astype(np.int64))
+    texts = list(index)
     return (np.concatenate([p.task_ids for p in pieces]), np.concatenate([p.worker_ids for p in pieces]),
-            np.concatenate(codes), list(index))
+            used, [texts[k] for k in order.tolist()])
 
 
 def _factorize_ids(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
