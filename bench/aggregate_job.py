@@ -9,8 +9,9 @@ base's revision (`--base-revision`) before the base is measured. Per tree:
     "ds")` on the coded answers that tree reads (`services.aggregation.load_coded`), and "in-process
     run" is `services.aggregation.run` called directly (read, aggregate, store, finish), so end to
     end minus it is what HTTP and the job runner add; one more run under cProfile (CPU clock)
-    splits it into read (`load_coded`), fit (`aggregate`), store labels (`label_runs.store`) and the
-    rest (worker qualities, event, rules, operation, commits);
+    splits it into packing answers (`answer_chunks.pack`, where the tree has it), read
+    (`load_coded`), fit (`aggregate`), store labels (`label_runs.store`) and the rest (worker
+    qualities, event, rules, operation, commits);
   * its `clipcrowd serve` runs Dawid-Skene once (the first job also starts the job worker process:
     "first s" and "first job worker cpu s") and then `--repeat` more times.
 Times are medians of the repeats. CPU seconds (user + system, from /proc) are the steadier figure
@@ -51,8 +52,8 @@ from clipcrowd.store.db import Database
 
 DATABASE = f"bench_aggregate_{os.getpid()}"  # several people may run this on one PostgreSQL
 #: (file, function) of each part of `services.aggregation.run` the breakdown names
-PARTS = {"read": ("services/aggregation.py", "load_coded"), "fit": ("aggregation/api.py", "aggregate"),
-         "store labels": ("services/label_runs.py", "store")}
+PARTS = {"pack": ("services/answer_chunks.py", "pack"), "read": ("services/aggregation.py", "load_coded"),
+         "fit": ("aggregation/api.py", "aggregate"), "store labels": ("services/label_runs.py", "store")}
 POLL = 0.05  # seconds between looks at the operation (each look costs the server a little CPU)
 PROJECT = {"public_name": "aggregate", "task_spec": {
     "input_spec": {"text": {"type": "string"}},
