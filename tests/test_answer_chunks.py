@@ -233,3 +233,12 @@ def test_ids_coded_as_factorize_codes_them(ids: list[int]) -> None:
     codes, uniques = answer_columns._factorize_ids(array)
     expected_codes, expected_uniques = pd.factorize(array)
     assert codes.tolist() == expected_codes.tolist() and list(uniques) == list(expected_uniques)
+
+
+@pytest.mark.parametrize("values", [[], [7], [-1, 0, 3, -1], [10**12, 10**12 + 255], [5, 5 + 65535, 9],
+                                    [0, 2**32 - 1], [1, 2**32 + 1], [-(2**62), 2**62]])
+def test_packed_columns_come_back_as_they_went(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    packed, layout = answer_chunks._narrow(array)
+    assert answer_chunks._widen(packed, layout).tolist() == values
+    assert len(packed) <= 8 * len(values)

@@ -29,8 +29,11 @@ from clipcrowd.store.tables import answer_chunks, answer_values
 CHUNK = 4096
 #: The advisory lock's first key on PostgreSQL (the migration's triggers take it shared).
 LOCK_CLASS = 27
-#: How each packed column is laid out (little-endian whatever the machine).
-ID, STATUS, VALUE = np.dtype("<i8"), np.dtype("u1"), np.dtype("<i4")
+#: How a packed column may be laid out: as offsets from a base, in the narrowest of these that holds
+#: them (little-endian whatever the machine); a chunk's task ids span a few thousand, its workers,
+#: statuses and values fewer, so most columns take one or two bytes an answer.
+WIDTHS = (np.dtype("u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<i8"))
+PACKED = ("task_ids", "worker_ids", "status_codes", "value_codes")
 
 #: An assignment-id range, both ends included; None: no upper end.
 Range = tuple[int, int | None]
@@ -69,21 +72,58 @@ def _key(pool_id: int, field: str) -> list[Any]:
 def read(conn: Connection, pool_id: int, field: str, statuses: Sequence[str]) -> tuple[list[Piece], list[Range]]:
     """The packed answers with these statuses (a piece per chunk), and the ranges no chunk covers."""
     c = answer_chunks.c
-    rows = conn.execute(select(c.first_assignment, c.last_assignment, c.status_codes, c.task_ids, c.worker_ids,
-                               c.value_codes, c.dictionary)
-                        .where(*_key(pool_id, field)).order_by(c.last_assignment)).all()
+    query = (select(c.first_assignment, c.last_assignment, c.status_codes, c.task_ids, c.worker_ids, c.value_codes,
+                    c.dictionary).where(*_key(pool_id, field)).order_by(c.last_assignment))
     pieces = []
-    for row in rows:
-        dictionary = json.loads(row.dictionary)
+    covered = []
+    for first, last, status_codes, task_ids, worker_ids, value_codes, dictionary_text in _fetch(conn, query):
+        dictionary = json.loads(dictionary_text)
+        layout = dictionary["layout"]
         wanted = np.array([status in statuses for status in dictionary["statuses"]], dtype=bool)
         keep: Any = slice(None)
         if not wanted.all():
-            keep = wanted.take(np.frombuffer(row.status_codes, dtype=STATUS))
-        pieces.append(Piece(row.first_assignment, np.frombuffer(row.task_ids, dtype=ID).astype(np.int64)[keep],
-                            np.frombuffer(row.worker_ids, dtype=ID).astype(np.int64)[keep],
-                            np.frombuffer(row.value_codes, dtype=VALUE).astype(np.int32)[keep],
-                            dictionary["values"]))
-    return pieces, uncovered([(row.first_assignment, row.last_assignment) for row in rows])
+            keep = wanted.take(_widen(status_codes, layout["status_codes"]))
+        pieces.append(Piece(first, _widen(task_ids, layout["task_ids"])[keep],
+                            _widen(worker_ids, layout["worker_ids"])[keep],
+                            _widen(value_codes, layout["value_codes"]).astype(np.int32)[keep], dictionary["values"]))
+        covered.append((first, last))
+    return pieces, uncovered(covered)
+
+
+def _narrow(values: npt.NDArray[np.int64]) -> tuple[bytes, list[Any]]:
+    """A column's bytes as offsets from its lowest value in the narrowest width that holds them,
+    and how to read them back ([base, width])."""
+    if len(values) == 0:
+        return b"", [0, WIDTHS[0].str]
+    base = int(values.min())
+    span = int(values.max()) - base
+    for width in WIDTHS[:-1]:
+        if span <= np.iinfo(width).max:
+            return (values - base).astype(width).tobytes(), [base, width.str]
+    return values.astype(WIDTHS[-1]).tobytes(), [0, WIDTHS[-1].str]
+
+
+def _widen(packed: bytes, layout: list[Any]) -> IntArray:
+    base, width = layout
+    offsets = np.frombuffer(packed, dtype=np.dtype(width))
+    out = offsets.astype(np.int64)
+    if base:
+        out += base
+    return out
+
+
+def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of `query` from a plain driver cursor: no row objects, and on PostgreSQL in binary
+    form (a `bytea` as its bytes, not hex text to decode). Every value bound is ours (ids, a field
+    name of the spec), rendered as a literal."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor(binary=True) if conn.dialect.name == "postgresql" else driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _ranges(conn: Connection, pool_id: int, field: str) -> list[tuple[int, int]]:
@@ -131,14 +171,7 @@ def _rows(conn: Connection, pool_id: int, field: str, low: int, high: int | None
              .order_by(v.assignment_id, v.position))
     if high is not None:
         query = query.where(v.assignment_id <= high)
-    # every value here is ours (ints and a field name of the spec): a plain driver cursor, no row objects
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+    return _fetch(conn, query)
 
 
 def _chunks(pool_id: int, field: str, low: int, high: int | None, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -176,9 +209,11 @@ def _chunk(pool_id: int, field: str, first: int, last: int, rows: list[tuple[Any
            statuses: tuple[Any, Any] | None, values: tuple[Any, Any] | None) -> dict[str, Any]:
     status_codes, status_names = _local(*statuses) if statuses else (np.empty(0, np.int64), [])
     value_codes, value_texts = _local(*values) if values else (np.empty(0, np.int64), [])
+    columns = {"task_ids": np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows)),
+               "worker_ids": np.fromiter((row[2] for row in rows), dtype=np.int64, count=len(rows)),
+               "status_codes": status_codes, "value_codes": value_codes}
+    packed = {name: _narrow(column) for name, column in columns.items()}
     return {"pool_id": pool_id, "field": field, "first_assignment": first, "last_assignment": last,
-            "answers": len(rows),
-            "task_ids": np.fromiter((row[1] for row in rows), dtype=ID, count=len(rows)).tobytes(),
-            "worker_ids": np.fromiter((row[2] for row in rows), dtype=ID, count=len(rows)).tobytes(),
-            "status_codes": status_codes.astype(STATUS).tobytes(), "value_codes": value_codes.astype(VALUE).tobytes(),
-            "dictionary": json.dumps({"statuses": status_names, "values": value_texts})}
+            "answers": len(rows), **{name: blob for name, (blob, _) in packed.items()},
+            "dictionary": json.dumps({"statuses": status_names, "values": value_texts,
+                                      "layout": {name: layout for name, (_, layout) in packed.items()}})}

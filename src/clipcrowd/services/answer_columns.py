@@ -10,6 +10,11 @@ before that table. Values are split and dictionary-encoded by arrow, so only the
 are decoded (JSON) and sorted; task and worker ids are coded in order of first appearance
 (`pd.factorize`), the contract of `clipcrowd.aggregation.Answers`.
 
+Where the pool's answers are packed (`services.answer_chunks`), the chunks are read instead and only
+the assignment ranges no chunk covers are read from `answer_values` as above; the pieces join in
+assignment order, their value codes mapped onto one dictionary of texts: the same columns, from a
+few dozen rows. Ids are coded without hashing where they span a range not far above their count.
+
 Values are joined with U+001F between them: a JSON text never holds that character unescaped
 (JSON requires control characters in strings to be escaped; both databases refuse them raw).
 """
@@ -151,11 +156,22 @@ def _from_pieces(conn: Connection, pool_id: int, statuses: Sequence[str], field:
         table = np.array([index.setdefault(t, len(index)) for t in piece.texts], dtype=np.int32)
         codes.append(table.take(piece.codes) if len(piece.codes) else piece.codes)
     # the texts the kept rows use, in order of first appearance (as arrow's dictionary of the rows
-    # would be: of two texts of one value, 1 and 1.0, the first one's value is the label)
-    used, order = _factorize_ids(np.concatenate(codes).astype(np.int64))
+    # would be: of two texts of one value, 1 and 1.0, the first one's value is the label), found
+    # piece by piece until every text is seen (usually in the first piece)
+    seen = np.zeros(len(index), dtype=bool)
+    order: list[int] = []
+    for part in codes:
+        if seen.all():
+            break
+        present, first = np.unique(part, return_index=True)
+        new = ~seen[present]
+        order += present[new][np.argsort(first[new], kind="stable")].tolist()
+        seen[present] = True
+    renumber = np.zeros(len(index), dtype=np.int32)
+    renumber[order] = np.arange(len(order), dtype=np.int32)
     texts = list(index)
     return (np.concatenate([p.task_ids for p in pieces]), np.concatenate([p.worker_ids for p in pieces]),
-            used, [texts[k] for k in order.tolist()])
+            renumber.take(np.concatenate(codes)), [texts[k] for k in order])
 
 
 def _factorize_ids(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
