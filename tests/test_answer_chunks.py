@@ -227,9 +227,15 @@ def test_migration_down_and_up(db: Database) -> None:
     same_as_rows(db, pool_id)
 
 
-@pytest.mark.parametrize("ids", [[5, 5, 3, 9, 3, 4], [10**12, 7, 10**12, 7], list(range(50, 0, -1)) * 2, []])
-def test_ids_coded_as_factorize_codes_them(ids: list[int]) -> None:
-    array = np.array(ids, dtype=np.int64)
+@pytest.mark.parametrize("ids", [[5, 5, 3, 9, 3, 4], [10**12, 7, 10**12, 7], list(range(50, 0, -1)) * 2, [],
+                                 "workers", "tasks", "late worker"])
+def test_ids_coded_as_factorize_codes_them(ids: list[int] | str) -> None:
+    rng = np.random.default_rng(5)
+    array = {"workers": rng.integers(100, 120, 30_000), "tasks": rng.permutation(np.repeat(np.arange(9_000), 3)),
+             "late worker": np.concatenate([rng.integers(1, 9, 20_000), [4_000], rng.integers(1, 10, 9_000)]),
+             }.get(ids) if isinstance(ids, str) else np.array(ids, dtype=np.int64)
+    assert array is not None
+    array = array.astype(np.int64)
     codes, uniques = answer_columns._factorize_ids(array)
     expected_codes, expected_uniques = pd.factorize(array)
     assert codes.tolist() == expected_codes.tolist() and list(uniques) == list(expected_uniques)

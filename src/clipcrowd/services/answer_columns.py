@@ -40,6 +40,8 @@ from clipcrowd.store.tables import answer_values, assignment_tasks, assignments
 SEPARATOR = "\x1f"
 #: more ranges than this outside the packed chunks and the whole field is read from `answer_values`
 MAX_GAPS = 16
+#: ids spanning at most this many values are coded block by block (of this many rows) until all are seen
+FEW_IDS = 4096
 _Columns = tuple[np.ndarray, np.ndarray, pa.Array]
 _Coded = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], list[str]]
 
@@ -186,12 +188,25 @@ def _factorize_ids(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], n
         codes, uniques = pd.factorize(ids)
         return codes.astype(np.int32), uniques
     slot = ids - low
+    renumber = np.empty(span, dtype=np.int32)
+    if span <= FEW_IDS:  # a pool's workers: the few ids are all seen within the first rows
+        present = int(np.count_nonzero(np.bincount(slot, minlength=span)))
+        order: list[int] = []
+        seen = np.zeros(span, dtype=bool)
+        for start in range(0, len(slot), FEW_IDS):
+            block, first_row = np.unique(slot[start:start + FEW_IDS], return_index=True)
+            new_ids = ~seen[block]
+            order += block[new_ids][np.argsort(first_row[new_ids], kind="stable")].tolist()
+            seen[block] = True
+            if len(order) == present:
+                break
+        renumber[order] = np.arange(len(order), dtype=np.int32)
+        return renumber.take(slot), np.array(order, dtype=np.int64) + low
     first = np.full(span, len(ids), dtype=np.intp)
     np.minimum.at(first, slot, np.arange(len(ids)))
     new = np.zeros(len(ids), dtype=bool)
     new[first[first < len(ids)]] = True
     found = slot[new]  # the distinct slots in order of first appearance
-    renumber = np.empty(span, dtype=np.int32)
     renumber[found] = np.arange(len(found), dtype=np.int32)
     return renumber.take(slot), found + low
 
