@@ -97,7 +97,11 @@ def test_chunks_read_as_the_rows_after_every_change(db: Database) -> None:
                                       .where(assignments.c.pool_id == pool_id)).all())
     later = ids[20:23] + ids[-12:]  # not answered yet when packed: inside packed ranges, and after them
     _set(db, later, solutions=None, status="ACTIVE")
+    with db.read() as conn:
+        assert answer_chunks.worth_packing(conn, pool_id, "result")
     assert answer_chunks.pack(db, pool_id, "result") >= 8
+    with db.read() as conn:
+        assert not answer_chunks.worth_packing(conn, pool_id, "result")  # 6 answers after the last chunk
     assert gaps(db, pool_id) == 1 and packed_answers(db, pool_id) >= 128
     same_as_rows(db, pool_id)
     assert answer_chunks.pack(db, pool_id, "result") == 0  # nothing left worth packing

@@ -133,7 +133,7 @@ def _ranges(conn: Connection, pool_id: int, field: str) -> list[tuple[int, int]]
     return [(first, last) for first, last in found]
 
 
-def _worth_packing(conn: Connection, pool_id: int, field: str) -> bool:
+def worth_packing(conn: Connection, pool_id: int, field: str) -> bool:
     """Whether some gap between chunks is left, or a full chunk of answers waits after the last."""
     gaps = uncovered(_ranges(conn, pool_id, field))
     if len(gaps) > 1:
@@ -145,11 +145,9 @@ def _worth_packing(conn: Connection, pool_id: int, field: str) -> bool:
 
 
 def pack(db: Database, pool_id: int, field: str) -> int:
-    """Pack the answers no chunk covers (see the module's docstring); how many chunks it wrote. On
-    PostgreSQL a writer of the pool's answers holding its lock means nothing is packed this time."""
-    with db.read() as conn:
-        if not _worth_packing(conn, pool_id, field):
-            return 0
+    """Pack the answers no chunk covers (see the module's docstring; `worth_packing` says whether
+    there are any); how many chunks it wrote. On PostgreSQL a writer of the pool's answers holding
+    its lock means nothing is packed this time."""
     with db.write() as conn:
         if conn.dialect.name == "postgresql" and not conn.execute(
                 text("SELECT pg_try_advisory_xact_lock(:lock, CAST(:pool AS integer))"),

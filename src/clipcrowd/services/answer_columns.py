@@ -21,6 +21,7 @@ Values are joined with U+001F between them: a JSON text never holds that charact
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Connection, Text, cast, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Dialect, Text, cast, func, literal, literal_column, select
 
 from clipcrowd.aggregation import Answers
 from clipcrowd.aggregation.errors import EmptyAnswersError, MixedLabelTypesError
@@ -56,23 +57,29 @@ def json_value_sql(conn: Connection, field: str) -> Any:
     return solutions.op("->", return_type=Text)(path.self_group())
 
 
-def _aggregated(conn: Connection, rows: Any) -> str:
+def _aggregated(dialect: Dialect, rows: Any) -> str:
     """One row of three aggregates — task ids, worker ids, the labels joined by `SEPARATOR` — over
     the subquery `rows` (columns task, worker, label), taking its rows in their order."""
     c = rows.c
-    if conn.dialect.name == "postgresql":
+    if dialect.name == "postgresql":
         joined: ColumnElement[Any] = literal_column("''::bytea")
         aggregates = [func.string_agg(func.int8send(c.task), joined), func.string_agg(func.int8send(c.worker), joined),
                       func.string_agg(c.label, SEPARATOR)]
     else:
         aggregates = [func.group_concat(c.task), func.group_concat(c.worker), func.group_concat(c.label, SEPARATOR)]
     # every value here is ours (an int id, known statuses, a field name of the spec), bound as literals
-    return str(select(*aggregates).select_from(rows).compile(dialect=conn.dialect,
-                                                              compile_kwargs={"literal_binds": True}))
+    return str(select(*aggregates).select_from(rows).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _stored_statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str,
                       within: answer_chunks.Range | None = None) -> str:
+    return _stored_sql(conn.dialect, pool_id, tuple(statuses), field, within)
+
+
+@functools.lru_cache(maxsize=256)
+def _stored_sql(dialect: Dialect, pool_id: int, statuses: tuple[str, ...], field: str,
+                within: answer_chunks.Range | None) -> str:
+    """The SQL text (kept: compiling it costs more than running it on a pool's newest answers)."""
     v = answer_values.c
     rows = (select(v.task_id.label("task"), v.worker_id.label("worker"), v.value.label("label"))
             .where(v.pool_id == pool_id, v.field == field, v.status.in_(list(statuses))))
@@ -80,12 +87,12 @@ def _stored_statement(conn: Connection, pool_id: int, statuses: Sequence[str], f
         rows = rows.where(v.assignment_id >= within[0])
         if within[1] is not None:
             rows = rows.where(v.assignment_id <= within[1])
-    if conn.dialect.name == "sqlite":
+    if dialect.name == "sqlite":
         # a subquery without ORDER BY is flattened into the aggregates, whose one search of the primary
         # key's range visits the rows in key order, i.e. assignment order (a third of the time an
         # ordered subquery takes, which passes every row through a co-routine)
-        return _aggregated(conn, rows.subquery())
-    return _aggregated(conn, rows.order_by(v.assignment_id, v.position).subquery())
+        return _aggregated(dialect, rows.subquery())
+    return _aggregated(dialect, rows.order_by(v.assignment_id, v.position).subquery())
 
 
 def _solutions_statement(conn: Connection, pool_id: int, statuses: Sequence[str], field: str) -> str:
@@ -96,7 +103,7 @@ def _solutions_statement(conn: Connection, pool_id: int, statuses: Sequence[str]
             .where(assignments.c.pool_id == pool_id, assignments.c.status.in_(list(statuses)),
                    label.is_not(None), label != "null")
             .order_by(assignments.c.id, at.position))  # by the assignments index: no sort step on SQLite
-    return _aggregated(conn, rows.subquery())
+    return _aggregated(conn.dialect, rows.subquery())
 
 
 def _one_row(conn: Connection, sql: str) -> _Columns:
