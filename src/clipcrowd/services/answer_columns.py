@@ -44,7 +44,9 @@ MAX_GAPS = 16
 #: ids spanning at most this many values are coded block by block (of this many rows) until all are seen
 FEW_IDS = 4096
 _Columns = tuple[np.ndarray, np.ndarray, pa.Array]
-_Coded = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], list[str]]
+#: task ids, worker ids, value codes, the values' texts, and the table from codes to positions in
+#: the texts (None: the codes are those positions)
+_Coded = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[Any], list[str], npt.NDArray[np.int32] | None]
 
 
 def json_value_sql(conn: Connection, field: str) -> Any:
@@ -158,12 +160,17 @@ def _from_pieces(conn: Connection, pool_id: int, statuses: Sequence[str], field:
                                           encoded.dictionary.to_pylist()))
     pieces.sort(key=lambda piece: piece.start)
     index: dict[str, int] = {}
+    tables: dict[tuple[str, ...], npt.NDArray[np.int32] | None] = {}  # chunks mostly share their texts
     codes = []
     for piece in pieces:
         if len(piece.codes) and int(piece.codes.min()) < 0:
             return None
-        table = np.array([index.setdefault(t, len(index)) for t in piece.texts], dtype=np.int32)
-        codes.append(table.take(piece.codes) if len(piece.codes) else piece.codes)
+        own = tuple(piece.texts)
+        if own not in tables:
+            table = np.array([index.setdefault(t, len(index)) for t in own], dtype=np.int32)
+            tables[own] = None if np.array_equal(table, np.arange(len(table))) else table
+        mapped = tables[own]
+        codes.append(piece.codes if mapped is None or not len(piece.codes) else mapped.take(piece.codes))
     # the texts the kept rows use, in order of first appearance (as arrow's dictionary of the rows
     # would be: of two texts of one value, 1 and 1.0, the first one's value is the label), found
     # piece by piece until every text is seen (usually in the first piece)
@@ -176,11 +183,13 @@ def _from_pieces(conn: Connection, pool_id: int, statuses: Sequence[str], field:
         new = ~seen[present]
         order += present[new][np.argsort(first[new], kind="stable")].tolist()
         seen[present] = True
-    renumber = np.zeros(len(index), dtype=np.int32)
-    renumber[order] = np.arange(len(order), dtype=np.int32)
+    renumber = None
+    if order != list(range(len(index))):  # else the codes already number the texts in that order
+        renumber = np.zeros(len(index), dtype=np.int32)
+        renumber[order] = np.arange(len(order), dtype=np.int32)
     texts = list(index)
     return (np.concatenate([p.task_ids for p in pieces]), np.concatenate([p.worker_ids for p in pieces]),
-            renumber.take(np.concatenate(codes)), [texts[k] for k in order])
+            np.concatenate(codes), [texts[k] for k in order], renumber)
 
 
 def _factorize_ids(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
@@ -227,8 +236,9 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
     if coded is None:
         task_ids, worker_ids, text = read_columns(conn, pool_id, statuses, field)
         encoded = text.dictionary_encode()
-        coded = (task_ids, worker_ids, encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist())
-    task_ids, worker_ids, raw, texts = coded
+        coded = (task_ids, worker_ids, encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist(),
+                 None)
+    task_ids, worker_ids, raw, texts, positions = coded
     if len(task_ids) == 0:
         raise EmptyAnswersError("no answer holds a value for this field: nothing to aggregate")
     values = [json.loads(t) for t in texts]
@@ -236,7 +246,6 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
         values = [v if isinstance(v, str) else t for v, t in zip(values, texts, strict=True)]
     # distinct texts may decode to one value (1 and 1.0, "é" and "\u00e9")
     merged, uniques = pd.factorize(pd.Series(values, dtype=object))
-    label_raw = merged.take(raw)
     labels = pd.Index(uniques)
     try:
         order = labels.argsort()
@@ -244,7 +253,10 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
         raise MixedLabelTypesError(f"labels mix values that cannot be compared: {exc}") from exc
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
+    by_code = rank.take(merged)  # each text's label code: one pass over the answers below
+    if positions is not None:
+        by_code = by_code.take(positions)
     task_codes, tasks = _factorize_ids(task_ids)
     worker_codes, workers = _factorize_ids(worker_ids)
-    return Answers.from_codes(task_codes, worker_codes, rank.take(label_raw), pd.Index(tasks), pd.Index(workers),
+    return Answers.from_codes(task_codes, worker_codes, by_code.take(raw), pd.Index(tasks), pd.Index(workers),
                               labels.take(order))
