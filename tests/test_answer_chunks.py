@@ -37,24 +37,26 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(answer_chunks, "CHUNK", 16)
 
 
-def _read(db: Database, pool_id: int, statuses: Sequence[str], without_chunks: bool = False) -> Answers | None:
+def _read(db: Database, pool_id: int, statuses: Sequence[str], without_chunks: bool = False,
+          field: str = "result", as_text: bool = True) -> Answers | None:
     """The coded answers; None without any (both reads must agree on that too)."""
     with db.engine.connect() as conn:
         transaction = conn.begin()
         try:
             if without_chunks:  # what reading answer_values alone gives, as before the chunks
                 conn.execute(delete(chunks_table))
-            return answer_columns.read_answers(conn, pool_id, statuses, "result", True)
+            return answer_columns.read_answers(conn, pool_id, statuses, field, as_text)
         except EmptyAnswersError:
             return None
         finally:
             transaction.rollback()
 
 
-def same_as_rows(db: Database, pool_id: int) -> None:
+def same_as_rows(db: Database, pool_id: int, field: str = "result", as_text: bool = True) -> None:
     """The read through the chunks equals the read of `answer_values` alone, for both status sets."""
     for statuses in BOTH:
-        packed, rows = _read(db, pool_id, statuses), _read(db, pool_id, statuses, without_chunks=True)
+        packed = _read(db, pool_id, statuses, field=field, as_text=as_text)
+        rows = _read(db, pool_id, statuses, without_chunks=True, field=field, as_text=as_text)
         if packed is None or rows is None:
             assert packed is rows is None, statuses
             continue
@@ -62,12 +64,13 @@ def same_as_rows(db: Database, pool_id: int) -> None:
             assert np.array_equal(getattr(packed, name), getattr(rows, name)), (statuses, name)
         for name in ("tasks", "workers", "labels"):
             assert getattr(packed, name).equals(getattr(rows, name)), (statuses, name)
+        assert [type(v) for v in packed.labels] == [type(v) for v in rows.labels]  # 2 and 2.0 are equal
 
 
-def gaps(db: Database, pool_id: int) -> int:
+def gaps(db: Database, pool_id: int, field: str = "result") -> int:
     """Ranges no chunk covers, the open one after the last chunk included."""
     with db.read() as conn:
-        return len(answer_chunks.read(conn, pool_id, "result", ("ACCEPTED",))[1])
+        return len(answer_chunks.read(conn, pool_id, field, ("ACCEPTED",))[1])
 
 
 def packed_answers(db: Database, pool_id: int) -> int:
@@ -252,3 +255,25 @@ def test_packed_columns_come_back_as_they_went(values: list[int]) -> None:
     packed, layout = answer_chunks._narrow(array)
     assert answer_chunks._widen(packed, layout).tolist() == values
     assert len(packed) <= 8 * len(values)
+
+
+@pytest.mark.parametrize("kind", ["integer", "float", "boolean"])
+def test_typed_values_read_through_chunks_as_through_rows(db: Database, kind: str) -> None:
+    """Numbers and booleans, with texts of one value written two ways (1 and 1.0) in some chunks
+    and values only SUBMITTED answers hold: the labels, their codes and types equal the rows' read."""
+    labels = {"integer": [1, 2, 3], "float": [0.1, 0.30000000000000004, 2.5], "boolean": [True, False]}[kind]
+    project = text_project()
+    project["task_spec"] = {"input_spec": {"text": {"type": "string"}}, "output_spec": {"score": {"type": kind}}}
+    pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
+    filled = bulk_fill.fill(db, project, pool, count=80, overlap=3, suite=1, crowd=7, labels=labels,
+                            status="SUBMITTED")
+    pool_id = int(filled.pool_id)
+    ids = _ids(db, pool_id)
+    _set(db, ids[::3], status="ACCEPTED")
+    if kind != "boolean":
+        _set(db, ids[100:110], solutions=[{"score": 2.0 if kind == "integer" else 7}])  # 2.0 beside 2; 7 alone
+    answer_chunks.pack(db, pool_id, "score")
+    assert gaps(db, pool_id, "score") == 1 and packed_answers(db, pool_id) >= 224
+    same_as_rows(db, pool_id, "score", as_text=False)
+    read = _read(db, pool_id, BOTH[1], field="score", as_text=False)
+    assert read is not None and set(read.labels) >= set(labels)
