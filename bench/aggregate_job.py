@@ -9,11 +9,13 @@ base's revision (`--base-revision`) before the base is measured. Per tree:
     "ds")` on the coded answers that tree reads (`services.aggregation.load_coded`), and "in-process
     run" is `services.aggregation.run` called directly (read, aggregate, store, finish), so end to
     end minus it is what HTTP and the job runner add; one more run under cProfile (CPU clock)
-    splits it into read (`load_coded`), fit (`aggregate`), store labels (`label_runs.store`) and the
-    rest (worker qualities, event, rules, operation, commits);
+    splits it into packing answers (`answer_chunks.pack`, where the tree has it), read
+    (`load_coded`), fit (`aggregate`), store labels (`label_runs.store`) and the rest (worker
+    qualities, event, rules, operation, commits);
   * its `clipcrowd serve` runs Dawid-Skene once (the first job also starts the job worker process:
     "first s" and "first job worker cpu s") and then `--repeat` more times.
-Times are medians of the repeats. CPU seconds (user + system, from /proc) are the steadier figure
+Times are medians of the repeats. CPU seconds (from /proc: the nanoseconds each live thread ran,
+`own_cpu`; a job's few clock ticks were too coarse a measure) are the steadier figure
 on a shared machine: the job worker process's per request (the work itself; on SQLite the
 database's work is in it), PostgreSQL's backends of the bench's database (its own work, which the
 job worker waits for), and the server process's (the request and the client's looks at the
@@ -51,8 +53,8 @@ from clipcrowd.store.db import Database
 
 DATABASE = f"bench_aggregate_{os.getpid()}"  # several people may run this on one PostgreSQL
 #: (file, function) of each part of `services.aggregation.run` the breakdown names
-PARTS = {"read": ("services/aggregation.py", "load_coded"), "fit": ("aggregation/api.py", "aggregate"),
-         "store labels": ("services/label_runs.py", "store")}
+PARTS = {"pack": ("services/answer_chunks.py", "pack"), "read": ("services/aggregation.py", "load_coded"),
+         "fit": ("aggregation/api.py", "aggregate"), "store labels": ("services/label_runs.py", "store")}
 POLL = 0.05  # seconds between looks at the operation (each look costs the server a little CPU)
 PROJECT = {"public_name": "aggregate", "task_spec": {
     "input_spec": {"text": {"type": "string"}},
@@ -110,7 +112,13 @@ def backend_cpu(postgres: Engine | None) -> dict[int, float]:
 
 
 def own_cpu(pid: int) -> float:
-    """User + system CPU seconds of one process (its threads included), from /proc."""
+    """CPU seconds of one process: the nanoseconds its live threads ran (/proc/<pid>/task/*/schedstat;
+    a request's job costs a few clock ticks, the 10 ms steps of /proc/<pid>/stat), or else user +
+    system ticks from /proc/<pid>/stat (a thread that ended is only in those)."""
+    try:
+        return sum(int(stat.read_text().split()[0]) for stat in Path(f"/proc/{pid}/task").glob("*/schedstat")) / 1e9
+    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+        pass
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):

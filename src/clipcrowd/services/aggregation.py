@@ -30,7 +30,7 @@ from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.jobs import Handler, ShardFailed, ShardPlan, ShardRun, register, submit
-from clipcrowd.services import answer_columns, events, label_runs, operations
+from clipcrowd.services import answer_chunks, answer_columns, events, label_runs, operations
 from clipcrowd.services import pools as pool_service
 from clipcrowd.services import quality as quality_rules
 from clipcrowd.services.paging import id_value, page, parse_limit, range_conditions
@@ -246,8 +246,11 @@ class AggregatePool(Handler):
         with shard.db.read() as conn:
             status = conn.execute(select(operations_table.c.status).where(operations_table.c.id == op_id)).scalar()
         if status in ("RUNNING", "PENDING"):
-            run(shard.db, AggregationRequest.from_public(shard.request), op_id)
-        with shard.db.read() as conn:
+            error = run(shard.db, AggregationRequest.from_public(shard.request), op_id)
+            if error is not None:
+                raise ShardFailed(error)
+            return
+        with shard.db.read() as conn:  # run before (a retry after a crash): as it ended
             row = conn.execute(select(operations_table.c.status, operations_table.c.details)
                                .where(operations_table.c.id == op_id)).one_or_none()
         if row is not None and row.status == "FAIL":
@@ -323,11 +326,14 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def run(db: Database, request: AggregationRequest, op_id: str) -> None:
-    """The background half: aggregate, store, record an event, finish the operation (or fail it)."""
+def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
+    """The background half: aggregate, store, record an event, finish the operation (or fail it:
+    then the error, as the operation reports it). Answers left unpacked are packed afterwards, for
+    the next run (`services.answer_chunks`)."""
     try:
         with db.read() as conn:
             answers, gold = load_coded(conn, request)
+            unpacked = answer_chunks.worth_packing(conn, request.pool_id, request.field)
             weights = (None if request.weight_skill_id is None
                        else _skill_weights(conn, request.weight_skill_id, answers))
         params = dict(request.params)
@@ -367,8 +373,13 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> None:
         expected = isinstance(exc, AggregationInputError | ClipcrowdError)
         if not expected:
             log.exception("aggregation %s failed", op_id)
+        error = f"{type(exc).__name__}: {exc}"
         with db.write() as conn:
-            operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
+            operations.finish(conn, op_id, success=False, details={"error": error})
+        return error
+    if unpacked:
+        answer_chunks.pack(db, request.pool_id, request.field)
+    return None
 
 
 def _skill_weights(conn: Connection, skill_id: int, answers: Answers) -> pd.Series | None:

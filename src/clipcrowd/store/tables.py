@@ -212,6 +212,26 @@ answer_values = Table(
     sqlite_with_rowid=False,
 )
 
+# A pool's answers to one field, packed (migration 0027_aggregate): the `answer_values` rows of an
+# assignment-id range [first_assignment, last_assignment] in (assignment, position) order, as
+# little-endian arrays — task and worker ids (int64), status codes (uint8), value codes (int32, -1 for
+# a NULL value) — into the chunk's `dictionary` (JSON {"statuses": [...], "values": [JSON texts]}).
+# A copy, kept valid by triggers on `answer_values` that delete the chunk holding a changed row's
+# assignment; only `services.answer_chunks` writes and reads them.
+answer_chunks = Table(
+    "answer_chunks", metadata,
+    Column("pool_id", PK, primary_key=True, autoincrement=False),
+    Column("field", String(200), primary_key=True),
+    Column("last_assignment", PK, primary_key=True, autoincrement=False),
+    Column("first_assignment", PK, nullable=False),
+    Column("answers", Integer, nullable=False),
+    Column("task_ids", LargeBinary, nullable=False),
+    Column("worker_ids", LargeBinary, nullable=False),
+    Column("status_codes", LargeBinary, nullable=False),
+    Column("value_codes", LargeBinary, nullable=False),
+    Column("dictionary", Text, nullable=False),
+)
+
 worker_skills = Table(
     "worker_skills", metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
