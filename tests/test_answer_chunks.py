@@ -199,9 +199,9 @@ def test_chunks_follow_the_worker_and_review_api(api: Api, db: Database, monkeyp
         same_as_rows(db, int(pool["id"]))
 
 
+@pytest.mark.parametrize("db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_a_writer_holding_the_pool_is_not_waited_for(db: Database) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time: the packer's write transaction waits for it")
+    """PostgreSQL only: SQLite has one writer at a time, so there the packer's transaction waits for it."""
     pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
     filled = bulk_fill.fill(db, text_project(), pool, count=30, overlap=3, suite=1, crowd=5)
     pool_id = int(filled.pool_id)
