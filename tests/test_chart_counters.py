@@ -12,7 +12,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, select, text, union_all, update
+from sqlalchemy import Connection, and_, delete, func, literal, select, text, union_all, update
 
 from clipcrowd.services import bulk_fill, desk_charts, maintenance, pool_counters
 from clipcrowd.services.desk_charts import Scope, nice_width
@@ -70,9 +70,10 @@ def old_completion(conn: Connection, scope: Scope) -> dict[str, Any]:
     edges = [start + timedelta(seconds=i * width) for i in range(int((last - start).total_seconds() // width) + 2)]
     submitted = assignments.c.submitted
     real = _pairs(scope).join(tasks, tasks.c.id == assignment_tasks.c.task_id).where(tasks.c.golden.is_(False))
-    counts = [int(n) for (n,) in conn.execute(union_all(*[
-        real.add_columns(func.count()).where(submitted >= low, submitted < high)
-        for low, high in itertools.pairwise(edges)]))]
+    # each branch says which bucket it counts: UNION ALL promises no order of its rows
+    counts = [int(n) for _, n in sorted(conn.execute(union_all(*[
+        real.add_columns(literal(i).label("bucket"), func.count()).where(submitted >= low, submitted < high)
+        for i, (low, high) in enumerate(itertools.pairwise(edges))])).all())]
     return {"wanted": wanted, "width": width, "buckets": [(edges[i], n) for i, n in enumerate(counts)],
             "answers": sum(counts)}
 
