@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from clipcrowd.domain.timeutil import format_time, utcnow
+from clipcrowd.services import aggregation, operations
+from clipcrowd.store.db import Database
 from tests.support import CAPTURED
 
 
@@ -44,3 +47,13 @@ def pool_body(project_id: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(copy.deepcopy(overrides))
     return body
+
+
+def aggregate_in_process(db: Database, request: aggregation.AggregationRequest) -> str:
+    """An aggregation run as its job runs it (the operation started, then `aggregation.run`), in this
+    process; the operation's id."""
+    op_id = str(uuid.uuid4())
+    with db.write() as conn:
+        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
+    aggregation.run(db, request, op_id)
+    return op_id

@@ -7,7 +7,6 @@ pool makes the packer pack nothing rather than wait; the migration goes down and
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from clipcrowd.store.db import Database
 from clipcrowd.store.tables import answer_chunks as chunks_table
 from clipcrowd.store.tables import answer_values, assignments, events
 from tests.apiclient import Api, add_tasks, make_pool, worker
-from tests.factories import pool_body, text_project
+from tests.factories import aggregate_in_process, pool_body, text_project
 from tests.support import migrate
 
 BOTH: Sequence[tuple[str, ...]] = (("ACCEPTED",), ("ACCEPTED", "SUBMITTED"))
@@ -160,10 +159,7 @@ def test_aggregating_from_chunks_stores_the_row_path_labels(db: Database) -> Non
     ids = _ids(db, int(filled.pool_id))
     for step in range(3):
         request = aggregation.AggregationRequest(int(filled.pool_id), "ds", "result", False, {})
-        op_id = str(uuid.uuid4())
-        with db.write() as conn:
-            operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-        aggregation.run(db, request, op_id)
+        op_id = aggregate_in_process(db, request)
         assert operations.get(db, op_id)["status"] == "SUCCESS"
         with db.read() as conn:
             stored = {format_id(t): label for t, label, _ in

@@ -7,7 +7,6 @@ field holding numbers; and coded answers that break the contract are refused."""
 from __future__ import annotations
 
 import random
-import uuid
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from clipcrowd.domain.ids import format_id
 from clipcrowd.services import aggregation, bulk_fill, label_runs, operations
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments, pools, projects
-from tests.factories import pool_body, text_project
+from tests.factories import aggregate_in_process, pool_body, text_project
 
 
 def _integer_project(kind: str = "integer") -> dict[str, Any]:
@@ -67,10 +66,7 @@ def test_column_wise_aggregation_stores_the_row_path_labels(db: Database, kind: 
     for method in ("ds", "mv"):
         request = aggregation.AggregationRequest(int(filled.pool_id), method, field, False, {})
         expected = _old_labels(db, request)
-        op_id = str(uuid.uuid4())
-        with db.write() as conn:
-            operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-        aggregation.run(db, request, op_id)
+        op_id = aggregate_in_process(db, request)
         assert operations.get(db, op_id)["status"] == "SUCCESS"
         with db.read() as conn:
             run = label_runs.run_of_operation(conn, op_id)
@@ -100,10 +96,7 @@ def test_a_field_nobody_filled_fails_the_run_with_a_message(db: Database) -> Non
     with db.write() as conn:
         conn.execute(update(assignments).where(assignments.c.pool_id == int(filled.pool_id)).values(solutions=[{}]))
     request = aggregation.AggregationRequest(int(filled.pool_id), "ds", "result", False, {})
-    op_id = str(uuid.uuid4())
-    with db.write() as conn:
-        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-    aggregation.run(db, request, op_id)
+    op_id = aggregate_in_process(db, request)
     op = operations.get(db, op_id)
     assert op["status"] == "FAIL" and "nothing to aggregate" in op["details"]["error"]
 
@@ -130,10 +123,7 @@ def test_a_string_field_holding_numbers_aggregates_them_as_text(db: Database) ->
     pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}
     filled = bulk_fill.fill(db, text_project(), pool, count=30, overlap=3, crowd=5, labels=[1, 2])
     request = aggregation.AggregationRequest(int(filled.pool_id), "mv", "result", False, {})
-    op_id = str(uuid.uuid4())
-    with db.write() as conn:
-        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-    aggregation.run(db, request, op_id)
+    op_id = aggregate_in_process(db, request)
     assert operations.get(db, op_id)["status"] == "SUCCESS"
     with db.read() as conn:
         stored = [label for _, label, _ in label_runs.labels_of_run(conn, label_runs.run_of_operation(conn, op_id))]
@@ -152,10 +142,7 @@ def test_a_spec_changed_after_the_answers_aggregates_as_the_solutions_say(db: Da
         conn.execute(update(projects).where(projects.c.id == project_id).values(data=data))
     request = aggregation.AggregationRequest(int(filled.pool_id), "mv", "result", False, {})
     expected = _old_labels(db, request)
-    op_id = str(uuid.uuid4())
-    with db.write() as conn:
-        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-    aggregation.run(db, request, op_id)
+    op_id = aggregate_in_process(db, request)
     with db.read() as conn:
         stored = {format_id(t): label for t, label, _ in
                   label_runs.labels_of_run(conn, label_runs.run_of_operation(conn, op_id))}

@@ -23,7 +23,7 @@ from clipcrowd.services import aggregation, bulk_fill, desk_aggregates, label_ru
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import aggregation_runs, label_chunks
-from tests.factories import pool_body, text_project
+from tests.factories import aggregate_in_process, pool_body, text_project
 from tests.support import migrate
 
 BEFORE = "0018_asset_status"  # the revision before label runs
@@ -39,10 +39,7 @@ def _integer_project() -> dict[str, Any]:
 
 def _run(db: Database, pool_id: str, method: str, field: str) -> str:
     request = aggregation.AggregationRequest(int(pool_id), method, field, False, {})
-    op_id = str(uuid.uuid4())
-    with db.write() as conn:
-        operations.start(conn, aggregation.OPERATION, request.public(), op_id=op_id)
-    aggregation.run(db, request, op_id)
+    op_id = aggregate_in_process(db, request)
     assert operations.get(db, op_id)["status"] == "SUCCESS"
     return op_id
 
