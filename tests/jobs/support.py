@@ -11,6 +11,7 @@ from sqlalchemy import select
 from clipcrowd import jobs
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import job_items, job_shards
+from clipcrowd.store.tables import jobs as jobs_table
 
 
 def submit(db: Database, kind: str, request: dict[str, Any], **kw: Any) -> int:
@@ -41,3 +42,15 @@ def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "a con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def run_to_the_end(db: Database, job_ids: list[int], context: dict[str, Any] | None = None) -> None:
+    """Run queued shards here, then wait until each of ``job_ids`` is final: a server's own worker (its
+    executor looks at the queue every few seconds) may have claimed some shards and still be on them."""
+    jobs.run_pending(db, context)
+
+    def ended() -> bool:
+        with db.read() as conn:
+            statuses = conn.execute(select(jobs_table.c.status).where(jobs_table.c.id.in_(job_ids))).scalars().all()
+        return len(statuses) == len(set(job_ids)) and all(s in jobs.JOB_FINAL for s in statuses)
+    wait_for(ended, what=f"jobs {job_ids} to end")

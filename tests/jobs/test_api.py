@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from clipcrowd import jobs
 from clipcrowd.client import Client
 from clipcrowd.domain.ids import format_id
 from tests.answered_pool import answered_pool
 from tests.apiclient import Api, worker
-from tests.jobs.support import submit, wait_for
+from tests.jobs.support import run_to_the_end, submit, wait_for
 from tests.support import Live
 
 
@@ -22,7 +21,7 @@ def test_jobs_are_paged_and_filtered(api: Api) -> None:
     db = _db(api)
     made = [submit(db, "test.digest", {"items": [f"{n}-{i}" for i in range(n + 1)], "rounds": 5}) for n in range(5)]
     crash = submit(db, "test.crash", {"items": ["x"]})
-    assert jobs.run_pending(db) >= 6
+    run_to_the_end(db, [*made, crash])
     first = api.ok("GET", "/api/v1/jobs", params={"limit": 2, "kind": "test.digest"})
     assert [j["job_id"] for j in first["items"]] == [format_id(made[0]), format_id(made[1])] and first["has_more"]
     rest = api.ok("GET", "/api/v1/jobs", params={"kind": "test.digest", "id_gt": first["items"][-1]["job_id"]})
@@ -37,7 +36,7 @@ def test_jobs_are_paged_and_filtered(api: Api) -> None:
 def test_a_job_and_its_items(api: Api) -> None:
     db = _db(api)
     job_id = submit(db, "test.digest", {"items": ["a", "bad-1", "b", "skip-1", "bad-2"], "shard_size": 2, "rounds": 2})
-    jobs.run_pending(db)
+    run_to_the_end(db, [job_id])
     job = api.ok("GET", f"/api/v1/jobs/{format_id(job_id)}")
     assert job["job_id"] == format_id(job_id) and job["kind"] == "test.digest"
     assert job["status"] == "complete_with_errors"
