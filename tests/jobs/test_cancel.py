@@ -10,12 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clipcrowd import jobs
 from clipcrowd.client import Client
 from clipcrowd.domain.ids import format_id
 from clipcrowd.services import operations
 from clipcrowd.store.db import Database
-from tests.jobs.support import items_of, shard_row, submit, wait_for
+from tests.jobs.support import items_of, run_to_the_end, shard_row, submit, wait_for
 from tests.support import Live, live_server
 from tests.test_cli import invoke, one_line_error
 
@@ -81,8 +80,9 @@ def test_the_cli_cancels_and_says_why_not(one_worker: Live, tmp_path: Path) -> N
     done = invoke("jobs", "cancel", job_id, *server, home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [job_id, "test.stall", "cancelled"]
-    finished = format_id(submit(db, "test.digest", {"items": ["q"], "rounds": 2}))
-    jobs.run_pending(db)  # here, or by the server's worker: either way it ends
+    finished_id = submit(db, "test.digest", {"items": ["q"], "rounds": 2})
+    run_to_the_end(db, [finished_id])  # here, or by the server's worker
+    finished = format_id(finished_id)
     assert _status(live, int(finished)) == "complete"
     one_line_error(invoke("jobs", "cancel", finished, *server, home=tmp_path), "CONFLICT_STATE", "already ended")
 
