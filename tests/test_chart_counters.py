@@ -249,8 +249,12 @@ def test_the_chart_counts_equal_a_fresh_count_after_every_kind_of_change(api: Ap
     after_suite = check(db, pool_id)
     assert _total(after_suite) < _total(after_pair) < 8 and int(ann["id"]) not in after_suite["answers"]
     with db.write() as conn:  # a task nobody took
-        unanswered = conn.execute(select(tasks.c.id).where(tasks.c.pool_id == int(pool_id),
-                                                           tasks.c.assigned_count == 0)).scalars().first()
+        # golden tasks keep no counters (assigned_count stays 0) and are in suites: not one of them
+        unanswered = conn.execute(select(tasks.c.id).where(
+            tasks.c.pool_id == int(pool_id), tasks.c.golden.is_(False), tasks.c.assigned_count == 0,
+            ~select(assignment_tasks.c.task_id).where(assignment_tasks.c.task_id == tasks.c.id).exists(),
+        ).order_by(tasks.c.id)).scalars().first()
+        assert unanswered is not None
         conn.execute(delete(tasks).where(tasks.c.id == unanswered))
     check(db, pool_id)
 

@@ -68,3 +68,15 @@ def test_spammers_are_caught_by_golden_tasks(live: Live) -> None:
     assert len(spammers) == 3
     assert len(restricted & spammers) >= 2
     assert not restricted & honest
+
+
+def test_a_worker_with_nothing_to_do_waits_while_a_suite_is_out(live: Live) -> None:
+    """One task, two workers: the second finds nothing while the first thinks far longer than
+    ``idle_seconds``; she must not give up (a rejection could give the task back), and ends when the
+    pool closes, however slow the machine is."""
+    with Client(live.url, live.token) as client:
+        pool_id = _pool(client, 1, defaults={"default_overlap_for_new_task_suites": 1})
+    report = simulate(live.url, live.token, pool_id, workers=2, think_seconds=1.5, idle_seconds=0.2, timeout=120)
+    assert sum(report.submitted.values()) == 1
+    assert report.stopped == Counter({"POOL_CLOSED": 2})
+    assert report.pool_status == "CLOSED"

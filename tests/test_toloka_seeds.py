@@ -64,7 +64,7 @@ def test_seed_000_video_collection(toloka_kit: WarmToloka, live: Live, tmp_path:
     reports: list[SimReport] = []
     # Simulated people here submit at once, so the fast-submit rule restricts each after one video:
     # twelve of them are needed for three tasks with overlap three.
-    with crowd_on_open_pools(live, reports, workers=12, timeout=120, idle_seconds=2):
+    with crowd_on_open_pools(live, reports, workers=12, timeout=400, idle_seconds=2):
         summary = run_seed(toloka_kit, "seed_000_video_collection.py", live, tmp_path)
     assert summary["created_tasks"] == 3
     assert summary["results"] == 9
@@ -90,7 +90,7 @@ def _gender_from_url(values: Mapping[str, Any]) -> Mapping[str, Any]:
 def test_seed_001_audio_classification(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
     reports: list[SimReport] = []
     truth: Callable[[Mapping[str, Any]], Mapping[str, Any]] = _gender_from_url
-    with crowd_on_open_pools(live, reports, workers=30, accuracy=0.93, truth=truth, timeout=240, idle_seconds=2,
+    with crowd_on_open_pools(live, reports, workers=30, accuracy=0.93, truth=truth, timeout=400, idle_seconds=2,
                              seed=1):
         summary = run_seed(toloka_kit, "seed_001_audio_classification.py", live, tmp_path,
                            {"CLIPCROWD_MEDIA_BASE": "https://media.example.org/emov-db"})

@@ -79,7 +79,7 @@ def _run(toloka_kit: WarmToloka, live: Live, cwd: Path) -> dict[str, Any]:
 
 def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
     reports: list[SimReport] = []
-    with crowd_on_open_pools(live, reports, workers=6, timeout=120, idle_seconds=2, seed=3):
+    with crowd_on_open_pools(live, reports, workers=6, timeout=400, idle_seconds=2, seed=3):
         report = _run(toloka_kit, live, tmp_path)
     failed = {name: report.get(name) for name in WORKS if not report.get(name, {}).get("ok")}
     assert not failed, json.dumps(failed, indent=1)[:4000]

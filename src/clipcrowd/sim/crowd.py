@@ -43,6 +43,26 @@ class SimReport:
     workers: list[SimWorker] = field(default_factory=list)
 
 
+class _Activity:
+    """What the whole crowd is doing, so that a worker with nothing to do waits while a suite is out
+    (a rejection or an expiry may give its tasks back) and gives up only when nothing has been out
+    for ``idle_seconds``: how long that takes does not depend on how busy the server is."""
+
+    def __init__(self) -> None:
+        self.out = 0
+        self.since = time.monotonic()
+
+    def took(self) -> None:
+        self.out += 1
+
+    def ended(self) -> None:
+        self.out -= 1
+        self.since = time.monotonic()
+
+    def idle_for(self) -> float:
+        return 0.0 if self.out else time.monotonic() - self.since
+
+
 def _filter_values(tree: Any, key: str) -> list[str]:
     if isinstance(tree, dict):
         children = tree.get("and") or tree.get("or")
@@ -87,11 +107,10 @@ def task_key(task: Mapping[str, Any]) -> str:
 
 async def _work(
     worker: SimWorker, plan: _Plan, pool_id: str, http: aiohttp.ClientSession, report: SimReport,
-    stop_at: float, idle_seconds: float, seed: int, pace: float | None = None,
+    stop_at: float, idle_seconds: float, seed: int, activity: _Activity, pace: float | None = None,
 ) -> None:
     api = AsyncWorkerClient(http, worker.token)
     rng = random.Random(seed * 100_003 + worker.index)
-    idle_since: float | None = None
     next_start = time.monotonic() + (rng.random() * pace if pace else 0.0)
     while time.monotonic() < stop_at:
         if pace:  # start suites on a fixed schedule, whatever the server's latency
@@ -102,39 +121,49 @@ async def _work(
             suite = await api.next_suite(pool_id)
         except ApiError as exc:
             if exc.code == "NO_TASKS_AVAILABLE":
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since > idle_seconds:
+                if activity.idle_for() > idle_seconds:
                     report.stopped["idle"] += 1
                     return
                 await asyncio.sleep(0.1 + rng.random() * 0.2)
                 continue
             report.stopped[exc.code] += 1
             return
-        idle_since = None
-        issue_latency = time.perf_counter() - started
-        if worker.think_seconds:
-            await asyncio.sleep(worker.think_seconds)
-        outputs = []
-        for task in suite["tasks"]:
-            values = answers.answer(rng, worker.accuracy, worker.spammer, plan.truth.get(task_key(task), {}),
-                                    plan.choices, plan.output_spec, worker.confusion_seed)
-            for name in plan.files:
-                kind = _upload_kind(plan.project, name)
-                content = tiny_video(seed=worker.index) if kind == "video" else tiny_audio(seed=worker.index)
-                media_type = "video/mp4" if kind == "video" else "audio/mp4"
-                uploaded = await api.upload(suite["id"], f"{kind}-{uuid.uuid4().hex[:8]}.mp4", content, media_type)
-                values[name] = uploaded["id"]
-            outputs.append(values)
-        started = time.perf_counter()
+        activity.took()
         try:
-            await api.submit(suite["id"], outputs)
-        except ApiError as exc:
-            report.stopped[f"submit:{exc.code}"] += 1
-            return
-        report.latencies.extend([issue_latency, time.perf_counter() - started])
-        report.round_trips += 1
-        report.submitted[worker.user_id] += 1
+            if not await _answer(api, worker, plan, suite, rng, report, started):
+                return
+        finally:
+            activity.ended()
     report.stopped["timeout"] += 1
+
+
+async def _answer(api: AsyncWorkerClient, worker: SimWorker, plan: _Plan, suite: Mapping[str, Any],
+                  rng: random.Random, report: SimReport, started: float) -> bool:
+    """Answer one suite and submit it; False when the submission was refused (the worker stops)."""
+    issue_latency = time.perf_counter() - started
+    if worker.think_seconds:
+        await asyncio.sleep(worker.think_seconds)
+    outputs = []
+    for task in suite["tasks"]:
+        values = answers.answer(rng, worker.accuracy, worker.spammer, plan.truth.get(task_key(task), {}),
+                                plan.choices, plan.output_spec, worker.confusion_seed)
+        for name in plan.files:
+            kind = _upload_kind(plan.project, name)
+            content = tiny_video(seed=worker.index) if kind == "video" else tiny_audio(seed=worker.index)
+            media_type = "video/mp4" if kind == "video" else "audio/mp4"
+            uploaded = await api.upload(suite["id"], f"{kind}-{uuid.uuid4().hex[:8]}.mp4", content, media_type)
+            values[name] = uploaded["id"]
+        outputs.append(values)
+    started = time.perf_counter()
+    try:
+        await api.submit(suite["id"], outputs)
+    except ApiError as exc:
+        report.stopped[f"submit:{exc.code}"] += 1
+        return False
+    report.latencies.extend([issue_latency, time.perf_counter() - started])
+    report.round_trips += 1
+    report.submitted[worker.user_id] += 1
+    return True
 
 
 async def simulate_async(
@@ -157,8 +186,9 @@ async def simulate_async(
                 worker.token, worker.user_id = made["token"], made["id"]
     began = time.monotonic()
     async with async_session(url, connections=len(crowd) + 4) as http:
-        await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed, pace)
-                               for w in crowd))
+        activity = _Activity()
+        await asyncio.gather(*(_work(w, plan, pool_id, http, report, began + timeout, idle_seconds, seed, activity,
+                                     pace) for w in crowd))
     report.seconds = time.monotonic() - began
     with Client(url, token) as client:
         report.pool_status = client.get_pool(pool_id)["status"]
