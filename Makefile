@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOLOKA_VENV := .venv-toloka
 
-.PHONY: demo test install dev toloka-venv browser axe lint typecheck bench clean
+.PHONY: demo test install dev peer toloka-venv browser axe lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,14 @@ $(TOLOKA_VENV)/.installed: tests/toloka/requirements.txt | $(UV)
 	$(call pip_install,$(TOLOKA_VENV)/bin/python,-r tests/toloka/requirements.txt)
 	touch $@
 
+# crowd-kit, for the peer tier (`pytest -m peer`) and the aggregation benchmarks; `make test` does not need it
+$(VENV)/.peer-installed: pyproject.toml | $(UV)
+	$(call pip_install,$(BIN)/python,-e '.[dev,peer]')
+	touch $(VENV)/.installed $(VENV)/.dev-installed $@
+
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
+peer: $(VENV)/.peer-installed
 toloka-venv: $(TOLOKA_VENV)/.installed
 
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
