@@ -153,6 +153,21 @@ def test_in_on_computed_keys() -> None:
         with pytest.raises(ValidationFailed):
             validate_filter(bad)
 
+def test_in_on_the_profile_city() -> None:
+    """toloka-kit's `City.in_(213)` sends IN with one value; `City.not_in([...])` a list."""
+    one = {"category": "profile", "key": "city", "operator": "IN", "value": 213}
+    others = {"category": "profile", "key": "city", "operator": "NOT_IN", "value": [213, 2]}
+    validate_filter({"and": [one, others]})
+    assert matches(one, WorkerFacts(profile={"city": 213}))
+    assert not matches(one, WorkerFacts(profile={"city": 2})) and not matches(one, WorkerFacts())
+    assert matches(others, WorkerFacts(profile={"city": 54})) and not matches(others, WorkerFacts(profile={"city": 2}))
+    for bad, field in (({**one, "value": []}, "value"), ({**one, "value": {"id": 1}}, "value"),
+                       ({**one, "operator": "LIKE"}, "operator"),
+                       ({**one, "key": "country", "operator": "IN", "value": ["US"]}, "operator")):
+        with pytest.raises(ValidationFailed, match=field):
+            validate_filter(bad)
+
+
 def test_user_agent_type_and_verified_read_the_recorded_profile() -> None:
     agent = {"category": "computed", "key": "user_agent_type", "operator": "EQ", "value": "BROWSER"}
     verified = {"category": "profile", "key": "verified", "operator": "EQ", "value": True}

@@ -17,6 +17,9 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "EQ": op.eq, "NE": op.ne, "GT": op.gt, "GTE": op.ge, "LT": op.lt, "LTE": op.le,
 }
 _PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city", "verified"}
+#: profile keys tested with IN / NOT_IN, a list of values (toloka-kit's `Languages.in_`, `City.in_`);
+#: languages with nothing else. Every computed key takes them too.
+_PROFILE_INCLUSION_KEYS = {"languages", "city"}
 _COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip",
                   "user_agent_type"}
 #: computed keys a worker's profile may record (clipcrowd measures only her client type itself); a
@@ -71,24 +74,32 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
             raise ValidationFailed.field(f"{path}.key", f"unknown profile key {key!r}")
         if key == "languages" and operator not in ("IN", "NOT_IN"):
             raise ValidationFailed.field(f"{path}.operator", "languages use IN or NOT_IN")
-        if key != "languages" and operator not in _COMPARE:
+        if key not in _PROFILE_INCLUSION_KEYS and operator not in _COMPARE:
             raise ValidationFailed.field(f"{path}.operator", f"unknown operator {operator!r}")
         if key == "verified" and (operator not in ("EQ", "NE") or not isinstance(value, bool)):
             raise ValidationFailed.field(f"{path}.value", "verified is EQ or NE true or false")
+        if key == "city":
+            _check_values(path, operator, value, ("EQ", "NE", "IN", "NOT_IN"))
     elif category == "computed":
         if key not in _COMPUTED_KEYS:
             raise ValidationFailed.field(f"{path}.key", f"unknown computed key {key!r}")
-        if operator not in ("EQ", "NE", "IN", "NOT_IN"):
-            raise ValidationFailed.field(f"{path}.operator", "computed keys use EQ, NE, IN or NOT_IN")
-        listed = value if isinstance(value, list) and operator in ("IN", "NOT_IN") else [value]
-        if not listed or any(isinstance(v, (dict, list)) for v in listed):
-            raise ValidationFailed.field(f"{path}.value", "a value, or for IN/NOT_IN a non-empty list of values")
+        listed = _check_values(path, operator, value, ("EQ", "NE", "IN", "NOT_IN"))
         if key == "client_type" and any(v not in CLIENT_TYPES for v in listed):
             raise ValidationFailed.field(f"{path}.value", f"client_type is one of {sorted(CLIENT_TYPES)}")
         if key == "user_agent_type" and any(v not in USER_AGENT_TYPES for v in listed):
             raise ValidationFailed.field(f"{path}.value", f"user_agent_type is one of {sorted(USER_AGENT_TYPES)}")
     else:
         raise ValidationFailed.field(f"{path}.category", f"unknown category {category!r}")
+
+
+def _check_values(path: str, operator: Any, value: Any, operators: tuple[str, ...]) -> list[Any]:
+    """The leaf's values (one, or IN/NOT_IN's list), after checking the operator and their shape."""
+    if operator not in operators:
+        raise ValidationFailed.field(f"{path}.operator", f"this key uses {', '.join(operators)}")
+    listed = value if isinstance(value, list) and operator in ("IN", "NOT_IN") else [value]
+    if not listed or any(isinstance(v, (dict, list)) for v in listed):
+        raise ValidationFailed.field(f"{path}.value", "a value, or for IN/NOT_IN a non-empty list of values")
+    return listed
 
 
 def _leaf_matches(leaf: Mapping[str, Any], facts: WorkerFacts) -> bool:
