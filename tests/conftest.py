@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under pytest-xdist (`make test` runs `-n 4 --dist loadgroup`): tests sharing a module-scoped
     fixture run on one worker, so each module-wide world (a 70,001-task pool, a hardened server) is
     built once, not once per worker; the Ray tests share one worker (two local Ray clusters at once
-    would fight over two cores); and the slow tests are handed out first, so no long one starts last."""
+    would fight over two cores), and so do the toloka-kit tests (one warm toloka-kit process instead of
+    one per worker); and the slow tests are handed out first, so no long one starts last."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
         return
     for item in items:
@@ -61,6 +62,8 @@ def _worker_group(item: pytest.Item) -> str | None:
         return None
     if "local_ray" in info.names_closure:
         return "ray"
+    if "toloka_kit" in info.names_closure:  # one toloka-kit import (2.7 s of CPU) serves them all
+        return "toloka"
     params = getattr(getattr(item, "callspec", None), "params", {})
     shared = [name for name in info.names_closure
               if (defs := info.name2fixturedefs.get(name)) and defs[-1].scope in ("module", "class", "package")]

@@ -298,7 +298,8 @@ def test_a_task_object_python_appends_to_is_the_databases_text(db: Database) -> 
                                      .where(tasks.c.pool_id == int(pool_id))).all())
         appended = [row[0] for row in conn.execute(
             select(tasks.c.id, tasks.c.data.cast(Text), tasks.c.pool_id, tasks.c.overlap, tasks.c.infinite_overlap)
-            .where(tasks.c.pool_id == int(pool_id))).all() if assignment_json._as_written(*row[1:])]
+            .where(tasks.c.pool_id == int(pool_id)).order_by(tasks.c.id)).all()  # updated rows move on PostgreSQL
+            if assignment_json._as_written(*row[1:])]
     assert suites == task_ids and objects == database and len(database) == 12
     assert appended == [task_ids[6], task_ids[11]]  # `usual`, and the one bulk-filled task left as written
     assert json.loads(objects[task_ids[6]])["input_values"]["text"] == HOSTILE_TEXT

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.stats as sps
 
 from clipcrowd.aggregation import GLAD, MACE, DawidSkene, MajorityVote, OneCoinDawidSkene, Wawa
 
@@ -78,6 +77,8 @@ def canonical(answers: pd.DataFrame) -> pd.DataFrame:
 def test_mace_same_labels_from_the_same_start(name: str) -> None:
     answers = canonical(load(name)[0])
     n_workers, n_labels = answers["worker"].nunique(), answers["label"].nunique()
+    import scipy.stats as sps  # here: at the top, every test process paid its import (about 1 s) to collect
+
     # crowd-kit's start: uniform(1, 2.5) draws seeded with random_state=0, rows normalised
     spamming = sps.uniform(1, 1.5).rvs(size=(n_workers, 2), random_state=0)
     thetas = sps.uniform(1, 1.5).rvs(size=(n_workers, n_labels), random_state=0)

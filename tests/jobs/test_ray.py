@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-import ray
 
 from clipcrowd import jobs
 from clipcrowd.jobs.ray_executor import RayExecutor
@@ -32,6 +31,8 @@ def test_a_job_run_on_ray_gives_the_same_results_as_local(local_ray: None, db: D
                  what="the job on Ray")
     finally:
         executor.stop()
+    import ray  # here: at the top, every test process paid its import to collect (local_ray imports it first)
+
     assert ray.is_initialized()  # the executor attached to the running Ray and leaves it running
     here = submit(db, "test.digest", request)  # the same request, run in this thread
     assert jobs.run_pending(db) == 4

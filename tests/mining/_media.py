@@ -14,8 +14,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
 
 WIDTH, HEIGHT, RATE = 160, 120, 10
 SQUARE = 48
@@ -99,6 +97,9 @@ def write_red_model(path: Path, *, side: int = 32, outputs: int = 2) -> Path:
     the picture, near 0 on grey. Score 1 is its complement; further outputs (for the mismatch test)
     repeat score 0.
     """
+    import onnx  # here: at the top, every test process paid its import (with protobuf's) to collect
+    from onnx import TensorProto, helper
+
     weights = np.zeros((3, outputs), np.float32)
     weights[0, :], weights[1, :] = 1.0, -1.0
     bias = np.full(outputs, -0.03, np.float32)

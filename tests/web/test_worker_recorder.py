@@ -9,7 +9,7 @@ recorder's 250 ms pieces, `seeked`), never on timers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from clipcrowd.services import workers
 from clipcrowd.store.tables import assignments, attachments
 from tests.media._generate import write_live_webm
-from tests.web.axe import shots
+from tests.web.axe import WIDTHS, shots
 from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
 
 pytestmark = pytest.mark.browser
@@ -53,41 +53,61 @@ def roomy(tmp_path: Path) -> Iterator[LiveServer]:
     yield from start_server(tmp_path, max_upload_bytes=20_000_000)
 
 
-@pytest.mark.parametrize("width", [1280, 375])
-def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any, width: int) -> None:
+def _at_both_widths(page: Any, check: Callable[[], None]) -> None:
+    """`check` with the page at 1280 px and at 375 px (its own size put back after)."""
+    before = page.viewport_size
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            check()
+    finally:
+        page.set_viewport_size(before)
+
+
+def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None:
+    """One recording, made at phone width; what the worker sees before, during and after it is checked
+    at both widths (a run per width recorded and uploaded the same seconds of camera twice)."""
     live = roomy
-    context, page, pool_id = _task(live, browser, f"rec{width}", width)
+    context, page, pool_id = _task(live, browser, "rec", 375)
     field = ".cc-media-file"
-    # before any recording: the buttons only; no empty preview box, no "Remove"
-    assert page.locator(f"{field} .file-preview").is_hidden()
-    assert page.locator(f"{field} button:has-text('Remove')").is_hidden()
-    assert _visible(page, f"{field} video") == 0
-    shots(page, f"recorder-idle-{width}")
+
+    def idle() -> None:  # before any recording: the buttons only; no empty preview box, no "Remove"
+        assert page.locator(f"{field} .file-preview").is_hidden()
+        assert page.locator(f"{field} button:has-text('Remove')").is_hidden()
+        assert _visible(page, f"{field} video") == 0
+
+    _at_both_widths(page, idle)
+    shots(page, "recorder-idle")
 
     page.click("button:has-text('Record video')")
     page.wait_for_selector(f"{field}[data-state=recording]")
     page.wait_for_function("() => Number(document.querySelector('.cc-media-file').dataset.chunks || 0) >= 12")
     clock = page.inner_text(".recorder-clock")
     assert re.search(r"Recording 0:0\d · stops by itself in \d+:\d\d", clock), clock
-    # while recording: the camera and one button (Stop); nothing else to press or play
-    assert _visible(page, f"{field} button") == 1 and _visible(page, f"{field} video") == 1
-    assert page.locator(f"{field} video.live").is_visible()
-    shots(page, f"recorder-recording-{width}", check=True)
+
+    def recording() -> None:  # the camera and one button (Stop); nothing else to press or play
+        assert _visible(page, f"{field} button") == 1 and _visible(page, f"{field} video") == 1
+        assert page.locator(f"{field} video.live").is_visible()
+
+    _at_both_widths(page, recording)
+    shots(page, "recorder-recording", check=True)
     page.click("button:has-text('Stop recording')")
     page.wait_for_selector(f"{field}[data-state=done]", timeout=20000)
 
-    # after: one player (the stored copy), its length, Remove; the camera is gone
-    assert _visible(page, f"{field} video") == 1 and page.locator(f"{field} video.live").is_hidden()
-    assert page.locator(f"{field} .recorder-clock").is_hidden()
+    def done() -> None:  # one player (the stored copy), its length, Remove; the camera is gone
+        assert _visible(page, f"{field} video") == 1 and page.locator(f"{field} video.live").is_hidden()
+        assert page.locator(f"{field} .recorder-clock").is_hidden()
+        assert page.locator(f"{field} button:has-text('Remove')").is_visible()
+        assert page.locator("button:has-text('Record video again')").is_visible()
+
+    _at_both_widths(page, done)
     length = page.inner_text(f"{field} [data-testid=file-length]")
     assert re.fullmatch(r" ?· 0:(0[3-9]|[1-5]\d)", length), length  # 3 s and up: 12 pieces, then the checks
     src = page.get_attribute(f"{field} .file-preview video", "src")
     assert src.startswith("/w/attachments/")
     got = page.evaluate(SEEK, f"{field} .file-preview video")
     assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 2.5, got
-    assert page.locator(f"{field} button:has-text('Remove')").is_visible()
-    assert page.locator("button:has-text('Record video again')").is_visible()
-    shots(page, f"recorder-done-{width}")
+    shots(page, "recorder-done")
 
     with live.db.read() as conn:
         stored = conn.execute(select(attachments)).one()
@@ -98,14 +118,14 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any, width: 
     page.click("#submit")
     page.wait_for_selector("#after:not([hidden])")
     # the review desk shows the same length and seeks too
-    desk = browser.new_context(viewport={"width": width, "height": 900})
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
     review = desk.new_page()
     sign_in_desk(review, live, f"/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")
     assert review.inner_text("[data-testid=file-length]") == length
     got = review.evaluate(SEEK, "video.review-media")
     assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
-    shots(review, f"desk-review-length-{width}")
+    shots(review, "desk-review-length")
     desk.close()
     context.close()
 
