@@ -36,7 +36,6 @@ from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
 
-PG_NAME = "roundtrip_profile"
 TASKS = 2000
 WORKERS = 10
 
@@ -78,7 +77,7 @@ async def round_trips(client: httpx.AsyncClient, pool: str, tokens: list[dict[st
 
 async def run(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="cc-rt-profile-"))
-    url = database(args.db, PG_NAME, home)
+    url = database(args.db, args.name, home)
     db = Database(url)
     db.migrate()
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
@@ -201,6 +200,8 @@ async def run(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(f"{args.db}: {1000 * cpu / args.round_trips:.2f} ms CPU, {1000 * wall / args.round_trips:.2f} ms wall "
               f"per round trip (profiled, client included)")
+    if args.dump:
+        profile.dump_stats(args.dump)
     stats = pstats.Stats(profile)
     stats.sort_stats(args.sort).print_stats(args.top)
     if args.callers:
@@ -209,7 +210,7 @@ async def run(args: argparse.Namespace) -> None:
         stats.print_callees(args.callees)
     db.dispose()
     if args.db == "postgres":
-        drop(PG_NAME)
+        drop(args.name)
 
 
 def main() -> None:
@@ -219,6 +220,8 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--dump", default="", help="write the profile's stats to this file (pstats)")
+    parser.add_argument("--name", default="roundtrip_profile", help="the PostgreSQL database made (and dropped)")
     parser.add_argument("--callers", default="")
     parser.add_argument("--callees", default="")
     parser.add_argument("--breakdown", action="store_true", help="CPU per calling function of Connection.execute")

@@ -30,6 +30,7 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, trainings, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, task_suites, tasks
 
@@ -84,7 +85,7 @@ def _admission_query(postgresql: bool) -> Any:
                     p.c.last_close_reason, restricted.label("restricted"), open_suite.label("open_suite"),
                     has_suites.label("has_suites"))
              .select_from(w.join(p, p.c.id == _POOL)).where(w.c.id == _WORKER))
-    return query.with_for_update(of=w, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(of=w, key_share=True) if postgresql else query)
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,7 +94,7 @@ def _real_tasks_query(postgresql: bool, count: int) -> Any:
     query = (select(*_TASK_COLUMNS)
              .where(tasks.c.pool_id == _POOL, OPEN_REAL_TASK, _not_seen_by(_WORKER), tasks.c.suite_id.is_(None))
              .order_by(tasks.c.id).limit(count))
-    return query.with_for_update(skip_locked=True, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(skip_locked=True, key_share=True) if postgresql else query)
 
 
 _INSERT_ASSIGNMENT = insert(assignments).returning(*assignments.c)
@@ -125,7 +126,7 @@ def _record_at_once() -> Any:
     return select(issued).add_cte(linked, bumped)
 
 
-_RECORD_AT_ONCE = _record_at_once()
+_RECORD_AT_ONCE = Direct(_record_at_once())
 
 
 def admit(conn: Connection, worker: Any, pool: Any, tree: Any, restricted: bool) -> None:
@@ -162,7 +163,7 @@ _TASK_COLUMNS = (tasks.c.id, tasks.c.pool_id, tasks.c.data, tasks.c.golden)
 def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[int, Any]]:
     """Choose and record a suite in about eight statements: this runs for every suite issued."""
     query = _admission_query(conn.dialect.name == "postgresql")
-    found = conn.execute(query, {"worker_id": worker_id, "pool_id": pool_id, "now": utcnow()}).one_or_none()
+    found = query.one_or_none(conn, {"worker_id": worker_id, "pool_id": pool_id, "now": utcnow()})
     if found is None:
         workers.load(conn, worker_id)  # names what is missing: the worker ...
         pools.load(conn, pool_id)  # ... or the pool
@@ -213,7 +214,7 @@ def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRule
     """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
     with `in_order`), shuffled (unless told not to)."""
     real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite)
-    chosen = list(conn.execute(real_query, {"worker_id": worker_id, "pool_id": pool_id}))
+    chosen = real_query.all(conn, {"worker_id": worker_id, "pool_id": pool_id})
     if not chosen and rules.real_per_suite > 0:
         raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
@@ -240,10 +241,10 @@ def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
     now = utcnow()
     deadline = now + timedelta(seconds=rules.max_duration_seconds)
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_RECORD_AT_ONCE, {
+        row = _RECORD_AT_ONCE.one(conn, {
             "new_pool": pool_id, "new_worker": worker_id, "new_created": now, "new_deadline": deadline,
             "new_reward": rules.reward, "new_task_ids": task_ids, "new_ids": task_ids, "new_real_ids": real_ids,
-        }).one()
+        })
         return row, {t.id: t for t in chosen}
     row = conn.execute(_INSERT_ASSIGNMENT, {
         "pool_id": pool_id, "worker_id": worker_id, "status": "ACTIVE", "created": now, "deadline": deadline,

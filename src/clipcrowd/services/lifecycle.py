@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, false, select, update
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, quality
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assignments, tasks, workers
 
@@ -75,13 +76,13 @@ def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic:
     paid(conn, row, pools.load(conn, row.pool_id))
 
 
-_PAY = (update(workers).where(workers.c.id == bindparam("worker_id"))
+_PAY = Direct(update(workers).where(workers.c.id == bindparam("worker_id"))
         .values(balance=workers.c.balance + bindparam("reward", type_=workers.c.balance.type)))
 
 
 def paid(conn: Connection, row: Any, pool: Any) -> None:
     """What follows an acceptance: the reward, then the pool's acceptance-based rules."""
-    conn.execute(_PAY, {"worker_id": row.worker_id, "reward": row.reward})
+    _PAY.run(conn, {"worker_id": row.worker_id, "reward": row.reward})
     quality.on_event(conn, pool, row.worker_id, "ACCEPTED")
 
 
@@ -97,7 +98,7 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
 
 
 # built once: this runs for every submission
-_ANSWERED = (update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
+_ANSWERED = Direct(update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
              .values(answered_count=tasks.c.answered_count + 1)
              .returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap))
 
@@ -105,6 +106,6 @@ _ANSWERED = (update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
 def mark_answered(conn: Connection, row: Any) -> list[int]:
     """Count the answers in; the real tasks that have just got all the answers they want."""
     _lock_real_in_order(conn, row.task_ids)
-    counts = conn.execute(_ANSWERED, {"task_ids": list(row.task_ids)}).all()
+    counts = _ANSWERED.all(conn, {"task_ids": list(row.task_ids)})
     return sorted(c.id for c in counts
                   if not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap)

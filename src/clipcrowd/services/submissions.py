@@ -29,6 +29,7 @@ from clipcrowd.services import (
 )
 from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.tables import assignments, attachments, projects, tasks
 
 
@@ -91,7 +92,7 @@ def _submission_query(postgresql: bool) -> Any:
     query = (select(*columns)
              .join(p, p.c.id == assignments.c.pool_id).join(projects, projects.c.id == p.c.project_id)
              .where(assignments.c.id == bindparam("assignment_id")))
-    return query.with_for_update(of=assignments, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(of=assignments, key_share=True) if postgresql else query)
 
 
 def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
@@ -103,8 +104,7 @@ def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
 
 def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tuple[Any, Any, dict[str, Any]]:
     """`_owned_active`, plus the assignment's pool (its columns by name) and output spec."""
-    found = conn.execute(_submission_query(conn.dialect.name == "postgresql"),
-                         {"assignment_id": assignment_id}).one_or_none()
+    found = _submission_query(conn.dialect.name == "postgresql").one_or_none(conn, {"assignment_id": assignment_id})
     if found is None:
         raise NotFound(f"assignment {assignment_id} does not exist")
     _check_owned_active(conn, worker_id, found)
@@ -112,7 +112,9 @@ def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tu
     return found, pool, ProjectData.of(found.project_data).task_spec.output_spec
 
 
-_ANSWER = update(assignments).where(assignments.c.id == bindparam("assignment_id"))
+_ANSWER = Direct(update(assignments).where(assignments.c.id == bindparam("assignment_id")).values(
+    status=bindparam("new_status"), submitted=bindparam("new_submitted"), accepted=bindparam("new_accepted"),
+    solutions=bindparam("new_solutions")))
 
 
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
@@ -130,8 +132,8 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         now = utcnow()
         auto = PoolRules.of(pool.data).auto_accept
         status = "ACCEPTED" if auto else "SUBMITTED"
-        conn.execute(_ANSWER, {"assignment_id": row.id, "status": status, "submitted": now,
-                               "accepted": now if auto else None, "solutions": values})
+        _ANSWER.run(conn, {"assignment_id": row.id, "new_status": status, "new_submitted": now,
+                           "new_accepted": now if auto else None, "new_solutions": values})
         completes = lifecycle.mark_answered(conn, row)
         unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
         completes = [t for t in completes if t not in unsettled]
