@@ -4,7 +4,7 @@ Builds the application in this process over a fresh database (SQLite, or Postgre
 its own), makes an open pool of tasks (overlap 3) and ten workers, and runs round trips through the
 ASGI app with every handler inlined in one thread, so that cProfile sees the whole request: the
 edge middleware, dependencies, the services, SQLAlchemy, the driver, response encoding. Prints the
-statements each round trip sends (SQLAlchemy's `before_cursor_execute`, plus `Database.lookup`'s),
+statements each round trip sends (SQLAlchemy's `before_cursor_execute`, `store.direct.Direct`'s, `Database.lookup`'s),
 the CPU per round trip of this process (client included: compare runs, not with bench/scale.py),
 and the top of the profile.
 
@@ -35,6 +35,7 @@ from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 
 TASKS = 2000
 WORKERS = 10
@@ -91,6 +92,13 @@ async def run(args: argparse.Namespace) -> None:
     def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         statements[" ".join(statement.split())[:160]] += 1
 
+    plain_run = Direct.run
+
+    def counted_run(self: Direct, conn: Any, values: Any = None) -> Any:  # statements sent past SQLAlchemy's events
+        statements[" ".join(self.compiled(conn.dialect).sql.split())[:160]] += 1
+        return plain_run(self, conn, values)
+
+    Direct.run = counted_run  # type: ignore[method-assign]
     lookups = 0
     plain_lookup = db.lookup
 
