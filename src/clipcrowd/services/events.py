@@ -30,7 +30,7 @@ def record(
 
 
 @functools.cache
-def _insert_many(count: int) -> Direct:
+def many(count: int) -> Direct:
     """`count` events about one assignment in one INSERT (built once per count: it runs per submission);
     the first carries the data."""
     shared = {"created": bindparam("at", type_=events.c.created.type), "pool_id": bindparam("pool"),
@@ -43,6 +43,12 @@ def _insert_many(count: int) -> Direct:
 def record_many(conn: Connection, kinds: list[str], *, pool_id: int, worker_id: int, assignment_id: int,
                 data: dict[str, Any]) -> None:
     """Several events about one assignment in one statement (a submission that is also accepted)."""
-    _insert_many(len(kinds)).run(conn, {
-        "at": utcnow(), "pool": pool_id, "worker": worker_id, "assignment": assignment_id, "data": data,
-        "no_data": {}, **{f"kind_{i}": kind for i, kind in enumerate(kinds)}})
+    many(len(kinds)).run(conn, many_values(kinds, pool_id=pool_id, worker_id=worker_id, assignment_id=assignment_id,
+                                           data=data))
+
+
+def many_values(kinds: list[str], *, pool_id: int, worker_id: int, assignment_id: int,
+                data: dict[str, Any]) -> dict[str, Any]:
+    """The values of `many(len(kinds))`."""
+    return {"at": utcnow(), "pool": pool_id, "worker": worker_id, "assignment": assignment_id, "data": data,
+            "no_data": {}, **{f"kind_{i}": kind for i, kind in enumerate(kinds)}}

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, false, select, update
@@ -98,14 +99,18 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
 
 
 # built once: this runs for every submission
-_ANSWERED = Direct(update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
+ANSWERED = Direct(update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
              .values(answered_count=tasks.c.answered_count + 1)
              .returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap))
 
 
-def mark_answered(conn: Connection, row: Any) -> list[int]:
-    """Count the answers in; the real tasks that have just got all the answers they want."""
+def mark_answered(conn: Connection, row: Any, along: Direct = ANSWERED, values: Mapping[str, Any] | None = None,
+                  ) -> list[int]:
+    """Count the answers in; the real tasks that have just got all the answers they want.
+
+    `along`: `ANSWERED` with a data-modifying CTE before it (PostgreSQL), sent in its place with the
+    CTE's `values`: one statement where there would be two."""
     _lock_real_in_order(conn, row.task_ids)
-    counts = _ANSWERED.all(conn, {"task_ids": list(row.task_ids)})
+    counts = along.all(conn, {**(values or {}), "task_ids": list(row.task_ids)})
     return sorted(c.id for c in counts
                   if not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap)

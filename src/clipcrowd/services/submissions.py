@@ -117,6 +117,21 @@ _ANSWER = Direct(update(assignments).where(assignments.c.id == bindparam("assign
     solutions=bindparam("new_solutions")))
 
 
+# PostgreSQL sends two pairs of a submission's statements as one statement each, the first of a pair
+# a data-modifying CTE of the second (SQLite has none: it runs them one by one). Each is built from
+# the statements run alone, once: their SQL is defined in one place.
+@functools.cache
+def _answer_and_count() -> Direct:
+    """The answer stored, then its tasks' answered counts (`lifecycle.ANSWERED`)."""
+    return Direct(lifecycle.ANSWERED.statement.add_cte(_ANSWER.statement.cte("answer")))
+
+
+@functools.cache
+def _log_and_sum(kinds: int) -> Direct:
+    """The submission's events (`events.many`), then the worker's sums (`worker_stats.add_statement`)."""
+    return Direct(worker_stats.add_statement(True).statement.add_cte(events.many(kinds).statement.cte("logged")))
+
+
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
     """Check and store answers; auto-accept when the pool says so; run quality rules; maybe close."""
     solutions = body.get("solutions") if isinstance(body, Mapping) else None
@@ -132,16 +147,27 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         now = utcnow()
         auto = PoolRules.of(pool.data).auto_accept
         status = "ACCEPTED" if auto else "SUBMITTED"
-        _ANSWER.run(conn, {"assignment_id": row.id, "new_status": status, "new_submitted": now,
-                           "new_accepted": now if auto else None, "new_solutions": values})
-        completes = lifecycle.mark_answered(conn, row)
+        answer = {"assignment_id": row.id, "new_status": status, "new_submitted": now,
+                  "new_accepted": now if auto else None, "new_solutions": values}
+        postgresql = conn.dialect.name == "postgresql"
+        if postgresql:
+            completes = lifecycle.mark_answered(conn, row, _answer_and_count(), answer)
+        else:
+            _ANSWER.run(conn, answer)
+            completes = lifecycle.mark_answered(conn, row)
         unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
         completes = [t for t in completes if t not in unsettled]
-        events.record_many(conn, ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"], pool_id=row.pool_id,
-                           worker_id=worker_id, assignment_id=row.id, data={
-                               "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
-                               "golden_outcomes": golden_outcomes})
-        worker_stats.on_submitted(conn, pool, worker_id, (now - row.created).total_seconds(), golden_outcomes)
+        seconds = (now - row.created).total_seconds()
+        kinds = ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"]
+        logged: dict[str, Any] = {"pool_id": row.pool_id, "worker_id": worker_id, "assignment_id": row.id, "data": {
+            "duration_seconds": seconds, "tasks": len(row.task_ids), "golden_outcomes": golden_outcomes}}
+        if postgresql:
+            _log_and_sum(len(kinds)).run(conn, {**events.many_values(kinds, **logged),
+                                                **worker_stats.submitted_values(pool, worker_id, seconds,
+                                                                                golden_outcomes)})
+        else:
+            events.record_many(conn, kinds, **logged)
+            worker_stats.on_submitted(conn, pool, worker_id, seconds, golden_outcomes)
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
             lifecycle.paid(conn, row, pool)

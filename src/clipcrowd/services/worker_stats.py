@@ -33,7 +33,7 @@ def fast_threshold(pool_data: Mapping[str, Any]) -> float:
 
 
 @functools.cache
-def _add(postgresql_: bool) -> Any:
+def add_statement(postgresql_: bool) -> Direct:
     """The upsert that adds one submission's numbers (built once per dialect: it runs per submission)."""
     statement = (postgresql if postgresql_ else sqlite).insert(pool_worker_stats)
     t, new = pool_worker_stats.c, statement.excluded
@@ -44,8 +44,12 @@ def _add(postgresql_: bool) -> Any:
 
 def on_submitted(conn: Connection, pool: Any, worker_id: int, seconds: float, golden_outcomes: Sequence[bool]) -> None:
     """Add one submission to the worker's sums for the pool (one statement)."""
-    right = sum(1 for x in golden_outcomes if x)
-    fast = 1 if seconds < fast_threshold(pool.data) else 0
-    _add(conn.dialect.name == "postgresql").run(conn, {
-        "pool_id": pool.id, "worker_id": worker_id, "submitted": 1, "golden_right": right,
-        "golden_total": len(golden_outcomes), "fast_submits": fast})
+    add_statement(conn.dialect.name == "postgresql").run(conn, submitted_values(pool, worker_id, seconds,
+                                                                                golden_outcomes))
+
+
+def submitted_values(pool: Any, worker_id: int, seconds: float, golden_outcomes: Sequence[bool]) -> dict[str, Any]:
+    """The values of `add_statement` for one submission."""
+    return {"pool_id": pool.id, "worker_id": worker_id, "submitted": 1,
+            "golden_right": sum(1 for x in golden_outcomes if x), "golden_total": len(golden_outcomes),
+            "fast_submits": 1 if seconds < fast_threshold(pool.data) else 0}
