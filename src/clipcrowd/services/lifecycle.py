@@ -77,13 +77,15 @@ def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic:
     paid(conn, row, pools.load(conn, row.pool_id))
 
 
-_PAY = Direct(update(workers).where(workers.c.id == bindparam("worker_id"))
+PAY = Direct(update(workers).where(workers.c.id == bindparam("worker_id"))
         .values(balance=workers.c.balance + bindparam("reward", type_=workers.c.balance.type)))
 
 
-def paid(conn: Connection, row: Any, pool: Any) -> None:
-    """What follows an acceptance: the reward, then the pool's acceptance-based rules."""
-    _PAY.run(conn, {"worker_id": row.worker_id, "reward": row.reward})
+def paid(conn: Connection, row: Any, pool: Any, *, reward_sent: bool = False) -> None:
+    """What follows an acceptance: the reward (unless `reward_sent`: `PAY` went out with the caller's
+    own statement), then the pool's acceptance-based rules."""
+    if not reward_sent:
+        PAY.run(conn, {"worker_id": row.worker_id, "reward": row.reward})
     quality.on_event(conn, pool, row.worker_id, "ACCEPTED")
 
 

@@ -117,13 +117,15 @@ _ANSWER = Direct(update(assignments).where(assignments.c.id == bindparam("assign
     solutions=bindparam("new_solutions")))
 
 
-# PostgreSQL sends two pairs of a submission's statements as one statement each, the first of a pair
-# a data-modifying CTE of the second (SQLite has none: it runs them one by one). Each is built from
-# the statements run alone, once: their SQL is defined in one place.
+# PostgreSQL sends a submission's writes as two statements, the earlier writes of each data-modifying
+# CTEs of the last (SQLite has none: it runs them one by one). Each is built once from the statements
+# SQLite runs alone, so their SQL is defined in one place.
 @functools.cache
-def _answer_and_count() -> Direct:
-    """The answer stored, then its tasks' answered counts (`lifecycle.ANSWERED`)."""
-    return Direct(lifecycle.ANSWERED.statement.add_cte(_ANSWER.statement.cte("answer")))
+def _answer_and_count(pay: bool) -> Direct:
+    """The answer stored (and with `pay`, an auto-accepted one, the reward: `lifecycle.PAY`; nothing
+    before the acceptance rules reads the balance), then its tasks' answered counts (`lifecycle.ANSWERED`)."""
+    statement = lifecycle.ANSWERED.statement.add_cte(_ANSWER.statement.cte("answer"))
+    return Direct(statement.add_cte(lifecycle.PAY.statement.cte("pay")) if pay else statement)
 
 
 @functools.cache
@@ -151,7 +153,8 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
                   "new_accepted": now if auto else None, "new_solutions": values}
         postgresql = conn.dialect.name == "postgresql"
         if postgresql:
-            completes = lifecycle.mark_answered(conn, row, _answer_and_count(), answer)
+            paying = {"worker_id": row.worker_id, "reward": row.reward} if auto else {}
+            completes = lifecycle.mark_answered(conn, row, _answer_and_count(auto), {**answer, **paying})
         else:
             _ANSWER.run(conn, answer)
             completes = lifecycle.mark_answered(conn, row)
@@ -170,7 +173,7 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
             worker_stats.on_submitted(conn, pool, worker_id, seconds, golden_outcomes)
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
-            lifecycle.paid(conn, row, pool)
+            lifecycle.paid(conn, row, pool, reward_sent=postgresql)
         majority.on_tasks_complete(conn, pool, completes)
         trainings.on_submitted(conn, pool, worker_id)
         if completes:
