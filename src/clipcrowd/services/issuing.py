@@ -36,6 +36,8 @@ from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks
 
 #: below every issuing_order_override a requester may set: suites without one come last
 _NO_ORDER = -(10**9)
+#: suites tried in one issuing whose last copy another worker took meanwhile (PostgreSQL), before giving up
+_PICKS = 8
 
 
 def worker_task_id(assignment_id: int, position: int) -> str:
@@ -198,13 +200,24 @@ def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]
     pick = (select(task_suites.c.id).where(task_suites.c.pool_id == pool_id, open_for_her)
             .order_by(func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
             .limit(1))
-    if conn.dialect.name == "postgresql":
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
         pick = pick.with_for_update(skip_locked=True, of=task_suites)
-    suite_id = conn.execute(pick).scalar()
-    if suite_id is None:
+    for _ in range(_PICKS):
+        suite_id = conn.execute(pick).scalar()
+        if suite_id is None:
+            return []
+        # PostgreSQL: the pick read the tasks as they were when it began. A worker who took the
+        # suite's last copy and committed after that, but before the pick locked the suite's row,
+        # left the row free and unchanged, so the lock was granted without a second look; only a
+        # statement begun after the lock sees her suite out. Several times over, a free suite wins.
+        if not postgresql or conn.execute(select(task_suites.c.id).where(task_suites.c.id == suite_id,
+                                                                         open_for_her)).scalar() is not None:
+            break
+    else:
         return []
     members = select(*_TASK_COLUMNS).where(tasks.c.suite_id == suite_id).order_by(tasks.c.id)
-    if conn.dialect.name == "postgresql":  # in id order, as every other transaction locks tasks
+    if postgresql:  # in id order, as every other transaction locks tasks
         members = members.with_for_update(key_share=True)
     return list(conn.execute(members))
 
