@@ -7,7 +7,7 @@ server's CPU seconds (process tree, from /proc) divided by round trips is printe
 ratio to the first tree. bench/scale.py measures the same at scale; this is the quick loop.
 
     PYTHONPATH=src .venv/bin/python bench/round_trip_cpu.py --src /tmp/rt-base/src --src src [--db postgres]
-        [--round-trips 600] [--batch 100]
+        [--round-trips 600] [--batch 100] [--name roundtrip_cpu]
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ def main() -> None:
     parser.add_argument("--db", default="postgres", choices=("sqlite", "postgres"))
     parser.add_argument("--round-trips", type=int, default=600)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--name", default="roundtrip_cpu",
+                        help="prefix of the PostgreSQL databases made (and dropped), one per tree")
     args = parser.parse_args()
     servers, names = [], []
     try:
         for i, src in enumerate(args.src):
             home = Path(tempfile.mkdtemp(prefix="cc-rt-cpu-"))
-            names.append(f"roundtrip_cpu_{i}")
+            names.append(f"{args.name}_{i}")
             server = Server(Path(src), database(args.db, names[-1], home), home)
             servers.append(server)
             pool, _ = make_pool(server, ROUND_TRIP_POOL)

@@ -4,7 +4,7 @@ Builds the application in this process over a fresh database (SQLite, or Postgre
 its own), makes an open pool of tasks (overlap 3) and ten workers, and runs round trips through the
 ASGI app with every handler inlined in one thread, so that cProfile sees the whole request: the
 edge middleware, dependencies, the services, SQLAlchemy, the driver, response encoding. Prints the
-statements each round trip sends (SQLAlchemy's `before_cursor_execute`, plus `Database.lookup`'s),
+statements each round trip sends (SQLAlchemy's `before_cursor_execute`, `store.direct.Direct`'s, `Database.lookup`'s),
 the CPU per round trip of this process (client included: compare runs, not with bench/scale.py),
 and the top of the profile.
 
@@ -35,8 +35,8 @@ from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 
-PG_NAME = "roundtrip_profile"
 TASKS = 2000
 WORKERS = 10
 
@@ -78,7 +78,7 @@ async def round_trips(client: httpx.AsyncClient, pool: str, tokens: list[dict[st
 
 async def run(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="cc-rt-profile-"))
-    url = database(args.db, PG_NAME, home)
+    url = database(args.db, args.name, home)
     db = Database(url)
     db.migrate()
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
@@ -92,6 +92,13 @@ async def run(args: argparse.Namespace) -> None:
     def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         statements[" ".join(statement.split())[:160]] += 1
 
+    plain_run = Direct.run
+
+    def counted_run(self: Direct, conn: Any, values: Any = None) -> Any:  # statements sent past SQLAlchemy's events
+        statements[" ".join(self.compiled(conn.dialect).sql.split())[:160]] += 1
+        return plain_run(self, conn, values)
+
+    Direct.run = counted_run  # type: ignore[method-assign]
     lookups = 0
     plain_lookup = db.lookup
 
@@ -201,6 +208,8 @@ async def run(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(f"{args.db}: {1000 * cpu / args.round_trips:.2f} ms CPU, {1000 * wall / args.round_trips:.2f} ms wall "
               f"per round trip (profiled, client included)")
+    if args.dump:
+        profile.dump_stats(args.dump)
     stats = pstats.Stats(profile)
     stats.sort_stats(args.sort).print_stats(args.top)
     if args.callers:
@@ -209,7 +218,7 @@ async def run(args: argparse.Namespace) -> None:
         stats.print_callees(args.callees)
     db.dispose()
     if args.db == "postgres":
-        drop(PG_NAME)
+        drop(args.name)
 
 
 def main() -> None:
@@ -219,6 +228,8 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--dump", default="", help="write the profile's stats to this file (pstats)")
+    parser.add_argument("--name", default="roundtrip_profile", help="the PostgreSQL database made (and dropped)")
     parser.add_argument("--callers", default="")
     parser.add_argument("--callees", default="")
     parser.add_argument("--breakdown", action="store_true", help="CPU per calling function of Connection.execute")

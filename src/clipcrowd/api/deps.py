@@ -11,9 +11,10 @@ from clipcrowd.http.deps import (
     Requester,
     SettingsDep,
     Viewer,
+    WorkerCaller,
     WorkerId,
     get_principal,
     object_id,
 )
 
-__all__ = ["DbDep", "Requester", "SettingsDep", "Viewer", "WorkerId", "get_principal", "object_id"]
+__all__ = ["DbDep", "Requester", "SettingsDep", "Viewer", "WorkerCaller", "WorkerId", "get_principal", "object_id"]

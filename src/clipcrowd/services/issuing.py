@@ -30,11 +30,14 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, trainings, workers
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, task_suites, tasks
 
 #: below every issuing_order_override a requester may set: suites without one come last
 _NO_ORDER = -(10**9)
+#: suites tried in one issuing whose last copy another worker took meanwhile (PostgreSQL), before giving up
+_PICKS = 8
 
 
 def worker_task_id(assignment_id: int, position: int) -> str:
@@ -84,7 +87,7 @@ def _admission_query(postgresql: bool) -> Any:
                     p.c.last_close_reason, restricted.label("restricted"), open_suite.label("open_suite"),
                     has_suites.label("has_suites"))
              .select_from(w.join(p, p.c.id == _POOL)).where(w.c.id == _WORKER))
-    return query.with_for_update(of=w, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(of=w, key_share=True) if postgresql else query)
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,7 +96,7 @@ def _real_tasks_query(postgresql: bool, count: int) -> Any:
     query = (select(*_TASK_COLUMNS)
              .where(tasks.c.pool_id == _POOL, OPEN_REAL_TASK, _not_seen_by(_WORKER), tasks.c.suite_id.is_(None))
              .order_by(tasks.c.id).limit(count))
-    return query.with_for_update(skip_locked=True, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(skip_locked=True, key_share=True) if postgresql else query)
 
 
 _INSERT_ASSIGNMENT = insert(assignments).returning(*assignments.c)
@@ -125,7 +128,7 @@ def _record_at_once() -> Any:
     return select(issued).add_cte(linked, bumped)
 
 
-_RECORD_AT_ONCE = _record_at_once()
+_RECORD_AT_ONCE = Direct(_record_at_once())
 
 
 def admit(conn: Connection, worker: Any, pool: Any, tree: Any, restricted: bool) -> None:
@@ -162,7 +165,7 @@ _TASK_COLUMNS = (tasks.c.id, tasks.c.pool_id, tasks.c.data, tasks.c.golden)
 def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[int, Any]]:
     """Choose and record a suite in about eight statements: this runs for every suite issued."""
     query = _admission_query(conn.dialect.name == "postgresql")
-    found = conn.execute(query, {"worker_id": worker_id, "pool_id": pool_id, "now": utcnow()}).one_or_none()
+    found = query.one_or_none(conn, {"worker_id": worker_id, "pool_id": pool_id, "now": utcnow()})
     if found is None:
         workers.load(conn, worker_id)  # names what is missing: the worker ...
         pools.load(conn, pool_id)  # ... or the pool
@@ -197,13 +200,24 @@ def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]
     pick = (select(task_suites.c.id).where(task_suites.c.pool_id == pool_id, open_for_her)
             .order_by(func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
             .limit(1))
-    if conn.dialect.name == "postgresql":
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
         pick = pick.with_for_update(skip_locked=True, of=task_suites)
-    suite_id = conn.execute(pick).scalar()
-    if suite_id is None:
+    for _ in range(_PICKS):
+        suite_id = conn.execute(pick).scalar()
+        if suite_id is None:
+            return []
+        # PostgreSQL: the pick read the tasks as they were when it began. A worker who took the
+        # suite's last copy and committed after that, but before the pick locked the suite's row,
+        # left the row free and unchanged, so the lock was granted without a second look; only a
+        # statement begun after the lock sees her suite out. Several times over, a free suite wins.
+        if not postgresql or conn.execute(select(task_suites.c.id).where(task_suites.c.id == suite_id,
+                                                                         open_for_her)).scalar() is not None:
+            break
+    else:
         return []
     members = select(*_TASK_COLUMNS).where(tasks.c.suite_id == suite_id).order_by(tasks.c.id)
-    if conn.dialect.name == "postgresql":  # in id order, as every other transaction locks tasks
+    if postgresql:  # in id order, as every other transaction locks tasks
         members = members.with_for_update(key_share=True)
     return list(conn.execute(members))
 
@@ -213,7 +227,7 @@ def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRule
     """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
     with `in_order`), shuffled (unless told not to)."""
     real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite)
-    chosen = list(conn.execute(real_query, {"worker_id": worker_id, "pool_id": pool_id}))
+    chosen = real_query.all(conn, {"worker_id": worker_id, "pool_id": pool_id})
     if not chosen and rules.real_per_suite > 0:
         raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
@@ -240,10 +254,10 @@ def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
     now = utcnow()
     deadline = now + timedelta(seconds=rules.max_duration_seconds)
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_RECORD_AT_ONCE, {
+        row = _RECORD_AT_ONCE.one(conn, {
             "new_pool": pool_id, "new_worker": worker_id, "new_created": now, "new_deadline": deadline,
             "new_reward": rules.reward, "new_task_ids": task_ids, "new_ids": task_ids, "new_real_ids": real_ids,
-        }).one()
+        })
         return row, {t.id: t for t in chosen}
     row = conn.execute(_INSERT_ASSIGNMENT, {
         "pool_id": pool_id, "worker_id": worker_id, "status": "ACTIVE", "created": now, "deadline": deadline,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, false, select, update
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, bindparam, false, select, update
 from clipcrowd.domain.errors import NotFound
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, quality
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import assignments, tasks, workers
 
@@ -75,13 +77,15 @@ def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic:
     paid(conn, row, pools.load(conn, row.pool_id))
 
 
-_PAY = (update(workers).where(workers.c.id == bindparam("worker_id"))
+PAY = Direct(update(workers).where(workers.c.id == bindparam("worker_id"))
         .values(balance=workers.c.balance + bindparam("reward", type_=workers.c.balance.type)))
 
 
-def paid(conn: Connection, row: Any, pool: Any) -> None:
-    """What follows an acceptance: the reward, then the pool's acceptance-based rules."""
-    conn.execute(_PAY, {"worker_id": row.worker_id, "reward": row.reward})
+def paid(conn: Connection, row: Any, pool: Any, *, reward_sent: bool = False) -> None:
+    """What follows an acceptance: the reward (unless `reward_sent`: `PAY` went out with the caller's
+    own statement), then the pool's acceptance-based rules."""
+    if not reward_sent:
+        PAY.run(conn, {"worker_id": row.worker_id, "reward": row.reward})
     quality.on_event(conn, pool, row.worker_id, "ACCEPTED")
 
 
@@ -97,14 +101,18 @@ def reject(conn: Connection, row: Any, comment: str) -> None:
 
 
 # built once: this runs for every submission
-_ANSWERED = (update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
+ANSWERED = Direct(update(tasks).where(one_of(tasks.c.id, "task_ids"), _REAL)
              .values(answered_count=tasks.c.answered_count + 1)
              .returning(tasks.c.id, tasks.c.golden, tasks.c.infinite_overlap, tasks.c.answered_count, tasks.c.overlap))
 
 
-def mark_answered(conn: Connection, row: Any) -> list[int]:
-    """Count the answers in; the real tasks that have just got all the answers they want."""
+def mark_answered(conn: Connection, row: Any, along: Direct = ANSWERED, values: Mapping[str, Any] | None = None,
+                  ) -> list[int]:
+    """Count the answers in; the real tasks that have just got all the answers they want.
+
+    `along`: `ANSWERED` with a data-modifying CTE before it (PostgreSQL), sent in its place with the
+    CTE's `values`: one statement where there would be two."""
     _lock_real_in_order(conn, row.task_ids)
-    counts = conn.execute(_ANSWERED, {"task_ids": list(row.task_ids)}).all()
+    counts = along.all(conn, {**(values or {}), "task_ids": list(row.task_ids)})
     return sorted(c.id for c in counts
                   if not c.golden and not c.infinite_overlap and c.answered_count >= c.overlap)

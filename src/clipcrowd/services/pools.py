@@ -14,6 +14,7 @@ from clipcrowd.domain.timeutil import parse_time, utcnow
 from clipcrowd.services import events, operations, present
 from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import UNANSWERED_REAL_TASK, assignments, pools, skills, tasks
 
@@ -172,14 +173,14 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
     every submission behind every other. The maintenance loop runs this same check every few
     seconds on committed data, so such a pool closes moments later instead.
     """
-    changed = conn.execute(_CLOSE_IF_COMPLETE, {"pool_id": pool_id, "now": utcnow()}).rowcount
+    changed = _CLOSE_IF_COMPLETE.run(conn, {"pool_id": pool_id, "now": utcnow()})[1]
     if changed:
         events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
     return bool(changed)
 
 
 # built once: submissions that complete a task run it
-_CLOSE_IF_COMPLETE = (update(pools).where(pools.c.id == bindparam("pool_id"), pools.c.status == "OPEN",
+_CLOSE_IF_COMPLETE = Direct(update(pools).where(pools.c.id == bindparam("pool_id"), pools.c.status == "OPEN",
                                           _complete_condition(bindparam("pool_id")))
                       .values(status="CLOSED", last_stopped=bindparam("now", type_=pools.c.last_stopped.type),
                               last_close_reason="COMPLETED"))

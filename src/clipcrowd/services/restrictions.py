@@ -101,7 +101,9 @@ def active_condition(worker_id: Any, project_id: Any, pool_id: Any, now: Any = N
     return and_(
         r.worker_id == worker_id,
         or_(r.will_expire.is_(None), r.will_expire > (utcnow() if now is None else now)),
-        or_(r.scope.in_(EVERYWHERE_SCOPES), and_(r.scope == "PROJECT", r.project_id == project_id),
+        # one comparison per scope, not `IN`: an IN list is expanded when run, so a statement built
+        # once around this could not be compiled once (store/direct.py)
+        or_(*(r.scope == scope for scope in EVERYWHERE_SCOPES), and_(r.scope == "PROJECT", r.project_id == project_id),
             and_(r.scope == "POOL", r.pool_id == pool_id)),
     )
 

@@ -29,6 +29,7 @@ from clipcrowd.services import (
 )
 from clipcrowd.services.issuing import worker_task_id, worker_view
 from clipcrowd.store.db import Database
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.tables import assignments, attachments, projects, tasks
 
 
@@ -91,7 +92,7 @@ def _submission_query(postgresql: bool) -> Any:
     query = (select(*columns)
              .join(p, p.c.id == assignments.c.pool_id).join(projects, projects.c.id == p.c.project_id)
              .where(assignments.c.id == bindparam("assignment_id")))
-    return query.with_for_update(of=assignments, key_share=True) if postgresql else query
+    return Direct(query.with_for_update(of=assignments, key_share=True) if postgresql else query)
 
 
 def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
@@ -103,8 +104,7 @@ def _suite_tasks(conn: Any, row: Any) -> dict[int, Any]:
 
 def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tuple[Any, Any, dict[str, Any]]:
     """`_owned_active`, plus the assignment's pool (its columns by name) and output spec."""
-    found = conn.execute(_submission_query(conn.dialect.name == "postgresql"),
-                         {"assignment_id": assignment_id}).one_or_none()
+    found = _submission_query(conn.dialect.name == "postgresql").one_or_none(conn, {"assignment_id": assignment_id})
     if found is None:
         raise NotFound(f"assignment {assignment_id} does not exist")
     _check_owned_active(conn, worker_id, found)
@@ -112,7 +112,26 @@ def _owned_active_with_pool(conn: Any, worker_id: int, assignment_id: int) -> tu
     return found, pool, ProjectData.of(found.project_data).task_spec.output_spec
 
 
-_ANSWER = update(assignments).where(assignments.c.id == bindparam("assignment_id"))
+_ANSWER = Direct(update(assignments).where(assignments.c.id == bindparam("assignment_id")).values(
+    status=bindparam("new_status"), submitted=bindparam("new_submitted"), accepted=bindparam("new_accepted"),
+    solutions=bindparam("new_solutions")))
+
+
+# PostgreSQL sends a submission's writes as two statements, the earlier writes of each data-modifying
+# CTEs of the last (SQLite has none: it runs them one by one). Each is built once from the statements
+# SQLite runs alone, so their SQL is defined in one place.
+@functools.cache
+def _answer_and_count(pay: bool) -> Direct:
+    """The answer stored (and with `pay`, an auto-accepted one, the reward: `lifecycle.PAY`; nothing
+    before the acceptance rules reads the balance), then its tasks' answered counts (`lifecycle.ANSWERED`)."""
+    statement = lifecycle.ANSWERED.statement.add_cte(_ANSWER.statement.cte("answer"))
+    return Direct(statement.add_cte(lifecycle.PAY.statement.cte("pay")) if pay else statement)
+
+
+@functools.cache
+def _log_and_sum(kinds: int) -> Direct:
+    """The submission's events (`events.many`), then the worker's sums (`worker_stats.add_statement`)."""
+    return Direct(worker_stats.add_statement(True).statement.add_cte(events.many(kinds).statement.cte("logged")))
 
 
 def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[str, Any]:
@@ -130,19 +149,31 @@ def submit(db: Database, worker_id: int, assignment_id: int, body: Any) -> dict[
         now = utcnow()
         auto = PoolRules.of(pool.data).auto_accept
         status = "ACCEPTED" if auto else "SUBMITTED"
-        conn.execute(_ANSWER, {"assignment_id": row.id, "status": status, "submitted": now,
-                               "accepted": now if auto else None, "solutions": values})
-        completes = lifecycle.mark_answered(conn, row)
+        answer = {"assignment_id": row.id, "new_status": status, "new_submitted": now,
+                  "new_accepted": now if auto else None, "new_solutions": values}
+        postgresql = conn.dialect.name == "postgresql"
+        if postgresql:
+            paying = {"worker_id": row.worker_id, "reward": row.reward} if auto else {}
+            completes = lifecycle.mark_answered(conn, row, _answer_and_count(auto), {**answer, **paying})
+        else:
+            _ANSWER.run(conn, answer)
+            completes = lifecycle.mark_answered(conn, row)
         unsettled = set(dynamic_overlap.on_tasks_complete(conn, pool, completes))
         completes = [t for t in completes if t not in unsettled]
-        events.record_many(conn, ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"], pool_id=row.pool_id,
-                           worker_id=worker_id, assignment_id=row.id, data={
-                               "duration_seconds": (now - row.created).total_seconds(), "tasks": len(row.task_ids),
-                               "golden_outcomes": golden_outcomes})
-        worker_stats.on_submitted(conn, pool, worker_id, (now - row.created).total_seconds(), golden_outcomes)
+        seconds = (now - row.created).total_seconds()
+        kinds = ["SUBMITTED", "ACCEPTED"] if auto else ["SUBMITTED"]
+        logged: dict[str, Any] = {"pool_id": row.pool_id, "worker_id": worker_id, "assignment_id": row.id, "data": {
+            "duration_seconds": seconds, "tasks": len(row.task_ids), "golden_outcomes": golden_outcomes}}
+        if postgresql:
+            _log_and_sum(len(kinds)).run(conn, {**events.many_values(kinds, **logged),
+                                                **worker_stats.submitted_values(pool, worker_id, seconds,
+                                                                                golden_outcomes)})
+        else:
+            events.record_many(conn, kinds, **logged)
+            worker_stats.on_submitted(conn, pool, worker_id, seconds, golden_outcomes)
         quality.on_event(conn, pool, worker_id, "SUBMITTED")
         if auto:
-            lifecycle.paid(conn, row, pool)
+            lifecycle.paid(conn, row, pool, reward_sent=postgresql)
         majority.on_tasks_complete(conn, pool, completes)
         trainings.on_submitted(conn, pool, worker_id)
         if completes:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clipcrowd.domain.pool import PoolRules
+from clipcrowd.store.direct import Direct
 from clipcrowd.store.tables import pool_worker_stats
 
 DEFAULT_FAST_SECONDS = 10.0
@@ -32,19 +33,23 @@ def fast_threshold(pool_data: Mapping[str, Any]) -> float:
 
 
 @functools.cache
-def _add(postgresql_: bool) -> Any:
+def add_statement(postgresql_: bool) -> Direct:
     """The upsert that adds one submission's numbers (built once per dialect: it runs per submission)."""
     statement = (postgresql if postgresql_ else sqlite).insert(pool_worker_stats)
     t, new = pool_worker_stats.c, statement.excluded
-    return statement.on_conflict_do_update(index_elements=[t.pool_id, t.worker_id], set_={
+    return Direct(statement.on_conflict_do_update(index_elements=[t.pool_id, t.worker_id], set_={
         "submitted": t.submitted + new.submitted, "golden_right": t.golden_right + new.golden_right,
-        "golden_total": t.golden_total + new.golden_total, "fast_submits": t.fast_submits + new.fast_submits})
+        "golden_total": t.golden_total + new.golden_total, "fast_submits": t.fast_submits + new.fast_submits}))
 
 
 def on_submitted(conn: Connection, pool: Any, worker_id: int, seconds: float, golden_outcomes: Sequence[bool]) -> None:
     """Add one submission to the worker's sums for the pool (one statement)."""
-    right = sum(1 for x in golden_outcomes if x)
-    fast = 1 if seconds < fast_threshold(pool.data) else 0
-    conn.execute(_add(conn.dialect.name == "postgresql"), {
-        "pool_id": pool.id, "worker_id": worker_id, "submitted": 1, "golden_right": right,
-        "golden_total": len(golden_outcomes), "fast_submits": fast})
+    add_statement(conn.dialect.name == "postgresql").run(conn, submitted_values(pool, worker_id, seconds,
+                                                                                golden_outcomes))
+
+
+def submitted_values(pool: Any, worker_id: int, seconds: float, golden_outcomes: Sequence[bool]) -> dict[str, Any]:
+    """The values of `add_statement` for one submission."""
+    return {"pool_id": pool.id, "worker_id": worker_id, "submitted": 1,
+            "golden_right": sum(1 for x in golden_outcomes if x), "golden_total": len(golden_outcomes),
+            "fast_submits": 1 if seconds < fast_threshold(pool.data) else 0}

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from clipcrowd.api.deps import DbDep, SettingsDep, WorkerId, object_id
+from clipcrowd.api.deps import DbDep, SettingsDep, WorkerCaller, WorkerId, object_id
 from clipcrowd.api.routing import Router
 from clipcrowd.domain.models.assets import AttachmentPublic
 from clipcrowd.domain.models.assignments import Submission, WorkerAssignment
@@ -29,8 +29,8 @@ def my_pools(db: DbDep, worker_id: WorkerId) -> dict[str, Any]:
 
 
 @router.post("/pools/{pool_id}/next", response_model=WorkerAssignment)
-def next_suite(db: DbDep, worker_id: WorkerId, pool_id: str) -> dict[str, Any]:
-    return issuing.next_suite(db, worker_id, object_id(pool_id, "pool"))
+def next_suite(caller: WorkerCaller, pool_id: str) -> dict[str, Any]:
+    return issuing.next_suite(caller.db, caller.worker_id, object_id(pool_id, "pool"))
 
 
 @router.get("/assignments/{assignment_id}", response_model=WorkerAssignment)
@@ -39,8 +39,8 @@ def get_assignment(db: DbDep, worker_id: WorkerId, assignment_id: str) -> dict[s
 
 
 @router.post("/assignments/{assignment_id}/submit", response_model=WorkerAssignment)
-def submit(db: DbDep, worker_id: WorkerId, assignment_id: str, body: Submission) -> dict[str, Any]:
-    return submissions.submit(db, worker_id, object_id(assignment_id, "assignment"), body.body())
+def submit(caller: WorkerCaller, assignment_id: str, body: Submission) -> dict[str, Any]:
+    return submissions.submit(caller.db, caller.worker_id, object_id(assignment_id, "assignment"), body.body())
 
 
 @router.post("/assignments/{assignment_id}/skip", response_model=WorkerAssignment)
