@@ -342,7 +342,7 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
         result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **params)
         counts = dict(zip(answers.workers.tolist(), np.bincount(answers.worker, minlength=answers.n_workers).tolist(),
                           strict=True))
-        codes, values = pd.factorize(result.labels, use_na_sentinel=True)  # a task without a label: -1
+        codes, values = _label_codes(result, answers)
         chosen = codes >= 0
         label_tasks = result.labels.index.to_numpy()[chosen]
         label_codes = codes[chosen]
@@ -380,6 +380,21 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
     if unpacked:
         answer_chunks.pack(db, request.pool_id, request.field)
     return None
+
+
+def _label_codes(result: Any, answers: Answers) -> tuple[npt.NDArray[np.intp], Any]:
+    """Each task's label as a code into the labels the run stores (-1: no label), and those labels
+    (the ones some task got, sorted): from the codes `aggregate` found, without hashing the labels
+    again; by hashing them only where a method chose a label outside the answers' labels."""
+    codes = np.asarray(result.label_codes)
+    outside = codes < 0
+    if outside.any() and bool(result.labels[outside].notna().any()):
+        return pd.factorize(result.labels, use_na_sentinel=True)
+    used = np.bincount(codes[~outside], minlength=answers.n_labels) > 0
+    if used.all():
+        return codes, answers.labels
+    renumber = np.cumsum(used) - 1
+    return np.where(outside, -1, renumber.take(np.maximum(codes, 0))), answers.labels[used]
 
 
 def _skill_weights(conn: Connection, skill_id: int, answers: Answers) -> pd.Series | None:
