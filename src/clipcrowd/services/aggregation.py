@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
+from sqlalchemy import JSON, Connection, Text, bindparam, cast, delete, exists, func, insert, literal, select
 
 from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, Answers, aggregate, method_name
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
@@ -61,6 +61,8 @@ REFUSED_PARAMS = ("skills",)
 #: WEIGHTED_DYNAMIC_OVERLAP is a majority vote weighted by each worker's value of answer_weight_skill_id
 DIALECT_TYPES = {"DAWID_SKENE": "ds", "WEIGHTED_DYNAMIC_OVERLAP": "mv"}
 PARTITION = 50_000  # answers fetched from the database at a time
+#: an operation's status by its id, read by `Database.lookup` (no transaction of its own)
+_STATUS = select(operations_table.c.status).where(operations_table.c.id == bindparam("op_id"))
 
 
 @dataclass(frozen=True)
@@ -243,9 +245,8 @@ class AggregatePool(Handler):
 
     def run_shard(self, shard: ShardRun) -> None:
         op_id = str(shard.request["operation_id"])
-        with shard.db.read() as conn:
-            status = conn.execute(select(operations_table.c.status).where(operations_table.c.id == op_id)).scalar()
-        if status in ("RUNNING", "PENDING"):
+        found = shard.db.lookup(_STATUS, op_id=op_id)
+        if found is not None and found[0] in ("RUNNING", "PENDING"):
             error = run(shard.db, AggregationRequest.from_public(shard.request), op_id)
             if error is not None:
                 raise ShardFailed(error)

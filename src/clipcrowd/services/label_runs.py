@@ -80,9 +80,9 @@ def store(conn: Connection, *, pool_id: int, field: str, method: str, operation_
     """A run's labels (task ``task_ids[i]`` got ``labels[codes[i]]``), replacing the pool's earlier
     run of this method on this field; returns the new run's id."""
     r = aggregation_runs.c
-    for (old,) in conn.execute(select(r.id).where(r.pool_id == pool_id, r.field == field, r.method == method)):
-        conn.execute(delete(label_chunks).where(label_chunks.c.run_id == old))
-        conn.execute(delete(aggregation_runs).where(r.id == old))
+    earlier = (r.pool_id == pool_id, r.field == field, r.method == method)
+    conn.execute(delete(label_chunks).where(label_chunks.c.run_id.in_(select(r.id).where(*earlier))))
+    conn.execute(delete(aggregation_runs).where(*earlier))
     count = len(np.asarray(task_ids))
     run_id = int(conn.execute(insert(aggregation_runs).values(
         pool_id=pool_id, field=field, method=method, operation_id=operation_id, created=created,
