@@ -117,6 +117,38 @@ def test_coded_answers_breaking_the_contract_are_refused(task: list[int], worker
                            pd.Index(labels, dtype=object))
 
 
+def test_the_reader_s_codes_skip_only_the_per_answer_checks() -> None:
+    """`per_answer_checks=False` (the column reader's own codes) takes the codes as they are, and
+    still refuses unsorted labels, labels of two kinds and code arrays of different lengths."""
+    task, worker, label = (np.array(v, dtype=np.int32) for v in ([0, 1, 1], [0, 0, 1], [1, 0, 1]))
+    trusted = Answers.from_codes(task, worker, label, pd.Index([10, 11]), pd.Index([20, 21]),
+                                 pd.Index(["a", "b"], dtype=object), per_answer_checks=False)
+    checked = Answers.from_codes(task, worker, label, pd.Index([10, 11]), pd.Index([20, 21]),
+                                 pd.Index(["a", "b"], dtype=object))
+    for name in ("task", "worker", "label"):
+        assert np.array_equal(getattr(trusted, name), getattr(checked, name))
+    assert aggregate(trusted, "ds").labels.to_dict() == aggregate(checked, "ds").labels.to_dict()
+    for labels, codes in ((["b", "a"], label), (["a", 1], label), (["a", "b"], label[:2])):
+        with pytest.raises(AggregationInputError):
+            Answers.from_codes(task, worker, codes, pd.Index([10, 11]), pd.Index([20, 21]),
+                               pd.Index(labels, dtype=object), per_answer_checks=False)
+
+
+def test_stored_label_codes_come_from_the_aggregation_s_codes() -> None:
+    """The run stores each task's label as a code into the labels some task got, sorted, taken from
+    the codes `aggregate` found: a label nobody's task got is left out, and a method's label outside
+    the answers' labels falls back to hashing the labels."""
+    answers = pd.DataFrame({"task": [1, 1, 1, 2, 2, 2, 3], "worker": [7, 8, 9, 7, 8, 9, 7],
+                            "label": ["c", "c", "a", "c", "b", "c", "c"]})
+    result = aggregate(answers, "mv")
+    codes, values = aggregation._label_codes(result, result.model._answers)
+    assert list(values) == ["c"] and [values[c] for c in codes] == result.labels.tolist()
+    odd = type(result)(**{**result.__dict__, "labels": result.labels.where(result.labels.index != 3, "z"),
+                          "label_codes": np.where(result.labels.index == 3, -1, result.label_codes)})
+    codes, values = aggregation._label_codes(odd, result.model._answers)
+    assert [values[c] for c in codes] == ["c", "c", "z"]
+
+
 def test_a_string_field_holding_numbers_aggregates_them_as_text(db: Database) -> None:
     """Answers stored as numbers under a field the spec now calls a string (the spec changed after they
     came) are read as their text on both databases, not refused by the column reader."""

@@ -197,6 +197,18 @@ def test_a_run_refuses_a_task_given_twice(db: Database) -> None:
         label_runs.pack(1, [5, 3, 5], [0, 1, 0], [0.5, 0.5, 0.5])
 
 
+def test_labels_given_in_task_order_or_not_pack_alike() -> None:
+    """Task ids given sorted are packed as they come (no sort), shuffled ones sorted first: the same rows."""
+    rng = np.random.default_rng(3)
+    tasks = np.arange(10, 10_010, dtype=np.int64)
+    codes, confidence = rng.integers(0, 3, len(tasks)), rng.random(len(tasks))
+    order = rng.permutation(len(tasks))
+    assert (label_runs.pack(4, tasks, codes, confidence, chunk=1000)
+            == label_runs.pack(4, tasks[order], codes[order], confidence[order], chunk=1000))
+    with pytest.raises(ValueError, match="length"):
+        label_runs.pack(4, tasks, codes[:-1], confidence)
+
+
 def test_migration_0026_carries_runs_of_many_chunks_over_and_back(db: Database) -> None:
     _, op_id, frame = _synthetic(db, 2 * label_runs.CHUNK + 7)
     pool = {k: v for k, v in pool_body("0").items() if k != "project_id"}

@@ -408,10 +408,15 @@ class Answers:
 
     @classmethod
     def from_codes(cls, task: IntArray, worker: IntArray, label: IntArray, tasks: pd.Index, workers: pd.Index,
-                   labels: pd.Index) -> Answers:
+                   labels: pd.Index, *, per_answer_checks: bool = True) -> Answers:
         """Answers already coded by the caller (e.g. read column-wise from a database), checked
         against the contract: equal lengths, codes within their index, every task and worker used,
         tasks and workers in order of first appearance, labels sorted and of one kind.
+
+        ``per_answer_checks=False`` skips the checks that pass over every answer (codes in range,
+        first-appearance order) for codes whose construction guarantees them (the column reader,
+        `services.answer_columns`, tested against them): a few passes over 300,000 answers each
+        request. Lengths, integer codes and the labels are checked either way.
 
         Raises the same :class:`~clipcrowd.aggregation.errors.AggregationInputError` subclasses as
         :func:`encode_answers`."""
@@ -425,6 +430,9 @@ class Answers:
             codes = np.asarray(codes)
             if codes.dtype.kind != "i":
                 raise MissingColumnsError(f"{name} codes must be integers, got {codes.dtype}")
+            if not per_answer_checks:
+                coded.append(codes)
+                continue
             if int(codes.min()) < 0 or int(codes.max()) >= len(index):
                 raise MissingValuesError(f"{name} codes fall outside their {len(index)} values")
             if name != "label" and not _first_appearance(codes, len(index)):

@@ -33,6 +33,8 @@ class AggregationResult:
         n_duplicate_answers: rows beyond the first for the same (worker, task) pair; they are kept
             and counted as separate votes.
         model: the fitted estimator, for method-specific attributes (``errors_``, ``status_``, ...).
+        label_codes: each task's label as a code into ``model``'s coded answers' ``labels`` (sorted),
+            -1 where ``labels`` holds none of them (so a caller storing codes hashes no label again).
     """
 
     method: str
@@ -43,6 +45,7 @@ class AggregationResult:
     n_answers: int
     n_duplicate_answers: int
     model: BaseAggregator = field(repr=False)
+    label_codes: np.ndarray = field(repr=False)
 
 
 def aggregate(
@@ -98,4 +101,5 @@ def aggregate(
         n_answers=encoded.n_answers,
         n_duplicate_answers=encoded.count_duplicates(),
         model=model,
+        label_codes=codes,
     )

@@ -205,13 +205,13 @@ def claim(db: Database, worker: str, *, kinds: Sequence[str] | None = None, leas
                 refresh(conn, row.job_id, now)
                 continue
             token = secrets.token_hex(16)
-            taken = conn.execute(update(job_shards).where(s.id == row.id, s.status == row.status, _claimable(now))
+            shard = conn.execute(update(job_shards).where(s.id == row.id, s.status == row.status, _claimable(now))
                                  .values(status="processing", claim=token, claimed_by=worker[:200],
                                          lease_until=now + lease, attempts=s.attempts + 1,
-                                         started=func.coalesce(s.started, now))).rowcount
-            if taken != 1:
+                                         started=func.coalesce(s.started, now))
+                                 .returning(*job_shards.c)).one_or_none()
+            if shard is None:
                 continue
-            shard = conn.execute(select(job_shards).where(s.id == row.id)).one()
             job = conn.execute(select(jobs).where(jobs.c.id == shard.job_id)).one()
             refresh(conn, job.id, now)
             return Claim(row_id=shard.id, job_id=job.id, shard_id=shard.shard_id, kind=job.kind,
@@ -323,8 +323,11 @@ def refresh(conn: Connection, job_id: int, now: datetime | None = None) -> str:
     s = job_shards.c
     # the job row is locked first, so two shards ending at once are counted one after the other
     # (on PostgreSQL each would otherwise see the other still processing and write a stale status)
-    job = conn.execute(select(jobs.c.status, jobs.c.operation_id, jobs.c.started, jobs.c.finished)
-                       .where(jobs.c.id == job_id).with_for_update()).one()
+    # (with the status of the job's operation: one its handler ended already is left as it is)
+    job = conn.execute(select(jobs.c.status, jobs.c.operation_id, jobs.c.started, jobs.c.finished,
+                              operations.c.status.label("operation_status"))
+                       .select_from(jobs.outerjoin(operations, operations.c.id == jobs.c.operation_id))
+                       .where(jobs.c.id == job_id).with_for_update(of=jobs)).one()
     # items that failed, and items a finished shard never received, make a job end with errors
     short = s.failed + s.item_count - s.received
     rows = conn.execute(select(s.status, func.count(), func.sum(short)).where(s.job_id == job_id)
@@ -339,7 +342,7 @@ def refresh(conn: Connection, job_id: int, now: datetime | None = None) -> str:
         values["error"] = conn.execute(select(s.error).where(s.job_id == job_id, s.error.is_not(None))
                                        .order_by(s.shard_id).limit(1)).scalar()
     conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
-    if final and job.operation_id is not None:
+    if final and job.operation_status in ("PENDING", "RUNNING"):
         _end_operation(conn, job_id, job.operation_id, status, values.get("error"), now)
     return status
 

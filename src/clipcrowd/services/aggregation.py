@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import JSON, Connection, Text, cast, delete, exists, func, insert, literal, select
+from sqlalchemy import JSON, Connection, Text, bindparam, cast, delete, exists, func, insert, literal, select
 
 from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, Answers, aggregate, method_name
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
@@ -61,6 +61,8 @@ REFUSED_PARAMS = ("skills",)
 #: WEIGHTED_DYNAMIC_OVERLAP is a majority vote weighted by each worker's value of answer_weight_skill_id
 DIALECT_TYPES = {"DAWID_SKENE": "ds", "WEIGHTED_DYNAMIC_OVERLAP": "mv"}
 PARTITION = 50_000  # answers fetched from the database at a time
+#: an operation's status by its id, read by `Database.lookup` (no transaction of its own)
+_STATUS = select(operations_table.c.status).where(operations_table.c.id == bindparam("op_id"))
 
 
 @dataclass(frozen=True)
@@ -243,9 +245,8 @@ class AggregatePool(Handler):
 
     def run_shard(self, shard: ShardRun) -> None:
         op_id = str(shard.request["operation_id"])
-        with shard.db.read() as conn:
-            status = conn.execute(select(operations_table.c.status).where(operations_table.c.id == op_id)).scalar()
-        if status in ("RUNNING", "PENDING"):
+        found = shard.db.lookup(_STATUS, op_id=op_id)
+        if found is not None and found[0] in ("RUNNING", "PENDING"):
             error = run(shard.db, AggregationRequest.from_public(shard.request), op_id)
             if error is not None:
                 raise ShardFailed(error)
@@ -342,7 +343,7 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
         result = aggregate(answers, request.method, _usable_gold(answers, gold, request.method), **params)
         counts = dict(zip(answers.workers.tolist(), np.bincount(answers.worker, minlength=answers.n_workers).tolist(),
                           strict=True))
-        codes, values = pd.factorize(result.labels, use_na_sentinel=True)  # a task without a label: -1
+        codes, values = _label_codes(result, answers)
         chosen = codes >= 0
         label_tasks = result.labels.index.to_numpy()[chosen]
         label_codes = codes[chosen]
@@ -380,6 +381,21 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
     if unpacked:
         answer_chunks.pack(db, request.pool_id, request.field)
     return None
+
+
+def _label_codes(result: Any, answers: Answers) -> tuple[npt.NDArray[np.intp], Any]:
+    """Each task's label as a code into the labels the run stores (-1: no label), and those labels
+    (the ones some task got, sorted): from the codes `aggregate` found, without hashing the labels
+    again; by hashing them only where a method chose a label outside the answers' labels."""
+    codes = np.asarray(result.label_codes)
+    outside = codes < 0
+    if outside.any() and bool(result.labels[outside].notna().any()):
+        return pd.factorize(result.labels, use_na_sentinel=True)
+    used = np.bincount(codes[~outside], minlength=answers.n_labels) > 0
+    if used.all():
+        return codes, answers.labels
+    renumber = np.cumsum(used) - 1
+    return np.where(outside, -1, renumber.take(np.maximum(codes, 0))), answers.labels[used]
 
 
 def _skill_weights(conn: Connection, skill_id: int, answers: Answers) -> pd.Series | None:

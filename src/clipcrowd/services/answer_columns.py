@@ -258,5 +258,7 @@ def read_answers(conn: Connection, pool_id: int, statuses: Sequence[str], field:
         by_code = by_code.take(positions)
     task_codes, tasks = _factorize_ids(task_ids)
     worker_codes, workers = _factorize_ids(worker_ids)
+    # the codes are made here: tasks and workers by `_factorize_ids` (first appearance, every id
+    # used), labels through `rank` (within the sorted labels); only the labels are checked again
     return Answers.from_codes(task_codes, worker_codes, by_code.take(raw), pd.Index(tasks), pd.Index(workers),
-                              labels.take(order))
+                              labels.take(order), per_answer_checks=False)

@@ -52,12 +52,14 @@ def pack(run_id: int, task_ids: npt.ArrayLike, codes: npt.ArrayLike, confidence:
     """`label_chunks` rows of a run's labels (task ``task_ids[i]`` got label index ``codes[i]``), in
     any order; a task id given twice is refused."""
     task_array = np.asarray(task_ids, dtype=TASK)
-    order = np.argsort(task_array, kind="stable")
-    task_array = task_array[order]
-    if len(task_array) > 1 and bool(np.any(task_array[1:] == task_array[:-1])):
-        raise ValueError("a run stores one label per task: some task id is given twice")
-    code_array = np.asarray(codes, dtype=CODE)[order]
-    confidence_array = np.asarray(confidence, dtype=CONFIDENCE)[order]
+    code_array = np.asarray(codes, dtype=CODE)
+    confidence_array = np.asarray(confidence, dtype=CONFIDENCE)
+    if len(task_array) > 1 and not bool(np.all(task_array[1:] > task_array[:-1])):  # else sorted already
+        order = np.argsort(task_array, kind="stable")
+        task_array = task_array[order]
+        if bool(np.any(task_array[1:] == task_array[:-1])):
+            raise ValueError("a run stores one label per task: some task id is given twice")
+        code_array, confidence_array = code_array[order], confidence_array[order]
     if not len(code_array) == len(confidence_array) == len(task_array):
         raise ValueError("task ids, label indexes and confidences differ in length")
     return [{"run_id": run_id, "last_task": int(task_array[min(start + chunk, len(task_array)) - 1]),
@@ -78,9 +80,9 @@ def store(conn: Connection, *, pool_id: int, field: str, method: str, operation_
     """A run's labels (task ``task_ids[i]`` got ``labels[codes[i]]``), replacing the pool's earlier
     run of this method on this field; returns the new run's id."""
     r = aggregation_runs.c
-    for (old,) in conn.execute(select(r.id).where(r.pool_id == pool_id, r.field == field, r.method == method)):
-        conn.execute(delete(label_chunks).where(label_chunks.c.run_id == old))
-        conn.execute(delete(aggregation_runs).where(r.id == old))
+    earlier = (r.pool_id == pool_id, r.field == field, r.method == method)
+    conn.execute(delete(label_chunks).where(label_chunks.c.run_id.in_(select(r.id).where(*earlier))))
+    conn.execute(delete(aggregation_runs).where(*earlier))
     count = len(np.asarray(task_ids))
     run_id = int(conn.execute(insert(aggregation_runs).values(
         pool_id=pool_id, field=field, method=method, operation_id=operation_id, created=created,
