@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import JSON, Connection, Text, bindparam, cast, delete, exists, func, insert, literal, select
 
-from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, Answers, aggregate, method_name
+from clipcrowd.aggregation import AGGREGATORS, AggregationInputError, AggregationResult, Answers, aggregate, method_name
 from clipcrowd.domain.errors import ClipcrowdError, NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.models.projects import ProjectData
@@ -383,7 +383,7 @@ def run(db: Database, request: AggregationRequest, op_id: str) -> str | None:
     return None
 
 
-def _label_codes(result: Any, answers: Answers) -> tuple[npt.NDArray[np.intp], Any]:
+def _label_codes(result: AggregationResult, answers: Answers) -> tuple[npt.NDArray[np.intp], Any]:
     """Each task's label as a code into the labels the run stores (-1: no label), and those labels
     (the ones some task got, sorted): from the codes `aggregate` found, without hashing the labels
     again; by hashing them only where a method chose a label outside the answers' labels."""
