@@ -17,7 +17,8 @@ from tests.factories import captured
 from tests.web.axe import shots
 from tests.web.conftest import UNDO_MS, LiveServer, sign_in_desk, sign_in_worker
 
-pytestmark = pytest.mark.browser
+# No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
+# browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
 
 
 def _fill_project(page: Any, body: dict[str, Any]) -> None:
@@ -43,6 +44,7 @@ def _not_again(page: Any, name: str) -> None:
     """In place of `shots` for a page state already shot and audited in the test's other run."""
 
 
+@pytest.mark.browser
 def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveServer, browser) -> None:
     live = live_any_db  # SQLite, and PostgreSQL when CLIPCROWD_TEST_DATABASE_URL is set
     # The pages are the same on either database (the stored values are checked on both): they are shot
@@ -176,6 +178,7 @@ def _project_and_pool(live: LiveServer) -> tuple[str, str]:
     return project_id, pool_id
 
 
+@pytest.mark.browser
 def test_edit_clone_open_close(live: LiveServer, browser) -> None:
     project_id, pool_id = _project_and_pool(live)
     live.tasks(pool_id, [{"input_values": {"text": "hello"}}])  # opens it
@@ -239,6 +242,7 @@ def test_edit_clone_open_close(live: LiveServer, browser) -> None:
     desk.close()
 
 
+@pytest.mark.browser
 def test_bad_input_is_shown_next_to_the_field(live: LiveServer, browser) -> None:
     project_id, pool_id = _project_and_pool(live)
     before_project, before_pool = projects.get(live.db, int(project_id)), pools.get(live.db, int(pool_id))

@@ -17,7 +17,8 @@ from tests.factories import pool_body, text_project
 from tests.web.axe import shots
 from tests.web.conftest import LiveServer, sign_in_desk, start_server
 
-pytestmark = pytest.mark.browser
+# No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
+# browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
 
 
 def _count(live: LiveServer, pool_id: str, golden: bool | None = None) -> int:
@@ -42,6 +43,7 @@ def _not_again(page: Any, name: str) -> None:
     """In place of `shots` for a page state already shot and audited in the test's other run."""
 
 
+@pytest.mark.browser
 def test_upload_tsv_report_bad_rows_then_skip_them(live_any_db: LiveServer, browser: Any, tmp_path: Path) -> None:
     live = live_any_db
     # the pages are the same on either database (the counts are checked on both): shot and audited once
@@ -94,6 +96,7 @@ def test_upload_tsv_report_bad_rows_then_skip_them(live_any_db: LiveServer, brow
     assert "4" in page.locator("dt:has-text('Real tasks') + dd").inner_text()
 
 
+@pytest.mark.browser
 def test_upload_refuses_an_oversized_file_and_no_file(browser: Any, tmp_path: Path) -> None:
     for live in start_server(tmp_path / "home", max_json_bytes=200_000):
         project = live.project(text_project())
@@ -147,6 +150,7 @@ def test_upload_edge_refuses_cross_site_oversize_and_non_forms(live: LiveServer)
     assert _count(live, pool_id) == 1
 
 
+@pytest.mark.browser
 def test_a_large_file_is_checked_by_a_job_whose_page_shows_the_report(browser: Any, tmp_path: Path) -> None:
     """Past the inline size the upload becomes a job: the page follows it by itself and then shows the
     same report as an inline upload; another pool's address for the job is a 404."""

@@ -24,7 +24,9 @@ from tests.media._generate import write_live_webm
 from tests.web.axe import WIDTHS, shots
 from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
 
-pytestmark = pytest.mark.browser
+# No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
+# browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
+
 
 SEEK = """async (sel) => {
     const v = document.querySelector(sel);
@@ -64,6 +66,7 @@ def _at_both_widths(page: Any, check: Callable[[], None]) -> None:
         page.set_viewport_size(before)
 
 
+@pytest.mark.browser
 def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None:
     """One recording, made at phone width; what the worker sees before, during and after it is checked
     at both widths (a run per width recorded and uploaded the same seconds of camera twice)."""
@@ -130,6 +133,7 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
     context.close()
 
 
+@pytest.mark.browser
 def test_recording_stops_by_itself_before_the_upload_limit(browser: Any, tmp_path: Path) -> None:
     server = start_server(tmp_path, max_upload_bytes=80_000)
     live = next(server)
