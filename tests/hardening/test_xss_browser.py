@@ -87,17 +87,51 @@ def hostile(server: Live) -> Iterator[dict[str, Any]]:
                "held": held.json()["id"]}
 
 
+LATE = """<body><script>
+addEventListener("load", () => fetch("/control-missing").then(() => {
+  const img = new Image(); img.onerror = () => { window.__xss = "late"; }; img.src = "/control-missing.png";
+  document.body.append(img);
+}));
+</script></body>"""
+# One turn of the page's event loop past a frame: what a finished request queued (an image's error
+# event, a fetch's handler) has run by then.
+TURN = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))"
+
+
+def _settle(page: Any, in_flight: set[Any]) -> None:
+    """Until no request of the page is in flight through two turns of its event loop in a row: what
+    "networkidle" waits for, without its fixed half second of quiet after each page."""
+    quiet = 0
+    for _ in range(400):
+        page.evaluate(TURN)
+        quiet = quiet + 1 if not in_flight else 0
+        if quiet == 2:
+            return
+    raise AssertionError(f"{page.url}: requests still in flight: {[r.url for r in in_flight]}")
+
+
 def _visit(browser: Any, live: Live, token: str, paths: list[str]) -> dict[str, str]:
     context = browser.new_context()
     context.add_cookies([{"name": "clipcrowd_token", "value": token, "url": live.url}])
     context.add_init_script(TRAP)
     texts = {}
+    in_flight: set[Any] = set()
     try:
         page = context.new_page()
+        page.on("request", lambda request: in_flight.add(request))
+        page.on("requestfinished", lambda request: in_flight.discard(request))
+        page.on("requestfailed", lambda request: in_flight.discard(request))
         page.set_content("<script>window.__xss = 'control'</script>")  # the trap does see a script that runs
         assert page.evaluate("window.__xss") == "control"
+        # and the wait sees what runs late: after the load event, a fetch whose answer adds an image whose
+        # error handler is the payload (each step a request of its own)
+        page.route(f"{live.url}/control", lambda route: route.fulfill(content_type="text/html", body=LATE))
+        page.goto(f"{live.url}/control")
+        _settle(page, in_flight)
+        assert page.evaluate("window.__xss") == "late"
         for path in paths:
-            response = page.goto(live.url + path, wait_until="networkidle")
+            response = page.goto(live.url + path)  # "load": the page's own images, styles and scripts
+            _settle(page, in_flight)  # and what its scripts fetched and drew after that
             assert response is not None and response.status == 200, (path, response and response.status)
             assert page.evaluate("window.__xss") is None, (path, page.evaluate("window.__xss"))
             texts[path] = page.inner_text("body")

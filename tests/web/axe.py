@@ -36,15 +36,16 @@ def audit(page: Any, name: str = "") -> list[dict[str, Any]]:
     return result
 
 
-def shots(page: Any, name: str, *, check: bool = True) -> None:
+def shots(page: Any, name: str, *, check: bool = True, widths: tuple[int, ...] = WIDTHS) -> None:
     """Screenshots of the page at 1280 px and 375 px (restoring the size), each audited by axe.
 
-    At 375 px the page must not scroll sideways either.
+    At 375 px the page must not scroll sideways either. A test run once per width passes its own
+    (`widths`): the same page state is then shot and audited once at each width, not twice.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     before = page.viewport_size
     try:
-        for width in WIDTHS:
+        for width in widths:
             page.set_viewport_size({"width": width, "height": 800})
             page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
             if check:

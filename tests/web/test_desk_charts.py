@@ -21,7 +21,9 @@ from clipcrowd.web._session import templates
 from tests.web.axe import shots
 from tests.web.conftest import LiveServer, sign_in_desk
 
-pytestmark = pytest.mark.browser
+# No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
+# browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
+
 SVG = "{http://www.w3.org/2000/svg}"
 PROJECT = {"public_name": "Charts", "task_spec": {"input_spec": {"text": {"type": "string"}},
                                                   "output_spec": {"result": {"type": "string"}}}}
@@ -155,6 +157,7 @@ def test_project_charts_count_across_its_pools(live_any_db: LiveServer) -> None:
     assert gone.status_code == 404
 
 
+@pytest.mark.browser
 def test_charts_on_the_pool_page_and_the_project_partial(live: LiveServer, browser: Any) -> None:
     made = charted(live)
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments
-from tests.web.conftest import LiveServer, shot
+from tests.web.conftest import UNDO_MS, LiveServer, shot
 
 pytestmark = pytest.mark.browser
 
@@ -126,6 +126,7 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
 
     desk = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page = desk.new_page()
+    page.clock.install()  # the review page holds a decision for an undo: its clock is moved, not waited for
     page.goto(f"{live.url}/desk/pools/{pool_id}/review")
     page.wait_for_url("**/desk/sign-in**")
     fits_phone(page, "desk-sign-in")
@@ -135,6 +136,7 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
     page.wait_for_selector("body[data-ready='1']")
     fits_phone(page, "desk-review")
     page.keyboard.press("a")
+    page.clock.run_for(UNDO_MS)
     page.wait_for_selector("[data-testid=review-status]:has-text('ACCEPTED')")
     for path, name in ((f"/desk/pools/{pool_id}", "desk-pool"), (f"/desk/pools/{pool_id}/workers", "desk-workers"),
                        ("/desk", "desk-home")):

@@ -59,7 +59,7 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
     assert "P play from the start" in hint and "on the highlighted task" in hint and "text field" in hint
     assert _focused_task(page) == "0"  # the first task has the focus (and the visible highlight)
     assert page.locator("article.task.current").get_attribute("data-task") == "0"
-    shots(page, f"worker-keyboard-start-{width}")
+    shots(page, "worker-keyboard-start", widths=(width,))
 
     keys.press("p")  # a key press is a gesture: the first task's audio may start
     page.wait_for_function("() => document.querySelectorAll('article audio')[0].currentTime > 0")
@@ -76,7 +76,7 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
         else:
             assert _focused_task(page) == "submit"
         if i == 2:
-            shots(page, f"worker-keyboard-middle-{width}")
+            shots(page, "worker-keyboard-middle", widths=(width,))
     keys.press("Enter")
     page.wait_for_selector("#after:not([hidden])")
     assert page.locator("#message").is_hidden()
@@ -87,7 +87,7 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
     assert [s["result"] for s in done.solutions] == wanted
     # item 8: Submit and Skip are gone and cannot be pressed a second time
     assert page.locator("#submit").is_hidden() and page.locator("#skip").is_hidden()
-    shots(page, f"worker-keyboard-done-{width}")
+    shots(page, "worker-keyboard-done", widths=(width,))
     context.close()
 
 

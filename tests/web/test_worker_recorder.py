@@ -24,7 +24,9 @@ from tests.media._generate import write_live_webm
 from tests.web.axe import WIDTHS, shots
 from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
 
-pytestmark = pytest.mark.browser
+# No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
+# browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
+
 
 SEEK = """async (sel) => {
     const v = document.querySelector(sel);
@@ -64,6 +66,7 @@ def _at_both_widths(page: Any, check: Callable[[], None]) -> None:
         page.set_viewport_size(before)
 
 
+@pytest.mark.browser
 def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None:
     """One recording, made at phone width; what the worker sees before, during and after it is checked
     at both widths (a run per width recorded and uploaded the same seconds of camera twice)."""
@@ -81,7 +84,7 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
 
     page.click("button:has-text('Record video')")
     page.wait_for_selector(f"{field}[data-state=recording]")
-    page.wait_for_function("() => Number(document.querySelector('.cc-media-file').dataset.chunks || 0) >= 12")
+    page.wait_for_function("() => Number(document.querySelector('.cc-media-file').dataset.chunks || 0) >= 8")
     clock = page.inner_text(".recorder-clock")
     assert re.search(r"Recording 0:0\d · stops by itself in \d+:\d\d", clock), clock
 
@@ -102,16 +105,16 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
 
     _at_both_widths(page, done)
     length = page.inner_text(f"{field} [data-testid=file-length]")
-    assert re.fullmatch(r" ?· 0:(0[3-9]|[1-5]\d)", length), length  # 3 s and up: 12 pieces, then the checks
+    assert re.fullmatch(r" ?· 0:(0[2-9]|[1-5]\d)", length), length  # 2 s and up: 8 pieces, then the checks
     src = page.get_attribute(f"{field} .file-preview video", "src")
     assert src.startswith("/w/attachments/")
     got = page.evaluate(SEEK, f"{field} .file-preview video")
-    assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 2.5, got
+    assert 1.9 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2 and got["seekable"] > 1.9, got
     shots(page, "recorder-done")
 
     with live.db.read() as conn:
         stored = conn.execute(select(attachments)).one()
-    assert stored.media_type == "video/webm" and 2_500_000 < stored.duration_us < 60_000_000
+    assert stored.media_type == "video/webm" and 1_900_000 < stored.duration_us < 60_000_000
     with av.open(str(live.settings.media_dir / stored.storage_key)) as container:
         assert container.duration is not None  # the stored copy has what the recorder left out
 
@@ -124,12 +127,13 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
     review.wait_for_selector("body[data-ready='1']")
     assert review.inner_text("[data-testid=file-length]") == length
     got = review.evaluate(SEEK, "video.review-media")
-    assert 2.5 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
+    assert 1.9 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
     shots(review, "desk-review-length")
     desk.close()
     context.close()
 
 
+@pytest.mark.browser
 def test_recording_stops_by_itself_before_the_upload_limit(browser: Any, tmp_path: Path) -> None:
     server = start_server(tmp_path, max_upload_bytes=80_000)
     live = next(server)

@@ -2,7 +2,9 @@
 // its report in place (no timed reload of the whole page; the status line is a live region).
 
 const RUNNING = new Set(["queued", "processing", "shards_missing"]);
-const FIRST_WAIT_MS = 1000;
+// A file just past the inline size is done in well under a second: the first look comes soon, and the
+// looks after it grow apart (x1.5, to one every 10 s) so a long job is not asked about on a short tick.
+const FIRST_WAIT_MS = 250;
 const LONGEST_WAIT_MS = 10000;
 
 async function poll(wait) {
