@@ -33,14 +33,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     fixture run on one worker, so each module-wide world (a 70,001-task pool, a hardened server) is
     built once, not once per worker; the Ray tests share one worker (two local Ray clusters at once
     would fight over two cores), and so do the toloka-kit tests (one warm toloka-kit process instead of
-    one per worker); and the slow tests are handed out first, so no long one starts last."""
+    one per worker); and the browser tests, then the slow ones, are handed out first, so no long one
+    starts last and each worker's browser tests come one after another (its Chromium is stopped when the
+    next test does not need it: interleaved, a worker would start it again several times, ~2 s of CPU each)."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
         return
     for item in items:
         group = _worker_group(item)
         if group:
             _join_group(item, group)
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1)
+    items.sort(key=_hand_out_order)
+
+
+def _hand_out_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("browser"):
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
 
 
 def _join_group(item: pytest.Item, group: str) -> None:
