@@ -56,6 +56,13 @@ class World:
             return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                     for table in COUNTED}
 
+    def stored(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of each kind of object, in key order, in one read: a refused request must add,
+        change and remove none of them (stronger than `counts`)."""
+        with self.live.db.read() as conn:
+            return {table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+                    for table in COUNTED}
+
     def assert_reads_work(self) -> None:
         for path, headers in self.reads:
             got = self.http.get(path, headers=headers)
