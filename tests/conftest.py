@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -25,6 +26,15 @@ def pytest_configure(config: pytest.Config) -> None:
         from tests import bytecode
 
         bytecode.compile_for_workers()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists once the tests are collected (modules, the app's shared routes, the test items)
+    lives as long as the test process: frozen, as `clipcrowd serve` freezes its start-up
+    (`server.freeze_start_up`), the garbage collector stops walking it in every full collection,
+    which large exports and fills trigger by the dozen."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)

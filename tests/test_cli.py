@@ -45,13 +45,14 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
 
 
 def test_init_tokens_and_workers(tmp_path: Path) -> None:
+    """`init`, a token and a worker made by real processes; the rest of what they do, in process."""
     assert run("init", home=tmp_path).returncode == 0
     assert (tmp_path / "clipcrowd.db").exists()
     token = run("tokens", "create", "--name", "ci", home=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("ccr_")
-    revoked = run("tokens", "revoke", token.stdout.strip(), home=tmp_path)
+    revoked = invoke("tokens", "revoke", token.stdout.strip(), home=tmp_path)
     assert revoked.returncode == 0 and revoked.stdout.strip() == "revoked"
-    one_line_error(run("tokens", "revoke", token.stdout.strip(), home=tmp_path), "no such token")
+    one_line_error(invoke("tokens", "revoke", token.stdout.strip(), home=tmp_path), "no such token")
     from clipcrowd.domain.errors import AuthenticationFailed
     from clipcrowd.services import auth
     from clipcrowd.store.db import Database
@@ -60,23 +61,25 @@ def test_init_tokens_and_workers(tmp_path: Path) -> None:
         auth.resolve(Database(f"sqlite:///{tmp_path / 'clipcrowd.db'}"), token.stdout.strip())
     made = run("workers", "create", "ann", "--password", "long enough", home=tmp_path)
     assert made.returncode == 0 and "ann" in made.stdout and "token" in made.stdout
-    one_line_error(run("workers", "create", "ann", home=tmp_path), "already exists")
-    one_line_error(run("workers", "create", "bob", "--password", "short", home=tmp_path), "password")
-    one_line_error(run("workers", "create", "cat", "--client-type", "FAX", home=tmp_path), "client_type")
+    one_line_error(invoke("workers", "create", "ann", home=tmp_path), "already exists")
+    one_line_error(invoke("workers", "create", "bob", "--password", "short", home=tmp_path), "password")
+    one_line_error(invoke("workers", "create", "cat", "--client-type", "FAX", home=tmp_path), "client_type")
 
 
 def test_bad_settings_and_unreachable_database(tmp_path: Path) -> None:
+    """A bad setting ends a real process with the one-line error; the other refusals, in process."""
     one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_PORT": "eighty"}), "port")
     unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"
-    one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_DATABASE_URL": unreachable,
-                                                   "CLIPCROWD_DB_WAIT_SECONDS": "0"}), "cannot reach")
-    one_line_error(run("init", home=tmp_path, env={"CLIPCROWD_DB_WAIT_SECONDS": "-1"}), "db_wait_seconds")
+    one_line_error(invoke("init", home=tmp_path, env={"CLIPCROWD_DATABASE_URL": unreachable,
+                                                      "CLIPCROWD_DB_WAIT_SECONDS": "0"}), "cannot reach")
+    one_line_error(invoke("init", home=tmp_path, env={"CLIPCROWD_DB_WAIT_SECONDS": "-1"}), "db_wait_seconds")
 
 
 def test_simulate_needs_a_token_and_a_server(tmp_path: Path) -> None:
-    one_line_error(run("simulate", "000000000001", home=tmp_path), "token")
-    one_line_error(run("simulate", "000000000001", "--token", "x", "--url", f"http://127.0.0.1:{free_port()}",
-                       home=tmp_path), "cannot reach")
+    """In process: the real `simulate` processes run against a live server below."""
+    one_line_error(invoke("simulate", "000000000001", home=tmp_path), "token")
+    one_line_error(invoke("simulate", "000000000001", "--token", "x", "--url", f"http://127.0.0.1:{free_port()}",
+                          home=tmp_path), "cannot reach")
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

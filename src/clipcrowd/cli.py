@@ -42,7 +42,7 @@ def serve(
     """Run the server (HTTP/1.1): migrations first, then the API and the pages."""
     import uvicorn
 
-    from clipcrowd.server import create_app
+    from clipcrowd.server import create_app, freeze_start_up
     from clipcrowd.services import auth
     from clipcrowd.store.db import ConnectionBudgetExceeded
 
@@ -65,7 +65,9 @@ def serve(
                     workers=settings.workers, log_level=settings.log_level, http="httptools", loop=_loop(),
                     timeout_keep_alive=settings.keep_alive_seconds)
     else:
-        uvicorn.run(create_app(settings, db), host=settings.host, port=settings.port, log_level=settings.log_level,
+        served = create_app(settings, db)
+        freeze_start_up()
+        uvicorn.run(served, host=settings.host, port=settings.port, log_level=settings.log_level,
                     http="httptools", loop=_loop(), timeout_keep_alive=settings.keep_alive_seconds)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments, pools, projects, skills, tasks, workers
 from tests.factories import pool_body, text_project
@@ -24,7 +24,7 @@ from tests.support import Live, fresh_postgres, fresh_sqlite, live_server, postg
 
 LIMITS = {"max_json_bytes": 200_000, "max_text_chars": 5_000, "max_upload_bytes": 400_000, "sign_in_attempts": 5}
 PASSWORD = "password123"
-COUNTED = (projects, pools, workers, skills, tasks, assignments)  # the kinds of objects a bad request might add
+COUNTED = (projects, pools, workers, skills, tasks, assignments)  # the kinds of objects a bad request might touch
 
 
 def free_text_project(**overrides: Any) -> dict[str, Any]:
@@ -49,11 +49,11 @@ class World:
     def requester(self) -> dict[str, str]:
         return self.live.headers
 
-    def counts(self) -> dict[str, int]:
-        """How many objects of each kind the database holds (a refused request must change none of them),
-        counted in one read, not through the API: the lists are among `reads`, which every case checks."""
+    def stored(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of each kind of object, in key order, read in one transaction, not through the API
+        (the lists are among `reads`): a refused request must add, change and remove none of them."""
         with self.live.db.read() as conn:
-            return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            return {table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
                     for table in COUNTED}
 
     def assert_reads_work(self) -> None:

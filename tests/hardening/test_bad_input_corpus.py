@@ -2,8 +2,11 @@
 
 Bodies, query strings, path ids, headers, forms and uploads; lone surrogates, NUL and control
 characters, extreme and non-finite numbers, deep nesting, bodies over the cap. One live server per
-database for the whole module (see conftest.py); after every case the module's reads all answer 200
-and no object was added.
+database for the whole module (see conftest.py); after every case every stored row of every kind of
+object is as it was (nothing added, changed or removed), and after the whole corpus the module's
+reads all answer 200. The reads are not sent after every case: with the stored rows unchanged they
+would get the same answers, and ~200 times 18 identical requests per database were most of this
+module's time; a case that leaves the server itself broken still fails them at the end.
 """
 
 from __future__ import annotations
@@ -260,7 +263,7 @@ def send(world: World, case: Case) -> Any:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_refused_by_name_and_breaks_nothing(world: World, case: Case) -> None:
-    before = world.counts()
+    before = world.stored()
     response = send(world, case)
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
     text = response.text
@@ -271,5 +274,10 @@ def test_bad_input_is_refused_by_name_and_breaks_nothing(world: World, case: Cas
     else:  # a page: the form's error is shown on it
         named = case.field in text
     assert named, (case.field, text[:500])
-    assert world.counts() == before
+    assert world.stored() == before
+
+
+def test_reads_work_after_the_corpus(world: World) -> None:
+    """Runs after every case of its database (module order; under xdist one worker holds the module's
+    world): what the corpus sent left every read of the module working."""
     world.assert_reads_work()
