@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Select, Table, select
+from sqlalchemy import Column, ColumnElement, Connection, Integer, Select, Table, select
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import parse_id
@@ -21,8 +21,14 @@ def id_value(raw: str, name: str) -> int:
     return number
 
 
+def count_value(raw: str, name: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise ValidationFailed.field(name, f"{raw!r} is not a whole number")
+    return int(raw)
+
+
 def range_conditions(table: Table, query: Mapping[str, str], fields: Sequence[str]) -> list[ColumnElement[bool]]:
-    """`id_gt=…`, `created_lte=…` and friends for the given columns."""
+    """`id_gt=…`, `created_lte=…`, `overlap_gte=…` and friends for the given columns."""
     conditions: list[ColumnElement[bool]] = []
     for field in fields:
         column: Column[Any] = table.c[field]
@@ -32,10 +38,23 @@ def range_conditions(table: Table, query: Mapping[str, str], fields: Sequence[st
                 continue
             if field == "id":
                 value: Any = id_value(raw, f"{field}_{suffix}")
+            elif isinstance(column.type, Integer):
+                value = count_value(raw, f"{field}_{suffix}")
             else:
                 value = parse_time(raw, f"{field}_{suffix}")
             conditions.append(getattr(column, method)(value))
     return conditions
+
+
+def refuse_unknown(query: Mapping[str, str], filters: Sequence[str], ranges: Sequence[str]) -> None:
+    """A filter this list does not have is a 400 naming it: ignored, it would answer another question
+    than the one asked (every item instead of the few that match)."""
+    allowed = {"sort", "limit", *filters, *(f"{field}_{suffix}" for field in ranges for suffix in _RANGE_OPS)}
+    for name in query:
+        if name not in allowed:
+            listed = ", ".join(filters) or "none"
+            raise ValidationFailed.field(name, f"is not a filter of this list (not supported); its filters: {listed}; "
+                                               f"ranges (_gt, _gte, _lt, _lte) on: {', '.join(ranges)}")
 
 
 def parse_limit(query: Mapping[str, str], default: int, maximum: int) -> int:
@@ -88,7 +107,13 @@ def ordered(
         if name not in sortable:
             raise ValidationFailed.field("sort", f"cannot sort by {name!r}; one of {list(sortable)}")
         column = table.c[name]
-        order.append(column.desc() if descending else column.asc())
+        term = column.desc() if descending else column.asc()
+        # the same order on both databases: an unset time (never started, not yet submitted) comes last
+        # (SQLite sorts NULL first, PostgreSQL last). A range filter on the column leaves no NULLs, and the
+        # order stays the index's.
+        if column.nullable and not any(f"{name}_{suffix}" in query for suffix in _RANGE_OPS):
+            term = term.nulls_last()
+        order.append(term)
     if not any(str(o).startswith(f"{table.name}.id") for o in order):
         order.append(table.c.id.asc())
     statement = select(*(columns or (table,))).select_from(table).where(*conditions)
