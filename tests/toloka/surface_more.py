@@ -16,9 +16,16 @@ from decimal import Decimal
 import requests
 import toloka.client as toloka
 from toloka.async_client import AsyncTolokaClient
-from toloka.client.exceptions import ApiError, DoesNotExistApiError
+from toloka.client.exceptions import ApiError, ConflictStateApiError, DoesNotExistApiError, IncorrectActionsApiError
 from toloka.streaming import AssignmentsObserver, Pipeline, PoolStatusObserver
-from toloka.streaming.cursor import AssignmentCursor, TaskCursor, UserBonusCursor, UserSkillCursor
+from toloka.streaming.cursor import (
+    AssignmentCursor,
+    MessageThreadCursor,
+    TaskCursor,
+    UserBonusCursor,
+    UserRestrictionCursor,
+    UserSkillCursor,
+)
 
 URL, TOKEN = os.environ['CLIPCROWD_URL'], os.environ['CLIPCROWD_TOKEN']
 client = toloka.TolokaClient(TOKEN, url=URL, retries=0)
@@ -445,5 +452,25 @@ async def with_metrics():
 
 
 asyncio.run(with_metrics())
+
+# 11. The other cursors, missing ids of other kinds, and actions a pool's or project's state forbids.
+check('UserRestrictionCursor', lambda: len(list(UserRestrictionCursor(
+    user_id=person.id, toloka_client=client, time_lag=NOW))) == 2)
+check('MessageThreadCursor', lambda: thread.id in [e.message_thread.id for e in MessageThreadCursor(
+    toloka_client=client, time_lag=NOW)])
+check('missing.others', lambda: all(isinstance(_raised(fn), DoesNotExistApiError) for fn in (
+    lambda: client.get_user(MISSING), lambda: client.get_skill(MISSING), lambda: client.get_training(MISSING),
+    lambda: client.delete_webhook_subscription(MISSING), lambda: client.delete_user_restriction(MISSING))))
+spent = client.create_pool(pool_of(project.id, 'spent'))
+client.archive_pool(spent.id)
+check('archived_pool.refused', lambda: all(isinstance(_raised(fn), (IncorrectActionsApiError, ConflictStateApiError))
+                                           for fn in (lambda: client.open_pool(spent.id),
+                                                      lambda: client.patch_pool(spent.id, priority=3))))
+busy = client.create_pool(pool_of(project.id, 'busy'))
+client.create_tasks([toloka.Task(pool_id=busy.id, input_values={'text': 'b'})], allow_defaults=True, open_pool=True)
+check('open_pool.archive_refused', lambda: isinstance(_raised(lambda: client.archive_pool(busy.id)),
+                                                      IncorrectActionsApiError)
+      and isinstance(_raised(lambda: client.archive_project(project.id)), ConflictStateApiError))
+client.close_pool(busy.id)
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))
