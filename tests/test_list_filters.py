@@ -1,6 +1,7 @@
 """Search filters toloka-kit sends that lists used to ignore (answering with every item instead of the
 few asked for): overlap ranges of tasks and task suites, attachments by name and type; a filter a list
-does not have is refused naming it; and an unset time sorts last on both databases.
+does not have is refused naming it; an unset time sorts last on both databases; and a verified-language
+filter (toloka-kit's `Languages.in_(..., verified=True)`) is refused saying why.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.apiclient import expect_error as _error
+from tests.factories import pool_body, text_project
 
 
 def _ids(api: Api, path: str, **params: Any) -> list[str]:
@@ -77,3 +79,20 @@ def test_an_unset_time_sorts_last_both_ways(api: Api) -> None:
         assert _ids(api, "/api/v1/pools", sort=sort) == [started["id"], never["id"]], sort
     # a range filter on the time leaves only the pools that have one
     assert _ids(api, "/api/v1/pools", sort="-last_started", last_started_gte="2000-01-01T00:00:00") == [started["id"]]
+
+
+def test_a_verified_language_filter_is_refused_saying_why(api: Api) -> None:
+    """toloka-kit's `Languages.in_('EN', verified=True)` adds Toloka's English-test skill (26366): there is
+    no such test here, and the refusal says so rather than only calling the skill unknown."""
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    verified_english = {"and": [{"category": "profile", "key": "languages", "operator": "IN", "value": "EN"},
+                                {"category": "skill", "key": "26366", "operator": "EQ", "value": 100}]}
+    body = _error(api.call("POST", "/api/v1/pools", json=pool_body(project["id"], filter=verified_english)),
+                  400, "VALIDATION_ERROR", "26366 (EN)", "verified=True", "not supported")
+    assert "filter" in body["payload"]
+    assert _ids(api, "/api/v1/pools") == []  # nothing written
+    # a skill id that is no language test is only unknown
+    other = {"category": "skill", "key": "777", "operator": "GTE", "value": 1}
+    body = _error(api.call("POST", "/api/v1/pools", json=pool_body(project["id"], filter=other)), 400,
+                  "VALIDATION_ERROR", "unknown skill id(s): 777")
+    assert "verified" not in body["message"]

@@ -118,6 +118,8 @@ MORE = [
     # the other cursors, missing ids, actions a pool's or project's state forbids
     "UserRestrictionCursor", "MessageThreadCursor", "missing.others", "archived_pool.refused",
     "open_pool.archive_refused",
+    # settings that cannot be honoured, refused naming them
+    "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified",
 ]
 
 

@@ -16,7 +16,13 @@ from decimal import Decimal
 import requests
 import toloka.client as toloka
 from toloka.async_client import AsyncTolokaClient
-from toloka.client.exceptions import ApiError, ConflictStateApiError, DoesNotExistApiError, IncorrectActionsApiError
+from toloka.client.exceptions import (
+    ApiError,
+    ConflictStateApiError,
+    DoesNotExistApiError,
+    IncorrectActionsApiError,
+    ValidationApiError,
+)
 from toloka.streaming import AssignmentsObserver, Pipeline, PoolStatusObserver
 from toloka.streaming.cursor import (
     AssignmentCursor,
@@ -472,5 +478,20 @@ check('open_pool.archive_refused', lambda: isinstance(_raised(lambda: client.arc
                                                       IncorrectActionsApiError)
       and isinstance(_raised(lambda: client.archive_project(project.id)), ConflictStateApiError))
 client.close_pool(busy.id)
+
+# 12. Settings clipcrowd cannot honour are refused naming them, never stored and ignored.
+def names(field):
+    """A call refused by toloka-kit's ValidationApiError whose message names `field` as not supported."""
+    return lambda fn: isinstance(exc := _raised(fn), ValidationApiError) and field in exc.message \
+        and 'not supported' in exc.message
+
+
+check('refused.reserved_for', lambda: names('reserved_for')(lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'text': 'only you'}, reserved_for=[person.id])], allow_defaults=True)))
+check('refused.speed_quality_balance', lambda: names('speed_quality_balance')(lambda: client.create_pool(pool_of(
+    project.id, 'by rating', speed_quality_balance=toloka.pool.speed_quality_balance_config.TopPercentageByQuality(
+        percent=50)))))
+check('refused.languages_verified', lambda: names('verified=True')(lambda: client.create_pool(pool_of(
+    project.id, 'verified', filter=toloka.filter.Languages.in_('EN', verified=True)))))
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))

@@ -33,6 +33,24 @@ def load(conn: Connection, pool_id: int, *, for_update: bool = False) -> Any:
     return row
 
 
+#: the skills toloka-kit's `Languages.in_(..., verified=True)` adds to a filter (a language test passed
+#: with value 100); clipcrowd has no such tests, so a filter naming one is refused saying so
+VERIFIED_LANGUAGE_SKILLS = {
+    26366: "EN", 26296: "RU", 26377: "DE", 26711: "FR", 26714: "PT", 26513: "JA", 30724: "AR", 32346: "ES",
+    44954: "HE", 54378: "HU", 39821: "ID", 29789: "SV", 48836: "UK", 44742: "ZH-HANS",
+}
+
+
+def _unknown_skills(missing: list[int]) -> str:
+    said = f"unknown skill id(s): {', '.join(str(s) for s in missing)}"
+    tests = [f"{s} ({VERIFIED_LANGUAGE_SKILLS[s]})" for s in missing if s in VERIFIED_LANGUAGE_SKILLS]
+    if tests:
+        said += (f"; {', '.join(tests)} is a verified-language test of Languages.in_(..., verified=True), "
+                 "which is not supported: clipcrowd has no language tests (leave out verified=True, or "
+                 "filter on a skill of your own)")
+    return said
+
+
 def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     project_id = parse_id(data.get("project_id"))
     if project_id is None:
@@ -52,9 +70,9 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     ids = sorted(w for w in wanted if w is not None)
     found = {r.id for r in conn.execute(select(skills.c.id).where(one_of(skills.c.id, ids)))}
     if wanted - found:
-        missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
+        missing = sorted(x for x in wanted - found if x is not None)
         raise ValidationFailed.field("filter" if weight is None else "filter or dynamic_overlap_config",
-                                     f"unknown skill id(s): {missing}")
+                                     _unknown_skills(missing))
     training = ((data.get("quality_control") or {}).get("training_requirement") or {}).get("training_pool_id")
     if training is not None and not conn.execute(select(exists().where(
             pools.c.id == (parse_id(training) or 0), pools.c.type == "TRAINING"))).scalar():

@@ -22,7 +22,7 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.jobs import register
 from clipcrowd.services import asset_status, batch_create, pools, present
 from clipcrowd.services.batch_create import READ_ONLY, BatchHandler, BatchKind, PoolCache, PreparedBatch
-from clipcrowd.services.tasks import prepare_item
+from clipcrowd.services.tasks import prepare_item, refuse_targeting
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import task_suites, tasks
 
@@ -40,6 +40,7 @@ def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
 def _prepare_suite(item: Any, cache: PoolCache, allow_defaults: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not isinstance(item, Mapping):
         raise ValidationFailed.field("task_suite", "must be a JSON object")
+    refuse_targeting(item)
     suite = checked(TaskSuiteCreate, {k: v for k, v in item.items() if k not in READ_ONLY}, "task_suite")
     pool_id, pool, rules, _ = cache.of(item, "task suite")
     infinite, overlap = suite.infinite_overlap, suite.overlap
