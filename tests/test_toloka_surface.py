@@ -119,7 +119,8 @@ MORE = [
     "UserRestrictionCursor", "MessageThreadCursor", "missing.others", "archived_pool.refused",
     "open_pool.archive_refused",
     # settings that cannot be honoured, refused naming them
-    "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified",
+    "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified", "pool.auto_close_delay",
+    "refused.dynamic_pricing_config",
 ]
 
 

@@ -1,7 +1,8 @@
 """Settings toloka-kit sends that clipcrowd cannot honour are refused naming the field, and nothing is
-written: a task reserved for (or kept from) some workers or carrying traits, and a pool's
-`speed_quality_balance` (it picks workers by a rating clipcrowd does not keep). Stored and ignored,
-each would hand work to people the requester meant to leave out.
+written: a task reserved for (or kept from) some workers or carrying traits, a pool's
+`speed_quality_balance` (it picks workers by a rating clipcrowd does not keep) and its
+`dynamic_pricing_config` (rewards by skill). Stored and ignored, each would hand work to people the
+requester meant to leave out, or pay otherwise than asked.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def test_task_targeting_is_refused(api: Api, name: str, value: list[str]) -> Non
     assert made["input_values"] == {"text": "x"}
 
 
-def test_speed_quality_balance_is_refused(api: Api) -> None:
+@pytest.mark.parametrize("name, value", [
+    ("speed_quality_balance", {"type": "TOP_PERCENTAGE_BY_QUALITY", "percent": 50}),
+    ("dynamic_pricing_config",
+     {"type": "SKILL", "skill_id": "1", "intervals": [{"from": 50, "reward_per_assignment": 1}]}),
+])
+def test_pool_settings_without_a_meaning_here_are_refused(api: Api, name: str, value: dict[str, object]) -> None:
     project = api.ok("POST", "/api/v1/projects", json=text_project())
-    body = pool_body(project["id"], speed_quality_balance={"type": "TOP_PERCENTAGE_BY_QUALITY", "percent": 50})
-    _error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR", "speed_quality_balance",
-           "not supported")
+    body = pool_body(project["id"], **{name: value})
+    _error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR", name, "not supported")
     assert api.ok("GET", "/api/v1/pools")["items"] == []
     pool = make_pool(api)
-    _error(api.call("PUT", f"/api/v1/pools/{pool['id']}", json={**pool, **body}), 400, "VALIDATION_ERROR",
-           "speed_quality_balance")
-    assert "speed_quality_balance" not in api.ok("GET", f"/api/v1/pools/{pool['id']}")
+    _error(api.call("PUT", f"/api/v1/pools/{pool['id']}", json={**pool, name: value}), 400, "VALIDATION_ERROR", name)
+    assert name not in api.ok("GET", f"/api/v1/pools/{pool['id']}")

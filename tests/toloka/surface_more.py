@@ -491,6 +491,12 @@ check('refused.reserved_for', lambda: names('reserved_for')(lambda: client.creat
 check('refused.speed_quality_balance', lambda: names('speed_quality_balance')(lambda: client.create_pool(pool_of(
     project.id, 'by rating', speed_quality_balance=toloka.pool.speed_quality_balance_config.TopPercentageByQuality(
         percent=50)))))
+check('pool.auto_close_delay', lambda: client.create_pool(pool_of(
+    project.id, 'waits', auto_close_after_complete_delay_seconds=600)).auto_close_after_complete_delay_seconds == 600)
+check('refused.dynamic_pricing_config', lambda: names('dynamic_pricing_config')(lambda: client.create_pool(pool_of(
+    project.id, 'priced', dynamic_pricing_config=toloka.pool.dynamic_pricing_config.DynamicPricingConfig(
+        type='SKILL', skill_id=skill.id, intervals=[toloka.pool.dynamic_pricing_config.DynamicPricingConfig.Interval(
+            from_=50, reward_per_assignment=0.05)])))))
 check('refused.languages_verified', lambda: names('verified=True')(lambda: client.create_pool(pool_of(
     project.id, 'verified', filter=toloka.filter.Languages.in_('EN', verified=True)))))
 RECORD['cpu_seconds'] = time.process_time()

@@ -197,20 +197,36 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
     return bool(changed)
 
 
-# built once: submissions that complete a task run it
+#: `auto_close_after_complete_delay_seconds` of a pool's stored body (0 when absent)
+_CLOSE_DELAY = func.coalesce(pools.c.data["auto_close_after_complete_delay_seconds"].as_integer(), 0)
+
+# built once: submissions that complete a task run it; a pool with a close delay is left to the
+# maintenance loop, which closes it once the delay has passed
 _CLOSE_IF_COMPLETE = Direct(update(pools).where(pools.c.id == bindparam("pool_id"), pools.c.status == "OPEN",
-                                          _complete_condition(bindparam("pool_id")))
+                                          _CLOSE_DELAY <= 0, _complete_condition(bindparam("pool_id")))
                       .values(status="CLOSED", last_stopped=bindparam("now", type_=pools.c.last_stopped.type),
                               last_close_reason="COMPLETED"))
 
 
 def close_all_complete(conn: Connection) -> int:
-    """The maintenance loop's safety net: every open pool that is complete, closed in one UPDATE."""
-    closed = conn.execute(update(pools).where(pools.c.status == "OPEN", _complete_condition(pools.c.id))
-                          .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")
-                          .returning(pools.c.id)).all()
-    for row in closed:
-        events.record(conn, "POOL_CLOSED", pool_id=row.id, reason="COMPLETED")
+    """The maintenance loop's safety net: every open pool that is complete, closed in one UPDATE; and a
+    complete pool with a close delay once that long has passed since its last submission (a task added
+    meanwhile keeps it open, as the delay is for)."""
+    now = utcnow()
+    closed = [row.id for row in conn.execute(
+        update(pools).where(pools.c.status == "OPEN", _CLOSE_DELAY <= 0, _complete_condition(pools.c.id))
+        .values(status="CLOSED", last_stopped=now, last_close_reason="COMPLETED").returning(pools.c.id))]
+    waiting = conn.execute(select(pools.c.id, _CLOSE_DELAY.label("delay"), pools.c.last_started).where(
+        pools.c.status == "OPEN", _CLOSE_DELAY > 0, _complete_condition(pools.c.id))).all()
+    for row in waiting:
+        last = conn.execute(select(func.max(assignments.c.submitted)).where(assignments.c.pool_id == row.id)).scalar()
+        since = max(t for t in (last, row.last_started) if t is not None) if (last or row.last_started) else None
+        if since is None or (now - since).total_seconds() >= row.delay:
+            conn.execute(update(pools).where(pools.c.id == row.id, pools.c.status == "OPEN").values(
+                status="CLOSED", last_stopped=now, last_close_reason="COMPLETED"))
+            closed.append(row.id)
+    for pool_id in closed:
+        events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
     return len(closed)
 
 
