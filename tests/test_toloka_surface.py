@@ -120,7 +120,7 @@ MORE = [
     "open_pool.archive_refused",
     # settings that cannot be honoured, refused naming them
     "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified", "pool.auto_close_delay",
-    "refused.dynamic_pricing_config",
+    "refused.dynamic_pricing_config", "refused.map_selector",
 ]
 
 

@@ -46,3 +46,14 @@ def test_pool_settings_without_a_meaning_here_are_refused(api: Api, name: str, v
     pool = make_pool(api)
     _error(api.call("PUT", f"/api/v1/pools/{pool['id']}", json={**pool, name: value}), 400, "VALIDATION_ERROR", name)
     assert name not in api.ok("GET", f"/api/v1/pools/{pool['id']}")
+
+
+def test_a_project_whose_workers_pick_tasks_on_a_map_is_refused(api: Api) -> None:
+    _error(api.call("POST", "/api/v1/projects", json=text_project(assignments_issuing_type="MAP_SELECTOR")), 400,
+           "VALIDATION_ERROR", "assignments_issuing_type", "not supported")
+    assert api.ok("GET", "/api/v1/projects")["items"] == []
+    made = api.ok("POST", "/api/v1/projects", json=text_project(assignments_issuing_type="AUTOMATED"))
+    assert made["assignments_issuing_type"] == "AUTOMATED"
+    _error(api.call("PUT", f"/api/v1/projects/{made['id']}", json={**made, "assignments_issuing_type": "MAP_SELECTOR"}),
+           400, "VALIDATION_ERROR", "assignments_issuing_type")
+    assert api.ok("GET", f"/api/v1/projects/{made['id']}")["assignments_issuing_type"] == "AUTOMATED"

@@ -497,6 +497,10 @@ check('refused.dynamic_pricing_config', lambda: names('dynamic_pricing_config')(
     project.id, 'priced', dynamic_pricing_config=toloka.pool.dynamic_pricing_config.DynamicPricingConfig(
         type='SKILL', skill_id=skill.id, intervals=[toloka.pool.dynamic_pricing_config.DynamicPricingConfig.Interval(
             from_=50, reward_per_assignment=0.05)])))))
+check('refused.map_selector', lambda: names('assignments_issuing_type')(lambda: client.create_project(toloka.Project(
+    public_name='Map', public_description='d', task_spec=spec, assignments_issuing_type='MAP_SELECTOR',
+    assignments_issuing_view_config=toloka.project.Project.AssignmentsIssuingViewConfig(
+        title_template='{{inputParams.text}}', description_template='on a map')))))
 check('refused.languages_verified', lambda: names('verified=True')(lambda: client.create_pool(pool_of(
     project.id, 'verified', filter=toloka.filter.Languages.in_('EN', verified=True)))))
 RECORD['cpu_seconds'] = time.process_time()
