@@ -1,7 +1,8 @@
 """Search filters toloka-kit sends that lists used to ignore (answering with every item instead of the
 few asked for): overlap ranges of tasks and task suites, attachments by name and type; a filter a list
 does not have is refused naming it; an unset time sorts last on both databases; and a verified-language
-filter (toloka-kit's `Languages.in_(..., verified=True)`) is refused saying why.
+filter (toloka-kit's `Languages.in_(..., verified=True)`) is refused saying why; projects sort by
+their public name and private comment, as toloka-kit offers.
 """
 
 from __future__ import annotations
@@ -96,3 +97,16 @@ def test_a_verified_language_filter_is_refused_saying_why(api: Api) -> None:
     body = _error(api.call("POST", "/api/v1/pools", json=pool_body(project["id"], filter=other)), 400,
                   "VALIDATION_ERROR", "unknown skill id(s): 777")
     assert "verified" not in body["message"]
+
+
+def test_projects_sort_by_name_and_comment(api: Api) -> None:
+    made = {name: api.ok("POST", "/api/v1/projects", json=text_project(public_name=name, **extra))["id"]
+            for name, extra in (("beta", {"private_comment": "2"}), ("alpha", {}), ("gamma", {"private_comment": "1"}))}
+    path = "/api/v1/projects"
+    assert _ids(api, path, sort="public_name") == [made["alpha"], made["beta"], made["gamma"]]
+    assert _ids(api, path, sort="-public_name", limit=2) == [made["gamma"], made["beta"]]
+    # a project without a comment comes last both ways
+    assert _ids(api, path, sort="private_comment") == [made["gamma"], made["beta"], made["alpha"]]
+    assert _ids(api, path, sort="-private_comment") == [made["beta"], made["gamma"], made["alpha"]]
+    _error(api.call("GET", path, params={"sort": "public_description"}), 400, "VALIDATION_ERROR", "sort",
+           "public_name")

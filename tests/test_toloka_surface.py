@@ -110,7 +110,7 @@ MORE = [
     "get_skills.name", "find_webhook_subscriptions.event_type", "find_trainings.sort_-created",
     "find_operations.status", "find_message_threads.sort_-created", "find_message_threads.folder_ne",
     "get_message_threads.batch_size", "find_pools.sort_-last_started", "find_pools.sort_last_started",
-    "find_tasks.unknown_filter.refused",
+    "find_tasks.unknown_filter.refused", "find_projects.sort_public_name",
     # toloka.metrics on the asynchronous client
     "async.AssignmentCursor", "metrics.Balance", "metrics.AssignmentsInPool", "metrics.PoolCompletedPercentage",
     "metrics.TasksInPool", "metrics.SpentBudgetOnPool", "metrics.AssignmentEventsInPool", "metrics.BansInPool",

@@ -417,6 +417,8 @@ def by_last_started():
 check('find_pools.sort_-last_started', by_last_started)
 check('find_pools.sort_last_started', lambda: [p.last_started is None for p in client.find_pools(
     project_id=project.id, sort=['last_started']).items][-1])
+check('find_projects.sort_public_name', lambda: [p.public_name for p in client.find_projects(
+    sort=['public_name', '-id']).items] == sorted(p.public_name for p in client.get_projects()))
 check('find_tasks.unknown_filter.refused', lambda: requests.get(
     f'{URL}/api/v1/tasks', params={'pool_id': pool.id, 'color': 'red'}, headers={'Authorization': f'OAuth {TOKEN}'}
 ).json()['payload']['color']['message'].startswith('is not a filter of this list'))

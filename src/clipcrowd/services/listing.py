@@ -69,18 +69,20 @@ def _status(table: Table, query: Mapping[str, str], allowed: Sequence[str]) -> l
 def _run(db: Database, settings: Settings, table: Table, conditions: list[ColumnElement[bool]],
          query: Mapping[str, str], present_rows: Any, ranges: Sequence[str] = ("id", "created"),
          sortable: Sequence[str] = ("id", "created"), columns: Sequence[Any] | None = None,
-         filters: Sequence[str] = ()) -> dict[str, Any]:
+         filters: Sequence[str] = (), stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One page; `filters` are the list's other query parameters (any parameter not known is a 400)."""
     refuse_unknown(query, filters, ranges)
     conditions = conditions + range_conditions(table, query, ranges)
     with db.read() as conn:
         return page(conn, table, conditions, query, present_rows, limit_default=settings.page_limit_default,
-                    limit_max=settings.page_limit_max, sortable=sortable, columns=columns)
+                    limit_max=settings.page_limit_max, sortable=sortable, columns=columns, stored=stored)
 
 
 def projects_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     conditions = _status(projects, query, ["ACTIVE", "ARCHIVED"])
-    return _run(db, settings, projects, conditions, query, _rows(present.project), filters=("status",))
+    by_name = {name: projects.c.data[name].as_string() for name in ("public_name", "private_comment")}
+    return _run(db, settings, projects, conditions, query, _rows(present.project), filters=("status",),
+                stored=by_name)
 
 
 def skills_page(db: Database, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:

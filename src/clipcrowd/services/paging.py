@@ -77,11 +77,12 @@ def page(
     limit_max: int,
     sortable: Sequence[str] = ("id", "created"),
     columns: Sequence[ColumnElement[Any]] | None = None,
+    stored: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> dict[str, Any]:
     """One page of rows (the whole table's columns unless `columns` says which), sorted as asked
     (default by id), with `has_more` from one extra row."""
     statement, limit = ordered(table, conditions, query, limit_default=limit_default, limit_max=limit_max,
-                               sortable=sortable, columns=columns)
+                               sortable=sortable, columns=columns, stored=stored)
     rows = conn.execute(statement).all()
     return {"items": present(conn, rows[:limit]), "has_more": len(rows) > limit}
 
@@ -95,23 +96,27 @@ def ordered(
     limit_max: int,
     sortable: Sequence[str] = ("id", "created"),
     columns: Sequence[ColumnElement[Any]] | None = None,
+    stored: Mapping[str, ColumnElement[Any]] | None = None,
 ) -> tuple[Select[Any], int]:
     """A page's statement, sorted by `sort` (then by id) and reading one row more than the page's
-    `limit`, and that limit. Raises before anything is read when `sort` or `limit` is wrong."""
+    `limit`, and that limit. Raises before anything is read when `sort` or `limit` is wrong.
+    `stored` sorts by fields of the stored JSON body (a project's `public_name`), each one's expression."""
+    stored = stored or {}
     limit = parse_limit(query, limit_default, limit_max)
     order = []
     for key in (query.get("sort") or "id").split(","):
         key = key.strip()
         descending = key.startswith("-")
         name = key.lstrip("-")
-        if name not in sortable:
-            raise ValidationFailed.field("sort", f"cannot sort by {name!r}; one of {list(sortable)}")
-        column = table.c[name]
+        if name not in sortable and name not in stored:
+            raise ValidationFailed.field("sort", f"cannot sort by {name!r}; one of {[*sortable, *stored]}")
+        column = stored[name] if name in stored else table.c[name]
         term = column.desc() if descending else column.asc()
         # the same order on both databases: an unset time (never started, not yet submitted) comes last
         # (SQLite sorts NULL first, PostgreSQL last). A range filter on the column leaves no NULLs, and the
         # order stays the index's.
-        if column.nullable and not any(f"{name}_{suffix}" in query for suffix in _RANGE_OPS):
+        nullable = name in stored or table.c[name].nullable
+        if nullable and not any(f"{name}_{suffix}" in query for suffix in _RANGE_OPS):
             term = term.nulls_last()
         order.append(term)
     if not any(str(o).startswith(f"{table.name}.id") for o in order):
