@@ -97,7 +97,7 @@ MORE = [
     "get_assignments.batch_size", "get_assignments_df.status",
     # toloka.streaming: cursors, and a pipeline run to its end
     "AssignmentCursor.ACCEPTED", "AssignmentCursor.REJECTED", "TaskCursor", "UserBonusCursor", "UserSkillCursor",
-    "streaming.Pipeline",
+    "streaming.Pipeline", "streaming.Pipeline.async",
     # the asynchronous client
     "async.get_pool", "async.get_tasks", "async.find_assignments", "async.create_tasks", "async.wait_operation",
     "async.get_operation_log", "async.close_pool", "async.get_assignments", "async.missing",

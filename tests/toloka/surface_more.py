@@ -318,6 +318,38 @@ def run_pipeline():
 check('streaming.Pipeline', run_pipeline)
 
 
+def run_async_pipeline():
+    """The same on the asynchronous client, with coroutine callbacks."""
+    piped = client.create_pool(pool_of(project.id, 'piped async', auto_accept_solutions=False))
+    client.create_tasks([toloka.Task(pool_id=piped.id, input_values={'text': f'v{i}'}) for i in range(2)],
+                        allow_defaults=True, open_pool=True)
+    Person('more-piped-async').answer_all(piped.id)
+    accepted, closed = [], []
+
+    async def run():
+        aclient = AsyncTolokaClient(TOKEN, url=URL, retries=0)
+
+        async def on_submitted(events):
+            for event in events:
+                accepted.append((await aclient.accept_assignment(event.assignment.id, 'thanks')).id)
+
+        assignments = AssignmentsObserver(aclient, piped.id, cursor_time_lag=NOW)
+        assignments.on_submitted(on_submitted)
+        status = PoolStatusObserver(aclient, piped.id)
+        status.on_closed(closed.append)
+        pipeline = Pipeline(period=datetime.timedelta(seconds=0.2))
+        pipeline.register(assignments)
+        pipeline.register(status)
+        await asyncio.wait_for(pipeline.run(), 60)
+
+    asyncio.run(run())
+    return (len(accepted) == 2 and [p.id for p in closed] == [piped.id]
+            and all(a.status == toloka.Assignment.ACCEPTED for a in client.get_assignments(pool_id=piped.id)))
+
+
+check('streaming.Pipeline.async', run_async_pipeline)
+
+
 # 7. The asynchronous client: the same calls, awaited; pages read with `async for`.
 async def with_async_client():
     aclient = AsyncTolokaClient(TOKEN, url=URL, retries=0)
