@@ -3,7 +3,9 @@ clipcrowd, on SQLite and PostgreSQL: every call works (task suites are issued to
 trainings, every quality-control collector and action of toloka-kit's docstrings, dynamic overlap
 and weighted aggregation, review by hand, every analytic and restriction scope included); none fails
 by accident or is silently ignored, and the app marketplace, which clipcrowd does not offer, is
-refused by a clear error.
+refused by a clear error. Then, on the same server once the crowd has gone, `surface_more.py`: the async
+client, streaming pipelines and cursors, toloka.metrics, finds with every sort and range, partial batches,
+attachments, review on every state, and settings that cannot be honoured refused naming them.
 """
 
 from __future__ import annotations
