@@ -96,7 +96,7 @@ MORE = [
     "download_attachment", "accept_assignment", "accept_assignment.again", "reject_assignment.accepted",
     "reject_assignment", "accept_assignment.rejected", "patch_assignment.accepted", "find_assignments.sort_submitted",
     "find_assignments.accepted_gte", "find_assignments.task_id", "find_assignments.user_id",
-    "get_assignments.batch_size", "get_assignments_df.status",
+    "get_assignments.batch_size", "get_assignments_df.status", "get_task.remaining_overlap",
     # toloka.streaming: cursors, and a pipeline run to its end
     "AssignmentCursor.ACCEPTED", "AssignmentCursor.REJECTED", "TaskCursor", "UserBonusCursor", "UserSkillCursor",
     "streaming.Pipeline", "streaming.Pipeline.async",
@@ -158,8 +158,9 @@ def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) 
     failed_more = {name: more.get(name) for name in MORE if not more.get(name, {}).get("ok")}
     assert not failed_more, json.dumps(failed_more, indent=1)[:4000]
     lines = more["metric_lines"]
-    # 7 tasks, 2 + 2 kept of the mixed batches, 1 with its own overlap, 2 by the async client
-    assert lines["TasksInPool"] == {"tasks_count": [14]}
+    # 7 tasks, 2 + 2 kept of the mixed batches, 1 with its own overlap, 1 made while reading remaining
+    # overlaps, 2 by the async client
+    assert lines["TasksInPool"] == {"tasks_count": [15]}
     # every task made before the worker came was answered once and accepted
     assert lines["AssignmentsInPool"]["accepted_assignments_in_pool"] == [12]
     failed = {name: report.get(name) for name in WORKS if not report.get(name, {}).get("ok")}

@@ -259,6 +259,9 @@ check('find_assignments.task_id', lambda: [a.id for a in client.find_assignments
       == [answered[0]])
 check('find_assignments.user_id', lambda: len(client.find_assignments(user_id=person.id, pool_id=pool.id).items)
       == len(answered))
+check('get_task.remaining_overlap', lambda: client.get_task(ids[0]).remaining_overlap == 0
+      and client.create_tasks([toloka.Task(pool_id=pool.id, input_values={'text': 'fresh'}, overlap=2)],
+                              async_mode=False).items['0'].remaining_overlap == 2)
 check('get_assignments.batch_size', lambda: [a.id for a in client.get_assignments(pool_id=pool.id, batch_size=2)]
       == sorted(answered))
 check('get_assignments_df.status', lambda: len(client.get_assignments_df(pool.id, status=['SUBMITTED']))
