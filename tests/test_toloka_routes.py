@@ -144,3 +144,27 @@ def test_thread_folders_migration_goes_down_and_up(db: Database) -> None:
         row = conn.execute(select(message_threads)).one()
     assert row.folders == ",OUTBOX," and row.replies is None
     assert messages.present(row)["folders"] == ["OUTBOX"]
+
+
+def test_a_tasks_remaining_overlap_counts_its_copies_out(api: Api) -> None:
+    pool = make_pool(api)
+    task = add_tasks(api, pool["id"], 1, overlap=2)[0]
+    golden = api.ok("POST", "/api/v1/tasks", json={
+        "pool_id": pool["id"], "input_values": {"text": "g"}, "infinite_overlap": True,
+        "known_solutions": [{"output_values": {"result": "a"}}]})
+    assert task["remaining_overlap"] == 2  # in the batch's answer too
+    assert "remaining_overlap" not in golden  # an infinite overlap has no remainder
+    api.ok("POST", f"/api/v1/pools/{pool['id']}/open")
+    left = lambda: api.ok("GET", f"/api/v1/tasks/{task['id']}")["remaining_overlap"]  # noqa: E731
+    person = worker(api, "counted", languages=["EN"], client_type="BROWSER")
+    suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=person["headers"])
+    assert left() == 1
+    api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/skip", headers=person["headers"])
+    assert left() == 2  # a skipped copy goes back to the crowd
+    other = worker(api, "answering", languages=["EN"], client_type="BROWSER")
+    suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=other["headers"])
+    api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=other["headers"],
+           json={"solutions": [{"output_values": {"result": "a"}}]})
+    assert left() == 1
+    assert [t["remaining_overlap"] for t in api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"]})["items"]
+            if not t["infinite_overlap"]] == [1]

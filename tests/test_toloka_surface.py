@@ -3,13 +3,16 @@ clipcrowd, on SQLite and PostgreSQL: every call works (task suites are issued to
 trainings, every quality-control collector and action of toloka-kit's docstrings, dynamic overlap
 and weighted aggregation, review by hand, every analytic and restriction scope included); none fails
 by accident or is silently ignored, and the app marketplace, which clipcrowd does not offer, is
-refused by a clear error.
+refused by a clear error. Then, on the same server once the crowd has gone, `surface_more.py`: the async
+client, streaming pipelines and cursors, toloka.metrics, finds with every sort and range, partial batches,
+attachments, review on every state, and settings that cannot be honoured refused naming them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +71,68 @@ WORKS = [
 SUITES = [["s1", "s2"], ["s3"], ["m0"], ["m1"]]
 
 
-def _run(toloka_kit: WarmToloka, live: Live, cwd: Path) -> dict[str, Any]:
+#: what `surface_more.py` calls beyond the first pass; each must answer as toloka-kit expects
+MORE = [
+    # iterators over small pages, finds with sort both ways, limits, range filters
+    "get_tasks.batch_size", "find_tasks.sort_created", "find_tasks.sort_-created", "find_tasks.has_more",
+    "find_tasks.id_gt", "find_tasks.id_lte", "find_tasks.created_gte", "find_tasks.created_lt", "find_tasks.overlap",
+    "find_tasks.overlap_gte", "get_pools.batch_size", "find_pools.sort_-created", "find_pools.status",
+    "get_projects.batch_size", "find_projects.id_gte", "get_operations.batch_size",
+    # batches: partial results, defaults, opening the pool with the batch
+    "create_tasks.skip_invalid_items", "create_tasks.skip_invalid_items.items",
+    "create_tasks.skip_invalid_items.errors",
+    "create_tasks.invalid.refused", "create_tasks.sync.skip_invalid_items", "create_tasks.no_defaults",
+    "create_tasks.overlap_given", "create_tasks.open_pool", "create_task_suites.skip_invalid_items",
+    "create_task_suites.partial", "create_task_suites.open_pool", "find_task_suites.task_id",
+    "find_task_suites.overlap",
+    "patch_task_suite.infinite_overlap", "patch_pool.priority", "patch_task.infinite_overlap",
+    # reads by id, and the wrong id
+    "get_webhook_subscription", "get_user_skill", "get_user_skill.exact_value", "missing.get_pool",
+    "missing.DoesNotExistApiError", "missing.get_attachment", "missing.get_user_skill",
+    "missing.get_webhook_subscription", "missing.get_operation",
+    # review on every state, attachments
+    "get_assignment.active", "accept_assignment.active", "reject_assignment.active", "get_attachment",
+    "get_attachment.details", "find_attachments.sort", "find_attachments.owner_id.refused", "find_attachments.name",
+    "download_attachment", "accept_assignment", "accept_assignment.again", "reject_assignment.accepted",
+    "reject_assignment", "accept_assignment.rejected", "patch_assignment.accepted", "find_assignments.sort_submitted",
+    "find_assignments.accepted_gte", "find_assignments.task_id", "find_assignments.user_id",
+    "get_assignments.batch_size", "get_assignments_df.status", "get_task.remaining_overlap",
+    # toloka.streaming: cursors, and a pipeline run to its end
+    "AssignmentCursor.ACCEPTED", "AssignmentCursor.REJECTED", "TaskCursor", "UserBonusCursor", "UserSkillCursor",
+    "streaming.Pipeline", "streaming.Pipeline.async",
+    # the asynchronous client
+    "async.get_pool", "async.get_tasks", "async.find_assignments", "async.create_tasks", "async.wait_operation",
+    "async.get_operation_log", "async.close_pool", "async.get_assignments", "async.missing",
+    # trainings' asynchronous life, operation logs, analytics, the refused app marketplace
+    "open_training_async", "open_training_async.details", "close_training_async.closed", "get_trainings.status",
+    "get_operation_log.batch_create", "get_analytics.project", "apps.not_found_or_refused",
+    # finds over the other resources, newest first and by range; a filter a list does not have
+    "find_user_restrictions.sort_-created", "find_user_restrictions.scope", "get_user_restrictions.created_gte",
+    "find_user_bonuses.sort_-created", "find_user_skills.sort_-modified", "find_skills.sort_-created",
+    "get_skills.name", "find_webhook_subscriptions.event_type", "find_trainings.sort_-created",
+    "find_operations.status", "find_message_threads.sort_-created", "find_message_threads.folder_ne",
+    "get_message_threads.batch_size", "find_pools.sort_-last_started", "find_pools.sort_last_started",
+    "find_tasks.unknown_filter.refused", "find_projects.sort_public_name",
+    # toloka.metrics on the asynchronous client
+    "async.AssignmentCursor", "metrics.Balance", "metrics.AssignmentsInPool", "metrics.PoolCompletedPercentage",
+    "metrics.TasksInPool", "metrics.SpentBudgetOnPool", "metrics.AssignmentEventsInPool", "metrics.BansInPool",
+    "metrics.NewUserBonuses",
+    # the other cursors, missing ids, actions a pool's or project's state forbids
+    "UserRestrictionCursor", "MessageThreadCursor", "missing.others", "archived_pool.refused",
+    "open_pool.archive_refused",
+    # settings that cannot be honoured, refused naming them
+    "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified", "pool.auto_close_delay",
+    "refused.dynamic_pricing_config", "refused.map_selector",
+]
+
+
+def _run(toloka_kit: WarmToloka, live: Live, cwd: Path, script: str = "surface.py",
+         mark: str = "REPORT ") -> dict[str, Any]:
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token}
-    returncode, output, errors = toloka_kit.run("surface.py", cwd, env, timeout=480)
+    returncode, output, errors = toloka_kit.run(script, cwd, env, timeout=480)
     assert returncode == 0, output[-3000:] + errors[-3000:]
-    line = next(x for x in output.splitlines() if x.startswith("REPORT "))
-    report: dict[str, Any] = json.loads(line[len("REPORT "):])
+    line = next(x for x in output.splitlines() if x.startswith(mark))
+    report: dict[str, Any] = json.loads(line[len(mark):])
     return report
 
 
@@ -81,6 +140,29 @@ def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) 
     reports: list[SimReport] = []
     with crowd_on_open_pools(live, reports, workers=6, timeout=400, idle_seconds=2, seed=3):
         report = _run(toloka_kit, live, tmp_path)
+    # the first pass's bonuses, read before the second adds its own
+    with Client(live.url, live.token) as client:
+        by_user: dict[str, list[str]] = {}
+        for bonus in client._call("GET", "/api/v1/user-bonuses")["items"]:
+            by_user.setdefault(bonus["user_id"], []).append(bonus["amount"])
+        main = next((u for u, amounts in by_user.items() if len(amounts) == 2), None)
+        user = client._call("GET", f"/api/v1/workers/{main}") if main else {"balance": 0}
+    # the second pass on the same server, once the crowd has gone: it answers its own pools
+    server_cpu, started = time.process_time(), time.monotonic()
+    more = _run(toloka_kit, live, tmp_path, "surface_more.py", "RECORD ")
+    more["server_cpu_seconds"] = time.process_time() - server_cpu
+    print("surface_more CPU s: script", round(more["cpu_seconds"], 2), "test process (server)",
+          round(more["server_cpu_seconds"], 2), "wall s", round(time.monotonic() - started, 1))
+    unexpected = sorted(set(more) - set(MORE) - {"cpu_seconds", "server_cpu_seconds", "metric_lines"})
+    assert not unexpected, unexpected  # every recorded call is named here
+    failed_more = {name: more.get(name) for name in MORE if not more.get(name, {}).get("ok")}
+    assert not failed_more, json.dumps(failed_more, indent=1)[:4000]
+    lines = more["metric_lines"]
+    # 7 tasks, 2 + 2 kept of the mixed batches, 1 with its own overlap, 1 made while reading remaining
+    # overlaps, 2 by the async client
+    assert lines["TasksInPool"] == {"tasks_count": [15]}
+    # every task made before the worker came was answered once and accepted
+    assert lines["AssignmentsInPool"]["accepted_assignments_in_pool"] == [12]
     failed = {name: report.get(name) for name in WORKS if not report.get(name, {}).get("ok")}
     assert not failed, json.dumps(failed, indent=1)[:4000]
     assert report["suites"] == SUITES
@@ -94,12 +176,6 @@ def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) 
     assert report["tasks_created_before_suites"] == 6  # one create_task made one task, not two
     assert report["assignments"] > 0 and report["more_answered"] >= 2
     assert report["assignments_df_rows"] == report["assignments"]  # one TSV row per assignment of the pool
-    with Client(live.url, live.token) as client:
-        by_user: dict[str, list[str]] = {}
-        for bonus in client._call("GET", "/api/v1/user-bonuses")["items"]:
-            by_user.setdefault(bonus["user_id"], []).append(bonus["amount"])
-        main = next(u for u, amounts in by_user.items() if len(amounts) == 2)
-        user = client._call("GET", f"/api/v1/workers/{main}")
     # two for a worker of the main pool, one (asynchronously) for the worker of section 5
     assert sorted(sorted(amounts) for amounts in by_user.values()) == [["0.10"], ["0.10", "0.50"]]
     assert user["balance"] >= 0.6  # the bonuses were paid into the worker's balance

@@ -15,6 +15,8 @@ from clipcrowd.domain.errors import ValidationFailed
 MAX_REWARD = 1000.0  # per assignment, in the pool's currency units
 MAX_ASSIGNMENT_SECONDS = 30 * 24 * 3600
 MAX_AUTO_ACCEPT_DAYS = 365
+#: longest a complete pool stays open for more tasks (`auto_close_after_complete_delay_seconds`)
+MAX_AUTO_CLOSE_DELAY_SECONDS = 30 * 24 * 3600
 MAX_OVERLAP = 10_000
 MAX_TASKS_PER_SUITE = 1000  # real, golden and training counts of a mixer, each
 MAX_RESTRICTION_DURATION = 100_000  # in the rule's own unit (minutes, hours or days)

@@ -42,6 +42,13 @@ def validate_pool(body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("mixer_config.training_tasks_count",
                                      "must be 0: training tasks are not mixed into a pool's suites; create a "
                                      "training and name it in quality_control.training_requirement")
+    if body.get("dynamic_pricing_config") is not None:
+        raise ValidationFailed.field("dynamic_pricing_config", "is not supported: every assignment of a pool pays "
+                                     "its reward_per_assignment (leave it out; a bonus pays a worker more)")
+    if body.get("speed_quality_balance") is not None:
+        raise ValidationFailed.field("speed_quality_balance", "is not supported: it picks workers by their rating, "
+                                     "and clipcrowd keeps no rating (leave it out; a filter on a skill of your "
+                                     "own admits the workers you want)")
     parse_time(pool.will_expire, "will_expire")
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)

@@ -33,6 +33,24 @@ def load(conn: Connection, pool_id: int, *, for_update: bool = False) -> Any:
     return row
 
 
+#: the skills toloka-kit's `Languages.in_(..., verified=True)` adds to a filter (a language test passed
+#: with value 100); clipcrowd has no such tests, so a filter naming one is refused saying so
+VERIFIED_LANGUAGE_SKILLS = {
+    26366: "EN", 26296: "RU", 26377: "DE", 26711: "FR", 26714: "PT", 26513: "JA", 30724: "AR", 32346: "ES",
+    44954: "HE", 54378: "HU", 39821: "ID", 29789: "SV", 48836: "UK", 44742: "ZH-HANS",
+}
+
+
+def _unknown_skills(missing: list[int]) -> str:
+    said = f"unknown skill id(s): {', '.join(str(s) for s in missing)}"
+    tests = [f"{s} ({VERIFIED_LANGUAGE_SKILLS[s]})" for s in missing if s in VERIFIED_LANGUAGE_SKILLS]
+    if tests:
+        said += (f"; {', '.join(tests)} is a verified-language test of Languages.in_(..., verified=True), "
+                 "which is not supported: clipcrowd has no language tests (leave out verified=True, or "
+                 "filter on a skill of your own)")
+    return said
+
+
 def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     project_id = parse_id(data.get("project_id"))
     if project_id is None:
@@ -52,9 +70,9 @@ def _check_references(conn: Connection, data: dict[str, Any]) -> int:
     ids = sorted(w for w in wanted if w is not None)
     found = {r.id for r in conn.execute(select(skills.c.id).where(one_of(skills.c.id, ids)))}
     if wanted - found:
-        missing = ", ".join(str(s) for s in sorted(x for x in wanted - found if x is not None))
+        missing = sorted(x for x in wanted - found if x is not None)
         raise ValidationFailed.field("filter" if weight is None else "filter or dynamic_overlap_config",
-                                     f"unknown skill id(s): {missing}")
+                                     _unknown_skills(missing))
     training = ((data.get("quality_control") or {}).get("training_requirement") or {}).get("training_pool_id")
     if training is not None and not conn.execute(select(exists().where(
             pools.c.id == (parse_id(training) or 0), pools.c.type == "TRAINING"))).scalar():
@@ -179,20 +197,36 @@ def close_if_complete(conn: Connection, pool_id: int) -> bool:
     return bool(changed)
 
 
-# built once: submissions that complete a task run it
+#: `auto_close_after_complete_delay_seconds` of a pool's stored body (0 when absent)
+_CLOSE_DELAY = func.coalesce(pools.c.data["auto_close_after_complete_delay_seconds"].as_integer(), 0)
+
+# built once: submissions that complete a task run it; a pool with a close delay is left to the
+# maintenance loop, which closes it once the delay has passed
 _CLOSE_IF_COMPLETE = Direct(update(pools).where(pools.c.id == bindparam("pool_id"), pools.c.status == "OPEN",
-                                          _complete_condition(bindparam("pool_id")))
+                                          _CLOSE_DELAY <= 0, _complete_condition(bindparam("pool_id")))
                       .values(status="CLOSED", last_stopped=bindparam("now", type_=pools.c.last_stopped.type),
                               last_close_reason="COMPLETED"))
 
 
 def close_all_complete(conn: Connection) -> int:
-    """The maintenance loop's safety net: every open pool that is complete, closed in one UPDATE."""
-    closed = conn.execute(update(pools).where(pools.c.status == "OPEN", _complete_condition(pools.c.id))
-                          .values(status="CLOSED", last_stopped=utcnow(), last_close_reason="COMPLETED")
-                          .returning(pools.c.id)).all()
-    for row in closed:
-        events.record(conn, "POOL_CLOSED", pool_id=row.id, reason="COMPLETED")
+    """The maintenance loop's safety net: every open pool that is complete, closed in one UPDATE; and a
+    complete pool with a close delay once that long has passed since its last submission (a task added
+    meanwhile keeps it open, as the delay is for)."""
+    now = utcnow()
+    closed = [row.id for row in conn.execute(
+        update(pools).where(pools.c.status == "OPEN", _CLOSE_DELAY <= 0, _complete_condition(pools.c.id))
+        .values(status="CLOSED", last_stopped=now, last_close_reason="COMPLETED").returning(pools.c.id))]
+    waiting = conn.execute(select(pools.c.id, _CLOSE_DELAY.label("delay"), pools.c.last_started).where(
+        pools.c.status == "OPEN", _CLOSE_DELAY > 0, _complete_condition(pools.c.id))).all()
+    for row in waiting:
+        last = conn.execute(select(func.max(assignments.c.submitted)).where(assignments.c.pool_id == row.id)).scalar()
+        since = max(t for t in (last, row.last_started) if t is not None) if (last or row.last_started) else None
+        if since is None or (now - since).total_seconds() >= row.delay:
+            conn.execute(update(pools).where(pools.c.id == row.id, pools.c.status == "OPEN").values(
+                status="CLOSED", last_stopped=now, last_close_reason="COMPLETED"))
+            closed.append(row.id)
+    for pool_id in closed:
+        events.record(conn, "POOL_CLOSED", pool_id=pool_id, reason="COMPLETED")
     return len(closed)
 
 

@@ -35,9 +35,11 @@ def pool(row: Any) -> dict[str, Any]:
     }
 
 
-def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
+def task(row: Any, *, for_worker: bool = False, remaining: bool = True) -> dict[str, Any]:
     """A task; for a worker only what the page needs (never known solutions or the golden flag; the
-    caller replaces the id, see `services.issuing.worker_task_id`)."""
+    caller replaces the id, see `services.issuing.worker_task_id`). Inside an assignment (`remaining`
+    false) it is the task as given, without its changing `remaining_overlap`, as the assignment
+    pages that `services.assignment_json` writes have it."""
     if for_worker:
         return {"id": format_id(row.id), "input_values": row.data.get("input_values", {})}
     body = {**row.data, "id": format_id(row.id), "pool_id": format_id(row.pool_id),
@@ -46,6 +48,11 @@ def task(row: Any, *, for_worker: bool = False) -> dict[str, Any]:
         body.pop("overlap", None)
     else:
         body["overlap"] = row.overlap
+        # copies still to hand out (toloka-kit's `Task.remaining_overlap`): out, answered or accepted
+        # copies count against the overlap, as issuing counts them
+        assigned = getattr(row, "assigned_count", None)
+        if remaining and assigned is not None and row.overlap is not None:
+            body["remaining_overlap"] = max(0, row.overlap - assigned)
     return body
 
 
@@ -74,7 +81,7 @@ def assignment(row: Any, task_rows: dict[int, Any]) -> dict[str, Any]:
         "reward": row.reward,
         "mixed": True,
         "automerged": False,
-        "tasks": [task(task_rows[tid]) for tid in row.task_ids if tid in task_rows],
+        "tasks": [task(task_rows[tid], remaining=False) for tid in row.task_ids if tid in task_rows],
         "created": format_time(row.created),
         "submitted": format_time(row.submitted),
         "accepted": format_time(row.accepted),

@@ -25,6 +25,10 @@ def validate_project(body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         raise ValidationFailed.field("project", "must be a JSON object")
     spec = checked(ProjectCreate, body, "project").task_spec
+    issuing = body.get("assignments_issuing_type")
+    if issuing not in (None, "AUTOMATED"):  # MAP_SELECTOR: workers pick tasks on a map
+        raise ValidationFailed.field("assignments_issuing_type", f"{issuing!r} is not supported: work is handed "
+                                     "out automatically (AUTOMATED); there is no map for workers to pick from")
     inputs = validate_spec(spec.input_spec, "task_spec.input_spec")
     outputs = validate_spec(spec.output_spec, "task_spec.output_spec")
     if not outputs:

@@ -22,7 +22,7 @@ from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.jobs import register
 from clipcrowd.services import asset_status, batch_create, pools, present
 from clipcrowd.services.batch_create import READ_ONLY, BatchHandler, BatchKind, PoolCache, PreparedBatch
-from clipcrowd.services.tasks import prepare_item
+from clipcrowd.services.tasks import prepare_item, refuse_targeting
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import task_suites, tasks
 
@@ -30,6 +30,8 @@ BATCH_OPERATION = "TASK_SUITE.BATCH_CREATE"
 BATCH_KIND = "task_suites.batch_create"
 #: task fields the suite decides
 _SUITE_DECIDES = ("pool_id", "overlap", "infinite_overlap")
+#: what a suite's tasks leave out when presented in it: the suite says it once
+_SUITE_SAYS = ("pool_id", "overlap", "remaining_overlap", "infinite_overlap", "created")
 
 
 def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
@@ -40,6 +42,7 @@ def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
 def _prepare_suite(item: Any, cache: PoolCache, allow_defaults: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not isinstance(item, Mapping):
         raise ValidationFailed.field("task_suite", "must be a JSON object")
+    refuse_targeting(item)
     suite = checked(TaskSuiteCreate, {k: v for k, v in item.items() if k not in READ_ONLY}, "task_suite")
     pool_id, pool, rules, _ = cache.of(item, "task suite")
     infinite, overlap = suite.infinite_overlap, suite.overlap
@@ -109,8 +112,7 @@ def present_many(conn: Connection, suite_ids: list[int]) -> dict[int, dict[str, 
                 "created": format_time(row.created), "issuing_order_override": row.issuing_order_override,
                 "infinite_overlap": infinite, "overlap": overlap,
                 "remaining_overlap": None if overlap is None or lead is None else max(0, overlap - lead.assigned_count),
-                "tasks": [{k: v for k, v in present.task(t).items() if k not in ("pool_id", "overlap",
-                                                                                 "infinite_overlap", "created")}
+                "tasks": [{k: v for k, v in present.task(t).items() if k not in _SUITE_SAYS}
                           for t in members[suite_id]]}
         if infinite:
             body.pop("overlap")

@@ -26,9 +26,24 @@ BATCH_OPERATION = "TASK.BATCH_CREATE"
 BATCH_KIND = "tasks.batch_create"
 
 
+#: who may get a task, by worker id or trait: stored and ignored they would hand it to anyone
+TARGETING = ("reserved_for", "unavailable_for", "traits_all_of", "traits_any_of", "traits_none_of_any")
+
+
+def refuse_targeting(item: Mapping[str, Any]) -> None:
+    """A task (or suite) reserved for some workers, or kept from some, is refused naming the field:
+    the issuing of work does not read these lists, so they would not hold."""
+    for name in TARGETING:
+        if item.get(name):
+            raise ValidationFailed.field(name, "is not supported: clipcrowd does not reserve tasks for workers or "
+                                               "keep them from some (leave it out; a pool filter or a restriction "
+                                               "decides who works on a pool)")
+
+
 def prepare_item(item: Any, cache: PoolCache, allow_defaults: bool) -> dict[str, Any]:
     if not isinstance(item, Mapping):
         raise ValidationFailed.field("task", "must be a JSON object")
+    refuse_targeting(item)
     task = checked(TaskCreate, {k: v for k, v in item.items() if k not in READ_ONLY}, "task")
     pool_id, pool, rules, spec = cache.of(item, "task")
     check_values(spec.input_spec, task.input_values, "input_values")

@@ -32,6 +32,9 @@ class PoolCreate(Incoming):
     will_expire: str = Field(description="ISO 8601 date and time")
     auto_accept_solutions: bool | None = None
     auto_accept_period_day: int | None = Field(None, ge=0, le=bounds.MAX_AUTO_ACCEPT_DAYS)
+    auto_close_after_complete_delay_seconds: int | None = Field(
+        None, ge=0, le=bounds.MAX_AUTO_CLOSE_DELAY_SECONDS,
+        description="a complete pool stays open this long after its last submission (for more tasks)")
     may_contain_adult_content: bool | None = None
     defaults: PoolDefaults | None = None
     mixer_config: MixerConfig | None = None

@@ -73,6 +73,7 @@ class TaskPublic(TaskCreate, Public):
     id: Id
     pool_id: Id
     created: Time | None = None
+    remaining_overlap: int | None = Field(None, description="copies still to hand out (none with infinite overlap)")
 
 
 class TaskForWorker(Public):
