@@ -35,11 +35,12 @@ class Api:
 
 
 @contextmanager
-def in_process(db: Database, home: Path) -> Iterator[Api]:
+def in_process(db: Database, home: Path, **overrides: Any) -> Iterator[Api]:
     """The app without its background ticks (one at start-up, then none for a day): expiry, auto-accept
     and pool closing happen when the test calls `maintenance.tick`, never in the middle of its checks."""
     token = auth.create_token(db, "requester", requester_id=auth.ensure_requester(db))
-    settings = Settings(home=home, database_url=db.url, maintenance_interval_seconds=86400)
+    settings = Settings(home=home, database_url=db.url, maintenance_interval_seconds=86400,
+                        **overrides)
     with TestClient(create_app(settings, db)) as client:
         yield Api(client, token)
 

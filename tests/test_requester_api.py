@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from tests.apiclient import Api, make_pool
+from clipcrowd.store.db import Database
+from tests.apiclient import Api, in_process, make_pool
 from tests.factories import captured
 
 
@@ -29,27 +31,55 @@ def test_skills_filter_by_name_and_page_by_id(api: Api) -> None:
     assert ids == sorted(ids) and len(set(ids)) == 5 and rest["has_more"] is False
 
 
-def test_async_batch_creates_tasks_with_operation_and_log(api: Api) -> None:
-    pool = make_pool(api)
-    tasks = [{"__item_idx": str(i), "pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(12)]
-    op_id = "0d3c4b1e-8f3a-4c55-9b7e-3a1f0e2d4c5b"
-    started = api.ok("POST", "/api/v1/tasks", json=tasks,
-                     params={"operation_id": op_id, "async_mode": "true", "allow_defaults": "true"})
-    assert started["id"] == op_id and started["type"] == "TASK.BATCH_CREATE"
-    deadline = time.monotonic() + 60  # the batch is written by the job runner, as clients poll for it
-    while (status := api.ok("GET", f"/api/v1/operations/{op_id}")["status"]) == "RUNNING":
-        assert time.monotonic() < deadline, "the batch was not written"
-        time.sleep(0.05)
-    assert status == "SUCCESS"
+def test_async_batch_creates_tasks_with_operation_and_log(db: Database, tmp_path: Path) -> None:
+    with in_process(db, tmp_path, inline_batch_items=11) as api:  # 12 tasks: one more than is written at once
+        pool = make_pool(api)
+        tasks = [{"__item_idx": str(i), "pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(12)]
+        op_id = "0d3c4b1e-8f3a-4c55-9b7e-3a1f0e2d4c5b"
+        started = api.ok("POST", "/api/v1/tasks", json=tasks,
+                         params={"operation_id": op_id, "async_mode": "true", "allow_defaults": "true"})
+        assert started["id"] == op_id and started["type"] == "TASK.BATCH_CREATE" and started["status"] == "RUNNING"
+        deadline = time.monotonic() + 60  # the batch is written by the job runner, as clients poll for it
+        while (status := api.ok("GET", f"/api/v1/operations/{op_id}")["status"]) == "RUNNING":
+            assert time.monotonic() < deadline, "the batch was not written"
+            time.sleep(0.05)
+        assert status == "SUCCESS"
+        _logged_tasks(api, op_id, pool["id"], 12)
+        again = api.call("POST", "/api/v1/tasks", json=tasks, params={"operation_id": op_id, "async_mode": "true",
+                                                                      "allow_defaults": "true"})
+        assert again.status_code == 409 and again.json()["code"] == "OPERATION_ALREADY_EXISTS"
+
+
+def test_a_small_async_batch_is_answered_with_its_finished_operation(db: Database, tmp_path: Path) -> None:
+    with in_process(db, tmp_path, inline_batch_items=12) as api:
+        pool = make_pool(api)
+        tasks = [{"__item_idx": str(i), "pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(12)]
+        tasks.append({"__item_idx": "12", "pool_id": pool["id"], "input_values": {"nope": 1}})
+        refused = api.call("POST", "/api/v1/tasks", json=tasks[:11] + tasks[12:],
+                           params={"async_mode": "true", "allow_defaults": "true"})
+        assert refused.status_code == 400 and "input_values" in refused.json()["message"]  # one bad: none written
+        assert api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"]})["items"] == []
+        op_id = "6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+        done = api.call("POST", "/api/v1/tasks", json=tasks[:12], expect=202,
+                        params={"operation_id": op_id, "async_mode": "true", "allow_defaults": "true"}).json()
+        assert done["id"] == op_id and done["status"] == "SUCCESS" and done["finished"]
+        assert done["details"] == {"items_count": 12, "success_count": 12, "failed_count": 0}
+        _logged_tasks(api, op_id, pool["id"], 12)
+        mixed = api.call("POST", "/api/v1/tasks", json=tasks[:1] + tasks[12:], expect=202, params={
+            "async_mode": "true", "allow_defaults": "true", "skip_invalid_items": "true"}).json()
+        assert mixed["status"] == "SUCCESS" and mixed["details"]["failed_count"] == 1
+        log = api.ok("GET", f"/api/v1/operations/{mixed['id']}/log")
+        assert [entry["success"] for entry in log] == [True, False]
+
+
+def _logged_tasks(api: Api, op_id: str, pool_id: str, count: int) -> None:
+    """The operation's log names each task it made, in the order given, and they are in the pool."""
     log = api.ok("GET", f"/api/v1/operations/{op_id}/log")
-    assert [entry["input"]["__item_idx"] for entry in log] == [str(i) for i in range(12)]
+    assert [entry["input"]["__item_idx"] for entry in log] == [str(i) for i in range(count)]
     ids = [entry["output"]["task_id"] for entry in log]
-    found = api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"], "id_gte": min(ids), "id_lte": max(ids)})
+    found = api.ok("GET", "/api/v1/tasks", params={"pool_id": pool_id, "id_gte": min(ids), "id_lte": max(ids)})
     assert sorted(t["id"] for t in found["items"]) == sorted(ids)
     assert all(t["overlap"] == 3 and t["infinite_overlap"] is False for t in found["items"])
-    again = api.call("POST", "/api/v1/tasks", json=tasks, params={"operation_id": op_id, "async_mode": "true",
-                                                                  "allow_defaults": "true"})
-    assert again.status_code == 409 and again.json()["code"] == "OPERATION_ALREADY_EXISTS"
 
 
 def test_sync_batch_and_overlap_change(api: Api) -> None:

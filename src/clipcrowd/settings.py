@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (PostgreSQL only).")
     max_upload_bytes: int = Field(200 * 1024 * 1024, gt=0, description="Cap on one uploaded file.")
     max_batch_items: int = Field(100_000, gt=0, description="Cap on items in one batch request.")
+    inline_batch_items: int = Field(
+        1000, ge=0, le=100_000,
+        description="An `async_mode` batch of at most this many items is written within the request and answered "
+                    "with its finished operation (toloka-kit's `wait_operation` then returns at once, not after "
+                    "its 0.5 s first poll); a larger one is written by the job runner while the client polls.",
+    )
     maintenance_interval_seconds: float = Field(
         2.0, gt=0, description="How often expiry, auto-accept and pool closing run."
     )

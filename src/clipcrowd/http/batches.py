@@ -20,7 +20,8 @@ from clipcrowd.store.db import Database
 def create(db: Database, settings: Settings, request: Request, kind: BatchKind, items: list[Any],
            single: bool) -> JSONResponse:
     """Flags: ``open_pool``, ``skip_invalid_items``, ``allow_defaults`` (implied for one object),
-    ``async_mode`` with ``operation_id`` (one object too: toloka-kit then reads it back from the log)."""
+    ``async_mode`` with ``operation_id`` (one object too: toloka-kit then reads it back from the log).
+    An async batch of up to ``inline_batch_items`` is written at once and its operation answered ended."""
     if not items:
         raise ValidationFailed.field("body", f"must be a {kind.noun} object or a non-empty list of them")
     if len(items) > settings.max_batch_items:
@@ -32,6 +33,9 @@ def create(db: Database, settings: Settings, request: Request, kind: BatchKind, 
                                  skip_invalid=skip_invalid and not single)
     if query_flag(request, "async_mode"):
         op_id = operations.new_id(request.query_params.get("operation_id"))
+        if len(items) <= settings.inline_batch_items:
+            done = batch_create.write_now(kind, db, batch, op_id, skip_invalid=skip_invalid, open_pool=open_after)
+            return JSONResponse(done, status_code=202)
         started = batch_create.start_batch(kind, db, batch, items, op_id, allow_defaults=allow_defaults,
                                            skip_invalid=skip_invalid, open_pool=open_after)
         wake(request)

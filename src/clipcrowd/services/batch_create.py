@@ -137,25 +137,45 @@ def create_sync(kind: BatchKind, db: Database, batch: PreparedBatch, *, open_poo
                 "validation_errors": batch.failures}
 
 
+def _write_logged(kind: BatchKind, conn: Connection, batch: PreparedBatch, op_id: str, *, open_pool: bool) -> None:
+    """Insert the batch, log every item (made or refused) and finish the operation, in `conn`'s transaction."""
+    ids = write(kind, conn, batch, open_pool=open_pool)
+    pool_of = [format_id(p) for p in batch.row_pools]
+    entries = [(True, {**inp, "__item_idx": idx, "pool_id": pool_id}, {kind.output_id: format_id(new_id)})
+               for idx, inp, pool_id, new_id in zip(batch.indexes, batch.inputs, pool_of, ids, strict=True)]
+    entries += [(False, {**batch.failed_inputs[idx], "__item_idx": idx}, faults)
+                for idx, faults in batch.failures.items()]
+    operations.log(conn, op_id, kind.log_type, entries)
+    operations.finish(conn, op_id, success=bool(ids) or not batch.failures, details={
+        "items_count": len(ids) + len(batch.failures), "success_count": len(ids),
+        "failed_count": len(batch.failures)})
+
+
 def write_as_operation(kind: BatchKind, db: Database, batch: PreparedBatch, op_id: str, *,
                        open_pool: bool = False) -> None:
-    """The deferred half of an async batch: insert, log every item, finish the operation."""
+    """The deferred half of an async batch, in the job runner: the operation ends whatever goes wrong."""
     try:
         with db.write() as conn:
-            ids = write(kind, conn, batch, open_pool=open_pool)
-            pool_of = [format_id(p) for p in batch.row_pools]
-            entries = [(True, {**inp, "__item_idx": idx, "pool_id": pool_id}, {kind.output_id: format_id(new_id)})
-                       for idx, inp, pool_id, new_id in zip(batch.indexes, batch.inputs, pool_of, ids, strict=True)]
-            entries += [(False, {**batch.failed_inputs[idx], "__item_idx": idx}, faults)
-                        for idx, faults in batch.failures.items()]
-            operations.log(conn, op_id, kind.log_type, entries)
-            operations.finish(conn, op_id, success=bool(ids) or not batch.failures, details={
-                "items_count": len(ids) + len(batch.failures), "success_count": len(ids),
-                "failed_count": len(batch.failures)})
+            _write_logged(kind, conn, batch, op_id, open_pool=open_pool)
     except Exception as exc:  # the operation must end, whatever went wrong; the error is reported in it
         with db.write() as conn:
             operations.finish(conn, op_id, success=False, details={"error": f"{type(exc).__name__}: {exc}"})
         raise
+
+
+def _start(kind: BatchKind, conn: Connection, batch: PreparedBatch, op_id: str, skip_invalid: bool) -> None:
+    operations.start(conn, kind.operation, {"pool_ids": sorted(format_id(p) for p in batch.pool_ids),
+                                            "skip_invalid_items": skip_invalid}, op_id=op_id)
+
+
+def write_now(kind: BatchKind, db: Database, batch: PreparedBatch, op_id: str, *, skip_invalid: bool,
+              open_pool: bool) -> dict[str, Any]:
+    """A small async batch: its operation started, written, logged and finished in one transaction (nothing
+    is left half done if it fails), answered already ended."""
+    with db.write() as conn:
+        _start(kind, conn, batch, op_id, skip_invalid)
+        _write_logged(kind, conn, batch, op_id, open_pool=open_pool)
+    return operations.get(db, op_id)
 
 
 def start_batch(kind: BatchKind, db: Database, batch: PreparedBatch, items: list[Any], op_id: str, *,
@@ -164,8 +184,7 @@ def start_batch(kind: BatchKind, db: Database, batch: PreparedBatch, items: list
     request = {"operation_id": op_id, "items": items, "allow_defaults": allow_defaults,
                "skip_invalid": skip_invalid, "open_pool": open_pool}
     with db.write() as conn:
-        operations.start(conn, kind.operation, {"pool_ids": sorted(format_id(p) for p in batch.pool_ids),
-                                                "skip_invalid_items": skip_invalid}, op_id=op_id)
+        _start(kind, conn, batch, op_id, skip_invalid)
         submit(conn, kind.job, request, operation_id=op_id)
     return operations.get(db, op_id)
 
