@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
+from sqlalchemy import select, update
+
+from clipcrowd.domain.bounds import MAX_AUTO_CLOSE_DELAY_SECONDS
 from clipcrowd.services import maintenance
+from clipcrowd.services.pools import close_all_complete
 from clipcrowd.store.db import Database
+from clipcrowd.store.tables import pools
 from tests.apiclient import Api, add_tasks, make_pool, worker
 from tests.apiclient import expect_error as _error
 from tests.factories import pool_body, text_project
-from tests.support import ManualClock
+from tests.support import ManualClock, migrate
 
 
 def _answer_all(api: Api, pool_id: str, person: dict[str, Any]) -> int:
@@ -68,3 +74,26 @@ def test_a_bad_delay_is_refused(api: Api) -> None:
         _error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR",
                "auto_close_after_complete_delay_seconds")
     assert api.ok("GET", "/api/v1/pools")["items"] == []
+
+
+def test_stored_delays_of_any_shape_are_made_whole_seconds_by_the_migration(api: Api, db: Database) -> None:
+    """Pools stored while the field passed through unread may hold any JSON there; after 0028 each is a
+    whole number of seconds within bounds, or absent, and the statements that read it run on both databases."""
+    shapes: dict[str, Any] = {"text": "600", "fraction": 90.6, "negative": -5, "huge": 1e30, "boolean": True,
+                              "null": None, "whole": 120}
+    ids = {name: make_pool(api)["id"] for name in [*shapes, "absent"]}
+    migrate(db, command.downgrade, "0027_aggregate")
+    with db.write() as conn:
+        for name, value in shapes.items():
+            row = conn.execute(select(pools.c.data).where(pools.c.id == int(ids[name]))).scalar_one()
+            conn.execute(update(pools).where(pools.c.id == int(ids[name])).values(
+                data={**row, "auto_close_after_complete_delay_seconds": value}))
+    migrate(db, command.upgrade, "head")
+    with db.read() as conn:
+        stored = {name: conn.execute(select(pools.c.data).where(pools.c.id == int(pool_id))).scalar_one()
+                  for name, pool_id in ids.items()}
+    delays = {name: data.get("auto_close_after_complete_delay_seconds", "gone") for name, data in stored.items()}
+    assert delays == {"text": "gone", "fraction": 91, "negative": 0, "huge": MAX_AUTO_CLOSE_DELAY_SECONDS,
+                      "boolean": "gone", "null": "gone", "whole": 120, "absent": "gone"}
+    with db.write() as conn:
+        assert close_all_complete(conn) == 0  # nothing complete; the statement reads every pool's delay
