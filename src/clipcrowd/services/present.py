@@ -48,12 +48,16 @@ def task(row: Any, *, for_worker: bool = False, remaining: bool = True) -> dict[
         body.pop("overlap", None)
     else:
         body["overlap"] = row.overlap
-        # copies still to hand out (toloka-kit's `Task.remaining_overlap`): out, answered or accepted
-        # copies count against the overlap, as issuing counts them
         assigned = getattr(row, "assigned_count", None)
         if remaining and assigned is not None and row.overlap is not None:
-            body["remaining_overlap"] = max(0, row.overlap - assigned)
+            body["remaining_overlap"] = remaining_overlap(row.overlap, assigned)
     return body
+
+
+def remaining_overlap(overlap: int, assigned: int) -> int:
+    """Copies still to hand out (toloka-kit's `remaining_overlap` of a task or a suite): out, answered or
+    accepted copies count against the overlap, as issuing counts them."""
+    return max(0, overlap - assigned)
 
 
 def tasks_by_id(conn: Connection, ids: set[int]) -> dict[int, Any]:

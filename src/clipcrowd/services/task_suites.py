@@ -31,7 +31,7 @@ BATCH_KIND = "task_suites.batch_create"
 #: task fields the suite decides
 _SUITE_DECIDES = ("pool_id", "overlap", "infinite_overlap")
 #: what a suite's tasks leave out when presented in it: the suite says it once
-_SUITE_SAYS = ("pool_id", "overlap", "remaining_overlap", "infinite_overlap", "created")
+_SUITE_SAYS = ("pool_id", "overlap", "infinite_overlap", "created")
 
 
 def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
@@ -111,8 +111,9 @@ def present_many(conn: Connection, suite_ids: list[int]) -> dict[int, dict[str, 
         body = {**row.data, "id": format_id(row.id), "pool_id": format_id(row.pool_id),
                 "created": format_time(row.created), "issuing_order_override": row.issuing_order_override,
                 "infinite_overlap": infinite, "overlap": overlap,
-                "remaining_overlap": None if overlap is None or lead is None else max(0, overlap - lead.assigned_count),
-                "tasks": [{k: v for k, v in present.task(t).items() if k not in _SUITE_SAYS}
+                "remaining_overlap": (None if overlap is None or lead is None
+                                      else present.remaining_overlap(overlap, lead.assigned_count)),
+                "tasks": [{k: v for k, v in present.task(t, remaining=False).items() if k not in _SUITE_SAYS}
                           for t in members[suite_id]]}
         if infinite:
             body.pop("overlap")
