@@ -156,6 +156,15 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def as_stranger(page: Any) -> Any:
+    """The same page with its browser context's cookies cleared: to the server (which knows a visitor by
+    the session cookie alone) someone who has not signed in, as in a new context. For the next actor of a
+    test once the last one is done: a new context with its page costs Chromium about 0.45 s of CPU, a
+    navigation in an open page about 0.1 s."""
+    page.context.clear_cookies()
+    return page
+
+
 def sign_in_worker(page: Any, live: LiveServer, login: str, password: str = "password123") -> None:
     page.goto(f"{live.url}/w/sign-in")
     page.fill("input[name=login]", login)

@@ -153,7 +153,7 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveS
     assert "review" in w.inner_text("#after-text")
 
     # the requester accepts it in the review page (which holds the decision for an undo: its clock is moved)
-    review = page.context.new_page()
+    review = page  # the desk's page, done with the pool page
     review.clock.install()
     review.goto(f"{live.url}/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import pool_body, text_project
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, sign_in_desk
+from tests.web.conftest import LiveServer, as_stranger, sign_in_desk
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,9 @@ def _invite(desk: Any, live: LiveServer, pool_id: str) -> str:
     return str(desk.input_value("[data-testid=invite-link]"))
 
 
-def _sign_up_and_start(browser: Any, live: LiveServer, link: str, login: str, pool_id: str) -> Any:
-    page = browser.new_context(viewport={"width": 1000, "height": 900}).new_page()
-    page.goto(link)
+def _sign_up_and_start(page: Any, live: LiveServer, link: str, login: str, pool_id: str) -> Any:
+    """A new worker signs up through the invite on `page`, its cookies cleared first (someone signed out)."""
+    as_stranger(page).goto(link)
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", "password123")
     page.click("button[type=submit]")
@@ -46,7 +46,7 @@ def test_app_only_pool_invite_admits_the_browser_sign_up(live: LiveServer, brows
     link = _invite(desk, live, pool_id)
     assert "TOLOKA_APP" in desk.inner_text("[data-testid=invite-profile]")
     shots(desk, "desk-invite-fitted")
-    _sign_up_and_start(browser, live, link, "appworker", pool_id)
+    _sign_up_and_start(desk, live, link, "appworker", pool_id)  # the requester is done: her page, signed out
 
 
 def test_language_pool_invite_and_a_failing_override(live: LiveServer, browser: Any) -> None:
@@ -79,5 +79,6 @@ def test_language_pool_invite_and_a_failing_override(live: LiveServer, browser: 
     page.wait_for_url(f"{live.url}/w/pools/{pool_id}")
     assert "languages" in page.inner_text("[role=alert]")  # she is told what she lacks
 
-    worker = _sign_up_and_start(browser, live, _invite(desk, live, pool_id), "ruworker", pool_id)
+    # enworker is done: ruworker signs up on her page
+    worker = _sign_up_and_start(page, live, _invite(desk, live, pool_id), "ruworker", pool_id)
     assert "привет" in worker.inner_text("main")

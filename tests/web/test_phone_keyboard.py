@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments
-from tests.web.conftest import UNDO_MS, LiveServer, shot
+from tests.web.conftest import UNDO_MS, LiveServer, as_stranger, shot
 
 pytestmark = pytest.mark.browser
 
@@ -124,8 +124,7 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
     page.goto(f"{live.url}/w/history")
     fits_phone(page, "worker-history")
 
-    desk = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
-    page = desk.new_page()
+    page = as_stranger(page)  # the worker is done: the requester on the same phone, signed out
     page.clock.install()  # the review page holds a decision for an undo: its clock is moved, not waited for
     page.goto(f"{live.url}/desk/pools/{pool_id}/review")
     page.wait_for_url("**/desk/sign-in**")
@@ -152,4 +151,3 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
     rows = httpx.get(f"{live.url}/desk/pools/{pool_id}/results.json", cookies=cookies).json()
     assert rows[0]["output_values"]["why"] == "because" and rows[0]["status"] == "ACCEPTED"
     context.close()
-    desk.close()

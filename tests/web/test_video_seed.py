@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments, pools, tasks
-from tests.web.conftest import UNDO_MS, LiveServer, shot, sign_in_desk, sign_in_worker, write_video
+from tests.web.conftest import UNDO_MS, LiveServer, as_stranger, shot, sign_in_desk, sign_in_worker, write_video
 
 pytestmark = pytest.mark.browser
 
@@ -70,8 +70,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     pool_page.click("button:has-text('Create invite link')")
     link = pool_page.input_value("[data-testid=invite-link]")
     shot(pool_page, "desk-pool")
-    bob = browser.new_context(viewport={"width": 900, "height": 900})
-    page = bob.new_page()
+    page = as_stranger(page)  # alice is done: bob signs up on her page, its cookies cleared
     page.goto(link)
     page.fill("input[name=login]", "bob")
     page.fill("input[name=password]", "bobs-secret")
@@ -104,5 +103,5 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     page.goto(f"{live.url}/w/history")
     assert page.inner_text("[data-testid=balance]") == "$0.03"
     shot(page, "worker-history")
-    for context in (alice, desk, bob):
+    for context in (alice, desk):
         context.close()

@@ -22,7 +22,7 @@ from clipcrowd.services import workers
 from clipcrowd.store.tables import assignments, attachments
 from tests.media._generate import write_live_webm
 from tests.web.axe import WIDTHS, shots
-from tests.web.conftest import LiveServer, sign_in_desk, start_server, start_suite
+from tests.web.conftest import LiveServer, as_stranger, sign_in_desk, start_server, start_suite
 
 # No module-wide browser mark: only the tests that drive Chromium have it, so the others sort after the
 # browser tests (tests/conftest.py) and a test process does not close Chromium for them and start it again.
@@ -120,16 +120,15 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
 
     page.click("#submit")
     page.wait_for_selector("#after:not([hidden])")
-    # the review desk shows the same length and seeks too
-    desk = browser.new_context(viewport={"width": 1280, "height": 900})
-    review = desk.new_page()
+    # the review desk shows the same length and seeks too (on the worker's page, her cookie cleared: she is done)
+    review = as_stranger(page)
+    review.set_viewport_size({"width": 1280, "height": 900})
     sign_in_desk(review, live, f"/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")
     assert review.inner_text("[data-testid=file-length]") == length
     got = review.evaluate(SEEK, "video.review-media")
     assert 1.9 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
     shots(review, "desk-review-length")
-    desk.close()
     context.close()
 
 

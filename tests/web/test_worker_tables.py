@@ -9,7 +9,7 @@ import pytest
 from clipcrowd.services import issuing, review, submissions
 from tests.factories import captured
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, sign_in_desk, sign_in_worker, start_suite
+from tests.web.conftest import LiveServer, as_stranger, sign_in_desk, sign_in_worker, start_suite
 
 pytestmark = pytest.mark.browser
 
@@ -50,15 +50,13 @@ def test_tables_stack_at_phone_width(live: LiveServer, browser: Any) -> None:
     assert page.evaluate("() => getComputedStyle(document.querySelector('table.stacks tr')).display") == "block"
     shots(page, "worker-history-stacked")
 
-    desk = browser.new_context(viewport={"width": 375, "height": 800})
-    page = desk.new_page()
+    page = as_stranger(page)  # the worker is done: the requester signs in on the same page
     sign_in_desk(page, live, f"/desk/pools/{pool_id}/workers")
     _inside(page, "td[data-label=Restrictions]")
     assert "nora" in page.inner_text("td[data-label=Worker]")
     shots(page, "desk-workers-stacked")
     page.set_viewport_size({"width": 1280, "height": 800})  # a plain table where there is room
     assert page.evaluate("() => getComputedStyle(document.querySelector('table.stacks tr')).display") == "table-row"
-    desk.close()
     context.close()
 
 
