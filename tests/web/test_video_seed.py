@@ -64,7 +64,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     assert task.answered_count == 0 and pool.status == "OPEN"  # the task is back in the pool
 
     # another worker joins through an invite link, takes the same task, uploads a file
-    pool_page = desk.new_page()
+    pool_page = review  # the review is done for now: the pool page in the same tab (the review page comes back below)
     pool_page.goto(f"{live.url}/desk/pools/{pool_id}")
     pool_page.select_option("select[name=client_type]", "TOLOKA_APP")
     pool_page.click("button:has-text('Create invite link')")
