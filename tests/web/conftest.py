@@ -20,11 +20,13 @@ import numpy as np
 import pytest
 from fastapi.staticfiles import StaticFiles
 
+from clipcrowd.http.deps import COOKIE
 from clipcrowd.media import encode_image
 from clipcrowd.server import create_app
 from clipcrowd.services import auth, pools, projects, skills, tasks, workers
 from clipcrowd.settings import Settings
 from clipcrowd.store.db import Database
+from clipcrowd.web._session import session_expiry
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (imported from here by older tests)
 from tests.factories import captured
 from tests.support import fresh_sqlite, serve_in_thread
@@ -165,7 +167,22 @@ def as_stranger(page: Any) -> Any:
     return page
 
 
+def _session_cookie(page: Any, live: LiveServer, token: str) -> None:
+    page.context.add_cookies([{"name": COOKIE, "value": token, "url": live.url, "httpOnly": True, "sameSite": "Lax"}])
+
+
 def sign_in_worker(page: Any, live: LiveServer, login: str, password: str = "password123") -> None:
+    """Signed in as the worker's sign-in form leaves her: a session token minted as its handler mints it,
+    in the cookie; then her pool list. The forms themselves are driven in Chromium by the accessibility
+    test (`sign_in_worker_by_form`, `sign_in_desk_by_form`), the phone test (the desk's, by keyboard) and
+    the invite tests (sign-up), and over HTTP by tests/hardening; elsewhere a sign-in is set-up, and the
+    form's page, typing and post cost Chromium about 0.3 s of CPU each time."""
+    _session_cookie(page, live, workers.sign_in(live.db, login, password, expires=session_expiry()))
+    page.goto(f"{live.url}/w")
+    page.wait_for_url(f"{live.url}/w")
+
+
+def sign_in_worker_by_form(page: Any, live: LiveServer, login: str, password: str = "password123") -> None:
     page.goto(f"{live.url}/w/sign-in")
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", password)
@@ -187,6 +204,17 @@ def start_suite(browser: Any, live: LiveServer, login: str, pool_id: str, *, wid
 
 
 def sign_in_desk(page: Any, live: LiveServer, target: str = "/desk") -> None:
+    """Signed in at the desk as its sign-in form leaves the requester (a session token minted from hers,
+    in the cookie), then `target`: see `sign_in_worker`."""
+    principal = auth.resolve(live.db, live.requester_token)
+    session = auth.create_token(live.db, principal.role, requester_id=principal.requester_id, name="desk session",
+                                expires=session_expiry())
+    _session_cookie(page, live, session)
+    page.goto(f"{live.url}{target}")
+    page.wait_for_url(f"{live.url}{target}")
+
+
+def sign_in_desk_by_form(page: Any, live: LiveServer, target: str = "/desk") -> None:
     page.goto(f"{live.url}/desk/sign-in?next={target}")
     page.fill("input[name=token]", live.requester_token)
     page.click("button[type=submit]")

@@ -6,7 +6,7 @@ import pytest
 
 from clipcrowd.services import invites
 from tests.web.axe import shots
-from tests.web.conftest import LiveServer, as_stranger, sign_in_desk, sign_in_worker
+from tests.web.conftest import LiveServer, as_stranger, sign_in_desk_by_form, sign_in_worker_by_form
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_every_page_has_no_serious_accessibility_violation(live: LiveServer, bro
 
     page.goto(f"{live.url}/w/sign-in")
     shots(page, "a11y-worker-sign-in")
-    sign_in_worker(page, live, "ada")
+    sign_in_worker_by_form(page, live, "ada")
     shots(page, "a11y-worker-pools")
     page.goto(f"{live.url}/w/pools/{audio}")
     shots(page, "a11y-worker-pool")
@@ -32,7 +32,7 @@ def test_every_page_has_no_serious_accessibility_violation(live: LiveServer, bro
     shots(page, "a11y-worker-error")
 
     desk = page  # the worker's pages are done: the desk's in the same context (its sign-in takes the cookie)
-    sign_in_desk(desk, live)
+    sign_in_desk_by_form(desk, live)
     shots(desk, "a11y-desk-home")
     for path, name in (("", "pool"), ("/review", "review"), ("/workers", "workers")):
         desk.goto(f"{live.url}/desk/pools/{audio}{path}")
