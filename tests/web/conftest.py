@@ -176,7 +176,7 @@ def sign_in_worker(page: Any, live: LiveServer, login: str, password: str = "pas
     in the cookie; then her pool list. The forms themselves are driven in Chromium by the accessibility
     test (`sign_in_worker_by_form`, `sign_in_desk_by_form`), the phone test (the desk's, by keyboard) and
     the invite tests (sign-up), and over HTTP by tests/hardening; elsewhere a sign-in is set-up, and the
-    form's page, typing and post cost Chromium about 0.3 s of CPU each time."""
+    form's page, typing and post cost Chromium 0.1-0.3 s of CPU each time."""
     _session_cookie(page, live, workers.sign_in(live.db, login, password, expires=session_expiry()))
     page.goto(f"{live.url}/w")
     page.wait_for_url(f"{live.url}/w")
