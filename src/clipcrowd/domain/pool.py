@@ -24,6 +24,10 @@ DEFAULT_REVIEW_DAYS = 7  # a submission nobody reviews is accepted after this ma
 READ_ONLY_POOL_FIELDS = {"id", "status", "created", "last_started", "last_stopped", "last_close_reason", "type"}
 
 
+#: settings Toloka keeps on a project: sent with a pool they would be stored and never read
+PROJECT_SETTINGS = ("max_active_assignments_count", "assignments_automerge_enabled")
+
+
 def validate_pool(body: Any) -> dict[str, Any]:
     """Check a pool object (a create or a full update); return it without read-only fields.
 
@@ -49,6 +53,10 @@ def validate_pool(body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("speed_quality_balance", "is not supported: it picks workers by their rating, "
                                      "and clipcrowd keeps no rating (leave it out; a filter on a skill of your "
                                      "own admits the workers you want)")
+    for name in PROJECT_SETTINGS:
+        if body.get(name) is not None:
+            raise ValidationFailed.field(name, "is a project's setting, not a pool's: set it on the project (it "
+                                         "holds for every pool of the project)")
     parse_time(pool.will_expire, "will_expire")
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)

@@ -32,7 +32,15 @@ from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, task_suites, tasks
+from clipcrowd.store.tables import (
+    GOLDEN_TASK,
+    OPEN_REAL_TASK,
+    assignment_tasks,
+    assignments,
+    projects,
+    task_suites,
+    tasks,
+)
 
 #: below every issuing_order_override a requester may set: suites without one come last
 _NO_ORDER = -(10**9)
@@ -83,9 +91,12 @@ def _admission_query(postgresql: bool) -> Any:
         assignments.c.worker_id == _WORKER, assignments.c.pool_id == _POOL,
         assignments.c.status == "ACTIVE", assignments.c.deadline > _NOW).limit(1).scalar_subquery())
     has_suites = exists().where(task_suites.c.pool_id == _POOL)
+    # the project's limit alone, read out of its JSON by the database (its task spec may be large)
+    most_active = (select(projects.c.data["max_active_assignments_count"].as_integer())
+                   .where(projects.c.id == p.c.project_id).scalar_subquery())
     query = (select(w, p.c.status.label("pool_status"), p.c.project_id, p.c.data.label("pool_data"),
                     p.c.last_close_reason, restricted.label("restricted"), open_suite.label("open_suite"),
-                    has_suites.label("has_suites"))
+                    has_suites.label("has_suites"), most_active.label("most_active"))
              .select_from(w.join(p, p.c.id == _POOL)).where(w.c.id == _WORKER))
     return Direct(query.with_for_update(of=w, key_share=True) if postgresql else query)
 
@@ -178,28 +189,51 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
+    if found.most_active is not None:
+        _within_active_limit(conn, worker_id, found.project_id, found.most_active)
     training_id = trainings.gate(conn, worker_id, rules.quality_control)
     if training_id is not None:  # she has not passed the pool's training: it comes first
         return _issue(conn, worker_id, training_id)
-    chosen = _prepared_suite(conn, worker_id, pool_id) if found.has_suites else []
+    data = found.pool_data if isinstance(found.pool_data, dict) else {}
+    chosen = _prepared_suite(conn, worker_id, pool_id, in_order=_suites_in_creation_order(data)) \
+        if found.has_suites else []
     if not chosen:
         # a training may ask for its tasks in creation order and unshuffled; golden tasks of a pool never
-        data = found.pool_data if isinstance(found.pool_data, dict) else {}
         chosen = _mixed_suite(conn, worker_id, pool_id, rules, in_order=bool(data.get("mix_tasks_in_creation_order")),
                               shuffle=data.get("shuffle_tasks_in_task_suite", True) is not False)
     return _record(conn, worker_id, pool_id, rules, chosen)
 
 
-def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]:
-    """The tasks of the first suite she may take, in the order the requester gave them.
+def _within_active_limit(conn: Connection, worker_id: int, project_id: int, most: int) -> None:
+    """The project's `max_active_assignments_count`: she holds at most that many unexpired suites of its
+    pools at once (she has none in this pool: that one would have been handed back)."""
+    held = conn.execute(select(func.count()).select_from(assignments.join(
+        pools.pools, pools.pools.c.id == assignments.c.pool_id)).where(
+        assignments.c.worker_id == worker_id, assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow(),
+        pools.pools.c.project_id == project_id)).scalar_one()
+    if held >= most:
+        raise refusals.too_many_active(project_id, most)
+
+
+def _suites_in_creation_order(pool_data: dict[str, Any]) -> bool:
+    """A pool's `assignments_issuing_config.issue_task_suites_in_creation_order`: false hands its suites
+    out in random order; true, or left out, by `issuing_order_override` and then creation."""
+    config = pool_data.get("assignments_issuing_config")
+    return not isinstance(config, dict) or config.get("issue_task_suites_in_creation_order") is not False
+
+
+def _prepared_suite(conn: Connection, worker_id: int, pool_id: int, *, in_order: bool = True) -> list[Any]:
+    """The tasks of the first suite she may take (or of one at random, unless `in_order`), in the order
+    the requester gave them.
 
     The suite's row is locked (`SKIP LOCKED` on PostgreSQL), so two workers never take the last
     copy of one suite at once; its tasks' counters then move together.
     """
     open_for_her = exists().where(tasks.c.suite_id == task_suites.c.id, OPEN_REAL_TASK, _not_seen_by(worker_id))
+    order = ((func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
+             if in_order else (func.random(),))
     pick = (select(task_suites.c.id).where(task_suites.c.pool_id == pool_id, open_for_her)
-            .order_by(func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
-            .limit(1))
+            .order_by(*order).limit(1))
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:
         pick = pick.with_for_update(skip_locked=True, of=task_suites)

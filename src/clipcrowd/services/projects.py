@@ -29,6 +29,10 @@ def validate_project(body: Any) -> dict[str, Any]:
     if issuing not in (None, "AUTOMATED"):  # MAP_SELECTOR: workers pick tasks on a map
         raise ValidationFailed.field("assignments_issuing_type", f"{issuing!r} is not supported: work is handed "
                                      "out automatically (AUTOMATED); there is no map for workers to pick from")
+    if body.get("assignments_automerge_enabled"):
+        raise ValidationFailed.field("assignments_automerge_enabled", "true is not supported: clipcrowd never "
+                                     "carries an answer over to an identical task of another pool; each task "
+                                     "is answered by its own workers (leave it out or send false)")
     inputs = validate_spec(spec.input_spec, "task_spec.input_spec")
     outputs = validate_spec(spec.output_spec, "task_spec.output_spec")
     if not outputs:

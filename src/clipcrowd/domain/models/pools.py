@@ -22,6 +22,12 @@ class PoolDefaults(Incoming):
     default_overlap_for_new_tasks: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
 
 
+class AssignmentsIssuingConfig(Incoming):
+    issue_task_suites_in_creation_order: bool | None = Field(
+        None, description="false: the pool's suites go out in random order; true or left out: by "
+                          "issuing_order_override, then oldest first")
+
+
 class PoolCreate(Incoming):
     project_id: Id | int
     private_name: NonBlank
@@ -38,6 +44,7 @@ class PoolCreate(Incoming):
     may_contain_adult_content: bool | None = None
     defaults: PoolDefaults | None = None
     mixer_config: MixerConfig | None = None
+    assignments_issuing_config: AssignmentsIssuingConfig | None = None
     filter: dict[str, Any] | None = Field(None, description="a tree of and/or over {category, key, operator, value}")
     quality_control: dict[str, Any] | None = Field(None, description="{configs: [{collector_config, rules}]}")
 

@@ -1,0 +1,146 @@
+"""Settings toloka-kit sends that clipcrowd once stored and ignored: each is now honoured (a project's
+`max_active_assignments_count`, a pool's suites in random or creation order), or refused naming the
+field (answers merged across identical tasks, suites placed on a map, a project's setting sent with a
+pool); and a training's id is no pool's, nor a pool's a training's, as in Toloka.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.apiclient import Api, add_tasks, expect_error, make_pool, worker
+from tests.factories import pool_body, text_project
+from tests.test_trainings import TRAINING
+
+
+def _next(api: Api, person: dict[str, Any], pool_id: str) -> Any:
+    return api.call("POST", f"/api/v1/worker/pools/{pool_id}/next", headers=person["headers"])
+
+
+def _submit(api: Api, person: dict[str, Any], suite: dict[str, Any]) -> None:
+    api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=person["headers"],
+           json={"solutions": [{"output_values": {"result": "a"}} for _ in suite["tasks"]]})
+
+
+def _open_pools(api: Api, project: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    made = []
+    for _ in range(count):
+        pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"]))
+        add_tasks(api, pool["id"], 2)
+        api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+        made.append(pool)
+    return made
+
+
+def test_a_worker_holds_at_most_the_projects_active_assignments(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project(max_active_assignments_count=2))
+    assert project["max_active_assignments_count"] == 2
+    first, second, third = _open_pools(api, project, 3)
+    person = worker(api, "holder")
+    held = _next(api, person, first["id"]).json()
+    assert _next(api, person, second["id"]).status_code == 200
+    refused = expect_error(_next(api, person, third["id"]), 409, "ACTIVE_ASSIGNMENTS_LIMIT", "2 task suites")
+    assert "Submit or skip" in refused["message"]
+    assert _next(api, person, first["id"]).json()["id"] == held["id"]  # her own suite is handed back
+    _submit(api, person, held)
+    assert _next(api, person, third["id"]).status_code == 200  # one fewer held: the third pool admits her
+    # another worker is counted on her own; another project's pools not at all
+    assert _next(api, worker(api, "other"), third["id"]).status_code == 200
+    free = api.ok("POST", "/api/v1/projects", json=text_project())
+    assert all(_next(api, person, p["id"]).status_code == 200 for p in _open_pools(api, free, 3))
+
+
+def test_the_active_limit_is_checked_and_changed_with_the_project(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    first, second = _open_pools(api, project, 2)
+    person = worker(api, "changed")
+    assert _next(api, person, first["id"]).status_code == 200
+    for bad in (0, -1, "1"):
+        expect_error(api.call("PUT", f"/api/v1/projects/{project['id']}",
+                              json={**project, "max_active_assignments_count": bad}), 400, "VALIDATION_ERROR",
+                     "max_active_assignments_count")
+    api.ok("PUT", f"/api/v1/projects/{project['id']}", json={**project, "max_active_assignments_count": 1})
+    expect_error(_next(api, person, second["id"]), 409, "ACTIVE_ASSIGNMENTS_LIMIT", "one task suite")
+    # a pool does not carry it: sent with one, it is refused rather than stored and never read
+    for name, value in (("max_active_assignments_count", 3), ("assignments_automerge_enabled", False)):
+        expect_error(api.call("POST", "/api/v1/pools", json=pool_body(project["id"], **{name: value})), 400,
+                     "VALIDATION_ERROR", name, "project's setting")
+
+
+def _suites(api: Api, pool_id: str, count: int, **extra: Any) -> list[str]:
+    made = api.ok("POST", "/api/v1/task-suites", json=[
+        {"pool_id": pool_id, "overlap": 1, "tasks": [{"input_values": {"text": f"s{i}"}}], **extra}
+        for i in range(count)])
+    return [made["items"][str(i)]["tasks"][0]["input_values"]["text"] for i in range(count)]
+
+
+def _taken_in_turn(api: Api, pool_id: str) -> list[str]:
+    person, texts = worker(api, f"turns-{pool_id}"), []
+    while (got := _next(api, person, pool_id)).status_code == 200:
+        suite = got.json()
+        texts.append(suite["tasks"][0]["input_values"]["text"])
+        _submit(api, person, suite)
+    return texts
+
+
+def test_suites_go_out_in_random_order_when_the_pool_says_so(api: Api) -> None:
+    shuffled = make_pool(api, assignments_issuing_config={"issue_task_suites_in_creation_order": False})
+    assert shuffled["assignments_issuing_config"] == {"issue_task_suites_in_creation_order": False}
+    created = _suites(api, shuffled["id"], 12)
+    api.call("POST", f"/api/v1/pools/{shuffled['id']}/open", expect=202)
+    taken = _taken_in_turn(api, shuffled["id"])
+    # every suite once, not in creation order (12! orders: creation order by chance once in 479 million)
+    assert sorted(taken) == sorted(created) and taken != created
+    ordered = make_pool(api, assignments_issuing_config={"issue_task_suites_in_creation_order": True})
+    created = _suites(api, ordered["id"], 6)
+    fifth = api.ok("GET", "/api/v1/task-suites", params={"pool_id": ordered["id"]})["items"][4]
+    api.ok("PATCH", f"/api/v1/task-suites/{fifth['id']}", json={"issuing_order_override": 3})
+    api.call("POST", f"/api/v1/pools/{ordered['id']}/open", expect=202)
+    assert _taken_in_turn(api, ordered["id"]) == [created[4], *created[:4], created[5]]
+    expect_error(api.call("POST", "/api/v1/pools", json=pool_body(
+        shuffled["project_id"], assignments_issuing_config={"issue_task_suites_in_creation_order": "no"})), 400,
+        "VALIDATION_ERROR", "issue_task_suites_in_creation_order")
+
+
+def test_merging_identical_tasks_is_refused(api: Api) -> None:
+    expect_error(api.call("POST", "/api/v1/projects", json=text_project(assignments_automerge_enabled=True)), 400,
+                 "VALIDATION_ERROR", "assignments_automerge_enabled", "not supported")
+    assert api.ok("GET", "/api/v1/projects")["items"] == []
+    made = api.ok("POST", "/api/v1/projects", json=text_project(assignments_automerge_enabled=False))
+    merged = {**made, "assignments_automerge_enabled": True}
+    expect_error(api.call("PUT", f"/api/v1/projects/{made['id']}", json=merged), 400, "VALIDATION_ERROR",
+                 "assignments_automerge_enabled")
+    assert api.ok("GET", f"/api/v1/projects/{made['id']}")["assignments_automerge_enabled"] is False
+
+
+@pytest.mark.parametrize("name", ["latitude", "longitude"])
+def test_a_place_on_the_map_is_refused(api: Api, name: str) -> None:
+    pool = make_pool(api)
+    suite = {"pool_id": pool["id"], "overlap": 1, "tasks": [{"input_values": {"text": "x"}}], name: 55.75}
+    for body in (suite, [suite]):
+        expect_error(api.call("POST", "/api/v1/task-suites", json=body), 400, "VALIDATION_ERROR", name,
+                     "not supported")
+    task = {"pool_id": pool["id"], "input_values": {"text": "x"}, "overlap": 1, name: 37.6}
+    expect_error(api.call("POST", "/api/v1/tasks", json=task), 400, "VALIDATION_ERROR", name, "not supported")
+    assert api.ok("GET", "/api/v1/task-suites", params={"pool_id": pool["id"]})["items"] == []
+    assert api.ok("POST", "/api/v1/task-suites", json={**suite, name: None})["overlap"] == 1  # null says nothing
+
+
+def test_pools_and_trainings_are_apart(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    training = api.ok("POST", "/api/v1/trainings", json={**TRAINING, "project_id": project["id"]})
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"]))
+    tid, pid = training["id"], pool["id"]
+    for method, path, body in (("GET", f"/pools/{tid}", None), ("PUT", f"/pools/{tid}", pool_body(project["id"])),
+                               ("PATCH", f"/pools/{tid}", {"priority": 3}), ("POST", f"/pools/{tid}/open", None),
+                               ("POST", f"/pools/{tid}/close", None), ("POST", f"/pools/{tid}/archive", None),
+                               ("POST", f"/pools/{tid}/clone", None), ("GET", f"/trainings/{pid}", None),
+                               ("PUT", f"/trainings/{pid}", {**TRAINING, "project_id": project["id"]}),
+                               ("POST", f"/trainings/{pid}/open", None), ("POST", f"/trainings/{pid}/archive", None),
+                               ("POST", f"/trainings/{pid}/clone", None)):
+        expect_error(api.call(method, f"/api/v1{path}", json=body), 404, "DOES_NOT_EXIST")
+    assert api.ok("GET", f"/api/v1/trainings/{tid}")["status"] == "CLOSED"
+    assert api.ok("GET", f"/api/v1/pools/{pid}")["status"] == "CLOSED"
+    assert [p["id"] for p in api.ok("GET", "/api/v1/pools", params={"project_id": project["id"]})["items"]] == [pid]
