@@ -157,12 +157,22 @@ check('create_tasks.skip_invalid_items.items', lambda: sorted(partial.items) == 
       and texts(partial.items[k] for k in ('0', '2')) == ['fine', 'fine too'])
 check('create_tasks.skip_invalid_items.errors', lambda: list(partial.validation_errors) == ['1']
       and partial.validation_errors['1'])
-check('create_tasks.invalid.refused', lambda: refusal(lambda: client.create_tasks(
-    [toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})], allow_defaults=True), 400))
+def invalid_items(fn, *indexes):
+    """toloka-kit's ValidationApiError for a batch whose every item is invalid: Toloka ends its operation
+    FAIL and toloka-kit reads each item's faults from the log, by index."""
+    exc = _raised(fn)
+    return isinstance(exc, ValidationApiError) and sorted(exc.payload) == list(indexes) \
+        and all(exc.payload[i] for i in indexes)
+
+
+check('create_tasks.invalid.refused', lambda: invalid_items(lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})], allow_defaults=True), '0')
+      and refusal(lambda: client.create_tasks([toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})],
+                                              allow_defaults=True, async_mode=False), 400))
 check('create_tasks.sync.skip_invalid_items', lambda: sorted(client.create_tasks(
     mixed, allow_defaults=True, skip_invalid_items=True, async_mode=False).items) == ['0', '2'])
-check('create_tasks.no_defaults', lambda: refusal(lambda: client.create_tasks(
-    [toloka.Task(pool_id=pool.id, input_values={'text': 'no overlap'})]), 400))
+check('create_tasks.no_defaults', lambda: invalid_items(lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'text': 'no overlap'})]), '0'))
 check('create_tasks.overlap_given', lambda: client.create_tasks(
     [toloka.Task(pool_id=pool.id, input_values={'text': 'given'}, overlap=1)]).items['0'].overlap == 1)
 opened = client.create_pool(pool_of(project.id, 'opened by tasks'))
@@ -540,5 +550,73 @@ check('refused.map_selector', lambda: names('assignments_issuing_type')(lambda: 
         title_template='{{inputParams.text}}', description_template='on a map')))))
 check('refused.languages_verified', lambda: names('verified=True')(lambda: client.create_pool(pool_of(
     project.id, 'verified', filter=toloka.filter.Languages.in_('EN', verified=True)))))
+
+# 13. Settings once stored and ignored: honoured, or refused naming them; pools and trainings apart;
+# asynchronous batches of invalid items end in a failed operation whose log says why.
+limited = client.create_project(toloka.Project(public_name='One at a time', public_description='d', task_spec=spec,
+                                               max_active_assignments_count=1))
+two_pools = [client.create_pool(pool_of(limited.id, f'limited {i}')) for i in range(2)]
+for each in two_pools:
+    client.create_tasks([toloka.Task(pool_id=each.id, input_values={'text': 'x'})], allow_defaults=True,
+                        open_pool=True)
+holder = Person('holder')
+held = holder.take(two_pools[0].id)
+check('max_active_assignments_count', lambda: client.get_project(limited.id).max_active_assignments_count == 1
+      and held is not None and holder.take(two_pools[1].id) is None)
+holder.submit(held)
+check('max_active_assignments_count.after_submit', lambda: holder.take(two_pools[1].id) is not None)
+for each in two_pools:
+    client.close_pool(each.id)
+
+
+def issued_order(in_creation_order):
+    """The texts of a pool's ten suites in the order one worker got them."""
+    config = toloka.Pool.AssignmentsIssuingConfig(issue_task_suites_in_creation_order=in_creation_order)
+    ordered = client.create_pool(pool_of(project.id, f'order {in_creation_order}', assignments_issuing_config=config))
+    client.create_task_suites([toloka.TaskSuite(pool_id=ordered.id, overlap=1, tasks=[toloka.Task(
+        input_values={'text': f'o{i}'})]) for i in range(10)], open_pool=True)
+    one, got = Person('in-turn'), []
+    while (suite := one.take(ordered.id)) is not None:
+        got.append(suite['tasks'][0]['input_values']['text'])
+        one.submit(suite)
+    return got
+
+
+IN_CREATION = [f'o{i}' for i in range(10)]
+check('issue_task_suites_in_creation_order', lambda: issued_order(True) == IN_CREATION)
+check('issue_task_suites_in_random_order', lambda: sorted(got := issued_order(False)) == sorted(IN_CREATION)
+      and got != IN_CREATION)  # 10! orders: creation order by chance once in 3.6 million
+check('refused.assignments_automerge_enabled', lambda: names('assignments_automerge_enabled')(
+    lambda: client.create_project(toloka.Project(public_name='Merged', public_description='d', task_spec=spec,
+                                                 assignments_automerge_enabled=True))))
+check('refused.latitude', lambda: names('latitude')(lambda: client.create_task_suite(toloka.TaskSuite(
+    pool_id=pool.id, overlap=1, latitude=55.75, longitude=37.62, tasks=[toloka.Task(input_values={'text': 'x'})]))))
+check('missing.get_pool.training', lambda: isinstance(_raised(lambda: client.get_pool(training.id)),
+                                                      DoesNotExistApiError)
+      and isinstance(_raised(lambda: client.get_training(pool.id)), DoesNotExistApiError)
+      and isinstance(_raised(lambda: client.open_pool(training.id)), DoesNotExistApiError))
+bad_task = toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})
+failed_op = check('create_tasks_async.invalid', lambda: client.wait_operation(client.create_tasks_async(
+    [bad_task, bad_task], allow_defaults=True)))
+check('create_tasks_async.invalid.log', lambda: failed_op.status.value == 'FAIL' and [
+    (item.success, 'input_values.wrong' in item.output) for item in client.get_operation_log(failed_op.id)]
+    == [(False, True)] * 2)
+check('create_task_suites_async.invalid', lambda: client.wait_operation(client.create_task_suites_async([
+    toloka.TaskSuite(pool_id=pool.id, overlap=1, tasks=[toloka.Task(input_values={'wrong': 'x'})])])).status.value
+    == 'FAIL')
+check('create_task_suites.invalid', lambda: invalid_items(lambda: client.create_task_suites([toloka.TaskSuite(
+    pool_id=pool.id, overlap=1, tasks=[toloka.Task(input_values={'wrong': 'x'})])]), '0'))
+
+
+def no_one():
+    """A bonus for a worker who does not exist (a new object each time: toloka-kit numbers the objects it sends)."""
+    return toloka.UserBonus(user_id=MISSING, amount=Decimal('0.10'), public_title={'EN': 't'},
+                            public_message={'EN': 'm'})
+
+
+check('create_user_bonuses_async.invalid', lambda: client.wait_operation(client.create_user_bonuses_async(
+    [no_one()])).status.value == 'FAIL')
+check('create_user_bonuses.invalid', lambda: invalid_items(lambda: client.create_user_bonuses([no_one(), no_one()]),
+                                                           '0', '1'))
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain import bounds
-from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.errors import ConflictState, NotFound, NotSupported, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.projects import ProjectData
@@ -37,12 +37,12 @@ def refuse_targeting(item: Mapping[str, Any]) -> None:
     the issuing of work does not read these lists, so they would not hold."""
     for name in TARGETING:
         if item.get(name):
-            raise ValidationFailed.field(name, "is not supported: clipcrowd does not reserve tasks for workers or "
+            raise NotSupported.field(name, "is not supported: clipcrowd does not reserve tasks for workers or "
                                                "keep them from some (leave it out; a pool filter or a restriction "
                                                "decides who works on a pool)")
     for name in LOCATION:
         if item.get(name) is not None:
-            raise ValidationFailed.field(name, "is not supported: clipcrowd has no map of field tasks, so work is "
+            raise NotSupported.field(name, "is not supported: clipcrowd has no map of field tasks, so work is "
                                                "never handed out by where a worker is (leave it out)")
 
 
