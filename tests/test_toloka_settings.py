@@ -144,3 +144,96 @@ def test_pools_and_trainings_are_apart(api: Api) -> None:
     assert api.ok("GET", f"/api/v1/trainings/{tid}")["status"] == "CLOSED"
     assert api.ok("GET", f"/api/v1/pools/{pid}")["status"] == "CLOSED"
     assert [p["id"] for p in api.ok("GET", "/api/v1/pools", params={"project_id": project["id"]})["items"]] == [pid]
+
+
+def _mixed_pool(api: Api, count: int, **mixer: Any) -> dict[str, Any]:
+    """An open pool of `count` tasks t0, t1, ... whose mixer says `mixer` (one real task a suite by default)."""
+    pool = make_pool(api, mixer_config={"real_tasks_count": 1, "golden_tasks_count": 0, "training_tasks_count": 0,
+                                        **mixer})
+    add_tasks(api, pool["id"], count)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    return pool
+
+
+def _suites_in_turn(api: Api, pool_id: str, person: dict[str, Any] | None = None) -> list[list[str]]:
+    """The texts of every suite one worker (a new one unless given) gets from the pool, answering each,
+    until none is left for her."""
+    person, suites = person or worker(api, f"mixed-{pool_id}"), []
+    while (got := _next(api, person, pool_id)).status_code == 200:
+        suite = got.json()
+        suites.append([t["input_values"]["text"] for t in suite["tasks"]])
+        _submit(api, person, suite)
+    expect_error(got, 409, "NO_TASKS_AVAILABLE")
+    return suites
+
+
+def test_the_mixer_picks_real_tasks_in_creation_order_or_at_random(api: Api) -> None:
+    created = [[f"t{i}"] for i in range(12)]
+    assert _suites_in_turn(api, _mixed_pool(api, 12)["id"]) == created
+    assert _suites_in_turn(api, _mixed_pool(api, 12, mix_tasks_in_creation_order=True)["id"]) == created
+    taken = _suites_in_turn(api, _mixed_pool(api, 12, mix_tasks_in_creation_order=False)["id"])
+    assert sorted(taken) == sorted(created) and taken != created  # in creation order by chance once in 479 million
+
+
+def test_the_mixer_shuffles_a_suite_unless_told_not_to(api: Api) -> None:
+    in_order = [f"t{i}" for i in range(10)]
+    assert _suites_in_turn(api, _mixed_pool(api, 10, real_tasks_count=10, shuffle_tasks_in_task_suite=False)[
+        "id"]) == [in_order]
+    # picked at random, placed in creation order all the same
+    [picked] = _suites_in_turn(api, _mixed_pool(api, 10, real_tasks_count=10, shuffle_tasks_in_task_suite=False,
+                                                 mix_tasks_in_creation_order=False)["id"])
+    assert picked == in_order
+    [shuffled] = _suites_in_turn(api, _mixed_pool(api, 10, real_tasks_count=10)["id"])
+    assert sorted(shuffled) == in_order and shuffled != in_order  # 10! orders: in order once in 3.6 million
+
+
+def test_a_short_last_suite_waits_when_force_last_assignment_is_false(api: Api) -> None:
+    assert _suites_in_turn(api, _mixed_pool(api, 4, real_tasks_count=3, shuffle_tasks_in_task_suite=False)[
+        "id"]) == [["t0", "t1", "t2"], ["t3"]]  # by default the last, short suite goes out
+    waits = _mixed_pool(api, 4, real_tasks_count=3, force_last_assignment=False, shuffle_tasks_in_task_suite=False)
+    person = worker(api, "waits")
+    assert _suites_in_turn(api, waits["id"], person) == [["t0", "t1", "t2"]]
+    at_least_two = _mixed_pool(api, 5, real_tasks_count=3, min_real_tasks_count=2, force_last_assignment=False,
+                               shuffle_tasks_in_task_suite=False)
+    assert _suites_in_turn(api, at_least_two["id"]) == [["t0", "t1", "t2"], ["t3", "t4"]]
+    # more tasks make the suite whole: the one left over goes out with them
+    add_tasks(api, waits["id"], 2)
+    assert _suites_in_turn(api, waits["id"], person) == [["t3", "t0", "t1"]]  # add_tasks names them t0, t1 again
+
+
+def test_min_golden_tasks_count_stops_a_worker_who_has_seen_every_golden_task(api: Api) -> None:
+    def pool_with_golden(**mixer: Any) -> str:
+        pool = make_pool(api, mixer_config={"real_tasks_count": 1, "golden_tasks_count": 1,
+                                            "training_tasks_count": 0, **mixer})
+        add_tasks(api, pool["id"], 4)
+        api.ok("POST", "/api/v1/tasks", json=[{"pool_id": pool["id"], "input_values": {"text": f"g{i}"},
+                                               "known_solutions": [{"output_values": {"result": "a"}}],
+                                               "infinite_overlap": True} for i in range(2)])
+        api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+        return str(pool["id"])
+
+    strict = _suites_in_turn(api, pool_with_golden(min_golden_tasks_count=1))
+    assert len(strict) == 2 and all(len(s) == 2 for s in strict)  # two golden tasks: two suites, then none
+    lenient = _suites_in_turn(api, pool_with_golden())
+    assert [len(s) for s in lenient] == [2, 2, 1, 1]  # the real tasks go on without golden ones
+
+
+@pytest.mark.parametrize("mixer, field, says", [
+    ({"golden_task_distribution_function": {"scope": "PROJECT", "distribution": "UNIFORM", "window_days": 1,
+                                            "intervals": [{"to": 10, "frequency": 2}]}},
+     "golden_task_distribution_function", "not supported"),
+    ({"training_task_distribution_function": {"scope": "POOL", "distribution": "UNIFORM", "window_days": 1,
+                                              "intervals": [{"to": 10, "frequency": 2}]}},
+     "training_task_distribution_function", "not supported"),
+    ({"force_last_assignment_delay_seconds": 60}, "force_last_assignment_delay_seconds", "not supported"),
+    ({"min_real_tasks_count": 2}, "min_real_tasks_count", "at most real_tasks_count"),
+    ({"min_golden_tasks_count": 1}, "min_golden_tasks_count", "at most golden_tasks_count"),
+    ({"shuffle_tasks_in_task_suite": "no"}, "shuffle_tasks_in_task_suite", ""),
+])
+def test_mixer_settings_issuing_cannot_honour_are_refused(api: Api, mixer: dict[str, Any], field: str,
+                                                          says: str) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    body = pool_body(project["id"], mixer_config={"real_tasks_count": 1, "golden_tasks_count": 0,
+                                                  "training_tasks_count": 0, **mixer})
+    expect_error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR", field, says)
+    assert api.ok("GET", "/api/v1/pools")["items"] == []

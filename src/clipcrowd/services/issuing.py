@@ -102,11 +102,12 @@ def _admission_query(postgresql: bool) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _real_tasks_query(postgresql: bool, count: int) -> Any:
-    """The oldest `count` real tasks outside suites still open and never seen by the worker."""
+def _real_tasks_query(postgresql: bool, count: int, at_random: bool = False) -> Any:
+    """The oldest `count` real tasks outside suites still open and never seen by the worker (any `count`
+    of them `at_random`: every open task is read and sorted, so only a pool that asks for it pays that)."""
     query = (select(*_TASK_COLUMNS)
              .where(tasks.c.pool_id == _POOL, OPEN_REAL_TASK, _not_seen_by(_WORKER), tasks.c.suite_id.is_(None))
-             .order_by(tasks.c.id).limit(count))
+             .order_by(func.random() if at_random else tasks.c.id).limit(count))
     return Direct(query.with_for_update(skip_locked=True, key_share=True) if postgresql else query)
 
 
@@ -198,9 +199,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     chosen = _prepared_suite(conn, worker_id, pool_id, in_order=_suites_in_creation_order(data)) \
         if found.has_suites else []
     if not chosen:
-        # a training may ask for its tasks in creation order and unshuffled; golden tasks of a pool never
-        chosen = _mixed_suite(conn, worker_id, pool_id, rules, in_order=bool(data.get("mix_tasks_in_creation_order")),
-                              shuffle=data.get("shuffle_tasks_in_task_suite", True) is not False)
+        chosen = _mixed_suite(conn, worker_id, pool_id, rules)
     return _record(conn, worker_id, pool_id, rules, chosen)
 
 
@@ -256,25 +255,32 @@ def _prepared_suite(conn: Connection, worker_id: int, pool_id: int, *, in_order:
     return list(conn.execute(members))
 
 
-def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules, *, in_order: bool = False,
-                 shuffle: bool = True) -> list[Any]:
-    """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
-    with `in_order`), shuffled (unless told not to)."""
-    real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite)
+def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules) -> list[Any]:
+    """The mixer: real tasks outside suites, oldest first (at random when the mixer's
+    `mix_tasks_in_creation_order` is false), and golden ones at random (oldest first when it is true),
+    shuffled unless `shuffle_tasks_in_task_suite` is false; none when fewer are left for her than the
+    mixer's minimums."""
+    real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite,
+                                   rules.in_creation_order is False)
     chosen = real_query.all(conn, {"worker_id": worker_id, "pool_id": pool_id})
-    if not chosen and rules.real_per_suite > 0:
+    if len(chosen) < rules.least_real:
         raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
-        chosen += list(conn.execute(
+        golden = list(conn.execute(
             select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id),
                                          tasks.c.suite_id.is_(None))
-            .order_by(tasks.c.id if in_order else func.random())  # spread over the golden set
+            .order_by(tasks.c.id if rules.in_creation_order else func.random())  # spread over the golden set
             .limit(rules.golden_per_suite)
         ))
+        if len(golden) < rules.least_golden:
+            raise refusals.no_tasks(pool_id)
+        chosen += golden
         if not chosen:
             raise refusals.no_tasks(pool_id)
-    if shuffle:
+    if rules.shuffle:
         random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    else:
+        chosen.sort(key=lambda task: task.id)  # in creation order, as the requester asked
     return chosen
 
 

@@ -15,6 +15,19 @@ class MixerConfig(Incoming):
     real_tasks_count: int = Field(1, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
     golden_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
     training_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    min_real_tasks_count: int | None = Field(
+        None, ge=0, le=bounds.MAX_TASKS_PER_SUITE,
+        description="with force_last_assignment false: fewer real tasks left for her than this, no suite")
+    min_golden_tasks_count: int | None = Field(
+        None, ge=0, le=bounds.MAX_TASKS_PER_SUITE, description="fewer golden tasks left for her than this, no suite")
+    min_training_tasks_count: int | None = Field(None, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    force_last_assignment: bool | None = Field(
+        None, description="false: a suite short of min_real_tasks_count is not handed out (more may be added)")
+    force_last_assignment_delay_seconds: int | None = Field(None, ge=0, le=86_400, description="0 only")
+    mix_tasks_in_creation_order: bool | None = Field(
+        None, description="false: real tasks are picked at random; true or left out: oldest first")
+    shuffle_tasks_in_task_suite: bool | None = Field(
+        None, description="false: a suite's tasks keep their creation order; true or left out: shuffled")
 
 
 class PoolDefaults(Incoming):
