@@ -129,6 +129,9 @@ MORE = [
     "missing.get_pool.training", "create_tasks_async.invalid", "create_tasks_async.invalid.log",
     "create_task_suites_async.invalid", "create_task_suites.invalid", "create_user_bonuses_async.invalid",
     "create_user_bonuses.invalid",
+    # the mixer as set_mixer_config sends it
+    "mixer.mix_tasks_in_creation_order", "mixer.mix_tasks_at_random", "mixer.shuffle_tasks_in_task_suite",
+    "mixer.force_last_assignment", "refused.golden_task_distribution_function",
 ]
 
 

@@ -618,5 +618,38 @@ check('create_user_bonuses_async.invalid', lambda: client.wait_operation(client.
     [no_one()])).status.value == 'FAIL')
 check('create_user_bonuses.invalid', lambda: invalid_items(lambda: client.create_user_bonuses([no_one(), no_one()]),
                                                            '0', '1'))
+
+
+# 14. The mixer as toloka-kit's set_mixer_config sends it: order, shuffling, the short last suite.
+def mixed_in_turn(count, **mixer):
+    """The texts of every suite one worker gets from a new pool of `count` tasks m0, m1, ..."""
+    mixed = pool_of(project.id, f'mixer {sorted(mixer)}')
+    mixed.set_mixer_config(**{'real_tasks_count': 1, 'golden_tasks_count': 0, **mixer})
+    mixed = client.create_pool(mixed)
+    client.create_tasks([toloka.Task(pool_id=mixed.id, input_values={'text': f'm{i}'}) for i in range(count)],
+                        allow_defaults=True, open_pool=True)
+    one, got = Person('mixed'), []
+    while (suite := one.take(mixed.id)) is not None:
+        got.append([t['input_values']['text'] for t in suite['tasks']])
+        one.submit(suite)
+    client.close_pool(mixed.id)
+    return got
+
+
+IN_ORDER = [[f'm{i}'] for i in range(10)]
+check('mixer.mix_tasks_in_creation_order', lambda: mixed_in_turn(10, mix_tasks_in_creation_order=True) == IN_ORDER)
+check('mixer.mix_tasks_at_random', lambda: sorted(got := mixed_in_turn(10, mix_tasks_in_creation_order=False))
+      == IN_ORDER and got != IN_ORDER)
+check('mixer.shuffle_tasks_in_task_suite', lambda: mixed_in_turn(
+    8, real_tasks_count=8, shuffle_tasks_in_task_suite=False) == [[f'm{i}' for i in range(8)]])
+check('mixer.force_last_assignment', lambda: mixed_in_turn(
+    5, real_tasks_count=2, force_last_assignment=False, shuffle_tasks_in_task_suite=False)
+    == [['m0', 'm1'], ['m2', 'm3']] and mixed_in_turn(5, real_tasks_count=2, shuffle_tasks_in_task_suite=False)
+    == [['m0', 'm1'], ['m2', 'm3'], ['m4']])
+check('refused.golden_task_distribution_function', lambda: names('golden_task_distribution_function')(
+    lambda: client.create_pool(pool_of(project.id, 'distributed', mixer_config=toloka.pool.MixerConfig(
+        real_tasks_count=1, golden_tasks_count=1, golden_task_distribution_function=toloka.pool.mixer_config.
+        TaskDistributionFunction(scope='PROJECT', distribution='UNIFORM', window_days=5, intervals=[
+            toloka.pool.mixer_config.TaskDistributionFunction.Interval(to=50, frequency=5)]))))))
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))
