@@ -237,3 +237,28 @@ def test_mixer_settings_issuing_cannot_honour_are_refused(api: Api, mixer: dict[
                                                   "training_tasks_count": 0, **mixer})
     expect_error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR", field, says)
     assert api.ok("GET", "/api/v1/pools")["items"] == []
+
+
+def test_selective_majority_vote_checkpoints_are_refused(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    checkpoints = {"real_settings": {"target_overlap": 5, "task_distribution_function": {
+        "scope": "POOL", "distribution": "UNIFORM", "window_days": 1, "intervals": [{"to": 100, "frequency": 5}]}}}
+    body = pool_body(project["id"], quality_control={"configs": [], "checkpoints_config": checkpoints})
+    expect_error(api.call("POST", "/api/v1/pools", json=body), 400, "VALIDATION_ERROR",
+                 "quality_control.checkpoints_config", "not supported")
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"], quality_control={"configs": []}))
+    expect_error(api.call("PUT", f"/api/v1/pools/{pool['id']}", json={**pool, "quality_control": {
+        "configs": [], "checkpoints_config": checkpoints}}), 400, "VALIDATION_ERROR", "checkpoints_config")
+    assert "checkpoints_config" not in api.ok("GET", f"/api/v1/pools/{pool['id']}")["quality_control"]
+
+
+def test_a_workers_list_of_pools_puts_the_highest_priority_first(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project())
+    plain, urgent, patched = _open_pools(api, project, 3)
+    api.ok("PUT", f"/api/v1/pools/{urgent['id']}", json={**urgent, "priority": 10})
+    api.ok("PATCH", f"/api/v1/pools/{patched['id']}", json={"priority": 5})
+    person = worker(api, "lister")
+    listed = api.ok("GET", "/api/v1/worker/pools", headers=person["headers"])["items"]
+    assert [p["id"] for p in listed] == [urgent["id"], patched["id"], plain["id"]]
+    expect_error(api.call("PUT", f"/api/v1/pools/{plain['id']}", json={**plain, "priority": "high"}), 400,
+                 "VALIDATION_ERROR", "priority")

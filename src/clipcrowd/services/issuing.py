@@ -311,20 +311,23 @@ def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
 
 
 def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
-    """Open pools this worker may take now (filters and restrictions applied)."""
+    """Open pools this worker may take now (filters and restrictions applied), the highest `priority`
+    first (as Toloka hands out the work of a higher-priority pool first), then oldest."""
     with db.read() as conn:
         worker = workers.load(conn, worker_id)
-        result = []
+        result: list[tuple[int, dict[str, Any]]] = []
         for pool in conn.execute(select(pools.pools).where(pools.pools.c.status == "OPEN").order_by(pools.pools.c.id)):
             try:
                 check_access(conn, worker, pool)
             except (AccessDenied, ConflictState):
                 continue
             project, data = ProjectData.of(load_project(conn, pool.project_id).data), PoolData.of(pool.data)
-            result.append({
+            priority = pool.data.get("priority") if isinstance(pool.data, dict) else None
+            result.append((priority if isinstance(priority, int) else 0, {
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
                 "title": project.public_name, "description": project.public_description,
                 "reward_per_assignment": data.reward_per_assignment,
                 "assignment_max_duration_seconds": data.assignment_max_duration_seconds,
-            })
-        return result
+            }))
+        result.sort(key=lambda ranked: -ranked[0])  # stable: equal priorities stay oldest first
+        return [listed for _, listed in result]

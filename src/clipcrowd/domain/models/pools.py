@@ -58,6 +58,7 @@ class PoolCreate(Incoming):
     defaults: PoolDefaults | None = None
     mixer_config: MixerConfig | None = None
     assignments_issuing_config: AssignmentsIssuingConfig | None = None
+    priority: int | None = Field(None, ge=-100, le=100, description="a worker's list of pools puts the highest first")
     filter: dict[str, Any] | None = Field(None, description="a tree of and/or over {category, key, operator, value}")
     quality_control: dict[str, Any] | None = Field(None, description="{configs: [{collector_config, rules}]}")
 
