@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from clipcrowd.services import web_worker
+from clipcrowd.store.db import Database
 from tests.apiclient import Api, add_tasks, expect_error, make_pool, worker
 from tests.factories import pool_body, text_project
 from tests.test_trainings import TRAINING
@@ -262,3 +264,22 @@ def test_a_workers_list_of_pools_puts_the_highest_priority_first(api: Api) -> No
     assert [p["id"] for p in listed] == [urgent["id"], patched["id"], plain["id"]]
     expect_error(api.call("PUT", f"/api/v1/pools/{plain['id']}", json={**plain, "priority": "high"}), 400,
                  "VALIDATION_ERROR", "priority")
+
+
+def test_a_pools_own_description_and_instructions_stand_in_for_the_projects(api: Api, db: Database) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project(
+        public_description="project words", public_instructions="<p>project rules</p>"))
+    own, plain = _open_pools(api, project, 2)
+    api.ok("PUT", f"/api/v1/pools/{own['id']}", json={**own, "public_description": "pool words",
+                                                       "public_instructions": "<p>pool rules</p>"})
+    person = worker(api, "reader")
+    listed = {p["id"]: p["description"] for p in api.ok("GET", "/api/v1/worker/pools",
+                                                        headers=person["headers"])["items"]}
+    assert listed == {own["id"]: "pool words", plain["id"]: "project words"}
+    texts = {pool["id"]: web_worker.pool_intro(db, int(person["id"]), int(pool["id"]))["project"]
+             for pool in (own, plain)}
+    assert (texts[own["id"]]["description"], texts[own["id"]]["instructions"]) == ("pool words", "<p>pool rules</p>")
+    assert texts[plain["id"]]["instructions"] == "<p>project rules</p>"
+    suite = _next(api, person, own["id"]).json()
+    page = web_worker.task_page(db, int(person["id"]), int(suite["id"]))
+    assert page["project"]["instructions"] == "<p>pool rules</p>"

@@ -325,7 +325,7 @@ def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
             priority = pool.data.get("priority") if isinstance(pool.data, dict) else None
             result.append((priority if isinstance(priority, int) else 0, {
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
-                "title": project.public_name, "description": project.public_description,
+                "title": project.public_name, "description": data.public_description or project.public_description,
                 "reward_per_assignment": data.reward_per_assignment,
                 "assignment_max_duration_seconds": data.assignment_max_duration_seconds,
             }))

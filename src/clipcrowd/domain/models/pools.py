@@ -44,7 +44,8 @@ class AssignmentsIssuingConfig(Incoming):
 class PoolCreate(Incoming):
     project_id: Id | int
     private_name: NonBlank
-    public_description: str | None = None
+    public_description: str | None = Field(None, description="shown to workers instead of the project's")
+    public_instructions: str | None = Field(None, description="shown to workers instead of the project's")
     private_comment: str | None = None
     reward_per_assignment: float = Field(ge=0, le=bounds.MAX_REWARD, allow_inf_nan=False)
     assignment_max_duration_seconds: int = Field(ge=1, le=bounds.MAX_ASSIGNMENT_SECONDS)
