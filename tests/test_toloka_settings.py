@@ -283,3 +283,14 @@ def test_a_pools_own_description_and_instructions_stand_in_for_the_projects(api:
     suite = _next(api, person, own["id"]).json()
     page = web_worker.task_page(db, int(person["id"]), int(suite["id"]))
     assert page["project"]["instructions"] == "<p>pool rules</p>"
+
+
+def test_quality_control_on_a_project_is_refused(api: Api) -> None:
+    rules = {"configs": [{"collector_config": {"type": "SKIPPED_IN_ROW_ASSIGNMENTS"}, "rules": [{
+        "conditions": [{"key": "skipped_in_row_count", "operator": "GTE", "value": 3}],
+        "action": {"type": "RESTRICTION_V2", "parameters": {"scope": "PROJECT", "duration_unit": "PERMANENT"}}}]}]}
+    expect_error(api.call("POST", "/api/v1/projects", json=text_project(quality_control=rules)), 400,
+                 "VALIDATION_ERROR", "quality_control", "per pool")
+    assert api.ok("GET", "/api/v1/projects")["items"] == []
+    for empty in (None, {}, {"configs": []}):
+        assert api.ok("POST", "/api/v1/projects", json=text_project(quality_control=empty))["public_name"]
