@@ -294,3 +294,19 @@ def test_quality_control_on_a_project_is_refused(api: Api) -> None:
     assert api.ok("GET", "/api/v1/projects")["items"] == []
     for empty in (None, {}, {"configs": []}):
         assert api.ok("POST", "/api/v1/projects", json=text_project(quality_control=empty))["public_name"]
+
+
+def test_a_training_shows_its_own_instructions_unless_it_inherits_the_projects(api: Api, db: Database) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project(public_instructions="project rules"))
+    person = worker(api, "trainee")
+    shown = []
+    for inherited in (False, True):
+        training = api.ok("POST", "/api/v1/trainings", json={
+            **TRAINING, "project_id": project["id"], "inherited_instructions": inherited,
+            "public_instructions": "training rules"})
+        api.ok("POST", "/api/v1/tasks", json=[{"pool_id": training["id"], "input_values": {"text": "learn"},
+                                               "known_solutions": [{"output_values": {"result": "a"}}]}])
+        api.call("POST", f"/api/v1/trainings/{training['id']}/open", expect=202)
+        suite = _next(api, person, training["id"]).json()
+        shown.append(web_worker.task_page(db, int(person["id"]), int(suite["id"]))["project"]["instructions"])
+    assert shown == ["training rules", "project rules"]

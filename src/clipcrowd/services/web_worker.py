@@ -25,14 +25,15 @@ from clipcrowd.store.tables import projects as projects_table
 
 def _public_project(project: Any, pool: Any) -> dict[str, Any]:
     """The project's public texts and interface; a pool's own description and instructions, when it has
-    them, stand in for the project's (as on Toloka)."""
+    them, stand in for the project's (as on Toloka), and a training's unless it inherits the project's."""
     data = ProjectData.of(project.data)
     view = data.task_spec.view_spec
     own = pool.data if isinstance(pool.data, dict) else {}
+    instructions = None if own.get("inherited_instructions") is True else own.get("public_instructions")
     return {
         "id": format_id(project.id), "title": data.public_name,
         "description": own.get("public_description") or data.public_description or "",
-        "instructions": own.get("public_instructions") or data.public_instructions or "",
+        "instructions": instructions or data.public_instructions or "",
         "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
         "output_spec": data.task_spec.output_spec,
     }
