@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from clipcrowd.services import web_worker
+from clipcrowd.services import maintenance, web_worker
 from clipcrowd.store.db import Database
 from tests.apiclient import Api, add_tasks, expect_error, make_pool, worker
 from tests.factories import pool_body, text_project
+from tests.support import ManualClock
 from tests.test_trainings import TRAINING
 
 
@@ -310,3 +311,27 @@ def test_a_training_shows_its_own_instructions_unless_it_inherits_the_projects(a
         suite = _next(api, person, training["id"]).json()
         shown.append(web_worker.task_page(db, int(person["id"]), int(suite["id"]))["project"]["instructions"])
     assert shown == ["training rules", "project rules"]
+
+
+def test_a_skill_value_is_removed_once_its_skills_ttl_has_passed(api: Api, db: Database, clock: ManualClock) -> None:
+    lasting = api.ok("POST", "/api/v1/skills", json={"name": "lasting"})
+    brief = api.ok("POST", "/api/v1/skills", json={"name": "brief", "skill_ttl_hours": 2})
+    assert brief["skill_ttl_hours"] == 2
+    person = worker(api, "skilled")
+    for skill in (lasting, brief):
+        api.ok("PUT", "/api/v1/user-skills", json={"skill_id": skill["id"], "user_id": person["id"], "value": 80})
+
+    def held() -> list[str]:
+        return sorted(s["skill_id"] for s in api.ok("GET", "/api/v1/user-skills",
+                                                    params={"user_id": person["id"]})["items"])
+
+    clock.advance(3600)
+    assert maintenance.tick(db).skills_expired == 0 and held() == sorted([lasting["id"], brief["id"]])
+    # set again: it lives two more hours from now
+    api.ok("PUT", "/api/v1/user-skills", json={"skill_id": brief["id"], "user_id": person["id"], "value": 90})
+    clock.advance(3600 + 1800)
+    assert maintenance.tick(db).skills_expired == 0
+    clock.advance(1800)
+    assert maintenance.tick(db).skills_expired == 1 and held() == [lasting["id"]]
+    expect_error(api.call("POST", "/api/v1/skills", json={"name": "x", "skill_ttl_hours": 0}), 400, "VALIDATION_ERROR",
+                 "skill_ttl_hours")
