@@ -132,6 +132,9 @@ MORE = [
     # the mixer as set_mixer_config sends it
     "mixer.mix_tasks_in_creation_order", "mixer.mix_tasks_at_random", "mixer.shuffle_tasks_in_task_suite",
     "mixer.force_last_assignment", "refused.golden_task_distribution_function",
+    # a pool's priority and texts, a skill's lifetime, quality control that cannot run refused
+    "pool.priority", "pool.public_description", "create_skill.skill_ttl_hours", "refused.project_quality_control",
+    "refused.checkpoints_config",
 ]
 
 

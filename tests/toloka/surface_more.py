@@ -651,5 +651,44 @@ check('refused.golden_task_distribution_function', lambda: names('golden_task_di
         real_tasks_count=1, golden_tasks_count=1, golden_task_distribution_function=toloka.pool.mixer_config.
         TaskDistributionFunction(scope='PROJECT', distribution='UNIFORM', window_days=5, intervals=[
             toloka.pool.mixer_config.TaskDistributionFunction.Interval(to=50, frequency=5)]))))))
+
+
+# 15. More settings once stored and ignored: a pool's priority and texts, a skill's lifetime; quality
+# control where it cannot run (a project's, selective majority vote) refused naming it.
+def listed_pools(someone):
+    got = requests.get(f'{URL}/api/v1/worker/pools', headers=someone.headers).json()['items']
+    return [p['id'] for p in got]
+
+
+ranked = client.create_project(toloka.Project(public_name='Ranked', public_description='project words',
+                                              public_instructions='project rules', task_spec=spec))
+low, high = (client.create_pool(pool_of(ranked.id, name, public_description=f'{name} words'))
+             for name in ('low', 'high'))
+for each in (low, high):
+    client.create_tasks([toloka.Task(pool_id=each.id, input_values={'text': 'r'})], allow_defaults=True, open_pool=True)
+reader = Person('ranked')
+check('pool.priority', lambda: client.patch_pool(high.id, priority=20).priority == 20
+      and [i for i in listed_pools(reader) if i in (low.id, high.id)] == [high.id, low.id])
+check('pool.public_description', lambda: {p['id']: p['description'] for p in requests.get(
+    f'{URL}/api/v1/worker/pools', headers=reader.headers).json()['items'] if p['id'] in (low.id, high.id)}
+    == {low.id: 'low words', high.id: 'high words'})
+for each in (low, high):
+    client.close_pool(each.id)
+check('create_skill.skill_ttl_hours', lambda: client.create_skill(
+    name=f'brief-{uuid.uuid4().hex[:6]}', skill_ttl_hours=48).skill_ttl_hours == 48)
+qc_rule = toloka.quality_control.QualityControl()
+qc_rule.add_action(collector=toloka.collectors.SkippedInRowAssignments(),
+                   conditions=[toloka.conditions.SkippedInRowCount >= 3],
+                   action=toloka.actions.RestrictionV2(scope='PROJECT', duration=1, duration_unit='DAYS',
+                                                       private_comment='skips'))
+check('refused.project_quality_control', lambda: names('quality_control')(lambda: client.create_project(
+    toloka.Project(public_name='Checked', public_description='d', task_spec=spec, quality_control=qc_rule))))
+checkpoints = toloka.quality_control.QualityControl(checkpoints_config=toloka.quality_control.QualityControl.
+    CheckpointsConfig(real_settings=toloka.quality_control.QualityControl.CheckpointsConfig.Settings(
+        target_overlap=5, task_distribution_function=toloka.pool.mixer_config.TaskDistributionFunction(
+            scope='POOL', distribution='UNIFORM', window_days=1, intervals=[
+                toloka.pool.mixer_config.TaskDistributionFunction.Interval(to=100, frequency=5)]))))
+check('refused.checkpoints_config', lambda: names('checkpoints_config')(lambda: client.create_pool(pool_of(
+    project.id, 'checkpoints', quality_control=checkpoints))))
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))
