@@ -335,3 +335,20 @@ def test_a_skill_value_is_removed_once_its_skills_ttl_has_passed(api: Api, db: D
     assert maintenance.tick(db).skills_expired == 1 and held() == [lasting["id"]]
     expect_error(api.call("POST", "/api/v1/skills", json={"name": "x", "skill_ttl_hours": 0}), 400, "VALIDATION_ERROR",
                  "skill_ttl_hours")
+
+
+def test_the_active_limit_hands_back_an_open_training_suite(api: Api) -> None:
+    project = api.ok("POST", "/api/v1/projects", json=text_project(max_active_assignments_count=1))
+    training = api.ok("POST", "/api/v1/trainings", json={**TRAINING, "project_id": project["id"]})
+    api.ok("POST", "/api/v1/tasks", json=[{"pool_id": training["id"], "input_values": {"text": "learn"},
+                                           "known_solutions": [{"output_values": {"result": "a"}}]}])
+    api.call("POST", f"/api/v1/trainings/{training['id']}/open", expect=202)
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"], quality_control={"training_requirement": {
+        "training_pool_id": training["id"], "training_passing_skill_value": 75}}))
+    add_tasks(api, pool["id"], 1)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    person = worker(api, "learner")
+    first = _next(api, person, pool["id"]).json()
+    assert first["pool_id"] == training["id"]
+    again = _next(api, person, pool["id"])  # her one suite of the project is the training's: handed back
+    assert again.status_code == 200 and again.json()["id"] == first["id"]

@@ -190,11 +190,11 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
+    training_id = trainings.gate(conn, worker_id, rules.quality_control)
+    if training_id is not None:  # she has not passed the pool's training: it comes first (her open suite of it too)
+        return _issue(conn, worker_id, training_id)
     if found.most_active is not None:
         _within_active_limit(conn, worker_id, found.project_id, found.most_active)
-    training_id = trainings.gate(conn, worker_id, rules.quality_control)
-    if training_id is not None:  # she has not passed the pool's training: it comes first
-        return _issue(conn, worker_id, training_id)
     data = found.pool_data if isinstance(found.pool_data, dict) else {}
     chosen = _prepared_suite(conn, worker_id, pool_id, in_order=_suites_in_creation_order(data)) \
         if found.has_suites else []
