@@ -123,6 +123,18 @@ MORE = [
     # settings that cannot be honoured, refused naming them
     "refused.reserved_for", "refused.speed_quality_balance", "refused.languages_verified", "pool.auto_close_delay",
     "refused.dynamic_pricing_config", "refused.map_selector",
+    # settings once stored and ignored, pools and trainings apart, batches of invalid items as operations
+    "max_active_assignments_count", "max_active_assignments_count.after_submit", "issue_task_suites_in_creation_order",
+    "issue_task_suites_in_random_order", "refused.assignments_automerge_enabled", "refused.latitude",
+    "missing.get_pool.training", "create_tasks_async.invalid", "create_tasks_async.invalid.log",
+    "create_task_suites_async.invalid", "create_task_suites.invalid", "create_user_bonuses_async.invalid",
+    "create_user_bonuses.invalid",
+    # the mixer as set_mixer_config sends it
+    "mixer.mix_tasks_in_creation_order", "mixer.mix_tasks_at_random", "mixer.shuffle_tasks_in_task_suite",
+    "mixer.force_last_assignment", "refused.golden_task_distribution_function",
+    # a pool's priority and texts, a skill's lifetime, quality control that cannot run refused
+    "pool.priority", "pool.public_description", "create_skill.skill_ttl_hours", "refused.project_quality_control",
+    "refused.checkpoints_config",
 ]
 
 

@@ -157,12 +157,22 @@ check('create_tasks.skip_invalid_items.items', lambda: sorted(partial.items) == 
       and texts(partial.items[k] for k in ('0', '2')) == ['fine', 'fine too'])
 check('create_tasks.skip_invalid_items.errors', lambda: list(partial.validation_errors) == ['1']
       and partial.validation_errors['1'])
-check('create_tasks.invalid.refused', lambda: refusal(lambda: client.create_tasks(
-    [toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})], allow_defaults=True), 400))
+def invalid_items(fn, *indexes):
+    """toloka-kit's ValidationApiError for a batch whose every item is invalid: Toloka ends its operation
+    FAIL and toloka-kit reads each item's faults from the log, by index."""
+    exc = _raised(fn)
+    return isinstance(exc, ValidationApiError) and sorted(exc.payload) == list(indexes) \
+        and all(exc.payload[i] for i in indexes)
+
+
+check('create_tasks.invalid.refused', lambda: invalid_items(lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})], allow_defaults=True), '0')
+      and refusal(lambda: client.create_tasks([toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})],
+                                              allow_defaults=True, async_mode=False), 400))
 check('create_tasks.sync.skip_invalid_items', lambda: sorted(client.create_tasks(
     mixed, allow_defaults=True, skip_invalid_items=True, async_mode=False).items) == ['0', '2'])
-check('create_tasks.no_defaults', lambda: refusal(lambda: client.create_tasks(
-    [toloka.Task(pool_id=pool.id, input_values={'text': 'no overlap'})]), 400))
+check('create_tasks.no_defaults', lambda: invalid_items(lambda: client.create_tasks(
+    [toloka.Task(pool_id=pool.id, input_values={'text': 'no overlap'})]), '0'))
 check('create_tasks.overlap_given', lambda: client.create_tasks(
     [toloka.Task(pool_id=pool.id, input_values={'text': 'given'}, overlap=1)]).items['0'].overlap == 1)
 opened = client.create_pool(pool_of(project.id, 'opened by tasks'))
@@ -540,5 +550,145 @@ check('refused.map_selector', lambda: names('assignments_issuing_type')(lambda: 
         title_template='{{inputParams.text}}', description_template='on a map')))))
 check('refused.languages_verified', lambda: names('verified=True')(lambda: client.create_pool(pool_of(
     project.id, 'verified', filter=toloka.filter.Languages.in_('EN', verified=True)))))
+
+# 13. Settings once stored and ignored: honoured, or refused naming them; pools and trainings apart;
+# asynchronous batches of invalid items end in a failed operation whose log says why.
+limited = client.create_project(toloka.Project(public_name='One at a time', public_description='d', task_spec=spec,
+                                               max_active_assignments_count=1))
+two_pools = [client.create_pool(pool_of(limited.id, f'limited {i}')) for i in range(2)]
+for each in two_pools:
+    client.create_tasks([toloka.Task(pool_id=each.id, input_values={'text': 'x'})], allow_defaults=True,
+                        open_pool=True)
+holder = Person('holder')
+held = holder.take(two_pools[0].id)
+check('max_active_assignments_count', lambda: client.get_project(limited.id).max_active_assignments_count == 1
+      and held is not None and holder.take(two_pools[1].id) is None)
+holder.submit(held)
+check('max_active_assignments_count.after_submit', lambda: holder.take(two_pools[1].id) is not None)
+for each in two_pools:
+    client.close_pool(each.id)
+
+
+def issued_order(in_creation_order):
+    """The texts of a pool's ten suites in the order one worker got them."""
+    config = toloka.Pool.AssignmentsIssuingConfig(issue_task_suites_in_creation_order=in_creation_order)
+    ordered = client.create_pool(pool_of(project.id, f'order {in_creation_order}', assignments_issuing_config=config))
+    client.create_task_suites([toloka.TaskSuite(pool_id=ordered.id, overlap=1, tasks=[toloka.Task(
+        input_values={'text': f'o{i}'})]) for i in range(10)], open_pool=True)
+    one, got = Person('in-turn'), []
+    while (suite := one.take(ordered.id)) is not None:
+        got.append(suite['tasks'][0]['input_values']['text'])
+        one.submit(suite)
+    return got
+
+
+IN_CREATION = [f'o{i}' for i in range(10)]
+check('issue_task_suites_in_creation_order', lambda: issued_order(True) == IN_CREATION)
+check('issue_task_suites_in_random_order', lambda: sorted(got := issued_order(False)) == sorted(IN_CREATION)
+      and got != IN_CREATION)  # 10! orders: creation order by chance once in 3.6 million
+check('refused.assignments_automerge_enabled', lambda: names('assignments_automerge_enabled')(
+    lambda: client.create_project(toloka.Project(public_name='Merged', public_description='d', task_spec=spec,
+                                                 assignments_automerge_enabled=True))))
+check('refused.latitude', lambda: names('latitude')(lambda: client.create_task_suite(toloka.TaskSuite(
+    pool_id=pool.id, overlap=1, latitude=55.75, longitude=37.62, tasks=[toloka.Task(input_values={'text': 'x'})]))))
+check('missing.get_pool.training', lambda: isinstance(_raised(lambda: client.get_pool(training.id)),
+                                                      DoesNotExistApiError)
+      and isinstance(_raised(lambda: client.get_training(pool.id)), DoesNotExistApiError)
+      and isinstance(_raised(lambda: client.open_pool(training.id)), DoesNotExistApiError))
+bad_task = toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})
+failed_op = check('create_tasks_async.invalid', lambda: client.wait_operation(client.create_tasks_async(
+    [bad_task, bad_task], allow_defaults=True)))
+check('create_tasks_async.invalid.log', lambda: failed_op.status.value == 'FAIL' and [
+    (item.success, 'input_values.wrong' in item.output) for item in client.get_operation_log(failed_op.id)]
+    == [(False, True)] * 2)
+check('create_task_suites_async.invalid', lambda: client.wait_operation(client.create_task_suites_async([
+    toloka.TaskSuite(pool_id=pool.id, overlap=1, tasks=[toloka.Task(input_values={'wrong': 'x'})])])).status.value
+    == 'FAIL')
+check('create_task_suites.invalid', lambda: invalid_items(lambda: client.create_task_suites([toloka.TaskSuite(
+    pool_id=pool.id, overlap=1, tasks=[toloka.Task(input_values={'wrong': 'x'})])]), '0'))
+
+
+def no_one():
+    """A bonus for a worker who does not exist (a new object each time: toloka-kit numbers the objects it sends)."""
+    return toloka.UserBonus(user_id=MISSING, amount=Decimal('0.10'), public_title={'EN': 't'},
+                            public_message={'EN': 'm'})
+
+
+check('create_user_bonuses_async.invalid', lambda: client.wait_operation(client.create_user_bonuses_async(
+    [no_one()])).status.value == 'FAIL')
+check('create_user_bonuses.invalid', lambda: invalid_items(lambda: client.create_user_bonuses([no_one(), no_one()]),
+                                                           '0', '1'))
+
+
+# 14. The mixer as toloka-kit's set_mixer_config sends it: order, shuffling, the short last suite.
+def mixed_in_turn(count, **mixer):
+    """The texts of every suite one worker gets from a new pool of `count` tasks m0, m1, ..."""
+    mixed = pool_of(project.id, f'mixer {sorted(mixer)}')
+    mixed.set_mixer_config(**{'real_tasks_count': 1, 'golden_tasks_count': 0, **mixer})
+    mixed = client.create_pool(mixed)
+    client.create_tasks([toloka.Task(pool_id=mixed.id, input_values={'text': f'm{i}'}) for i in range(count)],
+                        allow_defaults=True, open_pool=True)
+    one, got = Person('mixed'), []
+    while (suite := one.take(mixed.id)) is not None:
+        got.append([t['input_values']['text'] for t in suite['tasks']])
+        one.submit(suite)
+    client.close_pool(mixed.id)
+    return got
+
+
+IN_ORDER = [[f'm{i}'] for i in range(10)]
+check('mixer.mix_tasks_in_creation_order', lambda: mixed_in_turn(10, mix_tasks_in_creation_order=True) == IN_ORDER)
+check('mixer.mix_tasks_at_random', lambda: sorted(got := mixed_in_turn(10, mix_tasks_in_creation_order=False))
+      == IN_ORDER and got != IN_ORDER)
+check('mixer.shuffle_tasks_in_task_suite', lambda: mixed_in_turn(
+    8, real_tasks_count=8, shuffle_tasks_in_task_suite=False) == [[f'm{i}' for i in range(8)]])
+check('mixer.force_last_assignment', lambda: mixed_in_turn(
+    5, real_tasks_count=2, force_last_assignment=False, shuffle_tasks_in_task_suite=False)
+    == [['m0', 'm1'], ['m2', 'm3']] and mixed_in_turn(5, real_tasks_count=2, shuffle_tasks_in_task_suite=False)
+    == [['m0', 'm1'], ['m2', 'm3'], ['m4']])
+check('refused.golden_task_distribution_function', lambda: names('golden_task_distribution_function')(
+    lambda: client.create_pool(pool_of(project.id, 'distributed', mixer_config=toloka.pool.MixerConfig(
+        real_tasks_count=1, golden_tasks_count=1, golden_task_distribution_function=toloka.pool.mixer_config.
+        TaskDistributionFunction(scope='PROJECT', distribution='UNIFORM', window_days=5, intervals=[
+            toloka.pool.mixer_config.TaskDistributionFunction.Interval(to=50, frequency=5)]))))))
+
+
+# 15. More settings once stored and ignored: a pool's priority and texts, a skill's lifetime; quality
+# control where it cannot run (a project's, selective majority vote) refused naming it.
+def listed_pools(someone):
+    got = requests.get(f'{URL}/api/v1/worker/pools', headers=someone.headers).json()['items']
+    return [p['id'] for p in got]
+
+
+ranked = client.create_project(toloka.Project(public_name='Ranked', public_description='project words',
+                                              public_instructions='project rules', task_spec=spec))
+low, high = (client.create_pool(pool_of(ranked.id, name, public_description=f'{name} words'))
+             for name in ('low', 'high'))
+for each in (low, high):
+    client.create_tasks([toloka.Task(pool_id=each.id, input_values={'text': 'r'})], allow_defaults=True, open_pool=True)
+reader = Person('ranked')
+check('pool.priority', lambda: client.patch_pool(high.id, priority=20).priority == 20
+      and [i for i in listed_pools(reader) if i in (low.id, high.id)] == [high.id, low.id])
+check('pool.public_description', lambda: {p['id']: p['description'] for p in requests.get(
+    f'{URL}/api/v1/worker/pools', headers=reader.headers).json()['items'] if p['id'] in (low.id, high.id)}
+    == {low.id: 'low words', high.id: 'high words'})
+for each in (low, high):
+    client.close_pool(each.id)
+check('create_skill.skill_ttl_hours', lambda: client.create_skill(
+    name=f'brief-{uuid.uuid4().hex[:6]}', skill_ttl_hours=48).skill_ttl_hours == 48)
+qc_rule = toloka.quality_control.QualityControl()
+qc_rule.add_action(collector=toloka.collectors.SkippedInRowAssignments(),
+                   conditions=[toloka.conditions.SkippedInRowCount >= 3],
+                   action=toloka.actions.RestrictionV2(scope='PROJECT', duration=1, duration_unit='DAYS',
+                                                       private_comment='skips'))
+check('refused.project_quality_control', lambda: names('quality_control')(lambda: client.create_project(
+    toloka.Project(public_name='Checked', public_description='d', task_spec=spec, quality_control=qc_rule))))
+checkpoints = toloka.quality_control.QualityControl(checkpoints_config=toloka.quality_control.QualityControl.
+    CheckpointsConfig(real_settings=toloka.quality_control.QualityControl.CheckpointsConfig.Settings(
+        target_overlap=5, task_distribution_function=toloka.pool.mixer_config.TaskDistributionFunction(
+            scope='POOL', distribution='UNIFORM', window_days=1, intervals=[
+                toloka.pool.mixer_config.TaskDistributionFunction.Interval(to=100, frequency=5)]))))
+check('refused.checkpoints_config', lambda: names('checkpoints_config')(lambda: client.create_pool(pool_of(
+    project.id, 'checkpoints', quality_control=checkpoints))))
 RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD, default=str))

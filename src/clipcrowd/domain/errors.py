@@ -41,6 +41,11 @@ class ValidationFailed(ClipcrowdError):
         return cls(text, {path: {"code": "INVALID", "message": msg} for path, msg in faults.items()})
 
 
+class NotSupported(ValidationFailed):
+    """A setting clipcrowd refuses because it cannot honour it (not a fault in one item's data): refused
+    at once, also for a batch that would otherwise be answered by an operation."""
+
+
 class NotFound(ClipcrowdError):
     status_code = 404
     code = "DOES_NOT_EXIST"

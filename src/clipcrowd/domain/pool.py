@@ -12,16 +12,20 @@ from datetime import datetime
 from typing import Any
 
 from clipcrowd.domain import bounds
-from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.errors import NotSupported, ValidationFailed
 from clipcrowd.domain.filters import validate_filter
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.domain.models.base import checked
-from clipcrowd.domain.models.pools import PoolCreate, PoolData, PoolDefaults
+from clipcrowd.domain.models.pools import MixerConfig, PoolCreate, PoolData, PoolDefaults
 from clipcrowd.domain.quality import validate_quality_control
 from clipcrowd.domain.timeutil import parse_time
 
 DEFAULT_REVIEW_DAYS = 7  # a submission nobody reviews is accepted after this many days
 READ_ONLY_POOL_FIELDS = {"id", "status", "created", "last_started", "last_stopped", "last_close_reason", "type"}
+
+
+#: settings Toloka keeps on a project: sent with a pool they would be stored and never read
+PROJECT_SETTINGS = ("max_active_assignments_count", "assignments_automerge_enabled")
 
 
 def validate_pool(body: Any) -> dict[str, Any]:
@@ -49,11 +53,34 @@ def validate_pool(body: Any) -> dict[str, Any]:
         raise ValidationFailed.field("speed_quality_balance", "is not supported: it picks workers by their rating, "
                                      "and clipcrowd keeps no rating (leave it out; a filter on a skill of your "
                                      "own admits the workers you want)")
+    _check_mixer(body.get("mixer_config"), mixer)
+    for name in PROJECT_SETTINGS:
+        if body.get(name) is not None:
+            raise ValidationFailed.field(name, "is a project's setting, not a pool's: set it on the project (it "
+                                         "holds for every pool of the project)")
     parse_time(pool.will_expire, "will_expire")
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)
     _check_dynamic_overlap(body.get("dynamic_overlap_config"), pool)
     return {k: v for k, v in body.items() if k not in READ_ONLY_POOL_FIELDS}
+
+
+def _check_mixer(raw: Any, mixer: MixerConfig | None) -> None:
+    """The minimums within the counts; the settings issuing does not read are refused by name."""
+    if mixer is None:
+        return
+    for name in ("golden_task_distribution_function", "training_task_distribution_function"):
+        if isinstance(raw, Mapping) and raw.get(name) is not None:
+            raise NotSupported.field(f"mixer_config.{name}", "is not supported: a suite holds the mixer's counts "
+                                     "whatever a worker has done (leave it out)")
+    if mixer.force_last_assignment_delay_seconds:
+        raise NotSupported.field("mixer_config.force_last_assignment_delay_seconds", "is not supported: the last, "
+                                 "short suite is handed out at once (leave it out or send 0)")
+    for kind in ("real", "golden", "training"):
+        least = getattr(mixer, f"min_{kind}_tasks_count")
+        if least is not None and least > getattr(mixer, f"{kind}_tasks_count"):
+            raise ValidationFailed.field(f"mixer_config.min_{kind}_tasks_count",
+                                         f"must be at most {kind}_tasks_count")
 
 
 def _check_dynamic_overlap(config: Any, pool: PoolCreate) -> None:
@@ -93,6 +120,12 @@ class PoolRules:
     filter: Mapping[str, Any] | None
     quality_control: Mapping[str, Any]
     reward: float
+    #: the mixer's order: False picks real tasks at random and golden ones in creation order... see `of`
+    in_creation_order: bool | None = None
+    shuffle: bool = True
+    #: a suite with fewer real (golden) tasks left for her than this is not handed out
+    least_real: int = 1
+    least_golden: int = 0
 
     @classmethod
     def of(cls, pool: Mapping[str, Any]) -> PoolRules:
@@ -100,6 +133,15 @@ class PoolRules:
         data = PoolData.of(pool)
         mixer, defaults = data.mixer_config, data.defaults or PoolDefaults()
         overlap = defaults.default_overlap_for_new_tasks or defaults.default_overlap_for_new_task_suites or 1
+        real = mixer.real_tasks_count if mixer else 1
+        # a pool says it in its mixer; a training (stored as a pool) at the top, as toloka-kit sends it
+        in_order = mixer.mix_tasks_in_creation_order if mixer else None
+        in_order = pool.get("mix_tasks_in_creation_order") if in_order is None else in_order
+        shuffle = mixer.shuffle_tasks_in_task_suite if mixer else None
+        shuffle = pool.get("shuffle_tasks_in_task_suite") if shuffle is None else shuffle
+        # Toloka hands out the last, short suite unless force_last_assignment is false
+        least_real = min(real, 1) if not mixer or mixer.force_last_assignment is not False else (
+            real if mixer.min_real_tasks_count is None else mixer.min_real_tasks_count)
         return cls(
             real_per_suite=mixer.real_tasks_count if mixer else 1,
             golden_per_suite=mixer.golden_tasks_count if mixer else 0,
@@ -114,4 +156,8 @@ class PoolRules:
             filter=data.filter,
             quality_control=data.quality_control or {},
             reward=data.reward_per_assignment,
+            in_creation_order=in_order if isinstance(in_order, bool) else None,
+            shuffle=shuffle is not False,
+            least_real=least_real,
+            least_golden=(mixer.min_golden_tasks_count or 0) if mixer else 0,
         )

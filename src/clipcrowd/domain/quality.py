@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clipcrowd.domain import bounds
-from clipcrowd.domain.errors import ValidationFailed
+from clipcrowd.domain.errors import NotSupported, ValidationFailed
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.trainings import TrainingRequirement
@@ -165,6 +165,10 @@ def validate_quality_control(qc: Any, path: str = "quality_control") -> None:
         raise ValidationFailed.field(path, "must be an object with 'configs'")
     if qc.get("training_requirement") is not None:
         checked(TrainingRequirement, qc["training_requirement"], f"{path}.training_requirement")
+    if qc.get("checkpoints_config") is not None:
+        raise NotSupported.field(f"{path}.checkpoints_config", "is not supported: no task's overlap is raised to "
+                                 "check a worker against the majority (leave it out; a MAJORITY_VOTE collector "
+                                 "rates workers against the majority of every task)")
     configs = qc.get("configs", [])
     if not isinstance(configs, list):
         raise ValidationFailed.field(f"{path}.configs", "must be a list")

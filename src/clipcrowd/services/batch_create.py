@@ -81,15 +81,17 @@ class PreparedBatch:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[ClipcrowdError] = field(default_factory=list)  # the failures' errors, in item order
     pool_ids: set[int] = field(default_factory=set)
     row_pools: list[int] = field(default_factory=list)  # each row's pool
 
 
 def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: bool,
-            skip_invalid: bool) -> PreparedBatch:
-    """Check every item. Without skip_invalid any fault refuses the whole batch."""
+            skip_invalid: bool, in_operation: bool = False) -> PreparedBatch:
+    """Check every item. Without skip_invalid any fault refuses the whole batch, but for one: with
+    `in_operation` (async_mode), a batch whose every item is invalid data is answered as Toloka does, by
+    an operation that fails and logs each item's faults (`fails_whole`)."""
     batch = PreparedBatch()
-    first_error: ClipcrowdError | None = None
     with db.read() as conn:
         cache = PoolCache(conn)
         for i, item in enumerate(items):
@@ -97,7 +99,7 @@ def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: 
             try:
                 pool_id, row = kind.check(item, cache, allow_defaults)
             except ClipcrowdError as exc:
-                first_error = first_error or exc
+                batch.errors.append(exc)
                 batch.failures[idx] = exc.payload if isinstance(exc, ValidationFailed) and exc.payload else {
                     kind.noun.replace(" ", "_"): {"code": exc.code, "message": exc.message}}
                 batch.failed_inputs[idx] = dict(item) if isinstance(item, Mapping) else {"value": item}
@@ -107,15 +109,23 @@ def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: 
             batch.inputs.append(dict(item))
             batch.pool_ids.add(pool_id)
             batch.row_pools.append(pool_id)
+    if in_operation and fails_whole(batch):
+        return batch
     if batch.failures and not skip_invalid:
-        if len(items) == 1 and first_error is not None:
-            raise first_error
+        if len(items) == 1:
+            raise batch.errors[0]
         payload = {f"[{idx}].{path}": fault for idx, faults in batch.failures.items() for path, fault in faults.items()}
         first = next(iter(payload.items()))
         raise ValidationFailed(
             f"{len(batch.failures)} of {len(items)} {kind.noun}s are invalid, nothing was created; "
             f"first: {first[0]}: {first[1].get('message')}", payload)
     return batch
+
+
+def fails_whole(batch: PreparedBatch) -> bool:
+    """No item is valid, and each fails on its own data (a refused feature, a pool's state or a missing
+    pool is said at once, as for a batch in which some items are valid)."""
+    return not batch.rows and bool(batch.errors) and all(type(exc) is ValidationFailed for exc in batch.errors)
 
 
 def write(kind: BatchKind, conn: Connection, batch: PreparedBatch, *, open_pool: bool = False) -> list[int]:

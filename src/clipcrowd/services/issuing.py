@@ -32,7 +32,15 @@ from clipcrowd.services.projects import load as load_project
 from clipcrowd.store.db import Database
 from clipcrowd.store.direct import Direct
 from clipcrowd.store.lists import one_of
-from clipcrowd.store.tables import GOLDEN_TASK, OPEN_REAL_TASK, assignment_tasks, assignments, task_suites, tasks
+from clipcrowd.store.tables import (
+    GOLDEN_TASK,
+    OPEN_REAL_TASK,
+    assignment_tasks,
+    assignments,
+    projects,
+    task_suites,
+    tasks,
+)
 
 #: below every issuing_order_override a requester may set: suites without one come last
 _NO_ORDER = -(10**9)
@@ -83,19 +91,23 @@ def _admission_query(postgresql: bool) -> Any:
         assignments.c.worker_id == _WORKER, assignments.c.pool_id == _POOL,
         assignments.c.status == "ACTIVE", assignments.c.deadline > _NOW).limit(1).scalar_subquery())
     has_suites = exists().where(task_suites.c.pool_id == _POOL)
+    # the project's limit alone, read out of its JSON by the database (its task spec may be large)
+    most_active = (select(projects.c.data["max_active_assignments_count"].as_integer())
+                   .where(projects.c.id == p.c.project_id).scalar_subquery())
     query = (select(w, p.c.status.label("pool_status"), p.c.project_id, p.c.data.label("pool_data"),
                     p.c.last_close_reason, restricted.label("restricted"), open_suite.label("open_suite"),
-                    has_suites.label("has_suites"))
+                    has_suites.label("has_suites"), most_active.label("most_active"))
              .select_from(w.join(p, p.c.id == _POOL)).where(w.c.id == _WORKER))
     return Direct(query.with_for_update(of=w, key_share=True) if postgresql else query)
 
 
 @functools.lru_cache(maxsize=64)
-def _real_tasks_query(postgresql: bool, count: int) -> Any:
-    """The oldest `count` real tasks outside suites still open and never seen by the worker."""
+def _real_tasks_query(postgresql: bool, count: int, at_random: bool = False) -> Any:
+    """The oldest `count` real tasks outside suites still open and never seen by the worker (any `count`
+    of them `at_random`: every open task is read and sorted, so only a pool that asks for it pays that)."""
     query = (select(*_TASK_COLUMNS)
              .where(tasks.c.pool_id == _POOL, OPEN_REAL_TASK, _not_seen_by(_WORKER), tasks.c.suite_id.is_(None))
-             .order_by(tasks.c.id).limit(count))
+             .order_by(func.random() if at_random else tasks.c.id).limit(count))
     return Direct(query.with_for_update(skip_locked=True, key_share=True) if postgresql else query)
 
 
@@ -179,27 +191,48 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
     training_id = trainings.gate(conn, worker_id, rules.quality_control)
-    if training_id is not None:  # she has not passed the pool's training: it comes first
+    if training_id is not None:  # she has not passed the pool's training: it comes first (her open suite of it too)
         return _issue(conn, worker_id, training_id)
-    chosen = _prepared_suite(conn, worker_id, pool_id) if found.has_suites else []
+    if found.most_active is not None:
+        _within_active_limit(conn, worker_id, found.project_id, found.most_active)
+    data = found.pool_data if isinstance(found.pool_data, dict) else {}
+    chosen = _prepared_suite(conn, worker_id, pool_id, in_order=_suites_in_creation_order(data)) \
+        if found.has_suites else []
     if not chosen:
-        # a training may ask for its tasks in creation order and unshuffled; golden tasks of a pool never
-        data = found.pool_data if isinstance(found.pool_data, dict) else {}
-        chosen = _mixed_suite(conn, worker_id, pool_id, rules, in_order=bool(data.get("mix_tasks_in_creation_order")),
-                              shuffle=data.get("shuffle_tasks_in_task_suite", True) is not False)
+        chosen = _mixed_suite(conn, worker_id, pool_id, rules)
     return _record(conn, worker_id, pool_id, rules, chosen)
 
 
-def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]:
-    """The tasks of the first suite she may take, in the order the requester gave them.
+def _within_active_limit(conn: Connection, worker_id: int, project_id: int, most: int) -> None:
+    """The project's `max_active_assignments_count`: she holds at most that many unexpired suites of its
+    pools at once (she has none in this pool: that one would have been handed back)."""
+    held = conn.execute(select(func.count()).select_from(assignments.join(
+        pools.pools, pools.pools.c.id == assignments.c.pool_id)).where(
+        assignments.c.worker_id == worker_id, assignments.c.status == "ACTIVE", assignments.c.deadline > utcnow(),
+        pools.pools.c.project_id == project_id)).scalar_one()
+    if held >= most:
+        raise refusals.too_many_active(project_id, most)
+
+
+def _suites_in_creation_order(pool_data: dict[str, Any]) -> bool:
+    """A pool's `assignments_issuing_config.issue_task_suites_in_creation_order`: false hands its suites
+    out in random order; true, or left out, by `issuing_order_override` and then creation."""
+    config = pool_data.get("assignments_issuing_config")
+    return not isinstance(config, dict) or config.get("issue_task_suites_in_creation_order") is not False
+
+
+def _prepared_suite(conn: Connection, worker_id: int, pool_id: int, *, in_order: bool = True) -> list[Any]:
+    """The tasks of the first suite she may take (or of one at random, unless `in_order`), in the order
+    the requester gave them.
 
     The suite's row is locked (`SKIP LOCKED` on PostgreSQL), so two workers never take the last
     copy of one suite at once; its tasks' counters then move together.
     """
     open_for_her = exists().where(tasks.c.suite_id == task_suites.c.id, OPEN_REAL_TASK, _not_seen_by(worker_id))
+    order = ((func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
+             if in_order else (func.random(),))
     pick = (select(task_suites.c.id).where(task_suites.c.pool_id == pool_id, open_for_her)
-            .order_by(func.coalesce(task_suites.c.issuing_order_override, _NO_ORDER).desc(), task_suites.c.id)
-            .limit(1))
+            .order_by(*order).limit(1))
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:
         pick = pick.with_for_update(skip_locked=True, of=task_suites)
@@ -222,25 +255,32 @@ def _prepared_suite(conn: Connection, worker_id: int, pool_id: int) -> list[Any]
     return list(conn.execute(members))
 
 
-def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules, *, in_order: bool = False,
-                 shuffle: bool = True) -> list[Any]:
-    """The mixer: real tasks outside suites, oldest first, and golden ones at random (oldest first
-    with `in_order`), shuffled (unless told not to)."""
-    real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite)
+def _mixed_suite(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules) -> list[Any]:
+    """The mixer: real tasks outside suites, oldest first (at random when the mixer's
+    `mix_tasks_in_creation_order` is false), and golden ones at random (oldest first when it is true),
+    shuffled unless `shuffle_tasks_in_task_suite` is false; none when fewer are left for her than the
+    mixer's minimums."""
+    real_query = _real_tasks_query(conn.dialect.name == "postgresql", rules.real_per_suite,
+                                   rules.in_creation_order is False)
     chosen = real_query.all(conn, {"worker_id": worker_id, "pool_id": pool_id})
-    if not chosen and rules.real_per_suite > 0:
+    if len(chosen) < rules.least_real:
         raise refusals.no_tasks(pool_id)
     if rules.golden_per_suite:
-        chosen += list(conn.execute(
+        golden = list(conn.execute(
             select(*_TASK_COLUMNS).where(tasks.c.pool_id == pool_id, GOLDEN_TASK, _not_seen_by(worker_id),
                                          tasks.c.suite_id.is_(None))
-            .order_by(tasks.c.id if in_order else func.random())  # spread over the golden set
+            .order_by(tasks.c.id if rules.in_creation_order else func.random())  # spread over the golden set
             .limit(rules.golden_per_suite)
         ))
+        if len(golden) < rules.least_golden:
+            raise refusals.no_tasks(pool_id)
+        chosen += golden
         if not chosen:
             raise refusals.no_tasks(pool_id)
-    if shuffle:
+    if rules.shuffle:
         random.shuffle(chosen)  # golden tasks must not sit at a guessable place
+    else:
+        chosen.sort(key=lambda task: task.id)  # in creation order, as the requester asked
     return chosen
 
 
@@ -271,20 +311,23 @@ def _record(conn: Connection, worker_id: int, pool_id: int, rules: PoolRules,
 
 
 def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
-    """Open pools this worker may take now (filters and restrictions applied)."""
+    """Open pools this worker may take now (filters and restrictions applied), the highest `priority`
+    first (as Toloka hands out the work of a higher-priority pool first), then oldest."""
     with db.read() as conn:
         worker = workers.load(conn, worker_id)
-        result = []
+        result: list[tuple[int, dict[str, Any]]] = []
         for pool in conn.execute(select(pools.pools).where(pools.pools.c.status == "OPEN").order_by(pools.pools.c.id)):
             try:
                 check_access(conn, worker, pool)
             except (AccessDenied, ConflictState):
                 continue
             project, data = ProjectData.of(load_project(conn, pool.project_id).data), PoolData.of(pool.data)
-            result.append({
+            priority = pool.data.get("priority") if isinstance(pool.data, dict) else None
+            result.append((priority if isinstance(priority, int) else 0, {
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
-                "title": project.public_name, "description": project.public_description,
+                "title": project.public_name, "description": data.public_description or project.public_description,
                 "reward_per_assignment": data.reward_per_assignment,
                 "assignment_max_duration_seconds": data.assignment_max_duration_seconds,
-            })
-        return result
+            }))
+        result.sort(key=lambda ranked: -ranked[0])  # stable: equal priorities stay oldest first
+        return [listed for _, listed in result]

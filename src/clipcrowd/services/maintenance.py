@@ -1,5 +1,6 @@
-"""Time-driven changes: overdue suites expire, reviews time out into acceptance, pools expire, and
-the stored files of task upload jobs that ended are removed.
+"""Time-driven changes: overdue suites expire, reviews time out into acceptance, pools expire, skill
+values outlive their skill's `skill_ttl_hours`, and the stored files of task upload jobs that ended are
+removed.
 
 Every step is an idempotent UPDATE guarded by the old status, so several servers may run it.
 """
@@ -13,7 +14,7 @@ from sqlalchemy import exists, select
 
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import utcnow
-from clipcrowd.services import lifecycle, pools, task_upload_jobs, webhooks
+from clipcrowd.services import lifecycle, pools, task_upload_jobs, user_skills, webhooks
 from clipcrowd.store.db import Database
 from clipcrowd.store.tables import assignments
 from clipcrowd.store.tables import pools as pools_table
@@ -26,6 +27,7 @@ class TickReport:
     pools_closed: int = 0
     webhook_events: int = 0
     upload_files_removed: int = 0
+    skills_expired: int = 0
 
 
 def _review_overdue(db: Database, now: datetime, batch: int) -> list[int]:
@@ -71,6 +73,7 @@ def tick(db: Database, batch: int = 500, storage_url: str | None = None) -> Tick
             report.pools_closed += 1
     with db.write() as conn:  # completion is normally noticed by the last submission; this is the net
         report.pools_closed += pools.close_all_complete(conn)
+    report.skills_expired = user_skills.expire(db, now)
     report.webhook_events = webhooks.deliver_due(db)
     if storage_url is not None:
         report.upload_files_removed = task_upload_jobs.remove_ended_files(db, storage_url)

@@ -22,7 +22,7 @@ from clipcrowd.store.tables import pools
 def patch_priority(db: Database, pool_id: int, priority: int) -> dict[str, Any]:
     """The model bounds the value (-100..100); archived pools stay as they are."""
     with db.write() as conn:
-        row = load(conn, pool_id, for_update=True)
+        row = load(conn, pool_id, for_update=True, kind="POOL")
         if row.status == "ARCHIVED":
             raise PoolInappropriateStatus(f"pool {pool_id} is archived and cannot be changed")
         conn.execute(update(pools).where(pools.c.id == pool_id).values(data={**row.data, "priority": priority}))
@@ -33,7 +33,7 @@ def clone(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any]:
     """A closed copy of the pool's (or training's) settings in the same project, reported as a
     finished operation."""
     with db.write() as conn:
-        row = load(conn, pool_id)
+        row = load(conn, pool_id, kind=kind)
         new_id = conn.execute(insert(pools).values(
             project_id=row.project_id, status="CLOSED", created=utcnow(), last_close_reason="NOT_STARTED",
             will_expire=row.will_expire, data=dict(row.data), type=row.type).returning(pools.c.id)).scalar_one()

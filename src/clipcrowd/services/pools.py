@@ -23,13 +23,16 @@ class PoolInappropriateStatus(ConflictState):
     code = "POOL_INAPPROPRIATE_STATUS"
 
 
-def load(conn: Connection, pool_id: int, *, for_update: bool = False) -> Any:
+def load(conn: Connection, pool_id: int, *, for_update: bool = False, kind: str | None = None) -> Any:
+    """The pool's row (a training's too, unless `kind` is POOL: the requester API keeps the two apart,
+    as Toloka does, so a training's id read as a pool's is not found)."""
     query = select(pools).where(pools.c.id == pool_id)
     if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
     row = conn.execute(query).one_or_none()
-    if row is None:
-        raise NotFound(f"pool {pool_id} does not exist")
+    if row is None or (kind == "POOL" and row.type == "TRAINING"):
+        raise NotFound(f"pool {pool_id} does not exist" + (" (it is a training: read it under /trainings)"
+                                                            if row is not None else ""))
     return row
 
 
@@ -95,13 +98,13 @@ def create(db: Database, body: Any) -> dict[str, Any]:
 
 def get(db: Database, pool_id: int) -> dict[str, Any]:
     with db.read() as conn:
-        return present.pool(load(conn, pool_id))
+        return present.pool(load(conn, pool_id, kind="POOL"))
 
 
 def replace(db: Database, pool_id: int, body: Any) -> dict[str, Any]:
     data = validate_pool(body)
     with db.write() as conn:
-        row = load(conn, pool_id, for_update=True)
+        row = load(conn, pool_id, for_update=True, kind="POOL")
         if row.status == "ARCHIVED":
             raise PoolInappropriateStatus(f"pool {pool_id} is archived and cannot be changed")
         project_id = _check_references(conn, data)
@@ -117,7 +120,7 @@ def open_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] 
     """Open a closed pool (or a training: `kind` TRAINING names its operation); None when it
     already was open (the API answers 204)."""
     with db.write() as conn:
-        row = load(conn, pool_id, for_update=True)
+        row = load(conn, pool_id, for_update=True, kind=kind)
         if row.status == "OPEN":
             return None
         if row.status == "ARCHIVED":
@@ -147,7 +150,7 @@ def close_in(conn: Connection, pool_id: int, reason: str) -> None:
 def close_pool(db: Database, pool_id: int, kind: str = "POOL", reason: str = "MANUAL") -> dict[str, Any] | None:
     """Close an open pool; `reason` FOR_UPDATE records that the requester closed it to edit it."""
     with db.write() as conn:
-        row = load(conn, pool_id, for_update=True)
+        row = load(conn, pool_id, for_update=True, kind=kind)
         if row.status != "OPEN":
             return None
         close_in(conn, pool_id, reason)
@@ -158,7 +161,7 @@ def close_pool(db: Database, pool_id: int, kind: str = "POOL", reason: str = "MA
 
 def archive_pool(db: Database, pool_id: int, kind: str = "POOL") -> dict[str, Any] | None:
     with db.write() as conn:
-        row = load(conn, pool_id, for_update=True)
+        row = load(conn, pool_id, for_update=True, kind=kind)
         if row.status == "ARCHIVED":
             return None
         if row.status == "OPEN":

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.errors import ConflictState, NotFound, NotSupported, ValidationFailed
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.projects import ProjectCreate, ProjectData
 from clipcrowd.domain.specs import validate_spec
@@ -29,6 +29,14 @@ def validate_project(body: Any) -> dict[str, Any]:
     if issuing not in (None, "AUTOMATED"):  # MAP_SELECTOR: workers pick tasks on a map
         raise ValidationFailed.field("assignments_issuing_type", f"{issuing!r} is not supported: work is handed "
                                      "out automatically (AUTOMATED); there is no map for workers to pick from")
+    if body.get("assignments_automerge_enabled"):
+        raise ValidationFailed.field("assignments_automerge_enabled", "true is not supported: clipcrowd never "
+                                     "carries an answer over to an identical task of another pool; each task "
+                                     "is answered by its own workers (leave it out or send false)")
+    project_qc = body.get("quality_control")  # None, {} or {"configs": []} say nothing
+    if project_qc is not None and not (isinstance(project_qc, Mapping) and not any(project_qc.values())):
+        raise NotSupported.field("quality_control", "on a project is not supported: quality rules run per pool "
+                                 "(set them in each pool's quality_control; an empty one may be sent)")
     inputs = validate_spec(spec.input_spec, "task_spec.input_spec")
     outputs = validate_spec(spec.output_spec, "task_spec.output_spec")
     if not outputs:

@@ -1,7 +1,8 @@
 """Why a worker may not take a pool, said to her: what happened, why, until when, and what to do.
 
 The API answers these with the same codes and payload as before (`POOL_CLOSED`, `RESTRICTED`,
-`FILTERED_OUT`, `NO_TASKS_AVAILABLE`); the message is the sentence the worker pages show too. The
+`FILTERED_OUT`, `NO_TASKS_AVAILABLE`, and `ACTIVE_ASSIGNMENTS_LIMIT` when she holds as many suites of
+the project as it allows); the message is the sentence the worker pages show too. The
 pages also read `until` (a restriction's end, shown in her local time). A restriction's comment is
 the requester's private note and is never shown.
 """
@@ -48,6 +49,10 @@ class NoTasks(Refusal, ConflictState):
     code = "NO_TASKS_AVAILABLE"
 
 
+class TooManyActive(Refusal, ConflictState):
+    code = "ACTIVE_ASSIGNMENTS_LIMIT"
+
+
 class Restricted(Refusal, AccessDenied):
     code = "RESTRICTED"
 
@@ -69,6 +74,12 @@ def no_tasks(pool_id: int) -> NoTasks:
     return NoTasks(f"Pool {format_id(pool_id)} has no task for you right now: the others are taken, or you have "
                    "answered every one. Tasks come back when a suite expires or is skipped; try again later. "
                    + OTHER_POOLS)
+
+
+def too_many_active(project_id: int, most: int) -> TooManyActive:
+    held = "one task suite" if most == 1 else f"{most} task suites"
+    return TooManyActive(f"You already hold {held} of project {format_id(project_id)}, as many as its requester "
+                         "lets one worker take at once. Submit or skip one of them first. " + OTHER_POOLS)
 
 
 def _date(value: datetime) -> str:

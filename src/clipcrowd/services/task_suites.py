@@ -36,7 +36,7 @@ _SUITE_SAYS = ("pool_id", "overlap", "infinite_overlap", "created")
 
 def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
     payload = {f"{prefix}{path}": fault for path, fault in (exc.payload or {}).items()}
-    return ValidationFailed(f"{prefix}{exc.message}", payload)
+    return type(exc)(f"{prefix}{exc.message}", payload)  # a refused feature stays one
 
 
 def _prepare_suite(item: Any, cache: PoolCache, allow_defaults: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:

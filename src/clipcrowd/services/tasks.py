@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from clipcrowd.domain import bounds
-from clipcrowd.domain.errors import ConflictState, NotFound, ValidationFailed
+from clipcrowd.domain.errors import ConflictState, NotFound, NotSupported, ValidationFailed
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.base import checked
 from clipcrowd.domain.models.projects import ProjectData
@@ -28,6 +28,8 @@ BATCH_KIND = "tasks.batch_create"
 
 #: who may get a task, by worker id or trait: stored and ignored they would hand it to anyone
 TARGETING = ("reserved_for", "unavailable_for", "traits_all_of", "traits_any_of", "traits_none_of_any")
+#: a point on the map for field tasks near the worker: no map here, so stored they would mean nothing
+LOCATION = ("latitude", "longitude")
 
 
 def refuse_targeting(item: Mapping[str, Any]) -> None:
@@ -35,9 +37,13 @@ def refuse_targeting(item: Mapping[str, Any]) -> None:
     the issuing of work does not read these lists, so they would not hold."""
     for name in TARGETING:
         if item.get(name):
-            raise ValidationFailed.field(name, "is not supported: clipcrowd does not reserve tasks for workers or "
+            raise NotSupported.field(name, "is not supported: clipcrowd does not reserve tasks for workers or "
                                                "keep them from some (leave it out; a pool filter or a restriction "
                                                "decides who works on a pool)")
+    for name in LOCATION:
+        if item.get(name) is not None:
+            raise NotSupported.field(name, "is not supported: clipcrowd has no map of field tasks, so work is "
+                                               "never handed out by where a worker is (leave it out)")
 
 
 def prepare_item(item: Any, cache: PoolCache, allow_defaults: bool) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -38,6 +39,27 @@ def set_in(conn: Connection, worker_id: int, skill_id: int, value: float, *, poo
         ).returning(worker_skills.c.id)).scalar_one())
     events.record(conn, "SKILL_SET", pool_id=pool_id, worker_id=worker_id, skill_id=skill_id, value=value)
     return row_id
+
+
+def expire(db: Database, now: datetime) -> int:
+    """Remove the values of skills with a `skill_ttl_hours` that have not changed for that long, as
+    Toloka does; how many were removed. Only a skill with a TTL costs a query, and a write is opened
+    only when something is due."""
+    with db.read() as conn:
+        ttl = skills.c.data["skill_ttl_hours"].as_integer()
+        lives = conn.execute(select(skills.c.id, ttl.label("hours")).where(ttl.is_not(None))).all()
+        due = [row for skill in lives for row in conn.execute(select(worker_skills).where(
+            worker_skills.c.skill_id == skill.id, worker_skills.c.modified <= now - timedelta(hours=skill.hours)))]
+    if not due:
+        return 0
+    removed = 0
+    with db.write() as conn:
+        for row in due:  # removed only if not set again meanwhile
+            if conn.execute(delete(worker_skills).where(worker_skills.c.id == row.id,
+                                                        worker_skills.c.modified == row.modified)).rowcount:
+                events.record(conn, "SKILL_REMOVED", worker_id=row.worker_id, skill_id=row.skill_id)
+                removed += 1
+    return removed
 
 
 def set_value(db: Database, body: Any) -> dict[str, Any]:

@@ -23,13 +23,17 @@ from clipcrowd.store.tables import pools as pools_table
 from clipcrowd.store.tables import projects as projects_table
 
 
-def _public_project(project: Any) -> dict[str, Any]:
+def _public_project(project: Any, pool: Any) -> dict[str, Any]:
+    """The project's public texts and interface; a pool's own description and instructions, when it has
+    them, stand in for the project's (as on Toloka), and a training's unless it inherits the project's."""
     data = ProjectData.of(project.data)
     view = data.task_spec.view_spec
+    own = pool.data if isinstance(pool.data, dict) else {}
+    instructions = None if own.get("inherited_instructions") is True else own.get("public_instructions")
     return {
         "id": format_id(project.id), "title": data.public_name,
-        "description": data.public_description or "",
-        "instructions": data.public_instructions or "",
+        "description": own.get("public_description") or data.public_description or "",
+        "instructions": instructions or data.public_instructions or "",
         "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
         "output_spec": data.task_spec.output_spec,
     }
@@ -45,7 +49,7 @@ def task_page(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any
         project = load_project(conn, pool.project_id)
         return {
             "assignment": issuing.worker_view(row, present.tasks_by_id(conn, set(row.task_ids))),
-            "project": _public_project(project),
+            "project": _public_project(project, pool),
             "pool": {"id": format_id(pool.id), "status": pool.status,
                      "reward": PoolData.of(pool.data).reward_per_assignment},
             "public_comment": row.public_comment,
@@ -75,7 +79,7 @@ def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
         return {
             "pool": {"id": format_id(pool.id), "reward": data.reward_per_assignment,
                      "max_seconds": data.assignment_max_duration_seconds, "status": pool.status},
-            "project": _public_project(project), "refusal": refusals.shown(refusal) if refusal else None,
+            "project": _public_project(project, pool), "refusal": refusals.shown(refusal) if refusal else None,
             "active_assignment": format_id(active) if active else None,
         }
 

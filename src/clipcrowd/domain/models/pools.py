@@ -15,6 +15,19 @@ class MixerConfig(Incoming):
     real_tasks_count: int = Field(1, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
     golden_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
     training_tasks_count: int = Field(0, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    min_real_tasks_count: int | None = Field(
+        None, ge=0, le=bounds.MAX_TASKS_PER_SUITE,
+        description="with force_last_assignment false: fewer real tasks left for her than this, no suite")
+    min_golden_tasks_count: int | None = Field(
+        None, ge=0, le=bounds.MAX_TASKS_PER_SUITE, description="fewer golden tasks left for her than this, no suite")
+    min_training_tasks_count: int | None = Field(None, ge=0, le=bounds.MAX_TASKS_PER_SUITE)
+    force_last_assignment: bool | None = Field(
+        None, description="false: a suite short of min_real_tasks_count is not handed out (more may be added)")
+    force_last_assignment_delay_seconds: int | None = Field(None, ge=0, le=86_400, description="0 only")
+    mix_tasks_in_creation_order: bool | None = Field(
+        None, description="false: real tasks are picked at random; true or left out: oldest first")
+    shuffle_tasks_in_task_suite: bool | None = Field(
+        None, description="false: a suite's tasks keep their creation order; true or left out: shuffled")
 
 
 class PoolDefaults(Incoming):
@@ -22,10 +35,17 @@ class PoolDefaults(Incoming):
     default_overlap_for_new_tasks: int | None = Field(None, ge=1, le=bounds.MAX_OVERLAP)
 
 
+class AssignmentsIssuingConfig(Incoming):
+    issue_task_suites_in_creation_order: bool | None = Field(
+        None, description="false: the pool's suites go out in random order; true or left out: by "
+                          "issuing_order_override, then oldest first")
+
+
 class PoolCreate(Incoming):
     project_id: Id | int
     private_name: NonBlank
-    public_description: str | None = None
+    public_description: str | None = Field(None, description="shown to workers instead of the project's")
+    public_instructions: str | None = Field(None, description="shown to workers instead of the project's")
     private_comment: str | None = None
     reward_per_assignment: float = Field(ge=0, le=bounds.MAX_REWARD, allow_inf_nan=False)
     assignment_max_duration_seconds: int = Field(ge=1, le=bounds.MAX_ASSIGNMENT_SECONDS)
@@ -38,6 +58,8 @@ class PoolCreate(Incoming):
     may_contain_adult_content: bool | None = None
     defaults: PoolDefaults | None = None
     mixer_config: MixerConfig | None = None
+    assignments_issuing_config: AssignmentsIssuingConfig | None = None
+    priority: int | None = Field(None, ge=-100, le=100, description="a worker's list of pools puts the highest first")
     filter: dict[str, Any] | None = Field(None, description="a tree of and/or over {category, key, operator, value}")
     quality_control: dict[str, Any] | None = Field(None, description="{configs: [{collector_config, rules}]}")
 

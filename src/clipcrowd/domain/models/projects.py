@@ -26,6 +26,10 @@ class ProjectCreate(Incoming):
     private_comment: str | None = None
     task_spec: TaskSpec
     input_type: str | None = Field(None, description="VIDEO, FRAME, IMAGE or AUDIO for projects of assets")
+    max_active_assignments_count: int | None = Field(
+        None, ge=1, le=10_000, description="how many suites of this project's pools a worker may hold at once")
+    assignments_automerge_enabled: bool | None = Field(
+        None, description="false only: answers are never carried over between identical tasks")
 
 
 class ProjectUpdate(ProjectCreate):
