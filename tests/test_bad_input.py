@@ -42,11 +42,17 @@ def test_wrong_input_types_refuse_the_whole_batch(api: Api) -> None:
                   "VALIDATION_ERROR", "input_values.text", "must be a string")
     assert "[1].input_values.text" in body["payload"] and "[2].input_values.other" in body["payload"]
     assert api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"]})["items"] == []
-    async_try = api.call("POST", "/api/v1/tasks", json=items,
-                         params={"allow_defaults": "true", "async_mode": "true",
-                                 "operation_id": "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"})
-    _error(async_try, 400, "VALIDATION_ERROR")
+    # async_mode, as Toloka: the operation fails, logs the invalid items' faults and writes nothing, the
+    # valid item included, and open_pool does not open the pool
+    failed = api.call("POST", "/api/v1/tasks", json=items, expect=202,
+                      params={"allow_defaults": "true", "async_mode": "true", "open_pool": "true",
+                              "operation_id": "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"}).json()
+    assert failed["status"] == "FAIL" and failed["details"]["success_count"] == 0, failed
+    log = api.ok("GET", f"/api/v1/operations/{failed['id']}/log")
+    assert [(entry["success"], entry["input"]["__item_idx"]) for entry in log] == [(False, "1"), (False, "2")]
+    assert "input_values.text" in log[0]["output"] and "input_values.other" in log[1]["output"]
     assert api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"]})["items"] == []
+    assert api.ok("GET", f"/api/v1/pools/{pool['id']}")["status"] == "CLOSED"
 
 
 def test_skip_invalid_items_keeps_the_good_ones(api: Api) -> None:

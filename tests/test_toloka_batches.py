@@ -1,8 +1,8 @@
-"""An asynchronous batch (async_mode=true) whose every item is invalid is answered as Toloka answers it:
-with its operation, ended FAIL, whose log carries each item's faults, and nothing written; toloka-kit
-then raises its ValidationApiError from that log, and `create_*_async` callers get the failed
-operation. A refused feature, a pool's state, or a batch with some valid items is still refused at
-once (400/409), naming the field.
+"""An asynchronous batch (async_mode=true) with invalid items that may not be skipped (or no valid one) is
+answered as Toloka answers it: with its operation, ended FAIL, whose log carries each invalid item's
+faults, and nothing written, valid items included; toloka-kit then raises its ValidationApiError from that
+log, and `create_*_async` callers get the failed operation. A refused feature or a pool's state is still
+refused at once (400/409), naming the field, and so is a synchronous batch.
 """
 
 from __future__ import annotations
@@ -47,9 +47,11 @@ def test_a_wholly_invalid_async_task_batch_fails_its_operation(db: Database, tmp
         expect_error(api.call("POST", "/api/v1/tasks", json=bad, params={**ASYNC, "operation_id": op_id}), 409,
                      "OPERATION_ALREADY_EXISTS")
         assert api.ok("GET", "/api/v1/tasks", params={"pool_id": pool["id"]})["items"] == []
-        # some valid items: refused at once, as before; synchronously, too
-        expect_error(api.call("POST", "/api/v1/tasks", json=[*bad, {"pool_id": pool["id"], "input_values": {
-            "text": "fine"}}], params=ASYNC), 400, "VALIDATION_ERROR", "input_values.text")
+        # a valid item among them is not written either (without skip_invalid_items); synchronously: a 400
+        mixed = [*bad, {"pool_id": pool["id"], "input_values": {"text": "fine"}}]
+        answer = api.call("POST", "/api/v1/tasks", json=mixed, params=ASYNC)
+        _failed(api, answer, 2, "input_values.text", "input_values.text")
+        assert answer.json()["details"]["items_count"] == 3
         expect_error(api.call("POST", "/api/v1/tasks", json=bad, params={"allow_defaults": "true"}), 400,
                      "VALIDATION_ERROR", "[0].input_values.text")
         # a refused feature and a pool's state are said at once

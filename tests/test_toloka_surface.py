@@ -81,7 +81,8 @@ MORE = [
     # batches: partial results, defaults, opening the pool with the batch
     "create_tasks.skip_invalid_items", "create_tasks.skip_invalid_items.items",
     "create_tasks.skip_invalid_items.errors",
-    "create_tasks.invalid.refused", "create_tasks.sync.skip_invalid_items", "create_tasks.no_defaults",
+    "create_tasks.invalid.refused", "create_tasks.mixed.refused_whole", "create_tasks.sync.skip_invalid_items",
+    "create_tasks.no_defaults",
     "create_tasks.overlap_given", "create_tasks.open_pool", "create_task_suites.skip_invalid_items",
     "create_task_suites.partial", "create_task_suites.open_pool", "find_task_suites.task_id",
     "find_task_suites.overlap",

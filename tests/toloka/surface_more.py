@@ -158,8 +158,8 @@ check('create_tasks.skip_invalid_items.items', lambda: sorted(partial.items) == 
 check('create_tasks.skip_invalid_items.errors', lambda: list(partial.validation_errors) == ['1']
       and partial.validation_errors['1'])
 def invalid_items(fn, *indexes):
-    """toloka-kit's ValidationApiError for a batch whose every item is invalid: Toloka ends its operation
-    FAIL and toloka-kit reads each item's faults from the log, by index."""
+    """toloka-kit's ValidationApiError for a batch with invalid items (and no skip_invalid_items): Toloka ends
+    its operation FAIL and toloka-kit reads each invalid item's faults from the log, by index."""
     exc = _raised(fn)
     return isinstance(exc, ValidationApiError) and sorted(exc.payload) == list(indexes) \
         and all(exc.payload[i] for i in indexes)
@@ -169,6 +169,9 @@ check('create_tasks.invalid.refused', lambda: invalid_items(lambda: client.creat
     [toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})], allow_defaults=True), '0')
       and refusal(lambda: client.create_tasks([toloka.Task(pool_id=pool.id, input_values={'wrong': 'x'})],
                                               allow_defaults=True, async_mode=False), 400))
+held = len(list(client.get_tasks(pool_id=pool.id)))
+check('create_tasks.mixed.refused_whole', lambda: invalid_items(lambda: client.create_tasks(
+    mixed, allow_defaults=True), '1') and len(list(client.get_tasks(pool_id=pool.id))) == held)
 check('create_tasks.sync.skip_invalid_items', lambda: sorted(client.create_tasks(
     mixed, allow_defaults=True, skip_invalid_items=True, async_mode=False).items) == ['0', '2'])
 check('create_tasks.no_defaults', lambda: invalid_items(lambda: client.create_tasks(

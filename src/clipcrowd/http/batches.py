@@ -22,7 +22,8 @@ def create(db: Database, settings: Settings, request: Request, kind: BatchKind, 
     """Flags: ``open_pool``, ``skip_invalid_items``, ``allow_defaults`` (implied for one object),
     ``async_mode`` with ``operation_id`` (one object too: toloka-kit then reads it back from the log).
     An async batch of up to ``inline_batch_items`` is written at once and its operation answered ended;
-    so is one whose every item is invalid: its operation ended FAIL, each item's faults in its log."""
+    so is one with invalid items that may not be skipped: its operation ended FAIL, nothing written, each
+    invalid item's faults in its log (toloka-kit raises ValidationApiError keyed by item index)."""
     if not items:
         raise ValidationFailed.field("body", f"must be a {kind.noun} object or a non-empty list of them")
     if len(items) > settings.max_batch_items:
@@ -35,7 +36,8 @@ def create(db: Database, settings: Settings, request: Request, kind: BatchKind, 
                                  skip_invalid=skip_invalid and not single, in_operation=in_operation)
     if in_operation:
         op_id = operations.new_id(request.query_params.get("operation_id"))
-        if len(items) <= settings.inline_batch_items or batch_create.fails_whole(batch):  # nothing to write
+        # small, or failed whole (nothing to write): answered with its operation ended
+        if len(items) <= settings.inline_batch_items or batch_create.fails_whole(batch, skip_invalid):
             done = batch_create.write_now(kind, db, batch, op_id, skip_invalid=skip_invalid, open_pool=open_after)
             return JSONResponse(done, status_code=202)
         started = batch_create.start_batch(kind, db, batch, items, op_id, allow_defaults=allow_defaults,

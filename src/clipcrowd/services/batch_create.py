@@ -84,13 +84,21 @@ class PreparedBatch:
     errors: list[ClipcrowdError] = field(default_factory=list)  # the failures' errors, in item order
     pool_ids: set[int] = field(default_factory=set)
     row_pools: list[int] = field(default_factory=list)  # each row's pool
+    unwritten: int = 0  # valid items left out because the batch fails whole
+
+    def keep_nothing(self) -> None:
+        """The batch fails whole: its valid items are not written either, nor their pools touched."""
+        self.unwritten += len(self.rows)
+        for kept in (self.rows, self.indexes, self.inputs, self.row_pools):
+            kept.clear()
+        self.pool_ids.clear()
 
 
 def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: bool,
             skip_invalid: bool, in_operation: bool = False) -> PreparedBatch:
-    """Check every item. Without skip_invalid any fault refuses the whole batch, but for one: with
-    `in_operation` (async_mode), a batch whose every item is invalid data is answered as Toloka does, by
-    an operation that fails and logs each item's faults (`fails_whole`)."""
+    """Check every item. Without skip_invalid any fault refuses the whole batch: at once (400), or, with
+    `in_operation` (async_mode) and faults in the items' own data, as Toloka does, by an operation that
+    fails, writes nothing and logs each invalid item's faults (`fails_whole`)."""
     batch = PreparedBatch()
     with db.read() as conn:
         cache = PoolCache(conn)
@@ -109,7 +117,8 @@ def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: 
             batch.inputs.append(dict(item))
             batch.pool_ids.add(pool_id)
             batch.row_pools.append(pool_id)
-    if in_operation and fails_whole(batch):
+    if in_operation and fails_whole(batch, skip_invalid):
+        batch.keep_nothing()
         return batch
     if batch.failures and not skip_invalid:
         if len(items) == 1:
@@ -122,10 +131,11 @@ def prepare(kind: BatchKind, db: Database, items: list[Any], *, allow_defaults: 
     return batch
 
 
-def fails_whole(batch: PreparedBatch) -> bool:
-    """No item is valid, and each fails on its own data (a refused feature, a pool's state or a missing
-    pool is said at once, as for a batch in which some items are valid)."""
-    return not batch.rows and bool(batch.errors) and all(type(exc) is ValidationFailed for exc in batch.errors)
+def fails_whole(batch: PreparedBatch, skip_invalid: bool) -> bool:
+    """Its operation fails: some item is invalid and none may be skipped (or none is valid), each on its own
+    data (a refused feature, a pool's state or a missing pool is said at once, with a 400)."""
+    return (bool(batch.errors) and (not skip_invalid or not batch.rows)
+            and all(type(exc) is ValidationFailed for exc in batch.errors))
 
 
 def write(kind: BatchKind, conn: Connection, batch: PreparedBatch, *, open_pool: bool = False) -> list[int]:
@@ -157,7 +167,7 @@ def _write_logged(kind: BatchKind, conn: Connection, batch: PreparedBatch, op_id
                 for idx, faults in batch.failures.items()]
     operations.log(conn, op_id, kind.log_type, entries)
     operations.finish(conn, op_id, success=bool(ids) or not batch.failures, details={
-        "items_count": len(ids) + len(batch.failures), "success_count": len(ids),
+        "items_count": len(ids) + len(batch.failures) + batch.unwritten, "success_count": len(ids),
         "failed_count": len(batch.failures)})
 
 
