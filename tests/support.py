@@ -74,12 +74,13 @@ def postgres_reachable() -> str | None:
     db.migrate()
     with db.read() as conn:
         present = {row[0] for row in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))}
-        sequences = [row[0] for row in conn.execute(text("SELECT sequencename FROM pg_sequences "
-                                                         "WHERE schemaname = 'public' ORDER BY 1"))]
+        sequences = [(row[0], row[1]) for row in conn.execute(text(
+            "SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"))]
         superuser = conn.execute(text("SELECT current_setting('is_superuser')")).scalar_one() == "on"
     db.dispose()
     known = [table.name for table in reversed(metadata.sorted_tables) if table.name in present]  # children first
     others = sorted(present - set(known) - {"alembic_version"})
+    restarts = [f"""setval('public."{name}"', {start}, false)""" for name, start in sequences]
     _pg_reset[:] = [
         # what a previous test left connected (an unfinished transaction would hold its locks)
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -88,7 +89,10 @@ def postgres_reachable() -> str | None:
         # module's 70,001-task pool they held the next test ~18 s (only a superuser may skip them)
         *(["SET LOCAL session_replication_role = replica"] if superuser else []),
         *(f'DELETE FROM "{name}"' for name in others + known),
-        *(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences),
+        # ids restart: `setval(..., false)` makes the next id the start value, as `ALTER SEQUENCE ... RESTART`
+        # does, but in place; RESTART gives each sequence a new file, which for the schema's 28 sequences
+        # was 5-8 ms of PostgreSQL's CPU and 20-30 ms of wall time per test, nearly all of the reset's cost
+        *([f"SELECT {', '.join(restarts)}"] if restarts else []),
     ]
     _pg_state["reason"] = None
     return None
