@@ -116,6 +116,7 @@ from tests.support import (  # noqa: E402
     drop_test_database,
     fresh_database,
     live_server,
+    release,
 )
 from tests.warm_toloka import toloka_kit  # noqa: E402, F401  (fixture: one toloka-kit process per test process)
 
@@ -123,9 +124,9 @@ from tests.warm_toloka import toloka_kit  # noqa: E402, F401  (fixture: one tolo
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """The same test on the embedded default and on the production database."""
-    database = fresh_database(request.param, tmp_path)
+    database = fresh_database(request.param, tmp_path, shared=True)
     yield database
-    database.dispose()
+    release(database)
 
 
 @pytest.fixture
