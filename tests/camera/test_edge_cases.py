@@ -35,7 +35,7 @@ from clipcrowd.ingest.camera.hooks import Importer
 from clipcrowd.ingest.camera.run import Options, Report, run
 from clipcrowd.ingest.camera.server_hooks import ServerHooks
 from clipcrowd.ingest.camera.state import Shelf, State
-from tests.camera.support import REGEX, run_import
+from tests.camera.support import REGEX, invoke_import
 from tests.factories import pool_body
 from tests.mining.scenes import write_scene
 from tests.support import Live
@@ -121,10 +121,10 @@ def test_row01_names_that_do_not_match_are_skipped_and_reported(tmp_path: Path) 
 # 2 ----------------------------------------------------------------------------------------------
 def test_row02_a_regex_without_camera_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "f").mkdir()
-    done = run_import(str(tmp_path / "f"), "-r", r".*/(?P<epoch>\d+)\.mp4", "-s", str(tmp_path / "s.sqlite"))
+    done = invoke_import(str(tmp_path / "f"), "-r", r".*/(?P<epoch>\d+)\.mp4", "-s", str(tmp_path / "s.sqlite"))
     assert done.returncode == 1 and "no (?P<camera>...) group" in done.stderr
-    assert run_import(str(tmp_path / "f"), "-r", "(unclosed", "-s", str(tmp_path / "s.sqlite")).returncode == 1
-    assert run_import(str(tmp_path / "f"), "--no-such-option").returncode == 1  # usage errors are 1 too
+    assert invoke_import(str(tmp_path / "f"), "-r", "(unclosed", "-s", str(tmp_path / "s.sqlite")).returncode == 1
+    assert invoke_import(str(tmp_path / "f"), "--no-such-option").returncode == 1  # usage errors are 1 too
 
 
 # 3 ----------------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def test_row19_row20_hook_data(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     assert hookdata.camera_config(data, "c2")["plan"] == "plus"
     assert "raised to 720" in caplog.text and "'c2'" in caplog.text
     (tmp_path / "f").mkdir()
-    done = run_import(str(tmp_path / "f"), "-f", str(bad), "-s", str(tmp_path / "s.sqlite"))
+    done = invoke_import(str(tmp_path / "f"), "-f", str(bad), "-s", str(tmp_path / "s.sqlite"))
     assert done.returncode == 1 and "line 3 column 1" in done.stderr
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.camera.support import REGEX, camera_folder, command_env, last_job, run_import, wait_job
+from tests.camera.support import REGEX, camera_folder, command_env, invoke_import, last_job, run_import, wait_job
 from tests.support import Live
 
 HOOKS = Path(__file__).resolve().parents[1] / "data" / "camera_hooks"
@@ -65,7 +65,7 @@ def test_kill_9_mid_run_then_rerun_resumes_the_same_job(live: Live, tmp_path: Pa
                        headers=live.headers).json()["items"]
     external = [a["external_id"] for a in assets]
     assert len(external) == len(set(external)) == len(clips)  # no duplicate asset, no lost file
-    listed = run_import(str(folder), "-s", str(state), "--csv")
+    listed = invoke_import(str(folder), "-s", str(state), "--csv")
     rows = listed.stdout.strip().splitlines()
     assert rows[0].startswith("filename,given_name,camera,timestamp")
     assert sum(",uploaded," in r for r in rows[1:]) == len(clips)
@@ -118,7 +118,7 @@ def test_a_legacy_hooks_module_runs_unchanged(live: Live, tmp_path: Path) -> Non
 ])
 def test_a_hooks_module_that_cannot_load_exits_1(tmp_path: Path, module: str, message: str) -> None:
     (tmp_path / "footage").mkdir()
-    done = run_import(str(tmp_path / "footage"), str(HOOKS / module), "-s", str(tmp_path / "s.sqlite"))
+    done = invoke_import(str(tmp_path / "footage"), str(HOOKS / module), "-s", str(tmp_path / "s.sqlite"))
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
     if module.startswith("python2"):
@@ -127,9 +127,9 @@ def test_a_hooks_module_that_cannot_load_exits_1(tmp_path: Path, module: str, me
 
 def test_template_signature_is_warned_about(tmp_path: Path) -> None:
     camera_folder(tmp_path / "footage", cameras=1, files=1, seconds=1)
-    done = run_import(str(tmp_path / "footage"), str(HOOKS / "template_signature_hooks.py"), "-r", REGEX,
-                      "-s", str(tmp_path / "s.sqlite"))
+    done = invoke_import(str(tmp_path / "footage"), str(HOOKS / "template_signature_hooks.py"), "-r", REGEX,
+                         "-s", str(tmp_path / "s.sqlite"))
     assert "starts with 'host'" in done.stderr
     assert done.returncode == 2  # the real call raises TypeError: the file is failed, not silently lost
-    assert "TypeError" in run_import(str(tmp_path / "footage"), "-s", str(tmp_path / "s.sqlite"), "--csv").stdout
+    assert "TypeError" in invoke_import(str(tmp_path / "footage"), "-s", str(tmp_path / "s.sqlite"), "--csv").stdout
     assert os.path.exists(tmp_path / "s.sqlite")
