@@ -27,7 +27,7 @@ from clipcrowd.store.tables import events, tasks
 from tests.answered_pool import TRUTH, answered_pool
 from tests.apiclient import Api
 from tests.factories import pool_body, text_project
-from tests.support import Live
+from tests.support import Live, fresh_sqlite
 from tests.warm_toloka import WarmToloka
 
 
@@ -109,13 +109,19 @@ NOT_STREAMED: dict[str, Callable[[Database, pool_answers.Shape], Iterator[bytes]
 }
 
 
-def test_peak_memory_check_catches_exports_that_do_not_stream(db: Database) -> None:
+def test_peak_memory_check_catches_exports_that_do_not_stream(tmp_path: Path) -> None:
     """The control of the test above: at its pools' sizes, exports that hold the whole pool (its
-    answers read, its file written or its rows as one Parquet row group) show a peak that grows."""
-    small, large, csv_size = _memory_pools(db)
-    for name, export in NOT_STREAMED.items():
-        broken = _memory_broken(db, export, small, large, csv_size)
-        assert any(b.startswith("peak grows with the pool") for b in broken), (name, broken)
+    answers read, its file written or its rows as one Parquet row group) show a peak that grows.
+    On SQLite only: what it varies is the writers, not the database (on PostgreSQL the three grew
+    alike: 2.8x, 4.0x and 3.8x)."""
+    db = fresh_sqlite(tmp_path)
+    try:
+        small, large, csv_size = _memory_pools(db)
+        for name, export in NOT_STREAMED.items():
+            broken = _memory_broken(db, export, small, large, csv_size)
+            assert any(b.startswith("peak grows with the pool") for b in broken), (name, broken)
+    finally:
+        db.dispose()
 
 
 def test_streamed_exports_agree(db: Database, tmp_path: Path) -> None:
