@@ -149,6 +149,12 @@ def test_desk_pages_and_analytics(big: Big) -> None:
     assert len(queue["items"]) == 50 and all(len(i["tasks"]) == SUITE for i in queue["items"])
     workers = big.get(f"/desk/pools/{pool_id}/workers").text
     assert workers.count("bulk-") >= 25
+    # the charts, from the counts the database's triggers kept while the pool was filled
+    charts = {name: big.get(f"/desk/pools/{pool_id}/charts/{name}.svg").text
+              for name in ("completion", "answers-per-worker", "submit-times")}
+    assert f"{TASKS} answers of {TASKS} wanted received, 100.0% complete" in charts["completion"]
+    assert "25 workers answered." in charts["answers-per-worker"]
+    assert f"{-(-TASKS // SUITE)} suites submitted" in charts["submit-times"]
     body = [{"subject": "POOL", "subject_id": pool_id, "name": n}
             for n in ("submitted_assignments_count", "real_tasks_count", "workers_count", "completion_percentage")]
     op = big.http.post("/api/staging/analytics-2", json=body).json()
