@@ -43,9 +43,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     fixture run on one worker, so each module-wide world (a 70,001-task pool, a hardened server) is
     built once, not once per worker; the Ray tests share one worker (two local Ray clusters at once
     would fight over two cores), and so do the toloka-kit tests (one warm toloka-kit process instead of
-    one per worker); and the browser tests, then the slow ones, are handed out first, so no long one
-    starts last and each worker's browser tests come one after another (its Chromium is stopped when the
-    next test does not need it: interleaved, a worker would start it again several times, ~2 s of CPU each)."""
+    one per worker) and the tests of a costly session-wide media file (written once); and the browser
+    tests, then the slow ones, are handed out first, so no long one starts last and each worker's browser
+    tests come one after another (its Chromium is stopped when the next test does not need it:
+    interleaved, a worker would start it again several times, ~2 s of CPU each)."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
         return
     for item in items:
@@ -74,6 +75,11 @@ def _join_group(item: pytest.Item, group: str) -> None:
     assert item.nodeid == grouped, "pytest keeps node ids elsewhere now: update _join_group"
 
 
+#: session-scoped fixtures whose file takes seconds of CPU to write (tests/media/conftest.py's ten-minute video,
+#: 3-4 s): their tests share one worker, which writes it once
+COSTLY_SESSION_MEDIA = frozenset({"long_video"})
+
+
 def _worker_group(item: pytest.Item) -> str | None:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
@@ -82,6 +88,9 @@ def _worker_group(item: pytest.Item) -> str | None:
         return "ray"
     if "toloka_kit" in info.names_closure:  # one toloka-kit import (2.7 s of CPU) serves them all
         return "toloka"
+    for name in info.names_closure:  # session-wide media too costly to write once per worker
+        if name in COSTLY_SESSION_MEDIA:
+            return name
     params = getattr(getattr(item, "callspec", None), "params", {})
     shared = [name for name in info.names_closure
               if (defs := info.name2fixturedefs.get(name)) and defs[-1].scope in ("module", "class", "package")]
