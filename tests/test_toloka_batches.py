@@ -74,16 +74,21 @@ def test_a_wholly_invalid_async_suite_batch_fails_its_operation(api: Api) -> Non
     assert api.ok("GET", "/api/v1/task-suites", params={"pool_id": pool["id"]})["items"] == []
 
 
-def test_a_wholly_invalid_async_bonus_batch_fails_its_operation(api: Api) -> None:
+def test_an_invalid_async_bonus_batch_fails_its_operation(api: Api) -> None:
     person = worker(api, "paid")
     good = {"user_id": person["id"], "amount": "0.50", "public_title": {"EN": "t"}, "public_message": {"EN": "m"}}
     bad = [{**good, "user_id": "000000009999"}, {**good, "amount": "-1"}]
     answer = api.call("POST", "/api/v1/user-bonuses", json=bad, params={"async_mode": "true"})
     log = _failed(api, answer, 2, "user_id", "amount")
     assert log[0]["type"] == "USER_BONUS_CREATE"
-    # some valid: refused whole, nothing granted
-    expect_error(api.call("POST", "/api/v1/user-bonuses", json=[good, *bad], params={"async_mode": "true"}), 400,
-                 "VALIDATION_ERROR", "user_id")
+    # some valid: the operation fails as well, nothing granted (the valid item's grant is rolled back)
+    failed = api.call("POST", "/api/v1/user-bonuses", json=[good, *bad], params={"async_mode": "true"},
+                      expect=202).json()
+    assert failed["status"] == "FAIL" and failed["details"] == {"total_count": 3, "success_count": 0,
+                                                                 "failed_count": 2}
+    logged = api.ok("GET", f"/api/v1/operations/{failed['id']}/log")
+    assert [(entry["success"], entry["input"]["__item_idx"]) for entry in logged] == [(False, "1"), (False, "2")]
+    expect_error(api.call("POST", "/api/v1/user-bonuses", json=[good, *bad]), 400, "VALIDATION_ERROR", "user_id")
     assert api.ok("GET", "/api/v1/user-bonuses")["items"] == []
     assert api.ok("GET", f"/api/v1/workers/{person['id']}")["balance"] == 0
     mixed = api.call("POST", "/api/v1/user-bonuses", json=[good, *bad],

@@ -126,6 +126,8 @@ class PoolRules:
     #: a suite with fewer real (golden) tasks left for her than this is not handed out
     least_real: int = 1
     least_golden: int = 0
+    #: prepared suites by issuing_order_override, then oldest first; False: at random
+    suites_in_creation_order: bool = True
 
     @classmethod
     def of(cls, pool: Mapping[str, Any]) -> PoolRules:
@@ -134,6 +136,7 @@ class PoolRules:
         mixer, defaults = data.mixer_config, data.defaults or PoolDefaults()
         overlap = defaults.default_overlap_for_new_tasks or defaults.default_overlap_for_new_task_suites or 1
         real = mixer.real_tasks_count if mixer else 1
+        issuing = data.assignments_issuing_config
         # a pool says it in its mixer; a training (stored as a pool) at the top, as toloka-kit sends it
         in_order = mixer.mix_tasks_in_creation_order if mixer else None
         in_order = pool.get("mix_tasks_in_creation_order") if in_order is None else in_order
@@ -143,7 +146,7 @@ class PoolRules:
         least_real = min(real, 1) if not mixer or mixer.force_last_assignment is not False else (
             real if mixer.min_real_tasks_count is None else mixer.min_real_tasks_count)
         return cls(
-            real_per_suite=mixer.real_tasks_count if mixer else 1,
+            real_per_suite=real,
             golden_per_suite=mixer.golden_tasks_count if mixer else 0,
             default_overlap=overlap,
             max_duration_seconds=data.assignment_max_duration_seconds,
@@ -160,4 +163,5 @@ class PoolRules:
             shuffle=shuffle is not False,
             least_real=least_real,
             least_golden=(mixer.min_golden_tasks_count or 0) if mixer else 0,
+            suites_in_creation_order=issuing is None or issuing.issue_task_suites_in_creation_order is not False,
         )

@@ -92,31 +92,32 @@ def get(db: Database, bonus_id: int) -> dict[str, Any]:
 
 def create_many(db: Database, items: list[dict[str, Any]], *, skip_invalid: bool,
                 op_id: str | None = None) -> dict[str, Any]:
-    """Grant every item in one transaction; a refused item fails the whole call unless `skip_invalid`
-    (or, with `op_id`, unless every item is refused: the operation then fails, as Toloka's does).
+    """Grant every item in one transaction; a refused item fails the whole call unless `skip_invalid`: at
+    once, or, with `op_id`, as Toloka's operations do: it ends FAIL, each refused item's faults in its log,
+    nothing granted (the valid items' grants are rolled back with their savepoint).
 
     With `op_id` the call is also recorded as a finished USER_BONUS.BATCH_CREATE operation whose log
     carries `__item_idx` and `user_bonus_id` per item, as clients that wait on operations read it.
     """
     made: dict[str, dict[str, Any]] = {}
     faults: dict[str, Any] = {}
-    first: ValidationFailed | None = None
     with db.write() as conn:
         if op_id is not None:
             operations.start(conn, "USER_BONUS.BATCH_CREATE", {"skip_invalid_items": skip_invalid}, op_id=op_id)
+        granting = conn.begin_nested()
         for i, item in enumerate(items):
             idx = str(item.pop("__item_idx", i))
             try:
                 made[idx] = grant(conn, item)
             except ValidationFailed as exc:
-                first = first or ValidationFailed(f"item {idx}: {exc.message}", exc.payload)
-                if not skip_invalid and (op_id is None or made):
-                    raise first from None
+                if not skip_invalid and op_id is None:
+                    raise ValidationFailed(f"item {idx}: {exc.message}", exc.payload) from None
                 faults[idx] = exc.payload
-        # as an operation, a call whose every item is refused ends FAIL with each item's faults in its log;
-        # one with some valid items is refused whole (the transaction rolls back what was granted)
-        if first is not None and made and not skip_invalid:
-            raise first
+        if faults and not skip_invalid:
+            granting.rollback()
+            made = {}
+        else:
+            granting.commit()
         if op_id is not None:
             operations.log(conn, op_id, "USER_BONUS_CREATE",
                            [(True, {"__item_idx": idx}, {"user_bonus_id": b["id"]}) for idx, b in made.items()]

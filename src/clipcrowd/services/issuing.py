@@ -195,8 +195,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
         return _issue(conn, worker_id, training_id)
     if found.most_active is not None:
         _within_active_limit(conn, worker_id, found.project_id, found.most_active)
-    data = found.pool_data if isinstance(found.pool_data, dict) else {}
-    chosen = _prepared_suite(conn, worker_id, pool_id, in_order=_suites_in_creation_order(data)) \
+    chosen = _prepared_suite(conn, worker_id, pool_id, in_order=rules.suites_in_creation_order) \
         if found.has_suites else []
     if not chosen:
         chosen = _mixed_suite(conn, worker_id, pool_id, rules)
@@ -212,13 +211,6 @@ def _within_active_limit(conn: Connection, worker_id: int, project_id: int, most
         pools.pools.c.project_id == project_id)).scalar_one()
     if held >= most:
         raise refusals.too_many_active(project_id, most)
-
-
-def _suites_in_creation_order(pool_data: dict[str, Any]) -> bool:
-    """A pool's `assignments_issuing_config.issue_task_suites_in_creation_order`: false hands its suites
-    out in random order; true, or left out, by `issuing_order_override` and then creation."""
-    config = pool_data.get("assignments_issuing_config")
-    return not isinstance(config, dict) or config.get("issue_task_suites_in_creation_order") is not False
 
 
 def _prepared_suite(conn: Connection, worker_id: int, pool_id: int, *, in_order: bool = True) -> list[Any]:
@@ -322,8 +314,7 @@ def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
             except (AccessDenied, ConflictState):
                 continue
             project, data = ProjectData.of(load_project(conn, pool.project_id).data), PoolData.of(pool.data)
-            priority = pool.data.get("priority") if isinstance(pool.data, dict) else None
-            result.append((priority if isinstance(priority, int) else 0, {
+            result.append((data.priority or 0, {
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
                 "title": project.public_name, "description": data.public_description or project.public_description,
                 "reward_per_assignment": data.reward_per_assignment,

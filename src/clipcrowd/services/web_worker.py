@@ -14,6 +14,7 @@ from clipcrowd.domain.errors import AccessDenied, ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
 from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.trainings import TrainingCreate
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.services import issuing, lifecycle, pools, present, refusals, workers
 from clipcrowd.services.projects import load as load_project
@@ -28,11 +29,15 @@ def _public_project(project: Any, pool: Any) -> dict[str, Any]:
     them, stand in for the project's (as on Toloka), and a training's unless it inherits the project's."""
     data = ProjectData.of(project.data)
     view = data.task_spec.view_spec
-    own = pool.data if isinstance(pool.data, dict) else {}
-    instructions = None if own.get("inherited_instructions") is True else own.get("public_instructions")
+    if pool.type == "TRAINING":
+        training = TrainingCreate.of(pool.data)
+        description, instructions = None, None if training.inherited_instructions else training.public_instructions
+    else:
+        own = PoolData.of(pool.data)
+        description, instructions = own.public_description, own.public_instructions
     return {
         "id": format_id(project.id), "title": data.public_name,
-        "description": own.get("public_description") or data.public_description or "",
+        "description": description or data.public_description or "",
         "instructions": instructions or data.public_instructions or "",
         "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
         "output_spec": data.task_spec.output_spec,
