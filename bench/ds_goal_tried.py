@@ -28,8 +28,9 @@ Families (each a subclass hook of DawidSkene here, not in the library):
   Liu, Peng and Ihler 2012), the pooled prior as its prior.
 - ``communities``: the prior mean is the pooled matrix of the worker's community (2 to 5
   communities, or as many as BIC picks; hard assignment by the multinomial likelihood of her expected
-  counts, started from quantiles of how diagonal her matrix is, 5 rounds, or 0 or 20; the idea of
-  community-based Bayesian classifier combination, Venanzi et al. 2014), on a coarse and a fine grid.
+  counts, started from quantiles of how diagonal her matrix is, 5 rounds, or 0 or 20; or soft
+  membership, a multinomial mixture fitted by EM; the idea of community-based Bayesian classifier
+  combination, Venanzi et al. 2014), on a coarse and a fine grid.
 - ``strength average``: labels from the mean posteriors of fits at several prior strengths
   (a uniform model average over the strength).
 
@@ -81,13 +82,14 @@ class Variant(DawidSkene):
     def __init__(self, start: str = "mv", start_smoothing: float = 0.0, class_alpha: float = 0.0,
                  class_mean: str = "uniform", average: int = 0, strength_by: str = "const", strength_c: float = 2.0,
                  worker_bic: bool = False, variational: bool = False, communities: int = 0,
-                 community_rounds: int = 5, label_stop: float | None = None, **kwargs: Any) -> None:
+                 community_rounds: int = 5, soft_communities: bool = False, label_stop: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start, self.start_smoothing = start, start_smoothing
         self.class_alpha, self.class_mean, self.average = class_alpha, class_mean, average
         self.strength_by, self.strength_c, self.worker_bic = strength_by, strength_c, worker_bic
         self.variational, self.communities, self.label_stop = variational, communities, label_stop
-        self.community_rounds = community_rounds
+        self.community_rounds, self.soft_communities = community_rounds, soft_communities
 
     # -- the prior on confusion matrices ---------------------------------------------------------------
     def _pseudo_counts(self, counts: np.ndarray) -> np.ndarray | None:
@@ -122,7 +124,9 @@ class Variant(DawidSkene):
                 self._community_count = max(range(1, min(-n, len(counts) // 2) + 1),
                                             key=lambda c: _community_bic(counts, c, self.community_rounds))
             n = self._community_count
-        if n > 1:
+        if n > 1 and self.soft_communities:
+            pooled = _soft_community_counts(counts, _communities(counts, n, self.community_rounds))
+        elif n > 1:
             assign = _communities(counts, n, self.community_rounds)
             sizes = np.bincount(assign, minlength=n)
             by_community = np.stack([counts[assign == c].sum(axis=0) for c in range(n)])
@@ -263,6 +267,24 @@ def _communities(counts: np.ndarray, n: int, rounds: int) -> np.ndarray:
     return np.asarray(assign)
 
 
+def _soft_community_counts(counts: np.ndarray, assign: np.ndarray) -> np.ndarray:
+    """(workers, given, true): the other workers' counts pooled by soft community membership. From the
+    hard start ``assign``, 10 EM rounds of a multinomial mixture over the workers' expected counts give
+    responsibilities ``r``; worker w's pool is ``sum_c r[w, c] * (sum_v r[v, c] counts[v])`` without
+    her own share ``sum_c r[w, c]^2 counts[w]``."""
+    k = counts.shape[1]
+    resp = np.eye(int(assign.max()) + 1)[assign]
+    for _ in range(10):
+        pooled = np.einsum("wc,wgz->cgz", resp, counts) + 1.0 / k
+        scores = np.einsum("wgz,cgz->wc", counts, np.log(pooled / pooled.sum(axis=1, keepdims=True)))
+        scores += np.log(resp.mean(axis=0) + 1e-12)
+        resp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        resp /= resp.sum(axis=1, keepdims=True)
+    by_community = np.einsum("wc,wgz->cgz", resp, counts)
+    own = (resp**2).sum(axis=1)[:, None, None] * counts
+    return np.asarray(np.clip(np.einsum("wc,cgz->wgz", resp, by_community) - own, 0.0, None))
+
+
 def _community_bic(counts: np.ndarray, n: int, rounds: int) -> float:
     """BIC of ``n`` hard communities for the workers' expected counts (a multinomial mixture)."""
     k = counts.shape[1]
@@ -329,6 +351,10 @@ def families() -> dict[str, dict[str, Make]]:
             f"{c}, strength={s:g} tol={t:g} rounds={r}": variant(communities=c, prior_strength=s, tol=t,
                                                                   community_rounds=r)
             for c, s in ((2, 3.0), (3, 4.0), (3, 6.0)) for t in (1e-2, 3e-3, 1e-3) for r in (0, 20)
+        },
+        "communities (soft membership)": {
+            f"{c}, strength={s:g} tol={t:g}": variant(communities=c, soft_communities=True, prior_strength=s, tol=t)
+            for c in (2, 3, 4) for s in (2.0, 3.0, 4.0, 6.0) for t in (*TOLS, 1e-3)
         },
         "communities (count by BIC, up to 5)": grid(
             "strength", (2.0, 3.0, 4.0, 6.0), lambda s, t: variant(communities=-5, prior_strength=s, tol=t)),

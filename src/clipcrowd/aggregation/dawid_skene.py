@@ -60,7 +60,7 @@ class DawidSkene(BaseAggregator):
     answers is pulled toward what the rest of the crowd does instead of fitting noise; one with
     hundreds hardly moves). Choosing the model per data set by the held-out likelihood of the
     answers themselves (``bench/ds_model_select.py``) was tried and labels worse: the best
-    predictive fit of the answers is not the best labelling. Neither did 226 more variants carry
+    predictive fit of the answers is not the best labelling. Neither did 274 more variants carry
     across sets under the same cross-validation (``bench/ds_goal_tried.py``: strength by answer
     count or by evidence, other starts, a class prior, Polyak averaging, per-worker BIC,
     variational Bayes, worker communities, averaging over strengths). ``prior_strength=0`` is
