@@ -95,7 +95,7 @@ def tsv(shape: Shape, request: Request, chunks: Iterable[list[Answer]], link_bas
     fields = [_assignment_field(f, link_base) for f in request.fields]
 
     def task_cells(task: Task) -> tuple[list[str], list[str]]:
-        """Inputs, and golden solution + hint: the cells of the task alone, made once per task and chunk."""
+        """Inputs, and golden solution + hint: the cells of the task alone, made once per task and batch."""
         cells = task.memo.get(tsv)
         if cells is None:
             data = task.data
