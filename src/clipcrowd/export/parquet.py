@@ -1,4 +1,4 @@
-"""Pool results as Parquet, one row group per chunk of answers, streamed as the file is written.
+"""Pool results as Parquet, one row group per `ROW_GROUP` answers, streamed as the file is written.
 
 Columns are the CSV download's (`export.text.header`), all strings except `ASSIGNMENT:golden`
 (boolean) and `ASSIGNMENT:submitted` (timestamp); the writer's output is handed on after every row
@@ -51,8 +51,7 @@ def results_parquet(shape: Shape, chunks: Iterable[list[Answer]], row_group: int
     sink = _Sink()
     writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema)
 
-    def write(lines: list[list[str]]) -> None:
-        columns = list(zip(*lines, strict=True))
+    def write(columns: list[list[str]]) -> None:
         arrays = [pa.array(c, pa.string()) for c in columns]
         arrays[4] = pc.equal(arrays[4], "true")
         # ISO text to a timestamp; an empty cell is a missing value
@@ -60,14 +59,23 @@ def results_parquet(shape: Shape, chunks: Iterable[list[Answer]], row_group: int
         arrays[5] = arrays[5].cast(pa.timestamp("ms"))
         writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
-    lines: list[list[str]] = []
+    # a row group gathers column by column: lists of text, not a list per row (twenty thousand
+    # lists that outlive the collector's young generations, and set off full collections)
+    columns: list[list[str]] = [[] for _ in names]
+    rows = 0
     for chunk in chunks:
-        lines += [flat(shape, a) for a in chunk]
-        while len(lines) >= row_group:
-            write(lines[:row_group])
-            del lines[:row_group]
-            yield b"".join(sink.take())
-    if lines:
-        write(lines)
+        lines = [flat(shape, a) for a in chunk]
+        while lines:
+            taken = lines[:row_group - rows]
+            del lines[:len(taken)]
+            for column, cells in zip(columns, zip(*taken, strict=True), strict=True):
+                column += cells
+            rows += len(taken)
+            if rows == row_group:
+                write(columns)
+                columns, rows = [[] for _ in names], 0
+                yield b"".join(sink.take())
+    if rows:
+        write(columns)
     writer.close()
     yield from sink.take()

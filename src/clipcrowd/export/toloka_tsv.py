@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.timeutil import parse_time
-from clipcrowd.export.pool_answers import TIMES, Answer, Assignment, Selection, Shape, Task
+from clipcrowd.export.pool_answers import TIMES, Answer, Assignment, Selection, Shape
 from clipcrowd.export.text import cell, delimited
 
 STATUS_NAMES = {"ACTIVE": "ACTIVE", "SUBMITTED": "SUBMITTED", "APPROVED": "ACCEPTED", "REJECTED": "REJECTED",
@@ -94,23 +94,18 @@ def tsv(shape: Shape, request: Request, chunks: Iterable[list[Answer]], link_bas
             + list(request.fields))
     fields = [_assignment_field(f, link_base) for f in request.fields]
 
-    def task_cells(task: Task) -> tuple[list[str], list[str]]:
-        """Inputs, and golden solution + hint: the cells of the task alone, made once per task and chunk."""
-        cells = task.memo.get(tsv)
-        if cells is None:
-            data = task.data
-            inputs = data.get("input_values", {})
-            known = (data.get("known_solutions") or [{}])[0].get("output_values") or {} if task.golden else {}
-            cells = task.memo[tsv] = ([cell(inputs.get(k)) for k in shape.inputs],
-                                      [cell(known.get(k)) for k in shape.outputs]
-                                      + [cell(data.get("message_on_unknown_solution"))])
-        return cells
+    verdicts = {"ACCEPTED": "+", "REJECTED": "-"}
 
     def line(answer: Answer) -> list[str]:
+        """Inputs, outputs, golden solution and hint, verdict and comment, then the asked fields."""
         row, task, values = answer
-        inputs, golden = task_cells(task)
-        verdict = {"ACCEPTED": "+", "REJECTED": "-"}.get(row.status, "")
-        return (inputs + [cell(values.get(k)) for k in shape.outputs] + golden
-                + [verdict, cell(row.public_comment)] + [f(answer) for f in fields])
+        data = task.data
+        out = list(map(cell, map(data.get("input_values", {}).get, shape.inputs)))
+        out += map(cell, map(values.get, shape.outputs))
+        known = (data.get("known_solutions") or [{}])[0].get("output_values") or {} if task.golden else {}
+        out += map(cell, map(known.get, shape.outputs))
+        out += (cell(data.get("message_on_unknown_solution")), verdicts.get(row.status, ""), cell(row.public_comment))
+        out += [f(answer) for f in fields]
+        return out
 
     return delimited(head, ([line(a) for a in chunk] for chunk in chunks), delimiter="\t")

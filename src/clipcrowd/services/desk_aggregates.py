@@ -31,13 +31,19 @@ Aggregates = dict[str, dict[str, dict[str, Any]]]
 
 def latest_labels(conn: Connection, pool_id: int, task_ids: Collection[int] | None = None) -> Aggregates:
     """Each task's most recent stored label per field (a later run of any method wins); of the given
-    tasks only (one list parameter, looked up by task id), or of the whole pool."""
-    latest: Aggregates = defaultdict(dict)
-    for stored in label_runs.latest(conn, pool_id=pool_id, task_ids=task_ids):
-        latest[format_id(stored.task_id)][stored.field] = {
-            "label": stored.label, "confidence": round(float(stored.confidence), 4), "method": stored.method,
-            "created": format_time(stored.created)}
-    return dict(latest)
+    tasks only (one list parameter, looked up by task id), or of the whole pool. A run's time is
+    formatted once for all its labels (an export asks for ten thousand tasks a chunk)."""
+    latest: Aggregates = {}
+    for run, rows in label_runs.latest_by_run(conn, pool_id=pool_id, task_ids=task_ids):
+        field, method, created = run.field, run.method, format_time(run.created)
+        for task, label, share in rows:
+            key = format_id(task)
+            fields = latest.get(key)
+            if fields is None:
+                fields = latest[key] = {}
+            fields[field] = {"label": label, "confidence": round(float(share), 4), "method": method,
+                             "created": created}
+    return latest
 
 
 def qualities(conn: Connection, pool_id: int) -> dict[int, list[dict[str, Any]]]:

@@ -169,11 +169,12 @@ def _chunks_of(conn: Connection, run_id: int, ids: npt.NDArray[np.int64] | None)
     return list(conn.execute(query))
 
 
-def latest(conn: Connection, *, pool_id: int | None = None, task_ids: Collection[int] | None = None,
-           ) -> Iterator[StoredLabel]:
-    """Labels of the pool's runs (or, without ``pool_id``, of the runs of the pools these tasks are
-    in), oldest run first, so that the last one seen of a task and field is its latest; of the
-    given tasks only, or of every task."""
+def latest_by_run(conn: Connection, *, pool_id: int | None = None, task_ids: Collection[int] | None = None,
+                  ) -> Iterator[tuple[Any, list[tuple[int, Any, float]]]]:
+    """Each run of the pool (or, without ``pool_id``, of the pools these tasks are in), oldest
+    first, with its (task id, label, confidence) rows, of the given tasks only or of every task:
+    the last row seen of a task and field is its latest. What a run's labels share (field,
+    method, time) is read off the run once, not once a label."""
     if task_ids is not None and not task_ids:
         return
     ids = None if task_ids is None else np.array(sorted(set(task_ids)), dtype=np.int64)
@@ -190,5 +191,14 @@ def latest(conn: Connection, *, pool_id: int | None = None, task_ids: Collection
                 keep = np.isin(chunk_tasks, ids)
                 chunk_tasks, codes, confidence = chunk_tasks[keep], codes[keep], confidence[keep]
             arrays.append((chunk_tasks, codes, confidence))
-        for task, label, share in _rows(run, arrays):
+        yield run, _rows(run, arrays)
+
+
+def latest(conn: Connection, *, pool_id: int | None = None, task_ids: Collection[int] | None = None,
+           ) -> Iterator[StoredLabel]:
+    """Labels of the pool's runs (or, without ``pool_id``, of the runs of the pools these tasks are
+    in), oldest run first, so that the last one seen of a task and field is its latest; of the
+    given tasks only, or of every task."""
+    for run, rows in latest_by_run(conn, pool_id=pool_id, task_ids=task_ids):
+        for task, label, share in rows:
             yield StoredLabel(task, run.field, run.method, label, share, run.created)
