@@ -7,8 +7,8 @@ the first process that needs it and read from its cache by the rest (Ray's worke
 job workers). The xdist workers, though, start together and would each compile the same few thousand
 modules while they collect. So before they start, the controller collects once in a subprocess that
 writes the caches: the sources, the libraries collection imports, and the test modules' rewritten
-assertions, which pytest itself caches beside each test module. A tree whose sources were compiled
-since they last changed skips that collection: its caches are there.
+assertions, which pytest itself caches beside each test module. A tree an earlier run compiled skips
+that collection: its caches are there.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "src" / "clipcrowd"
 
 
-def _compiled_since_changed() -> bool:
-    """Whether every source module has a cache newer than itself (the state a finished run leaves)."""
-    for source in SOURCES.rglob("*.py"):
-        cached = Path(importlib.util.cache_from_source(str(source)))
-        try:
-            if cached.stat().st_mtime < source.stat().st_mtime:
-                return False
-        except FileNotFoundError:
-            return False
-    return True
+def _compiled() -> bool:
+    """Whether an earlier run left the caches: those of the app's entry module and of a library collection
+    imports. A module changed since then is compiled again by each worker, as Python does; a fresh clone,
+    or a virtualenv made anew, has neither cache."""
+    library = importlib.util.find_spec("sqlalchemy")
+    origins = [str(SOURCES / "server.py"), library.origin if library and library.origin else ""]
+    return all(origin and Path(importlib.util.cache_from_source(origin)).exists() for origin in origins)
 
 
 def collect_for_workers(args: list[str]) -> None:
@@ -40,7 +37,7 @@ def collect_for_workers(args: list[str]) -> None:
 
     Its outcome is not checked: a module that fails to import fails again in the workers, which report it.
     """
-    if _compiled_since_changed():
+    if _compiled():
         return
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist",
