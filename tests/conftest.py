@@ -21,11 +21,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The xdist controller compiles the sources once, for every worker."""
+    """The xdist controller has the bytecode written once, for every worker (tests/bytecode.py)."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
         from tests import bytecode
 
-        bytecode.compile_for_workers()
+        bytecode.collect_for_workers(list(config.args))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
