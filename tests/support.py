@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import socket
+import sqlite3
 import tempfile
 import threading
 import time
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, event, make_url, text
@@ -29,7 +31,7 @@ from clipcrowd.server import create_app
 from clipcrowd.services import auth
 from clipcrowd.settings import Settings
 from clipcrowd.store import db as store_db
-from clipcrowd.store.db import Database
+from clipcrowd.store.db import SQLITE_CONNECT_ARGS, Database
 from clipcrowd.store.tables import metadata
 
 BASE_PG_URL = os.environ.get("CLIPCROWD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -41,6 +43,10 @@ _PG_FAST = make_url(BASE_PG_URL)
 if "options" not in _PG_FAST.query:
     _PG_FAST = _PG_FAST.update_query_dict({"options": "-c synchronous_commit=off"})
 PG_URL = _PG_FAST.set(database=_PG_NAME).render_as_string(hide_password=False)
+# The TLS settings of the tests' HTTP clients, made once per process: `httpx.Client()` otherwise builds a
+# context of its own, loading certifi's ~150 CA certificates, 20 ms of CPU per client, though the test
+# servers speak plain HTTP. The context is httpx's own default (`httpx.create_ssl_context()`), built once.
+CLIENT_TLS = httpx.create_ssl_context()
 # Request bodies toloka-kit sent for seeds 000 and 001 (see tests/data/PROVENANCE.md).
 CAPTURED = Path(__file__).resolve().parent / "data" / "toloka"
 
@@ -206,13 +212,40 @@ def fresh_postgres(*, shared: bool = False) -> Database:
 
 
 def release(db: Database) -> None:
-    """The end of a test's use of `db`: closed, unless it is the shared PostgreSQL handle (see `fresh_postgres`)."""
-    if not any(warm.db is db for warm in _warm):
+    """The end of a test's use of `db`: closed, unless it is a shared handle (see `fresh_postgres`, `fresh_sqlite`)."""
+    if not any(warm.db is db for warm in _warm) and not any(shared is db for _, shared in _sqlite_warm):
         db.dispose()
 
 
-def fresh_sqlite(home: Path) -> Database:
-    """A migrated, empty SQLite file in `home`: a copy of one migrated once per process."""
+# The file the shared SQLite handle opens (the current test's copy), and that handle with the pid that made it.
+_sqlite_file: list[str] = []
+_sqlite_warm: list[tuple[int, Database]] = []
+
+
+def _open_current_sqlite() -> sqlite3.Connection:
+    return sqlite3.connect(_sqlite_file[0], **SQLITE_CONNECT_ARGS)
+
+
+def _shared_sqlite(path: Path) -> Database:
+    """The process's shared SQLite handle, pointed at `path` from now on: its pooled connections (to the
+    previous test's file) are closed, the engine is kept. A new handle per test compiled every statement
+    again (SQLAlchemy keeps compiled statements per engine) and set the dialect up: ~10 ms of CPU for a
+    test that only starts a server, more for one that sends many kinds of request."""
+    if not _sqlite_warm or _sqlite_warm[0][0] != os.getpid():
+        _sqlite_file[:] = [str(path)]
+        _sqlite_warm[:] = [(os.getpid(), Database(f"sqlite:///{path}", sqlite_creator=_open_current_sqlite))]
+    db = _sqlite_warm[0][1]
+    db.dispose()
+    _sqlite_file[:] = [str(path)]
+    db.url = f"sqlite:///{path}"
+    return db
+
+
+def fresh_sqlite(home: Path, *, shared: bool = False) -> Database:
+    """A migrated, empty SQLite file in `home`: a copy of one migrated once per process.
+
+    `shared`: the same handle for every such test of this process, opening this test's file (see
+    `_shared_sqlite`); the test ends with `release`."""
     if not _sqlite_template:
         path = Path(tempfile.mkdtemp(prefix="clipcrowd-template-")) / "clipcrowd.db"
         atexit.register(shutil.rmtree, path.parent, ignore_errors=True)  # also when no session ends (scripts)
@@ -224,12 +257,14 @@ def fresh_sqlite(home: Path) -> Database:
         _sqlite_template.append(path)
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_sqlite_template[0], home / "clipcrowd.db")
+    if shared:
+        return _shared_sqlite(home / "clipcrowd.db")
     return Database(f"sqlite:///{home / 'clipcrowd.db'}")
 
 
 def fresh_database(kind: str, home: Path, *, shared: bool = False) -> Database:
     """A fresh database of `kind` ("sqlite" in `home`, or "postgres"); skips when PostgreSQL is away.
-    `shared`: see `fresh_postgres` (a test then ends with `release`)."""
+    `shared`: see `fresh_postgres` and `fresh_sqlite` (a test then ends with `release`)."""
     if kind == "postgres":
         import pytest
 
@@ -237,7 +272,7 @@ def fresh_database(kind: str, home: Path, *, shared: bool = False) -> Database:
         if reason:
             pytest.skip(reason)
         return fresh_postgres(shared=shared)
-    return fresh_sqlite(home)
+    return fresh_sqlite(home, shared=shared)
 
 
 def free_port() -> int:

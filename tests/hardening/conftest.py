@@ -1,8 +1,8 @@
 """One live server per database for a whole module (fast), with small limits, and a populated world.
 
 The world: a text project with a free-text answer, an open pool with tasks, worker `ann` holding an
-active assignment (password `password123`), worker `bob` with none, and the reads every bad request
-must leave working.
+active assignment (password `password123`, unless made without), worker `bob` with none, and the reads
+every bad request must leave working.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from clipcrowd.store.tables import assignments, pools, projects, skills, tasks, workers
 from tests.factories import pool_body, text_project
-from tests.support import Live, fresh_postgres, fresh_sqlite, live_server, postgres_reachable
+from tests.support import CLIENT_TLS, Live, fresh_postgres, fresh_sqlite, live_server, postgres_reachable
 
 LIMITS = {"max_json_bytes": 200_000, "max_text_chars": 5_000, "max_upload_bytes": 400_000, "sign_in_attempts": 5}
 PASSWORD = "password123"
@@ -83,8 +83,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield live
 
 
-def make_world(live: Live, http: httpx.Client, tag: str = "", **pool_fields: Any) -> World:
-    """A new project, open pool and two workers (`ann<tag>` holding a suite, `bob<tag>` not)."""
+def make_world(live: Live, http: httpx.Client, tag: str = "", *, passwords: bool = True, **pool_fields: Any) -> World:
+    """A new project, open pool and two workers (`ann<tag>` holding a suite, `bob<tag>` not).
+
+    `passwords=False`: the two sign in by token only. A password is hashed with scrypt, ~40 ms of the
+    server's CPU each, which a world made for every test need not pay when none of them signs in by it."""
     req = live.headers
     project = http.post("/api/v1/projects", json=free_text_project(), headers=req).json()
     pool = http.post("/api/v1/pools", json=pool_body(project["id"], **pool_fields), headers=req).json()
@@ -93,7 +96,8 @@ def make_world(live: Live, http: httpx.Client, tag: str = "", **pool_fields: Any
     assert http.post(f"/api/v1/pools/{pool['id']}/open", headers=req).status_code == 202
     people = {}
     for login in ("ann", "bob"):
-        made = http.post("/api/v1/workers", json={"login": login + tag, "password": PASSWORD}, headers=req).json()
+        body = {"login": login + tag, **({"password": PASSWORD} if passwords else {})}
+        made = http.post("/api/v1/workers", json=body, headers=req).json()
         people[login] = {"Authorization": f"Bearer {made['token']}"}
     suite = http.post(f"/api/v1/worker/pools/{pool['id']}/next", headers=people["ann"]).json()
     world = World(live, http, project["id"], pool["id"], suite["id"], people["ann"], people["bob"],
@@ -116,7 +120,7 @@ def make_world(live: Live, http: httpx.Client, tag: str = "", **pool_fields: Any
 
 @pytest.fixture(scope="module")
 def world(server: Live) -> Iterator[World]:
-    with httpx.Client(base_url=server.url, timeout=60) as http:
+    with httpx.Client(base_url=server.url, timeout=60, verify=CLIENT_TLS) as http:
         yield make_world(server, http)
 
 

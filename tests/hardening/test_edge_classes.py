@@ -19,21 +19,22 @@ from clipcrowd.services import auth
 from tests.factories import pool_body
 from tests.hardening.conftest import PASSWORD, World, cookie, free_text_project, make_world
 from tests.media._generate import write_video
-from tests.support import Live
+from tests.support import CLIENT_TLS, Live
 
 _count = iter(range(10_000))
 
 
 @pytest.fixture
 def http(server: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    with httpx.Client(base_url=server.url, timeout=60, verify=CLIENT_TLS) as client:
         yield client
 
 
 @pytest.fixture
 def fresh(server: Live, http: httpx.Client) -> World:
-    """A world of its own for each test (new project, pool and workers)."""
-    return make_world(server, http, tag=f"-{next(_count)}")
+    """A world of its own for each test (new project, pool and workers; none of these tests signs in
+    by password, test_sign_in_and_pool.py does)."""
+    return make_world(server, http, tag=f"-{next(_count)}", passwords=False)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_2_a_lone_surrogate_is_refused_where_it_enters(fresh: World) -> None:
 
 def test_3_page_json_cannot_be_ended_by_data(server: Live, http: httpx.Client) -> None:
     hostile = "<!--<script>x</script><script>window.__xss=1</script>\u2028&amp;"
-    world = make_world(server, http, tag=f"-{next(_count)}")
+    world = make_world(server, http, tag=f"-{next(_count)}", passwords=False)
     items = [{"pool_id": world.pool_id, "input_values": {"text": hostile}}]
     http.post("/api/v1/tasks", json=items, params={"allow_defaults": "true"}, headers=world.requester)
     page = http.get(f"/w/assignments/{world.assignment_id}", headers=cookie(world.ann_cookie)).text
@@ -109,7 +110,7 @@ def test_3_page_json_cannot_be_ended_by_data(server: Live, http: httpx.Client) -
     data = json.loads(block.group(1))
     assert data["assignment"]["id"] == world.assignment_id
     # the suite's own task is plain; a suite of the hostile task round-trips it exactly
-    other = make_world(server, http, tag=f"-{next(_count)}")
+    other = make_world(server, http, tag=f"-{next(_count)}", passwords=False)
     http.post("/api/v1/tasks", json=[{"pool_id": other.pool_id, "input_values": {"text": hostile}}],
               params={"allow_defaults": "true"}, headers=other.requester)
     texts = {t["input_values"]["text"] for t in json.loads(re.search(
@@ -204,7 +205,7 @@ def test_5_cookie_requests_from_another_origin_change_nothing(fresh: World) -> N
 
 def test_6_golden_tasks_look_like_real_ones(server: Live, http: httpx.Client) -> None:
     mixer = {"real_tasks_count": 1, "golden_tasks_count": 1, "training_tasks_count": 0}
-    world = make_world(server, http, tag=f"-{next(_count)}", mixer_config=mixer)
+    world = make_world(server, http, tag=f"-{next(_count)}", passwords=False, mixer_config=mixer)
     golden = [{"pool_id": world.pool_id, "input_values": {"text": f"g{i}"}, "infinite_overlap": True,
                "known_solutions": [{"output_values": {"result": "a"}}]} for i in range(3)]
     assert http.post("/api/v1/tasks", json=golden, headers=world.requester).status_code == 201  # their own batch

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.hardening.conftest import World, hardened_server, make_world
-from tests.support import postgres_reachable
+from tests.support import CLIENT_TLS, postgres_reachable
 
 EXAMPLES = 6  # per operation, generation mode and role: bounded, so the suite stays quick
 PER_PATH_PARAMETER = 3  # examples per path parameter of an operation without a body (at most EXAMPLES)
@@ -34,7 +34,8 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, World
         made = {}
         for kind in kinds:
             live = stack.enter_context(hardened_server(kind, tmp_path_factory.mktemp(f"fuzz-{kind}")))
-            made[kind] = make_world(live, stack.enter_context(httpx.Client(base_url=live.url, timeout=60)))
+            http = stack.enter_context(httpx.Client(base_url=live.url, timeout=60, verify=CLIENT_TLS))
+            made[kind] = make_world(live, http)
         yield made
 
 

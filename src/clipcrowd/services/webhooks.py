@@ -9,9 +9,11 @@ it and `last_error` says why), so one dead receiver never holds the loop. The bo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,10 +104,17 @@ def remove(db: Database, sub_id: int) -> None:
             raise NotFound(f"webhook subscription {sub_id} does not exist")
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS settings (certifi's CA certificates, hostnames checked), built once per
+    process: a client builds its own otherwise, loading ~150 certificates, 20 ms of CPU per POST."""
+    return httpx.create_ssl_context()
+
+
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
     """One POST; a network failure counts as status 0 (retried like a 5xx)."""
     try:
-        return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
+        return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, verify=_tls()).status_code
     except httpx.HTTPError:
         return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 RESERVED_CONNECTIONS = 3
 #: Connections each job worker process opens (see jobs/worker.py); the server counts them too.
 JOB_WORKER_CONNECTIONS = 2
+#: The driver's arguments for an SQLite connection: used by any thread of the pool; a writer waits for the lock.
+SQLITE_CONNECT_ARGS: dict[str, Any] = {"check_same_thread": False, "timeout": 60}
 
 
 class ConnectionBudgetExceeded(Exception):
@@ -34,7 +36,11 @@ class ConnectionBudgetExceeded(Exception):
 class Database:
     """Engine plus transaction helpers; the only object services use to reach the store."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10, pool_timeout: float = 10.0):
+    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10, pool_timeout: float = 10.0,
+                 sqlite_creator: Callable[[], Any] | None = None):
+        """`sqlite_creator`: opens each SQLite connection itself (with `SQLITE_CONNECT_ARGS`) instead of
+        from `url`. The tests point one engine, its compiled statements kept, at each test's own copy of
+        the database in turn (tests/support.py)."""
         self._lookups: dict[Select[Any], _Lookup] = {}
         self.url = url
         self.pool_size, self.max_overflow = pool_size, max_overflow
@@ -43,8 +49,8 @@ class Database:
         if self.is_sqlite:
             # Pooled connections: opening one and setting its pragmas costs more than most queries.
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=pool_size,
-                max_overflow=max_overflow, pool_timeout=pool_timeout,
+                url, connect_args=SQLITE_CONNECT_ARGS, pool_size=pool_size, max_overflow=max_overflow,
+                pool_timeout=pool_timeout, **({"creator": sqlite_creator} if sqlite_creator else {}),
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
