@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
+from clipcrowd.client.transport import default_tls
 from clipcrowd.domain.timeutil import system_clock
 from clipcrowd.server import create_app
 from clipcrowd.services import auth
@@ -43,10 +43,8 @@ _PG_FAST = make_url(BASE_PG_URL)
 if "options" not in _PG_FAST.query:
     _PG_FAST = _PG_FAST.update_query_dict({"options": "-c synchronous_commit=off"})
 PG_URL = _PG_FAST.set(database=_PG_NAME).render_as_string(hide_password=False)
-# The TLS settings of the tests' HTTP clients, made once per process: `httpx.Client()` otherwise builds a
-# context of its own, loading certifi's ~150 CA certificates, 20 ms of CPU per client, though the test
-# servers speak plain HTTP. The context is httpx's own default (`httpx.create_ssl_context()`), built once.
-CLIENT_TLS = httpx.create_ssl_context()
+# The TLS settings of the tests' own httpx clients: the SDK's, built once per process (`default_tls`).
+CLIENT_TLS = default_tls()
 # Request bodies toloka-kit sent for seeds 000 and 001 (see tests/data/PROVENANCE.md).
 CAPTURED = Path(__file__).resolve().parent / "data" / "toloka"
 

@@ -9,11 +9,9 @@ it and `last_error` says why), so one dead receiver never holds the loop. The bo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
-import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import delete, func, insert, select, update
 
+from clipcrowd.client.transport import default_tls
 from clipcrowd.domain.errors import NotFound, ValidationFailed
 from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.domain.timeutil import format_time, utcnow
@@ -104,17 +103,10 @@ def remove(db: Database, sub_id: int) -> None:
             raise NotFound(f"webhook subscription {sub_id} does not exist")
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """httpx's default TLS settings (certifi's CA certificates, hostnames checked), built once per
-    process: a client builds its own otherwise, loading ~150 certificates, 20 ms of CPU per POST."""
-    return httpx.create_ssl_context()
-
-
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
     """One POST; a network failure counts as status 0 (retried like a 5xx)."""
     try:
-        return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, verify=_tls()).status_code
+        return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, verify=default_tls()).status_code
     except httpx.HTTPError:
         return 0
 
