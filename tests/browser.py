@@ -56,11 +56,12 @@ def camera_file(folder: Path, size: tuple[int, int] = (160, 120), rate: int = 10
     return path
 
 
-#: the options of a context a test may take over from the test before (`Chromium.new_page`): those that
-#: Playwright's reuse either sets again (the viewport) or compares (a context made with other ones is not
-#: reused but replaced). A page asked for with any other option gets a new context.
+#: the options of a page a test may take over from the test before (`Chromium.new_page`): the viewport,
+#: which Playwright's reuse sets again. A page asked for with any other option (a time zone, a locale, a
+#: phone: five tests a run) gets a new context of its own; handed the kept one, Playwright would replace
+#: it by a new one, and the next test would replace that again.
 DEFAULT_VIEWPORT = {"width": 1280, "height": 720}  # Playwright's, for a context asked for with none
-REUSABLE = frozenset({"viewport", "timezone_id", "locale", "is_mobile", "has_touch"})
+REUSABLE = frozenset({"viewport"})
 
 
 class Chromium:
@@ -80,9 +81,8 @@ class Chromium:
     offline mode and extra HTTP headers when the page is handed over; at the end of the test, the keys
     and mouse buttons the test pressed down and did not let go (Playwright keeps them down), and every
     kind of storage of every origin its pages went to (Chromium's `Storage.clearDataForOrigin`, which
-    takes CacheStorage too). A page asked for with other options (a time zone, a locale, a phone)
-    replaces the kept context with a new one; a page asked for with options outside `REUSABLE`, or a
-    second page in the same test, gets a new context of its own, closed after the test.
+    takes CacheStorage too). A page asked for with options outside `REUSABLE`, or a second page in the
+    same test, gets a new context of its own, closed after the test.
     tests/web/test_context_reuse.py leaves all of that behind and checks the next page sees none of it.
     """
 
