@@ -87,10 +87,8 @@ class Chromium:
     """
 
     def __init__(self, browser: Any) -> None:
-        from playwright.sync_api._generated import mapping
-
         self.playwright_browser = browser
-        self._from_impl = mapping.from_impl
+        self._reuse = _private_reuse(browser)
         self._reused: Any = None  # the context handed over in this test, if one was
         self._origins: set[str] = set()  # where its pages went
         self._held: list[Any] = []  # what lets go of the keys and buttons its first page pressed down
@@ -102,10 +100,9 @@ class Chromium:
         """A page in a context of its own with `options` (Playwright's `new_context` options): the
         previous test's page, reset, where it can be (see the class), else a new context's page."""
         options.setdefault("viewport", DEFAULT_VIEWPORT)  # a reused context keeps its own unless told
-        if self._reused is not None or not options.keys() <= REUSABLE:
+        if self._reuse is None or self._reused is not None or not options.keys() <= REUSABLE:
             return self.playwright_browser.new_context(**options).new_page()
-        browser = self.playwright_browser
-        context = self._from_impl(browser._sync(browser._impl_obj._new_context_for_reuse(dict(options))))
+        context = self._reuse.take(options)
         context.clear_permissions()
         context.set_geolocation(None)
         context.set_offline(False)
@@ -166,7 +163,35 @@ class Chromium:
         except Exception:  # a page that cannot be left (crashed, say): closed, so the next test gets a new one
             kept.close()
             return
-        browser._sync(browser._impl_obj._disconnect_from_reused_context("the test ended"))
+        assert self._reuse is not None  # a context is only handed over through it
+        self._reuse.release()
+
+
+class _PrivateReuse:
+    """Playwright's context reuse, which is not public API (its test runner's `reuse: true`): reached
+    only through here. Where a Playwright release no longer has it, `_private_reuse` says so and every
+    page gets a new context, as before the reuse: slower, not broken."""
+
+    def __init__(self, browser: Any, from_impl: Any) -> None:
+        self.browser, self.from_impl = browser, from_impl
+
+    def take(self, options: dict[str, Any]) -> Any:
+        return self.from_impl(self.browser._sync(self.browser._impl_obj._new_context_for_reuse(dict(options))))
+
+    def release(self) -> None:
+        self.browser._sync(self.browser._impl_obj._disconnect_from_reused_context("the test ended"))
+
+
+def _private_reuse(browser: Any) -> _PrivateReuse | None:
+    try:
+        from playwright.sync_api._generated import mapping
+    except ImportError:
+        return None
+    impl = getattr(browser, "_impl_obj", None)
+    if not all(callable(getattr(impl, name, None)) and callable(getattr(browser, "_sync", None))
+               for name in ("_new_context_for_reuse", "_disconnect_from_reused_context")):
+        return None
+    return _PrivateReuse(browser, mapping.from_impl)
 
 
 @pytest.fixture
