@@ -111,32 +111,28 @@ def _settle(page: Any, in_flight: set[Any]) -> None:
 
 
 def _visit(browser: Any, live: Live, token: str, paths: list[str]) -> dict[str, str]:
-    context = browser.new_context()
-    context.add_cookies([{"name": "clipcrowd_token", "value": token, "url": live.url}])
-    context.add_init_script(TRAP)
+    page = browser.new_page()  # its init script, handlers and route go with the test (tests/browser.py)
+    page.context.add_cookies([{"name": "clipcrowd_token", "value": token, "url": live.url}])
+    page.context.add_init_script(TRAP)
     texts = {}
     in_flight: set[Any] = set()
-    try:
-        page = context.new_page()
-        page.on("request", lambda request: in_flight.add(request))
-        page.on("requestfinished", lambda request: in_flight.discard(request))
-        page.on("requestfailed", lambda request: in_flight.discard(request))
-        page.set_content("<script>window.__xss = 'control'</script>")  # the trap does see a script that runs
-        assert page.evaluate("window.__xss") == "control"
-        # and the wait sees what runs late: after the load event, a fetch whose answer adds an image whose
-        # error handler is the payload (each step a request of its own)
-        page.route(f"{live.url}/control", lambda route: route.fulfill(content_type="text/html", body=LATE))
-        page.goto(f"{live.url}/control")
-        _settle(page, in_flight)
-        assert page.evaluate("window.__xss") == "late"
-        for path in paths:
-            response = page.goto(live.url + path)  # "load": the page's own images, styles and scripts
-            _settle(page, in_flight)  # and what its scripts fetched and drew after that
-            assert response is not None and response.status == 200, (path, response and response.status)
-            assert page.evaluate("window.__xss") is None, (path, page.evaluate("window.__xss"))
-            texts[path] = page.inner_text("body")
-    finally:
-        context.close()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
+    page.set_content("<script>window.__xss = 'control'</script>")  # the trap does see a script that runs
+    assert page.evaluate("window.__xss") == "control"
+    # and the wait sees what runs late: after the load event, a fetch whose answer adds an image whose
+    # error handler is the payload (each step a request of its own)
+    page.route(f"{live.url}/control", lambda route: route.fulfill(content_type="text/html", body=LATE))
+    page.goto(f"{live.url}/control")
+    _settle(page, in_flight)
+    assert page.evaluate("window.__xss") == "late"
+    for path in paths:
+        response = page.goto(live.url + path)  # "load": the page's own images, styles and scripts
+        _settle(page, in_flight)  # and what its scripts fetched and drew after that
+        assert response is not None and response.status == 200, (path, response and response.status)
+        assert page.evaluate("window.__xss") is None, (path, page.evaluate("window.__xss"))
+        texts[path] = page.inner_text("body")
     return texts
 
 

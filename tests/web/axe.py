@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.web.conftest import ARTIFACTS
+from tests.web.conftest import ARTIFACTS, full_page_png
 
 AXE_JS = Path(__file__).resolve().parents[1] / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 375)
@@ -47,7 +47,7 @@ def shots(page: Any, name: str, *, check: bool = True, widths: tuple[int, ...] =
     try:
         for width in widths:
             page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+            full_page_png(page, ARTIFACTS / f"{name}-{width}.png")
             if check:
                 audit(page, f"{name} at {width}px")
                 if width == 375:

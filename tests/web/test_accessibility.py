@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 def test_every_page_has_no_serious_accessibility_violation(live: LiveServer, browser) -> None:
     audio = live.audio_setup(real=4, golden=1)
     live.worker("ada")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
 
     page.goto(f"{live.url}/w/sign-in")
     shots(page, "a11y-worker-sign-in")
@@ -45,4 +44,3 @@ def test_every_page_has_no_serious_accessibility_violation(live: LiveServer, bro
     shots(fresh, "a11y-worker-invite")
     fresh.goto(f"{live.url}/desk/sign-in")
     shots(fresh, "a11y-desk-sign-in")
-    context.close()

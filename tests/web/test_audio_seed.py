@@ -19,8 +19,7 @@ pytestmark = pytest.mark.browser
 def test_played_hotkeys_and_hidden_golden(live: LiveServer, browser) -> None:
     pool_id = live.audio_setup(real=8, golden=4)
     live.worker("carol")
-    context = browser.new_context(viewport={"width": 900, "height": 1000})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 900, "height": 1000})
     sign_in_worker(page, live, "carol")
     page.goto(f"{live.url}/w/pools/{pool_id}")
     page.wait_for_function("() => document.activeElement.textContent.includes('Start a task suite')")
@@ -80,4 +79,3 @@ def test_played_hotkeys_and_hidden_golden(live: LiveServer, browser) -> None:
     assert outcome["golden_outcomes"] == [True]
     page.keyboard.press("Enter")  # "Next task suite" has the focus
     page.wait_for_url(lambda url: "/w/assignments/" in url and format_id(done.id) not in url)
-    context.close()

@@ -28,8 +28,7 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
     disagreeing = sum(a["solutions"][0]["output_values"]["result"] != truth[a["tasks"][0]["id"]] for a in submitted)
     assert len(submitted) == 18 and disagreeing >= 1  # cat said "b" on the "a" tasks she got
 
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
     sign_in_desk(page, live, f"/desk/pools/{pool['id']}")
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator("[data-testid=stored-aggregations]").count() == 0
@@ -89,4 +88,3 @@ def test_aggregate_from_the_pool_page_then_review_and_workers(live_any_db: LiveS
         for row in page.locator("[data-testid=workers] tbody tr").all()}
     assert by_login["cat"] < min(by_login[x] for x in ("ann", "bob", "dan"))
     shot(page, "desk-workers-aggregated-quality")
-    context.close()

@@ -160,8 +160,7 @@ def test_project_charts_count_across_its_pools(live_any_db: LiveServer) -> None:
 @pytest.mark.browser
 def test_charts_on_the_pool_page_and_the_project_partial(live: LiveServer, browser: Any) -> None:
     made = charted(live)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(page, live, f"/desk/pools/{made['pool']}")
     figures = page.locator("[data-testid=charts] figure img")
     assert figures.count() == 4
@@ -192,4 +191,3 @@ def test_charts_on_the_pool_page_and_the_project_partial(live: LiveServer, brows
         imgs.nth(i).scroll_into_view_if_needed()
         page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=imgs.nth(i).element_handle())
     shots(page, "desk-project-charts")
-    context.close()

@@ -53,9 +53,8 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveS
     skill = skills.create(live.db, captured("video_skill.json"))  # the desk has no skill page; skills are set-up data
     wanted_project = captured("video_project.json")
     wanted_pool = captured("video_pool.json")
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin",
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin",
                                  locale="en-US")
-    page = desk.new_page()
     sign_in_desk(page, live)
     look(page, "desk-forms-home-empty")
     page.click("[data-testid=new-project]")
@@ -138,8 +137,8 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveS
     # that a recording is uploaded and sent; its length and seeking are test_worker_recorder's) and submits;
     # it waits for review
     live.worker("alice", client_type="TOLOKA_APP")
-    worker = browser.new_context(viewport={"width": 900, "height": 900})
-    w = worker.new_page()
+    w = browser.new_page(viewport={"width": 900, "height": 900})
+    worker = w.context
     sign_in_worker(w, live, "alice")
     w.click(f"a[href='/w/pools/{pool_id}']")
     w.click("button:has-text('Start a task suite')")
@@ -163,7 +162,6 @@ def test_seed_000_made_in_the_desk_then_recorded_and_accepted(live_any_db: LiveS
     with live.db.read() as conn:
         assert conn.execute(select(assignments.c.status)).scalar_one() == "ACCEPTED"
     worker.close()
-    desk.close()
 
 
 def _project_and_pool(live: LiveServer) -> tuple[str, str]:
@@ -182,8 +180,7 @@ def _project_and_pool(live: LiveServer) -> tuple[str, str]:
 def test_edit_clone_open_close(live: LiveServer, browser) -> None:
     project_id, pool_id = _project_and_pool(live)
     live.tasks(pool_id, [{"input_values": {"text": "hello"}}])  # opens it
-    desk = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(page, live, f"/desk/pools/{pool_id}")
     assert page.inner_text("[data-testid=acceptance-mode]") == "Accepted automatically"
     page.click("[data-testid=edit-pool]")
@@ -239,15 +236,13 @@ def test_edit_clone_open_close(live: LiveServer, browser) -> None:
     page.wait_for_url(f"**/desk/projects/{project_id}?*")
     assert projects.get(live.db, int(project_id))["public_name"] == "Pick a or b, again"
     assert projects.get(live.db, int(project_id))["task_spec"]["output_spec"]["result"]["allowed_values"] == ["a", "b"]
-    desk.close()
 
 
 @pytest.mark.browser
 def test_bad_input_is_shown_next_to_the_field(live: LiveServer, browser) -> None:
     project_id, pool_id = _project_and_pool(live)
     before_project, before_pool = projects.get(live.db, int(project_id)), pools.get(live.db, int(pool_id))
-    desk = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(page, live, f"/desk/projects/{project_id}/edit")
     page.wait_for_selector("body[data-ready='1']")
 
@@ -311,7 +306,6 @@ def test_bad_input_is_shown_next_to_the_field(live: LiveServer, browser) -> None
     assert page.inner_text("#qc_0-error").startswith("condition 1 key: for GOLDEN_SET: one of")
     shots(page, "desk-forms-pool-errors")
     assert pools.get(live.db, int(pool_id)) == before_pool
-    desk.close()
 
 
 def test_absent_auto_accept_is_automatic_as_on_toloka() -> None:

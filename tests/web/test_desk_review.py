@@ -43,7 +43,7 @@ def status_of(live: LiveServer, assignment_id: str) -> str:
 
 def test_inputs_shown_as_the_worker_saw_them(live: LiveServer, browser: Any) -> None:
     pool_id, _ = submitted_pool(live)
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(page, live, f"/desk/pools/{pool_id}/review")
     page.wait_for_selector("body[data-ready='1']")
     cells = page.locator("[data-testid=input-value]")
@@ -54,13 +54,11 @@ def test_inputs_shown_as_the_worker_saw_them(live: LiveServer, browser: Any) -> 
     assert cells.nth(1).inner_text() == HOSTILE and page.locator("#injected").count() == 0
     assert cells.nth(2).locator("span").get_attribute("title") is None  # nothing to decode: no note
     shots(page, "desk-review-inputs")
-    page.context.close()
 
 
 def test_decision_is_held_for_an_undo_and_the_status_is_in_view(live: LiveServer, browser: Any) -> None:
     pool_id, ids = submitted_pool(live)
-    context = browser.new_context(viewport={"width": 375, "height": 800}, timezone_id="Asia/Tokyo", locale="en-GB")
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 375, "height": 800}, timezone_id="Asia/Tokyo", locale="en-GB")
     page.clock.install()
     patches: list[str] = []
     page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
@@ -124,7 +122,6 @@ def test_decision_is_held_for_an_undo_and_the_status_is_in_view(live: LiveServer
         page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}))")
     assert sent.value.status == 200 and status_of(live, ids[2]) == "ACCEPTED"
     assert status_of(live, ids[3]) == "SUBMITTED"
-    context.close()
 
 
 def test_answers_per_minute_count_answers_not_suites(live: LiveServer, browser: Any) -> None:
@@ -137,11 +134,10 @@ def test_answers_per_minute_count_answers_not_suites(live: LiveServer, browser: 
                                  skip_invalid=False)
     with live.db.write() as conn:
         task_service.write(conn, batch)
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(page, live, f"/desk/pools/{filled.pool_id}")
     assert page.inner_text("[data-testid=rate]") == "0.53"
     figures = dict(zip(page.locator("dl.grid dt").all_inner_texts(), page.locator("dl.grid dd").all_inner_texts(),
                        strict=True))
     assert figures["Answers still wanted"] == "16" and figures["Time to finish"] == "30.0 min"
     shots(page, "desk-pool-figures")
-    page.context.close()

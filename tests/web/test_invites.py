@@ -39,7 +39,7 @@ def _sign_up_and_start(page: Any, live: LiveServer, link: str, login: str, pool_
 
 def test_app_only_pool_invite_admits_the_browser_sign_up(live: LiveServer, browser: Any) -> None:
     pool_id = live.video_setup()  # seed 000: client type TOLOKA_APP, EN, and a skill "none or >= 75"
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(desk, live, f"/desk/pools/{pool_id}")
     assert desk.input_value("select[name=client_type]") == "TOLOKA_APP"
     assert "TOLOKA_APP" in desk.inner_text("[data-testid=invite-fitted]")
@@ -53,7 +53,7 @@ def test_language_pool_invite_and_a_failing_override(live: LiveServer, browser: 
     project = live.project(text_project())
     pool_id = live.pool(pool_body(project, filter=RU_ONLY), project)
     live.tasks(pool_id, [{"input_values": {"text": "привет"}}])
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_desk(desk, live, f"/desk/pools/{pool_id}")
     assert "RU" in desk.input_value("input[name=languages]")
 
@@ -71,7 +71,7 @@ def test_language_pool_invite_and_a_failing_override(live: LiveServer, browser: 
     desk.click("button:has-text('Create invite link')")
     assert "include one of RU" in desk.inner_text("[data-testid=invite-failing]")
     doomed = desk.input_value("[data-testid=invite-link]")
-    page = browser.new_context().new_page()
+    page = browser.new_page()
     page.goto(doomed)
     page.fill("input[name=login]", "enworker")
     page.fill("input[name=password]", "password123")

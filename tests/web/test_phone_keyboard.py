@@ -74,8 +74,7 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
     pool_id = live.pool(POOL, live.project(PROJECT))
     live.tasks(pool_id, [{"input_values": {"n": 7, "picture": "/test-media/example.png"}, "overlap": 1}])
     live.worker("erin")
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
 
     page.goto(f"{live.url}/w")  # not signed in: sent to sign-in, which has the focus in the login field
     page.wait_for_url("**/w/sign-in?next=/w")
@@ -150,4 +149,3 @@ def test_phone_width_and_keyboard_only(live: LiveServer, browser) -> None:
     cookies = {"clipcrowd_token": live.requester_token}
     rows = httpx.get(f"{live.url}/desk/pools/{pool_id}/results.json", cookies=cookies).json()
     assert rows[0]["output_values"]["why"] == "because" and rows[0]["status"] == "ACCEPTED"
-    context.close()

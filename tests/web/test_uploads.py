@@ -34,8 +34,7 @@ def test_bad_uploads_are_refused_and_nothing_is_lost(live: LiveServer, browser, 
     pool_id = live.pool(POOL, live.project(PROJECT))
     live.tasks(pool_id, [{"input_values": {"n": 1}, "overlap": 1}])
     live.worker("dana")
-    context = browser.new_context(viewport={"width": 800, "height": 900})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 800, "height": 900})
     sign_in_worker(page, live, "dana")
     page.goto(f"{live.url}/w/pools/{pool_id}")
     page.click("button:has-text('Start a task suite')")
@@ -84,4 +83,3 @@ def test_bad_uploads_are_refused_and_nothing_is_lost(live: LiveServer, browser, 
     with live.db.read() as conn:
         done = conn.execute(select(assignments)).one()
     assert done.status == "SUBMITTED" and done.solutions[0]["note"] == "thumbs up then down"
-    context.close()

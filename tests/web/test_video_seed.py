@@ -17,8 +17,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     live.worker("alice", client_type="TOLOKA_APP")
 
     # a worker records a second from the fake camera and submits
-    alice = browser.new_context(viewport={"width": 900, "height": 900})
-    page = alice.new_page()
+    page = browser.new_page(viewport={"width": 900, "height": 900})
     sign_in_worker(page, live, "alice")
     shot(page, "worker-pools")
     page.click(f"a[href='/w/pools/{pool_id}']")
@@ -42,8 +41,7 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     assert first.status == "SUBMITTED"
 
     # the requester plays it back on the review desk and rejects it with a comment
-    desk = browser.new_context(viewport={"width": 1100, "height": 900})
-    review = desk.new_page()
+    review = browser.new_page(viewport={"width": 1100, "height": 900})
     review.clock.install()  # the review page holds a decision for an undo: time is moved, not waited for
     sign_in_desk(review, live, f"/desk/pools/{pool_id}/review")
     review.wait_for_selector("body[data-ready='1']")
@@ -103,5 +101,3 @@ def test_record_review_reject_reissue_accept(live: LiveServer, browser, tmp_path
     page.goto(f"{live.url}/w/history")
     assert page.inner_text("[data-testid=balance]") == "$0.03"
     shot(page, "worker-history")
-    for context in (alice, desk):
-        context.close()

@@ -31,9 +31,9 @@ class Keys:
         self.page.keyboard.press(key)
 
 
-def _start(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, str]:
+def _start(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, str]:
     pool_id = live.audio_setup(real=8, golden=4)
-    return (*start_suite(browser, live, login, pool_id, width=width), pool_id)
+    return (start_suite(browser, live, login, pool_id, width=width), pool_id)
 
 
 def _answers(live: LiveServer) -> list[str]:
@@ -52,7 +52,7 @@ def _focused_task(page: Any) -> str | None:
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: int) -> None:
-    context, page, _pool = _start(live, browser, "kim", width)
+    page, _pool = _start(live, browser, "kim", width)
     wanted = _answers(live)
     keys = Keys(page)
     hint = page.inner_text("#hotkey-hint")
@@ -88,11 +88,10 @@ def test_seed_001_in_seven_key_presses(live: LiveServer, browser: Any, width: in
     # item 8: Submit and Skip are gone and cannot be pressed a second time
     assert page.locator("#submit").is_hidden() and page.locator("#skip").is_hidden()
     shots(page, "worker-keyboard-done", widths=(width,))
-    context.close()
 
 
 def test_keys_act_only_on_the_highlighted_task(live: LiveServer, browser: Any) -> None:
-    context, page, _pool = _start(live, browser, "lee", 1280)
+    page, _pool = _start(live, browser, "lee", 1280)
     page.keyboard.press("1")  # answered before listening: the audio plays and the task keeps the focus
     page.wait_for_function("() => document.querySelectorAll('article audio')[0].currentTime > 0")
     assert _focused_task(page) == "0"
@@ -118,11 +117,10 @@ def test_keys_act_only_on_the_highlighted_task(live: LiveServer, browser: Any) -
     assert page.evaluate("() => [...document.querySelectorAll('article audio')].map(a => a.paused)")[:3] == [True] * 3
     page.keyboard.press("2")
     assert page.locator("article[data-task='3'] button[aria-pressed=true]").get_attribute("data-value") == "male"
-    context.close()
 
 
 def test_submit_and_skip_are_disabled_in_flight(live: LiveServer, browser: Any) -> None:
-    context, page, _pool = _start(live, browser, "max", 1280)
+    page, _pool = _start(live, browser, "max", 1280)
     held: list[Any] = []
     page.route("**/submit", lambda route: held.append(route))
     for i in range(5):
@@ -135,7 +133,6 @@ def test_submit_and_skip_are_disabled_in_flight(live: LiveServer, browser: Any) 
     page.wait_for_selector("#after:not([hidden])")
     assert page.locator("#actions").is_hidden()
     assert page.locator("#submit").is_hidden() and page.locator("#skip").is_hidden()
-    context.close()
 
 
 NOTE_CONFIG = {"view": {"type": "view.list", "items": [
@@ -157,7 +154,7 @@ def test_keys_are_letters_while_typing(live: LiveServer, browser: Any) -> None:
             "mixer_config": {"real_tasks_count": 2, "golden_tasks_count": 0, "training_tasks_count": 0}}
     pool_id = live.pool(pool, live.project(project))
     live.tasks(pool_id, [{"input_values": {"n": i}, "overlap": 1} for i in range(2)])
-    context, page = start_suite(browser, live, "pia", pool_id, width=375)
+    page = start_suite(browser, live, "pia", pool_id, width=375)
     assert "play from the start" not in page.inner_text("#hotkey-hint")  # no media, no play key to announce
     page.locator("article[data-task='0'] input[type=text]").click()
     page.keyboard.type("1 2 p")
@@ -168,4 +165,3 @@ def test_keys_are_letters_while_typing(live: LiveServer, browser: Any) -> None:
     assert page.locator("article[data-task='0'] button[aria-pressed=true]").get_attribute("data-value") == "no"
     assert _focused_task(page) == "1"
     shots(page, "worker-keyboard-text-field")
-    context.close()

@@ -43,8 +43,8 @@ def test_project_restriction_says_scope_and_local_end(live: LiveServer, browser:
     until = (utcnow() + timedelta(days=3)).replace(hour=22, minute=30, second=0, microsecond=0)
     restrictions.create(live.db, {"user_id": ann["id"], "scope": "PROJECT", "project_id": project,
                                   "will_expire": format_time(until), "private_comment": "secret note"})
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Tokyo",
-                               locale="en-GB").new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Tokyo",
+                               locale="en-GB")
     sign_in_worker(page, live, "ann")
     page.goto(f"{live.url}/w/pools/{pool_id}")
     text = page.inner_text("[data-testid=refusal]")
@@ -66,7 +66,7 @@ def test_closed_filtered_and_empty_pools_say_why(live: LiveServer, browser: Any)
     _, app_only = _pool(live, filter=APP_ONLY)
     _, small = _pool(live)
     bob = live.worker("bob")
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_worker(page, live, "bob")
 
     page.goto(f"{live.url}/w/pools/{closed}")

@@ -42,9 +42,9 @@ def _visible(page: Any, selector: str) -> int:
     return page.locator(f"{selector} >> visible=true").count()
 
 
-def _task(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, Any, str]:
+def _task(live: LiveServer, browser: Any, login: str, width: int) -> tuple[Any, str]:
     pool_id = live.video_setup(task_count=1, overlap=1)
-    return (*start_suite(browser, live, login, pool_id, width=width, client_type="TOLOKA_APP"), pool_id)
+    return (start_suite(browser, live, login, pool_id, width=width, client_type="TOLOKA_APP"), pool_id)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
     """One recording, made at phone width; what the worker sees before, during and after it is checked
     at both widths (a run per width recorded and uploaded the same seconds of camera twice)."""
     live = roomy
-    context, page, pool_id = _task(live, browser, "rec", 375)
+    page, pool_id = _task(live, browser, "rec", 375)
     field = ".cc-media-file"
 
     def idle() -> None:  # before any recording: the buttons only; no empty preview box, no "Remove"
@@ -129,7 +129,6 @@ def test_record_preview_length_and_seek(roomy: LiveServer, browser: Any) -> None
     got = review.evaluate(SEEK, "video.review-media")
     assert 1.9 < got["duration"] < 60 and abs(got["at"] - 1.5) < 0.2, got
     shots(review, "desk-review-length")
-    context.close()
 
 
 # The fake camera's small picture (tests/browser.py) and its microphone write about 20 kB a second, most
@@ -142,7 +141,7 @@ def test_recording_stops_by_itself_before_the_upload_limit(browser: Any, tmp_pat
     server = start_server(tmp_path, max_upload_bytes=SMALL_LIMIT)
     live = next(server)
     try:
-        context, page, _pool = _task(live, browser, "tiny", 1280)
+        page, _pool = _task(live, browser, "tiny", 1280)
         page.click("button:has-text('Record video')")
         # no click on Stop: the recorder stops at 90% of the limit and the upload goes through (a recording
         # began: pieces were counted; it ended: the state left recording and uploading)
@@ -154,7 +153,7 @@ def test_recording_stops_by_itself_before_the_upload_limit(browser: Any, tmp_pat
         assert "stops by itself" in (page.text_content(".recorder-clock") or "")
         with live.db.read() as conn:
             assert conn.execute(select(attachments.c.size)).scalar_one() <= SMALL_LIMIT
-        context.close()
+        page.goto("about:blank")  # the camera off before its server stops
     finally:
         server.close()
 

@@ -40,8 +40,7 @@ def _inside(page: Any, selector: str) -> None:
 
 def test_tables_stack_at_phone_width(live: LiveServer, browser: Any) -> None:
     pool_id = _rejected_pool(live)
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = context.new_page()
+    page = browser.new_page(viewport={"width": 375, "height": 800})
     sign_in_worker(page, live, "nora")
     page.goto(f"{live.url}/w/history")
     comment = page.locator("td[data-label=Comment]")
@@ -57,16 +56,14 @@ def test_tables_stack_at_phone_width(live: LiveServer, browser: Any) -> None:
     shots(page, "desk-workers-stacked")
     page.set_viewport_size({"width": 1280, "height": 800})  # a plain table where there is room
     assert page.evaluate("() => getComputedStyle(document.querySelector('table.stacks tr')).display") == "table-row"
-    context.close()
 
 
 def test_choice_groups_and_players_are_named(live: LiveServer, browser: Any) -> None:
     pool_id = live.audio_setup(real=8, golden=4)
-    context, page = start_suite(browser, live, "otto", pool_id)
+    page = start_suite(browser, live, "otto", pool_id)
     question = "Is it a male or female speaker?"
     assert page.get_by_role("group", name=question).count() == 5
     names = page.evaluate("() => [...document.querySelectorAll('article audio')]"
                           ".map(a => a.getAttribute('aria-label'))")
     assert names == [f"Audio of task {i}" for i in range(1, 6)]
     shots(page, "worker-task-named")
-    context.close()
