@@ -78,12 +78,15 @@ demo: install
 # Every test runs: a skip counts as a failure (CLIPCROWD_REQUIRE_ALL=1). Where no PostgreSQL answers
 # at CLIPCROWD_TEST_DATABASE_URL, tests/pg_throwaway.py starts a private one for the run and removes it.
 # PYTEST_ARGS narrows the run, e.g. `make test PYTEST_ARGS="tests/test_store.py -x"`.
-# pytest-xdist runs TEST_WORKERS processes (each with its own databases and ports); most tests wait on a
-# server, a browser or a subprocess, so there are more workers than the two cores. `--dist loadgroup`
+# pytest-xdist runs TEST_WORKERS processes (each with its own databases and ports): one more than the
+# cores, four at most. Most tests wait on a server, a browser or a subprocess, so a worker more than the
+# cores keeps them busy; each worker also pays its own start (a Chromium, a PostgreSQL database, a SQLite
+# template), and on two cores three workers took 206-212 s and 379-391 busy core-seconds against four's
+# 216-222 s and 421-433 (docs/testing.md). `--dist loadgroup`
 # keeps the tests of a module-wide fixture on one worker (tests/conftest.py says which); TEST_WORKERS=0
 # runs in one process. Every process of the run may write bytecode (PYTHONDONTWRITEBYTECODE cleared): the
 # first to import a module compiles it, the rest read it (tests/bytecode.py).
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n + 1 < 4 ? n + 1 : 4 )))
 PYTEST_ARGS ?=
 test: dev toloka-venv browser axe
 	env -u PYTHONDONTWRITEBYTECODE CLIPCROWD_REQUIRE_ALL=1 $(BIN)/python tests/pg_throwaway.py \
