@@ -34,15 +34,20 @@ def _encoder() -> Callable[[Any], str]:
     every `dumps` made once: it takes 0.4 µs a small object instead of 1.3 µs, four calls an answer
     in a JSON export. No check for cycles: every value written was parsed from JSON."""
     plain = json.JSONEncoder(ensure_ascii=False, check_circular=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # an interpreter without the `_json` accelerator
-        return plain.encode
-    encoder = make(None, plain.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+    make: Any = getattr(json.encoder, "c_make_encoder", None)  # the accelerator's constructor: not public API
     join = "".join
+    try:
+        encoder = make(None, plain.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
 
-    def encode(value: Any) -> str:
-        return join(encoder(value, 0))
-    return encode
+        def encode(value: Any) -> str:
+            return join(encoder(value, 0))
+
+        probe = {"a": [1, 2.5, "é\n", None, True], "b": {}}
+        if encode(probe) == plain.encode(probe):
+            return encode
+    except Exception:  # no accelerator, or one whose constructor changed
+        pass
+    return plain.encode  # the same bytes, built per call
 
 
 encode = _encoder()
