@@ -49,8 +49,10 @@ $(TOLOKA_VENV)/.installed: tests/toloka/requirements.txt | $(UV)
 
 # crowd-kit, for the peer tier (`pytest -m peer`) and the aggregation benchmarks; `make test` does not need it
 $(VENV)/.peer-installed: UV_COMPILE :=
+# (the extras are named through a variable: a literal comma would split $(call)'s arguments)
+PEER_EXTRAS := .[dev,peer]
 $(VENV)/.peer-installed: pyproject.toml | $(UV)
-	$(call pip_install,$(BIN)/python,-e '.[dev,peer]')
+	$(call pip_install,$(BIN)/python,-e '$(PEER_EXTRAS)')
 	touch $(VENV)/.installed $(VENV)/.dev-installed $@
 
 install: $(VENV)/.installed
