@@ -31,10 +31,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 CROWD = ROOT / "tests" / "data" / "crowd"
 DATASETS = ("d_product", "d_possent", "rte", "web", "s_rel", "bluebirds",
-            "dog", "face", "adult", "zencrowd_in", "zencrowd_us", "music", "sp", "cf_amt")
+            "dog", "face", "adult", "zencrowd_in", "zencrowd_us", "music", "sp", "cf_amt",
+            "temp", "wsd", "cf", "sp_amt")
 #: runs of crowd-kit's slow GLAD are limited to these sets (several seconds per iteration at 10k answers)
-GLAD_SETS = ("bluebirds", "rte", "web", "d_possent", "dog", "face", "music", "cf_amt")
-GLAD_DEFAULT_SETS = ("bluebirds", "rte", "face", "music", "cf_amt")
+GLAD_SETS = ("bluebirds", "rte", "web", "d_possent", "dog", "face", "music", "cf_amt", "temp", "wsd", "cf")
+GLAD_DEFAULT_SETS = ("bluebirds", "rte", "face", "music", "cf_amt", "temp", "wsd", "cf")
 #: finished (data set, run) pairs are kept here, so that an interrupted recording resumes
 CACHE = Path(tempfile.gettempdir()) / "clipcrowd-crowdkit-expected"
 

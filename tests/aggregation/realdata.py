@@ -9,9 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-#: the six sets the first defaults were chosen on, then eight more added to test how they carry over
+#: the six sets the first defaults were chosen on, then eight more added to test how they carry over,
+#: then four more (temp, wsd, cf, sp_amt) to widen the cross-validation of the defaults
 DATASETS = ("d_product", "d_possent", "rte", "web", "s_rel", "bluebirds",
-            "dog", "face", "adult", "zencrowd_in", "zencrowd_us", "music", "sp", "cf_amt")
+            "dog", "face", "adult", "zencrowd_in", "zencrowd_us", "music", "sp", "cf_amt",
+            "temp", "wsd", "cf", "sp_amt")
 CROWD_DIR = Path(__file__).resolve().parents[1] / "data" / "crowd"
 
 

@@ -28,12 +28,18 @@ from .realdata import (
 )
 
 AGREEMENT = 0.995
+#: sets where DS at fixed iterations agrees less, with the measured share. cf: 275 of its 461 workers
+#: gave at most 2 answers, so many (worker, true label) columns of expected counts are empty. We
+#: normalise each column over all labels (an empty column becomes uniform over the K labels),
+#: crowd-kit over the labels the worker gave (uniform over those): the two models differ there from
+#: the first M-step. crowd-kit with our normalisation agrees on 300 of 300 tasks.
+FIXED_AGREEMENT = {"cf": 295 / 300}
 
 
 @pytest.mark.parametrize("name", DATASETS)
 def test_dawid_skene_same_labels_at_fixed_iterations(name: str) -> None:
     ours = DawidSkene(n_iter=20, tol=0.0, prior_strength=0.0).fit_predict(load(name)[0])
-    assert agreement(ours, crowdkit_labels(name, "ds_fixed20")) >= AGREEMENT
+    assert agreement(ours, crowdkit_labels(name, "ds_fixed20")) >= FIXED_AGREEMENT.get(name, AGREEMENT) - 1e-9
 
 
 def renamed(answers: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -98,10 +104,12 @@ def test_mace_same_labels_from_the_same_start(name: str) -> None:
 SHORTFALL: dict[str, dict[str, dict[str, float]]] = {
     "default": {
         "adult": {"crowdkit": 0.001},  # one gold task of 333 below crowd-kit (0.3003 points)
+        "cf": {"mv": 1.34},  # four gold tasks of 300 below MV (266 vs 270 right)
         "cf_amt": {"mv": 0.34},  # one gold task of 300 below MV
         "zencrowd_us": {"crowdkit": 1.08, "mv": 4.52},  # no DS setting comes near MV: docs/aggregation.md
     },
     "ml": {
+        "cf": {"mv": 6.34},  # 19 gold tasks of 300 below MV (crowd-kit's DS is further below)
         "cf_amt": {"crowdkit": 0.04, "mv": 1.01},  # one gold task of 300 below crowd-kit's DS
         "d_product": {"crowdkit": 0.10},  # 8 gold tasks of 8,315 below crowd-kit's DS - 0.3
         "s_rel": {"crowdkit": 0.29},
@@ -112,8 +120,9 @@ GOAL_SLACK = 0.003  # crowd-kit's DS minus 0.3 points
 SETTINGS = {"default": {}, "ml": {"prior_strength": 0.0}}
 #: one-coin DS below crowd-kit's one-coin DS (points): ours keeps class priors uniform and a (2, 1)
 #: skill prior by default (see OneCoinDawidSkene), which loses here (zencrowd: 78% of gold is one
-#: class); ``learn_priors=True, skill_prior=(0, 0)`` gives 86.00, 91.68, 78.73 and 90.10
-ONE_COIN_SHORTFALL = {"cf_amt": 1.01, "sp": 0.05, "zencrowd_in": 1.87, "zencrowd_us": 4.18}
+#: class); ``learn_priors=True, skill_prior=(0, 0)`` gives 86.00, 91.68, 78.73 and 90.10; cf and sp_amt:
+#: one gold task each
+ONE_COIN_SHORTFALL = {"cf": 0.34, "cf_amt": 1.01, "sp": 0.05, "sp_amt": 0.2, "zencrowd_in": 1.87, "zencrowd_us": 4.18}
 
 Fits = dict[tuple[str, str], tuple[float, int]]
 
