@@ -58,7 +58,8 @@ from scipy.special import digamma, gammaln
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.aggregation.realdata import DATASETS, as_text_index, crowdkit_labels, load  # noqa: E402
+from tests.aggregation.realdata import FIRST_FOURTEEN as DATASETS  # noqa: E402
+from tests.aggregation.realdata import as_text_index, crowdkit_labels, load  # noqa: E402
 
 from clipcrowd.aggregation import DawidSkene, MajorityVote, OneCoinDawidSkene, Wawa  # noqa: E402
 from clipcrowd.aggregation.base import clamp_gold  # noqa: E402

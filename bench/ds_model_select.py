@@ -31,7 +31,8 @@ from scipy.special import gammaln
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.aggregation.realdata import DATASETS, accuracy, crowdkit_accuracy, load  # noqa: E402
+from tests.aggregation.realdata import FIRST_FOURTEEN as DATASETS  # noqa: E402
+from tests.aggregation.realdata import accuracy, crowdkit_accuracy, load  # noqa: E402
 
 from clipcrowd.aggregation import DawidSkene, MajorityVote, OneCoinDawidSkene  # noqa: E402
 

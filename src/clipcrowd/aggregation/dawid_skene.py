@@ -16,7 +16,7 @@ __all__ = ["DawidSkene"]
 
 EPS = 1e-10
 #: defaults of the stopping tolerance and of the Dirichlet prior on confusion-matrix columns, chosen
-#: by leave-one-set-out cross-validation over the 14 real data sets of tests/data/crowd
+#: by leave-one-set-out cross-validation over the real data sets of tests/data/crowd (14, then 18)
 #: (bench/ds_prior_cv.py): every fold chose this tolerance with a prior of 2 pseudo-answers per
 #: column toward the other workers' pooled matrix. ``prior_strength=0`` is crowd-kit's model
 #: (maximum likelihood), the setting its own tests check.
@@ -53,9 +53,9 @@ class DawidSkene(BaseAggregator):
     log-likelihood by about ``p / 2`` (Wilks; Akaike), so a gain is measured on that scale: EM stops
     once an iteration moves the fit by a small fraction of a nat per parameter, further when each
     parameter rests on many answers, sooner when it rests on few (where more iterations mostly fit
-    noise). ``tol`` was chosen by leave-one-set-out cross-validation over the 14 real data sets of
-    tests/data/crowd (``bench/ds_prior_cv.py``: tolerances 3e-1 to 1e-6, no prior, priors toward
-    the diagonal and toward the pooled matrix): every fold chose ``tol=1e-2`` with
+    noise). ``tol`` was chosen by leave-one-set-out cross-validation over the real data sets of
+    tests/data/crowd (14, then 18; ``bench/ds_prior_cv.py``: tolerances 3e-1 to 1e-6, no prior, priors toward
+    the diagonal and toward the pooled matrix): every fold, of 14 and of 18, chose ``tol=1e-2`` with
     ``prior_strength=2`` toward the other workers' pooled matrix (MAP-EM: a worker with few
     answers is pulled toward what the rest of the crowd does instead of fitting noise; one with
     hundreds hardly moves). Choosing the model per data set by the held-out likelihood of the
