@@ -201,6 +201,10 @@ def main() -> None:
     print("every point (mean, sets meeting the goal, misses as (to crowd-kit - 0.3 / to MV) in points):")
     for label, row in table.iterrows():
         print(f"  {label:48s} mean {100 * row.mean():.3f}  met {int((row >= floor).sum()):2d}  {misses(row)}")
+    print("\naccuracy per point and set (percent):")
+    short = {"d_product": "d_prod", "d_possent": "d_pos", "bluebirds": "bbirds", "zencrowd_in": "zc_in",
+             "zencrowd_us": "zc_us"}
+    print((100 * table).rename(columns=short, index=lambda p: p.replace("ebcc: ", "")).round(2).to_string())
     for (prior, stop), ms in chosen_m.items():
         print(f"M by ELBO, prior={prior} stop={stop}: " + ", ".join(f"{n} {m}" for n, m in ms.items()))
 
@@ -211,7 +215,8 @@ def main() -> None:
     print("\nleave-one-set-out over base + EBCC (per held-out set, the best mean on the other 13):")
     for held, pick in zip(DATASETS, picks, strict=True):
         print(f"  held out {held:11s}: {pick}")
-    side = pd.DataFrame({"LOSO": loso, "ELBO rule (primary)": primary, "M (primary)": pd.Series(chosen_m[PRIMARY]),
+    side = pd.DataFrame({"LOSO": loso, "ELBO rule (primary)": primary,
+                         "M (primary)": pd.Series(chosen_m[PRIMARY], dtype=float),
                          "default DS": default, "crowd-kit DS": crowdkit, "MV": vote})
     for col in ("LOSO", "ELBO rule (primary)", "default DS", "crowd-kit DS", "MV"):
         side[col] = 100 * side[col]
