@@ -68,7 +68,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from bench.ds_goal_tried import RESAMPLES, SLACK, correct, families  # noqa: E402
-from tests.aggregation.realdata import DATASETS, as_text_index, crowdkit_labels, load  # noqa: E402
+from tests.aggregation.realdata import FIRST_FOURTEEN as DATASETS  # noqa: E402
+from tests.aggregation.realdata import as_text_index, crowdkit_labels, load  # noqa: E402
 
 from clipcrowd.aggregation import DawidSkene, MajorityVote  # noqa: E402
 from clipcrowd.aggregation._data import Answers, encode_answers  # noqa: E402
