@@ -183,7 +183,9 @@ class DawidSkene(BaseAggregator):
         self.converged_ = False
         self.n_iter_ = 0
         for _ in range(self.n_iter):
-            log_errors = np.log(errors).reshape(-1, n_labels)  # (workers * given, true)
+            # (workers * given, true); rows of labels a worker never gave are 0 under maximum
+            # likelihood and never reached by an answer: log 1 keeps them out of the block floors
+            log_errors = np.log(np.where(errors > 0, errors, 1.0)).reshape(-1, n_labels)
             log_priors = np.log(np.clip(priors, EPS, None))
             # the last posteriors are used up (M-step done): free them first, so that the new
             # array takes their place in memory instead of growing the heap
@@ -256,6 +258,16 @@ class DawidSkene(BaseAggregator):
         self._pseudo = self._pseudo_counts(counts)
         if self._pseudo is not None:
             counts = counts + self._pseudo
+        elif self.smoothing <= 0:
+            # maximum likelihood: a column spreads only over the labels the worker gave (the rows
+            # her answers can reach), as crowd-kit's does; a column she gave no expected answer to
+            # is then uniform over her own labels and says nothing, instead of 1/K against the
+            # labels she gave (which made a one-answer worker's single label evidence in itself)
+            seen = np.zeros(counts.shape[0] * counts.shape[1], dtype=bool)
+            seen[self._seen_pairs] = True
+            seen = seen.reshape(counts.shape[0], counts.shape[1], 1)
+            counts = np.where(seen, np.clip(counts, EPS, None), 0.0)
+            return counts / counts.sum(axis=1, keepdims=True)
         counts = np.clip(counts, EPS, None)
         return counts / counts.sum(axis=1, keepdims=True)
 
