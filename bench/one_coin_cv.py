@@ -123,6 +123,14 @@ def main() -> None:
     print("\nbest grid points by mean accuracy over all sets (percent):")
     print((100 * scores.mean(axis=1)).sort_values(ascending=False, kind="stable").head(12).round(3).to_string())
     print(f"the first default {FIRST_DEFAULT}: {100 * scores.loc[FIRST_DEFAULT].mean():.3f}")
+    means = 100 * scores.mean(axis=1)
+    print("\nmean accuracy (percent) at each model's best tolerance (tol in brackets):")
+    for classes in CLASS_PRIORS:
+        row = []
+        for skill in SKILL_PRIORS:
+            model = means.xs((classes, skill), level=("classes", "skill"))
+            row.append(f"{skill} {model.max():.2f} [{model.idxmax():g}]")
+        print(f"  {classes:8s} " + "  ".join(row))
 
     loso, chosen = choose(scores, names)
     table = pd.DataFrame({
