@@ -71,6 +71,8 @@ from clipcrowd.aggregation.dawid_skene import (  # noqa: E402
     _vote_shares,
 )
 
+#: one-coin DS's first defaults, which the numbers in docs/aggregation.md were measured with
+ONE_COIN_FIRST: dict[str, Any] = {"tol": 3e-4, "skill_prior": (2.0, 1.0)}
 TOLS = (3e-2, 1e-2, 3e-3)
 BASE_STRENGTHS = (1.0, 2.0, 4.0)
 SLACK = 0.003  # crowd-kit's DS minus 0.3 points
@@ -179,7 +181,7 @@ class Variant(DawidSkene):
             return np.asarray((votes + self.start_smoothing)
                               / (votes.sum(axis=1, keepdims=True) + answers.n_labels * self.start_smoothing))
         if self.start in ("one_coin", "wawa"):
-            model = OneCoinDawidSkene() if self.start == "one_coin" else Wawa()
+            model = OneCoinDawidSkene(**ONE_COIN_FIRST) if self.start == "one_coin" else Wawa()
             probas = model.fit(answers).probas_
             return np.ascontiguousarray(probas.reindex(index=answers.tasks, columns=answers.labels).to_numpy())
         return shares
