@@ -14,7 +14,7 @@ from typing import Any
 from clipcrowd.domain.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "integer", "float", "boolean", "url", "file", "coordinates", "json"}
-FIELD_TYPES = SCALAR_TYPES | {f"array_{t}" for t in SCALAR_TYPES - {"json"}}
+FIELD_TYPES = SCALAR_TYPES | {f"array_{t}" for t in SCALAR_TYPES}
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 
 
@@ -87,6 +87,10 @@ def value_fault(field: Mapping[str, Any], value: Any) -> str | None:
     if kind.startswith("array_"):
         if not isinstance(value, list):
             return f"must be a list, got {type(value).__name__}"
+        if isinstance(field.get("min_size"), int) and len(value) < field["min_size"]:
+            return f"fewer items than min_size {field['min_size']}"
+        if isinstance(field.get("max_size"), int) and len(value) > field["max_size"]:
+            return f"more items than max_size {field['max_size']}"
         for i, item in enumerate(value):
             fault = _scalar_fault(kind[len("array_") :], item, field)
             if fault:

@@ -190,7 +190,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
-    training_id = trainings.gate(conn, worker_id, rules.quality_control)
+    training_id = trainings.gate(conn, worker_id, rules.quality_control, rules.training_skill_ttl_days)
     if training_id is not None:  # she has not passed the pool's training: it comes first (her open suite of it too)
         return _issue(conn, worker_id, training_id)
     if found.most_active is not None:
