@@ -1,7 +1,8 @@
 # The third pass over toloka-kit 1.2.3 against a live clipcrowd: the breadth of its object model rather
 # than its calls. Every quality-control collector with each condition and action its docstring allows,
 # every filter class, every webhook event type (two delivered to a receiver run here), every field a
-# pool, project, training, skill or task spec serialises, read back as written. Work is answered
+# pool, project, training, skill or task spec serialises, read back as written (and honoured where a
+# self-hosted crowd can), and every app-marketplace call refused by a clear 400. Work is answered
 # through the worker API, so no crowd is needed. Each call goes through `check()`; the last line
 # prints the record as JSON for the driving test.
 import datetime
@@ -15,7 +16,7 @@ import uuid
 
 import requests
 import toloka.client as toloka
-from toloka.client import actions, collectors, conditions
+from toloka.client import actions, app, collectors, conditions
 from toloka.client import filter as flt
 from toloka.client.assignment import GetAssignmentsTsvParameters
 from toloka.client.exceptions import ApiError
@@ -53,7 +54,8 @@ def refused(fn, status=400, words=()):
 
 def pool_of(project_id, name, **extra):
     extra.setdefault('defaults', toloka.Pool.Defaults(default_overlap_for_new_task_suites=1))
-    return toloka.Pool(project_id=project_id, private_name=name, may_contain_adult_content=False,
+    extra.setdefault('may_contain_adult_content', False)
+    return toloka.Pool(project_id=project_id, private_name=name,
                        reward_per_assignment=0.01, assignment_max_duration_seconds=600,
                        will_expire=datetime.datetime.utcnow() + datetime.timedelta(days=7), **extra)
 
@@ -61,14 +63,17 @@ def pool_of(project_id, name, **extra):
 class Person:
     """A worker answering through the worker API, as the web page does."""
 
-    def __init__(self, login):
-        made = requests.post(f'{URL}/api/v1/workers', json={'login': f'{login}-{uuid.uuid4().hex[:8]}'},
+    def __init__(self, login, **fields):
+        made = requests.post(f'{URL}/api/v1/workers', json={'login': f'{login}-{uuid.uuid4().hex[:8]}', **fields},
                              headers={'Authorization': f'OAuth {TOKEN}'}).json()
         self.id, self.headers = made['id'], {'Authorization': f"OAuth {made['token']}"}
 
     def take(self, pool_id):
         got = requests.post(f'{URL}/api/v1/worker/pools/{pool_id}/next', headers=self.headers)
         return got.json() if got.status_code == 200 else None
+
+    def pools(self):
+        return requests.get(f'{URL}/api/v1/worker/pools', headers=self.headers).json()['items']
 
     def submit(self, assignment, answer='a'):
         return requests.post(f"{URL}/api/v1/worker/assignments/{assignment['id']}/submit", headers=self.headers,
@@ -206,7 +211,7 @@ check('qc.several_rules_and_conditions', lambda: (lambda p: (
                                  action=actions.SetSkill(skill_id=skill.id, skill_value=100)),
     sum(len(c.rules) for c in client.get_pool(client.create_pool(p).id).quality_control.configs) == 2)[-1])(
     pool_of(project.id, 'rules')))
-check('qc.Training.refused_or_kept', lambda: (lambda p: (
+check('qc.Training.refused', lambda: (lambda p: (
     p.quality_control.add_action(collectors.Training(), conditions=[conditions.SubmittedAssignmentsCount > 1],
                                  action=actions.SetSkill(skill_id=skill.id, skill_value=1)),
     refused(lambda: client.create_pool(p), 400, ['TRAINING']) or client.create_pool(p).id is not None)[-1])(
@@ -315,6 +320,19 @@ check('skill.every_field', lambda: (lambda s: (s.private_comment, s.hidden, s.sk
     'pc', False, 48, False, {'EN': 'Public'}, {'EN': 'about'}))(client.get_skill(client.create_skill(
         name='every field', private_comment='pc', hidden=False, skill_ttl_hours=48, training=False,
         public_name={'EN': 'Public'}, public_requester_description={'EN': 'about'}).id)))
+
+# Settings once stored and ignored: adult content goes to who accepts it; a project reads in her language.
+adult = client.create_pool(pool_of(project.id, 'adult', may_contain_adult_content=True))
+client.create_tasks([toloka.Task(pool_id=adult.id, input_values={'text': 'a'})], allow_defaults=True, open_pool=True)
+check('pool.may_contain_adult_content.opt_in', lambda: Person('adult-yes', profile={'adult_allowed': True}).take(
+    adult.id) is not None and Person('adult-unknown').take(adult.id) is None)
+fr_pool = client.create_pool(pool_of(made_project.id, 'in french'))
+client.create_tasks([toloka.Task(pool_id=fr_pool.id, input_values={'text': 'f'})], allow_defaults=True, open_pool=True)
+check('project.localization_config.shown', lambda: [
+    p['title'] for p in Person('fr', languages=['FR']).pools() if p['id'] == fr_pool.id] == ['Tous'] and [
+    p['title'] for p in Person('en', languages=['EN']).pools() if p['id'] == fr_pool.id] == ['Every field'])
+client.close_pool(adult.id)
+client.close_pool(fr_pool.id)
 
 # 4. Task specs: every field type and its constraints; a value of the wrong type is refused.
 SPECS = {
@@ -431,5 +449,39 @@ check('find_operations.type_and_range', lambda: client.find_operations(
     limit=5).items is not None)
 check('get_user.worker', lambda: client.get_user(worker.id).id == worker.id)
 
+# 8. The app marketplace, which a self-hosted server does not offer: every call a clear 400 naming it.
+APPS = {
+    'archive_app_batch': lambda: client.archive_app_batch('1', '2'),
+    'archive_app_project': lambda: client.archive_app_project('1'),
+    'create_app_batch': lambda: client.create_app_batch('1', app.AppBatchCreateRequest(items=[{'text': 'x'}])),
+    'create_app_item': lambda: client.create_app_item('1', app.AppItem(batch_id='2', input_data={'text': 'x'})),
+    'create_app_items': lambda: client.create_app_items('1', app.AppItemsCreateRequest(
+        batch_id='2', items=[{'text': 'x'}])),
+    'create_app_project': lambda: client.create_app_project(app.AppProject(app_id='1', name='n', parameters={})),
+    'find_app_batches': lambda: client.find_app_batches('1'),
+    'find_app_items': lambda: client.find_app_items('1'),
+    'find_app_projects': lambda: client.find_app_projects(),
+    'find_apps': lambda: client.find_apps(),
+    'get_app': lambda: client.get_app('1'),
+    'get_app_batch': lambda: client.get_app_batch('1', '2'),
+    'get_app_batches': lambda: list(client.get_app_batches('1')),
+    'get_app_item': lambda: client.get_app_item('1', '3'),
+    'get_app_items': lambda: list(client.get_app_items('1')),
+    'get_app_project': lambda: client.get_app_project('1'),
+    'get_app_projects': lambda: list(client.get_app_projects()),
+    'get_apps': lambda: list(client.get_apps()),
+    'patch_app_batch': lambda: client.patch_app_batch('1', '2', app.AppBatchPatch(name='n')),
+    'resume_app_batch': lambda: client.resume_app_batch('1', '2'),
+    'start_app_batch': lambda: client.start_app_batch('1', '2'),
+    'start_sync_batch_processing': lambda: client.start_sync_batch_processing('1', app.SyncBatchCreateRequest(
+        items=[{'text': 'x'}])),
+    'stop_app_batch': lambda: client.stop_app_batch('1', '2'),
+    'unarchive_app_batch': lambda: client.unarchive_app_batch('1', '2'),
+    'unarchive_app_project': lambda: client.unarchive_app_project('1'),
+}
+for name, call in APPS.items():
+    check(f'apps.{name}', lambda call=call: refused(call, 400, ['app marketplace']))
+
 RECORD['events_seen'] = sorted(Receiver.got)
+RECORD['cpu_seconds'] = time.process_time()
 print('RECORD ' + json.dumps(RECORD))
