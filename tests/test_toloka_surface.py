@@ -177,6 +177,27 @@ _FILTERS = ["Languages", "Languages.not_in", "Country", "Country.ne", "Citizensh
             "OSVersionBugfix", "UserAgentType", "UserAgentFamily", "UserAgentVersion", "UserAgentVersionMajor",
             "UserAgentVersionMinor", "UserAgentVersionBugfix", "Verified", "Skill", "Skill.None", "Skill.ne",
             "FilterAnd", "FilterOr", "nested", "message_thread", "Languages.verified.refused"]
+#: every find_*: its plain filters, the fields it takes ranges of (`_lt`, `_lte`, `_gt`, `_gte`), its sort keys
+_SEARCHES: dict[str, tuple[str, str, str]] = {
+    "find_projects": ("status", "id created", "id created public_name private_comment"),
+    "find_pools": ("status project_id", "id created last_started", "id created last_started"),
+    "find_trainings": ("status project_id", "id created last_started", "id created last_started"),
+    "find_skills": ("name", "id created", "id created"),
+    "find_tasks": ("overlap", "id created overlap", "id created"),
+    "find_task_suites": ("task_id overlap", "id created overlap", "id created"),
+    "find_assignments": ("status task_id task_suite_id user_id",
+                         "id created submitted accepted rejected skipped expired",
+                         "id created submitted accepted rejected skipped expired"),
+    "find_aggregated_solutions": ("", "task_id", "task_id"),
+    "find_attachments": ("name type user_id assignment_id pool_id owner_id.refused owner_company_id.refused",
+                         "id created", "id created"),
+    "find_user_bonuses": ("user_id assignment_id private_comment", "id created", "id created"),
+    "find_user_restrictions": ("scope user_id project_id pool_id", "id created", "id created"),
+    "find_user_skills": ("user_id skill_id", "id created modified", "id created modified"),
+    "find_message_threads": ("folder folder_ne", "id created", "id created"),
+    "find_operations": ("type status", "id submitted finished", "id submitted finished"),
+    "find_webhook_subscriptions": ("event_type pool_id", "id created", "id created"),
+}
 WIDE = [
     *(f"qc.{c}.{k}" for c, (keys, _, _) in _QC.items() for k in keys),
     *(f"qc.{c}.{a}" for c, (_, acts, _) in _QC.items() for a in acts),
@@ -203,6 +224,11 @@ WIDE = [
     "webhook.delivered.DYNAMIC_OVERLAP_COMPLETED", "webhook.delivered_count", "get_assignments.every_filter",
     "get_assignments_df.fields", "find_operations.type_and_range", "get_user.worker",
     *(f"apps.{name}" for name in _APPS),
+    # every search filter and sort key toloka-kit serialises (an unknown one is refused, see MORE)
+    *(f"find.{m}.{f}" for m, (plain, _, _) in _SEARCHES.items() for f in plain.split()),
+    *(f"find.{m}.{f}_{r}" for m, (_, ranged, _) in _SEARCHES.items() for f in ranged.split()
+      for r in ("lt", "lte", "gt", "gte")),
+    *(f"sort.{m}.{o}{k}" for m, (_, _, keys) in _SEARCHES.items() for k in keys.split() for o in ("", "-")),
 ]
 
 
