@@ -2,11 +2,13 @@
 that `may_contain_adult_content` goes only to workers whose profile accepts it (`adult_allowed`), and
 `training_config.training_skill_ttl_days` sends a worker back to the required training once her passing
 value is that old, and a project's `localization_config` gives a worker its texts in the first of her
-languages it has. Bad values of the new settings are refused naming the field.
+languages it has. Bad values of the new settings are refused naming the field, and so is a task spec's
+constraint of the wrong type (before, the first task of its pool was a 500); arrays' sizes are checked.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -135,3 +137,36 @@ def test_a_worker_reads_the_project_in_her_language(api: Api, db: Database) -> N
 def test_bad_localization_configs_are_refused_by_field(api: Api, config: Any, field: str) -> None:
     expect_error(api.call("POST", "/api/v1/projects", json=text_project(localization_config=config)),
                  400, "VALIDATION_ERROR", field)
+
+
+@pytest.mark.parametrize(("constraint", "kind"), [
+    ({"min_length": "3"}, "string"), ({"max_length": [1]}, "string"), ({"max_length": -1}, "string"),
+    ({"min_value": "0"}, "integer"), ({"max_value": [1]}, "float"), ({"min_value": True}, "integer"),
+    ({"allowed_values": "ab"}, "string"), ({"allowed_values": [{"a": 1}]}, "string"),
+    ({"min_size": "1"}, "array_string"), ({"max_size": 1.5}, "array_json"),
+    ({"current_location": "yes"}, "coordinates")])
+def test_a_spec_constraint_of_the_wrong_type_is_refused_naming_it(api: Api, constraint: dict[str, Any],
+                                                                   kind: str) -> None:
+    """Before, such a spec was stored and the first task of its pool was a 500 (a string compared with a length)."""
+    project = text_project()
+    project["task_spec"]["input_spec"]["text"] = {"type": kind, **constraint}
+    expect_error(api.call("POST", "/api/v1/projects", json=project), 400, "VALIDATION_ERROR",
+                 f"task_spec.input_spec.text.{next(iter(constraint))}")
+
+
+def test_array_sizes_and_json_arrays(api: Api) -> None:
+    project = text_project()
+    project["task_spec"]["input_spec"].update({"tags": {"type": "array_string", "min_size": 1, "max_size": 2},
+                                               "blobs": {"type": "array_json", "required": False}})
+    made = api.ok("POST", "/api/v1/projects", json=project)
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(made["id"]))
+
+    def task(values: dict[str, Any]) -> Any:
+        return api.call("POST", "/api/v1/tasks", params={"allow_defaults": "true"},
+                        json=[{"pool_id": pool["id"], "input_values": {"text": "t", **values}}])
+
+    assert task({"tags": ["a"], "blobs": [{"k": [1]}, 2]}).status_code == 201
+    for values, said in (({"tags": []}, "min_size"), ({"tags": ["a", "b", "c"]}, "max_size"),
+                         ({"tags": ["a"], "blobs": {"k": 1}}, "must be a list")):
+        body = task(values).json()
+        assert said in json.dumps(body), body
