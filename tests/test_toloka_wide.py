@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.services import web_worker
+from clipcrowd.sim import simulate
 from clipcrowd.store.db import Database
 from tests.apiclient import Api, add_tasks, expect_error, make_pool, worker
 from tests.factories import pool_body, text_project
-from tests.support import ManualClock
+from tests.support import Live, ManualClock
 from tests.test_trainings import TRAINING
 
 
@@ -170,3 +172,16 @@ def test_array_sizes_and_json_arrays(api: Api) -> None:
                          ({"tags": ["a"], "blobs": {"k": 1}}, "must be a list")):
         body = task(values).json()
         assert said in json.dumps(body), body
+
+
+def test_a_simulated_crowd_accepts_adult_content_when_the_pool_says_so(live: Live) -> None:
+    """The simulated crowd's profile passes the pool, adult-content opt-in included."""
+    with httpx.Client(base_url=live.url, headers=live.headers) as http:
+        project = http.post("/api/v1/projects", json=text_project()).json()
+        pool = http.post("/api/v1/pools", json=pool_body(
+            project["id"], may_contain_adult_content=True, defaults={"default_overlap_for_new_task_suites": 1})).json()
+        http.post("/api/v1/tasks", params={"allow_defaults": "true"},
+                  json=[{"pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(2)])
+        assert http.post(f"/api/v1/pools/{pool['id']}/open").status_code == 202
+    report = simulate(live.url, live.token, pool["id"], workers=2, timeout=60, idle_seconds=0.5)
+    assert report.pool_status == "CLOSED"
