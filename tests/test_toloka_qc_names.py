@@ -1,9 +1,13 @@
 """Quality-control and filter names of the requester dialect that clipcrowd evaluates (assessment
-events by name, IN on computed keys, the correct-answers rate of a golden set) or refuses by name.
+events by name, IN on computed keys, the correct-answers rate of a golden set) or refuses by name; and
+the names added with the wide toloka-kit pass (ACCEPT_AFTER_REJECT, pending assignments, an acceptance
+rate over a history, every rate a skill may be set from, the first restriction's `duration_days`,
+version and user-agent family filters, `adult_allowed`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +15,8 @@ import pytest
 from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.filters import WorkerFacts, matches, validate_filter
 from clipcrowd.domain.quality import validate_quality_control
-from clipcrowd.quality.collectors import Event
-from clipcrowd.quality.rules import AcceptAll, ChangeOverlap, RejectAll, evaluate
+from clipcrowd.quality.collectors import Event, acceptance_rate, assessment
+from clipcrowd.quality.rules import AcceptAll, ChangeOverlap, RejectAll, Restrict, SetSkill, evaluate
 
 RESTRICT = {"type": "RESTRICTION_V2", "parameters": {"scope": "POOL", "duration": 1, "duration_unit": "DAYS"}}
 
@@ -180,4 +184,76 @@ def test_user_agent_type_and_verified_read_the_recorded_profile() -> None:
         with pytest.raises(ValidationFailed, match="value"):
             validate_filter(bad)
     with pytest.raises(ValidationFailed, match="not supported"):
-        validate_filter({**agent, "key": "user_agent_family", "value": "CHROME"})
+        validate_filter({**agent, "key": "rating", "value": 4})
+
+
+@pytest.mark.parametrize(("history", "event", "fires"), [
+    ([("SUBMITTED", {}), ("REJECTED", {}), ("ACCEPTED", {"after_reject": True})], "ACCEPT_AFTER_REJECT", True),
+    ([("SUBMITTED", {}), ("REJECTED", {}), ("ACCEPTED", {"after_reject": True})], "ACCEPT", False),
+    ([("SUBMITTED", {}), ("ACCEPTED", {})], "ACCEPT_AFTER_REJECT", False)])
+def test_accept_after_reject(history: list[tuple[str, dict[str, Any]]], event: str, fires: bool) -> None:
+    qc = _qc({"type": "ASSIGNMENTS_ASSESSMENT"}, [{"key": "assessment_event", "operator": "EQ", "value": event}],
+             {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1}})
+    validate_quality_control(qc)
+    assert bool(evaluate(qc, "ACCEPTED", [Event(k, d) for k, d in history])) is fires
+
+
+def test_pending_assignments_and_acceptance_over_a_history_size() -> None:
+    history = [Event(k) for k in ("SUBMITTED", "REJECTED", "SUBMITTED", "ACCEPTED", "SUBMITTED", "SUBMITTED",
+                                  "ACCEPTED")]
+    assert assessment({}, history)["pending_assignments_count"] == 1  # four answers, three reviewed... one left
+    last_two = acceptance_rate({"history_size": 2}, history)
+    assert last_two["accepted_assignments_rate"] == 100.0 and last_two["total_assignments_count"] == 2
+    assert acceptance_rate({}, history)["rejected_assignments_rate"] == pytest.approx(100 / 3)
+    qc = _qc({"type": "ACCEPTANCE_RATE", "parameters": {"history_size": 2}},
+             [{"key": "accepted_assignments_rate", "operator": "GTE", "value": 100}], RESTRICT)
+    validate_quality_control(qc)
+    assert evaluate(qc, "ACCEPTED", history)
+
+
+@pytest.mark.parametrize(("collector", "key", "outcomes", "value"), [
+    ("GOLDEN_SET", "incorrect_answers_rate", [True, False, False, False], 75.0),
+    ("GOLDEN_SET", "correct_answers_rate", [True, False, False, False], 25.0),
+    ("CAPTCHA", "success_rate", [True, True, True, False], 75.0),
+    ("CAPTCHA", "fail_rate", [True, True, True, False], 25.0)])
+def test_skill_from_every_rate(collector: str, key: str, outcomes: list[bool], value: float) -> None:
+    first = {"GOLDEN_SET": "golden_set_answers_count", "CAPTCHA": "stored_results_count"}[collector]
+    qc = _qc({"type": collector}, [{"key": first, "operator": "GTE", "value": 1}],
+             {"type": "SET_SKILL_FROM_OUTPUT_FIELD", "parameters": {"skill_id": "7", "from_field": key}})
+    validate_quality_control(qc)
+    decisions = evaluate(qc, "SUBMITTED", [Event("SUBMITTED", {"golden_outcomes": outcomes, "tasks": 4})])
+    assert decisions == [SetSkill(skill_id="7", value=value)]
+
+
+def test_first_restriction_version_takes_duration_days() -> None:
+    action = {"type": "RESTRICTION", "parameters": {"scope": "PROJECT", "duration_days": 10}}
+    qc = _qc({"type": "SKIPPED_IN_ROW_ASSIGNMENTS"}, [{"key": "skipped_in_row_count", "operator": "GT", "value": 0}],
+             action)
+    validate_quality_control(qc)
+    assert evaluate(qc, "SKIPPED", [Event("SKIPPED")]) == [Restrict("PROJECT", timedelta(days=10), None)]
+    forever = {"type": "RESTRICTION", "parameters": {"scope": "PROJECT"}}
+    assert evaluate({"configs": [{**qc["configs"][0], "rules": [{**qc["configs"][0]["rules"][0], "action": forever}]}]},
+                    "SKIPPED", [Event("SKIPPED")]) == [Restrict("PROJECT", None, None)]
+    condition = qc["configs"][0]["rules"][0]["conditions"]
+    for bad in (0, -1, "ten", True, 10**9):
+        with pytest.raises(ValidationFailed, match=r"parameters\.duration_days"):
+            validate_quality_control(_qc({"type": "SKIPPED_IN_ROW_ASSIGNMENTS"}, condition,
+                                         {**action, "parameters": {"scope": "PROJECT", "duration_days": bad}}))
+
+
+def test_versions_agent_family_and_adult_allowed_read_the_recorded_profile() -> None:
+    version = {"category": "computed", "key": "os_version_major", "operator": "GTE", "value": 10}
+    family = {"category": "computed", "key": "user_agent_family", "operator": "IN", "value": ["CHROME", "FIREFOX"]}
+    adult = {"category": "profile", "key": "adult_allowed", "operator": "EQ", "value": True}
+    tree = {"and": [version, family, adult]}
+    validate_filter(tree)
+    known = WorkerFacts(profile={"adult_allowed": True},
+                        computed={"os_version_major": 11, "user_agent_family": "CHROME"})
+    assert matches(tree, known)
+    assert not matches(tree, WorkerFacts(profile={"adult_allowed": True}, computed={"user_agent_family": "CHROME"}))
+    assert not matches(tree, WorkerFacts(profile={"adult_allowed": False}, computed=known.computed))
+    for bad, field in (({**version, "value": "10"}, "value"), ({**version, "value": True}, "value"),
+                       ({**version, "operator": "IN"}, "operator"), ({**adult, "value": 1}, "value"),
+                       ({**family, "value": []}, "value")):
+        with pytest.raises(ValidationFailed, match=field):
+            validate_filter(bad)

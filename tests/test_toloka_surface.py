@@ -5,7 +5,11 @@ and weighted aggregation, review by hand, every analytic and restriction scope i
 by accident or is silently ignored, and the app marketplace, which clipcrowd does not offer, is
 refused by a clear error. Then, on the same server once the crowd has gone, `surface_more.py`: the async
 client, streaming pipelines and cursors, toloka.metrics, finds with every sort and range, partial batches,
-attachments, review on every state, and settings that cannot be honoured refused naming them.
+attachments, review on every state, and settings that cannot be honoured refused naming them. And
+`surface_wide.py` on a server of its own: every quality-control collector with each condition and action
+its class allows, every filter class, every webhook event type (three delivered), every field of a pool,
+project, training, skill and task spec read back (the ones once ignored honoured), and every call of the
+app marketplace refused by a clear 400.
 """
 
 from __future__ import annotations
@@ -139,6 +143,95 @@ MORE = [
 ]
 
 
+#: `surface_wide.py`: toloka-kit's object model across its breadth. Quality control: each collector with
+#: every condition key its class allows (the first action), every action its docstring names (the first
+#: condition), and SetSkillFromOutputField from every rate it measures
+_PEOPLE = ["RestrictionV2", "ApproveAllAssignments", "RejectAllAssignments", "SetSkill"]
+_QC: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "AcceptanceRate": (["accepted_assignments_rate", "rejected_assignments_rate", "total_assignments_count"], _PEOPLE,
+                       ["accepted_assignments_rate", "rejected_assignments_rate"]),
+    "AnswerCount": (["assignments_accepted_count"], _PEOPLE, []),
+    "AssignmentsAssessment": (["accepted_assignments_count", "assessment_event", "pending_assignments_count",
+                               "rejected_assignments_count"], ["ChangeOverlap"], []),
+    "AssignmentSubmitTime": (["fast_submitted_count", "total_submitted_count"], _PEOPLE, []),
+    "Captcha": (["fail_rate", "stored_results_count", "success_rate"], _PEOPLE, ["fail_rate", "success_rate"]),
+    "GoldenSet": (["correct_answers_rate", "golden_set_answers_count", "golden_set_correct_answers_rate",
+                   "golden_set_incorrect_answers_rate", "incorrect_answers_rate", "total_answers_count"], _PEOPLE,
+                  ["correct_answers_rate", "golden_set_correct_answers_rate", "golden_set_incorrect_answers_rate",
+                   "incorrect_answers_rate"]),
+    "Income": (["income_sum_for_last_24_hours"], _PEOPLE, []),
+    "MajorityVote": (["correct_answers_rate", "incorrect_answers_rate", "total_answers_count"], _PEOPLE,
+                     ["correct_answers_rate", "incorrect_answers_rate"]),
+    "SkippedInRowAssignments": (["skipped_in_row_count"], _PEOPLE, []),
+    "UsersAssessment": (["pool_access_revoked_reason", "skill_id"], ["ChangeOverlap"], []),
+}
+#: every app-marketplace method of TolokaClient: each a 400 naming the marketplace
+_APPS = ["archive_app_batch", "archive_app_project", "create_app_batch", "create_app_item", "create_app_items",
+         "create_app_project", "find_app_batches", "find_app_items", "find_app_projects", "find_apps", "get_app",
+         "get_app_batch", "get_app_batches", "get_app_item", "get_app_items", "get_app_project", "get_app_projects",
+         "get_apps", "patch_app_batch", "resume_app_batch", "start_app_batch", "start_sync_batch_processing",
+         "stop_app_batch", "unarchive_app_batch", "unarchive_app_project"]
+_FILTERS = ["Languages", "Languages.not_in", "Country", "Country.ne", "Citizenship", "Education", "Gender",
+            "AdultAllowed", "DateOfBirth", "City", "City.not_in", "RegionByPhone", "RegionByIp", "RegionByIp.not_in",
+            "ClientType", "DeviceCategory", "OSFamily", "OSVersion", "OSVersionMajor", "OSVersionMinor",
+            "OSVersionBugfix", "UserAgentType", "UserAgentFamily", "UserAgentVersion", "UserAgentVersionMajor",
+            "UserAgentVersionMinor", "UserAgentVersionBugfix", "Verified", "Skill", "Skill.None", "Skill.ne",
+            "FilterAnd", "FilterOr", "nested", "message_thread", "Languages.verified.refused"]
+#: every find_*: its plain filters, the fields it takes ranges of (`_lt`, `_lte`, `_gt`, `_gte`), its sort keys
+_SEARCHES: dict[str, tuple[str, str, str]] = {
+    "find_projects": ("status", "id created", "id created public_name private_comment"),
+    "find_pools": ("status project_id", "id created last_started", "id created last_started"),
+    "find_trainings": ("status project_id", "id created last_started", "id created last_started"),
+    "find_skills": ("name", "id created", "id created"),
+    "find_tasks": ("overlap", "id created overlap", "id created"),
+    "find_task_suites": ("task_id overlap", "id created overlap", "id created"),
+    "find_assignments": ("status task_id task_suite_id user_id",
+                         "id created submitted accepted rejected skipped expired",
+                         "id created submitted accepted rejected skipped expired"),
+    "find_aggregated_solutions": ("", "task_id", "task_id"),
+    "find_attachments": ("name type user_id assignment_id pool_id owner_id.refused owner_company_id.refused",
+                         "id created", "id created"),
+    "find_user_bonuses": ("user_id assignment_id private_comment", "id created", "id created"),
+    "find_user_restrictions": ("scope user_id project_id pool_id", "id created", "id created"),
+    "find_user_skills": ("user_id skill_id", "id created modified", "id created modified"),
+    "find_message_threads": ("folder folder_ne", "id created", "id created"),
+    "find_operations": ("type status", "id submitted finished", "id submitted finished"),
+    "find_webhook_subscriptions": ("event_type pool_id", "id created", "id created"),
+}
+WIDE = [
+    *(f"qc.{c}.{k}" for c, (keys, _, _) in _QC.items() for k in keys),
+    *(f"qc.{c}.{a}" for c, (_, acts, _) in _QC.items() for a in acts),
+    *(f"qc.{c}.SetSkillFromOutputField.{k}" for c, (_, _, rates) in _QC.items() for k in rates),
+    *(f"qc.AssignmentsAssessment.event.{e}" for e in ("ACCEPT", "ACCEPT_AFTER_REJECT", "REJECT")),
+    *(f"qc.RestrictionV2.{s}.{u}" for s in ("POOL", "PROJECT", "ALL_PROJECTS")
+      for u in ("MINUTES", "HOURS", "DAYS", "PERMANENT")),
+    *(f"qc.operator.{op}" for op in ("==", "!=", "<", "<=", ">", ">=")),
+    "qc.UsersAssessment.RESTRICTION", "qc.Restriction.v1", "qc.several_rules_and_conditions", "qc.Training.refused",
+    "qc.captcha_frequency",
+    *(f"filter.{name}" for name in _FILTERS),
+    # every field of a pool, project, training, skill, read back; the settings once ignored, honoured
+    "pool.every_field", "pool.every_field.read_back", "pool.may_contain_adult_content", "pool.update.every_field",
+    "pool.last_close_reason", "pool.last_started_stopped", "project.every_field", "project.every_field.read_back",
+    "project.update.localization", "training.every_field", "training.every_field.read_back", "skill.every_field",
+    "pool.may_contain_adult_content.opt_in", "project.localization_config.shown",
+    # every field type of a task spec and its constraints; a template-builder interface; tasks and suites
+    "task_spec.every_type", "task_spec.every_type.read_back", "task_spec.values", "task_spec.template_builder",
+    *(f"task_spec.refused.{f}" for f in ("i", "i.range", "f", "b", "s", "as", "ab", "u", "c")),
+    "task.every_field", "task.traits_or_reserved", "task_suite.every_field", "get_tasks.created_range",
+    # every webhook event type, three delivered; reads with every filter
+    "webhook.every_event", "webhook.every_event.items", "webhook.find.event_type", "webhook.bad_event.refused",
+    "webhook.delivered.ASSIGNMENT_CREATED", "webhook.delivered.ASSIGNMENT_SUBMITTED",
+    "webhook.delivered.DYNAMIC_OVERLAP_COMPLETED", "webhook.delivered_count", "get_assignments.every_filter",
+    "get_assignments_df.fields", "find_operations.type_and_range", "get_user.worker",
+    *(f"apps.{name}" for name in _APPS),
+    # every search filter and sort key toloka-kit serialises (an unknown one is refused, see MORE)
+    *(f"find.{m}.{f}" for m, (plain, _, _) in _SEARCHES.items() for f in plain.split()),
+    *(f"find.{m}.{f}_{r}" for m, (_, ranged, _) in _SEARCHES.items() for f in ranged.split()
+      for r in ("lt", "lte", "gt", "gte")),
+    *(f"sort.{m}.{o}{k}" for m, (_, _, keys) in _SEARCHES.items() for k in keys.split() for o in ("", "-")),
+]
+
+
 def _run(toloka_kit: WarmToloka, live: Live, cwd: Path, script: str = "surface.py",
          mark: str = "REPORT ") -> dict[str, Any]:
     env = {**os.environ, "CLIPCROWD_URL": live.url, "CLIPCROWD_TOKEN": live.token}
@@ -203,3 +296,16 @@ def test_toloka_kit_surface(toloka_kit: WarmToloka, live: Live, tmp_path: Path) 
     assert 1 <= stats["unique_submitters_count"] <= stats["unique_workers_count"]
     assert stats["active_workers_by_filter_count"] >= stats["unique_workers_count"]
     assert 0 < stats["avg_submit_assignment_millis"] < 600_000
+
+
+def test_toloka_kit_wide(toloka_kit: WarmToloka, live: Live, tmp_path: Path) -> None:
+    """`surface_wide.py` on a server of its own (no crowd: one worker answers through the worker API)."""
+    server_cpu, started = time.process_time(), time.monotonic()
+    wide = _run(toloka_kit, live, tmp_path, "surface_wide.py", "RECORD ")
+    print("surface_wide CPU s: script", round(wide.pop("cpu_seconds"), 2), "test process (server)",
+          round(time.process_time() - server_cpu, 2), "wall s", round(time.monotonic() - started, 1))
+    seen = wide.pop("events_seen")
+    assert sorted(set(wide) - set(WIDE)) == [] and len(WIDE) == len(set(WIDE))  # every recorded call is named here
+    failed = {name: wide.get(name) for name in WIDE if not wide.get(name, {}).get("ok")}
+    assert not failed, json.dumps(failed, indent=1)[:4000]
+    assert {"ASSIGNMENT_CREATED", "ASSIGNMENT_SUBMITTED", "DYNAMIC_OVERLAP_COMPLETED"} <= set(seen)

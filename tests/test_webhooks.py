@@ -1,6 +1,7 @@
 """Webhook subscriptions: events POSTed after the subscription's cursor, retried with a doubling delay
 and given up after a bound (driven by a controllable clock and a recording sender), and a real
-delivery by the maintenance loop of a live server to an HTTP receiver.
+delivery by the maintenance loop of a live server to an HTTP receiver. ASSIGNMENT_CREATED (read from the
+assignments) and DYNAMIC_OVERLAP_COMPLETED (a settled task) are delivered like the others.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ from clipcrowd.domain.ids import parse_id
 from clipcrowd.domain.timeutil import utcnow
 from clipcrowd.services import events, pools, projects, webhooks
 from clipcrowd.store.db import Database
+from tests.apiclient import add_tasks, in_process, make_pool, worker
 from tests.factories import pool_body, text_project
 from tests.support import Live
 
@@ -96,6 +99,9 @@ def test_retries_back_off_then_give_up(db: Database) -> None:
     ({"webhook_url": "ftp://x/y", "event_type": "POOL_CLOSED"}, "webhook_url"),
     ({"webhook_url": "file:///etc/passwd", "event_type": "POOL_CLOSED"}, "webhook_url"),
     ({"webhook_url": URL, "event_type": "TASK_CREATED"}, "event_type"),
+    ({"webhook_url": URL, "event_type": 5}, "event_type"),
+    ({"webhook_url": URL, "event_type": ["ASSIGNMENT_CREATED"]}, "event_type"),
+    ({"webhook_url": "http://", "event_type": "ASSIGNMENT_CREATED"}, "webhook_url"),
     ({"webhook_url": URL, "event_type": "POOL_CLOSED", "pool_id": "000000009999"}, "pool_id")])
 def test_bad_subscriptions_are_refused_by_field(db: Database, item: dict[str, Any], field: str) -> None:
     pool_id = _pool(db)
@@ -149,3 +155,37 @@ def test_live_delivery_from_the_maintenance_loop(live: Live, receiver: tuple[str
         sub_id = subs["items"]["0"]["id"]
         assert http.delete(f"/api/v1/webhook-subscriptions/{sub_id}").status_code == 204
         assert http.get(f"/api/v1/webhook-subscriptions/{sub_id}").status_code == 404
+
+
+def test_assignment_created_and_dynamic_overlap_completed(db: Database, tmp_path: Path) -> None:
+    """ASSIGNMENT_CREATED: the suites issued in the pool after the subscription, read from the assignments;
+    DYNAMIC_OVERLAP_COMPLETED: a task that needs no more answers, with its id."""
+    with in_process(db, tmp_path) as api:
+        skill = api.ok("POST", "/api/v1/skills", json={"name": "weight"})
+        pool = make_pool(api, defaults={"default_overlap_for_new_task_suites": 1}, dynamic_overlap_config={
+            "type": "BASIC", "max_overlap": 2, "min_confidence": 0.5, "answer_weight_skill_id": skill["id"],
+            "fields": [{"name": "result"}]})
+        other = make_pool(api)
+        tasks = add_tasks(api, pool["id"], 2)
+        add_tasks(api, other["id"], 1)
+        for opened in (pool, other):
+            api.call("POST", f"/api/v1/pools/{opened['id']}/open", expect=202)
+        early, late = worker(api, "early"), worker(api, "late")
+        first = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=early["headers"])
+        made = api.ok("PUT", "/api/v1/webhook-subscriptions", json=[
+            {"webhook_url": URL, "event_type": kind, "pool_id": pool["id"]}
+            for kind in ("ASSIGNMENT_CREATED", "DYNAMIC_OVERLAP_COMPLETED")])
+        assert made["validation_errors"] == {}
+        api.ok("POST", f"/api/v1/worker/pools/{other['id']}/next", headers=late["headers"])  # another pool
+        second = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=late["headers"])
+        for person, suite in ((early, first), (late, second)):
+            api.ok("POST", f"/api/v1/worker/assignments/{suite['id']}/submit", headers=person["headers"],
+                   json={"solutions": [{"output_values": {"result": "a"}} for _ in suite["tasks"]]})
+    sender = Sender(200)
+    assert webhooks.deliver_due(db, post=sender) == 3
+    sent = {body["events"][0]["event_type"]: body["events"] for _, body, _, _ in sender.bodies}
+    assert [e["assignment_id"] for e in sent["ASSIGNMENT_CREATED"]] == [second["id"]]  # not the earlier issue
+    assert all(e["pool_id"] == pool["id"] and e["event_time"] for e in sent["ASSIGNMENT_CREATED"])
+    # one answer each, sure of itself (confidence 1 >= 0.5): both tasks are settled
+    assert sorted(e["task_id"] for e in sent["DYNAMIC_OVERLAP_COMPLETED"]) == sorted(t["id"] for t in tasks)
+    assert webhooks.deliver_due(db, post=sender) == 0 and len(sender.bodies) == 2  # nothing new

@@ -21,6 +21,7 @@ MAX_OVERLAP = 10_000
 MAX_TASKS_PER_SUITE = 1000  # real, golden and training counts of a mixer, each
 MAX_RESTRICTION_DURATION = 100_000  # in the rule's own unit (minutes, hours or days)
 MAX_COMMENT = 2000  # characters of a comment a rule sends to a worker
+MAX_TRAINING_SKILL_TTL_DAYS = 3650  # how long a passed training admits to a pool (training_config)
 
 
 def check_number(value: Any, path: str, *, minimum: float, maximum: float, integer: bool = False) -> None:

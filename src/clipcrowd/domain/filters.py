@@ -16,20 +16,26 @@ from clipcrowd.domain.errors import ValidationFailed
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "EQ": op.eq, "NE": op.ne, "GT": op.gt, "GTE": op.ge, "LT": op.lt, "LTE": op.le,
 }
-_PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city", "verified"}
+_PROFILE_KEYS = {"languages", "country", "citizenship", "gender", "education", "date_of_birth", "city", "verified",
+                 "adult_allowed"}
+#: profile keys compared with true or false
+_BOOLEAN_PROFILE_KEYS = {"verified", "adult_allowed"}
 #: profile keys tested with IN / NOT_IN, a list of values (toloka-kit's `Languages.in_`, `City.in_`);
 #: languages with nothing else. Every computed key takes them too.
 _PROFILE_INCLUSION_KEYS = {"languages", "city"}
+#: computed version numbers, compared with numbers (toloka-kit's `OSVersion >= 10`, `UserAgentVersionMajor > 80`)
+_VERSION_KEYS = {"os_version", "os_version_major", "os_version_minor", "os_version_bugfix", "user_agent_version",
+                 "user_agent_version_major", "user_agent_version_minor", "user_agent_version_bugfix"}
 _COMPUTED_KEYS = {"client_type", "os_family", "device_category", "region_by_phone", "region_by_ip",
-                  "user_agent_type"}
+                  "user_agent_type", "user_agent_family"} | _VERSION_KEYS
 #: computed keys a worker's profile may record (clipcrowd measures only her client type itself); a
-#: worker whose profile does not record a key fails EQ/IN on it, so a filter never admits by guess
-PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip", "user_agent_type")
+#: worker whose profile does not record a key fails EQ/IN and every comparison on it, so a filter
+#: never admits by guess
+PROFILE_COMPUTED_KEYS = ("os_family", "device_category", "region_by_phone", "region_by_ip", "user_agent_type",
+                         "user_agent_family", *sorted(_VERSION_KEYS))
 USER_AGENT_TYPES = {"BROWSER", "MOBILE_BROWSER", "OTHER"}
 #: keys of the requester dialect that clipcrowd has no fact for: refused by name, never ignored
-_UNSUPPORTED_KEYS = {"user_agent_family", "user_agent_version", "adult_allowed",
-                     "rating", "os_version", "os_version_major", "os_version_minor", "os_version_bugfix",
-                     "region_by_ip_org"}
+_UNSUPPORTED_KEYS = {"rating", "region_by_ip_org"}
 CLIENT_TYPES = {"BROWSER", "TOLOKA_APP"}
 
 
@@ -76,13 +82,19 @@ def validate_filter(tree: Any, path: str = "filter") -> None:
             raise ValidationFailed.field(f"{path}.operator", "languages use IN or NOT_IN")
         if key not in _PROFILE_INCLUSION_KEYS and operator not in _COMPARE:
             raise ValidationFailed.field(f"{path}.operator", f"unknown operator {operator!r}")
-        if key == "verified" and (operator not in ("EQ", "NE") or not isinstance(value, bool)):
-            raise ValidationFailed.field(f"{path}.value", "verified is EQ or NE true or false")
+        if key in _BOOLEAN_PROFILE_KEYS and (operator not in ("EQ", "NE") or not isinstance(value, bool)):
+            raise ValidationFailed.field(f"{path}.value", f"{key} is EQ or NE true or false")
         if key == "city":
             _check_values(path, operator, value, ("EQ", "NE", "IN", "NOT_IN"))
     elif category == "computed":
         if key not in _COMPUTED_KEYS:
             raise ValidationFailed.field(f"{path}.key", f"unknown computed key {key!r}")
+        if key in _VERSION_KEYS:
+            if operator not in _COMPARE:
+                raise ValidationFailed.field(f"{path}.operator", f"{key} uses one of {sorted(_COMPARE)}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValidationFailed.field(f"{path}.value", f"{key} is compared with a number")
+            return
         listed = _check_values(path, operator, value, ("EQ", "NE", "IN", "NOT_IN"))
         if key == "client_type" and any(v not in CLIENT_TYPES for v in listed):
             raise ValidationFailed.field(f"{path}.value", f"client_type is one of {sorted(CLIENT_TYPES)}")

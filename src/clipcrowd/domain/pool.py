@@ -62,7 +62,35 @@ def validate_pool(body: Any) -> dict[str, Any]:
     validate_filter(pool.filter)
     validate_quality_control(pool.quality_control)
     _check_dynamic_overlap(body.get("dynamic_overlap_config"), pool)
+    _check_training_config(body.get("training_config"))
     return {k: v for k, v in body.items() if k not in READ_ONLY_POOL_FIELDS}
+
+
+def _check_training_config(raw: Any) -> None:
+    """`training_config: {training_skill_ttl_days}`: how many days a passed training admits to the pool."""
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping) or set(raw) - {"training_skill_ttl_days"}:
+        raise ValidationFailed.field("training_config", "an object with training_skill_ttl_days only")
+    if raw.get("training_skill_ttl_days") is not None:
+        bounds.check_number(raw["training_skill_ttl_days"], "training_config.training_skill_ttl_days", minimum=1,
+                            maximum=bounds.MAX_TRAINING_SKILL_TTL_DAYS, integer=True)
+
+
+#: what `may_contain_adult_content: true` adds to a pool's filter: only workers who said they accept it
+ADULT_ALLOWED = {"category": "profile", "key": "adult_allowed", "operator": "EQ", "value": True}
+
+
+def _with_adult_opt_in(tree: Mapping[str, Any] | None, adult: bool | None) -> Mapping[str, Any] | None:
+    if not adult:
+        return tree
+    return {"and": [tree, ADULT_ALLOWED]} if tree else ADULT_ALLOWED
+
+
+def _ttl_days(pool: Mapping[str, Any]) -> int | None:
+    config = pool.get("training_config")
+    days = config.get("training_skill_ttl_days") if isinstance(config, Mapping) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else None
 
 
 def _check_mixer(raw: Any, mixer: MixerConfig | None) -> None:
@@ -128,6 +156,8 @@ class PoolRules:
     least_golden: int = 0
     #: prepared suites by issuing_order_override, then oldest first; False: at random
     suites_in_creation_order: bool = True
+    #: a passed required training admits to the pool this many days after her value was set (None: for good)
+    training_skill_ttl_days: int | None = None
 
     @classmethod
     def of(cls, pool: Mapping[str, Any]) -> PoolRules:
@@ -156,7 +186,8 @@ class PoolRules:
             auto_accept_period_days=(DEFAULT_REVIEW_DAYS if data.auto_accept_period_day is None
                                      else data.auto_accept_period_day),
             will_expire=parse_time(data.will_expire, "will_expire"),
-            filter=data.filter,
+            # an adult-content pool is offered only to workers whose profile accepts it, as on Toloka
+            filter=_with_adult_opt_in(data.filter, data.may_contain_adult_content),
             quality_control=data.quality_control or {},
             reward=data.reward_per_assignment,
             in_creation_order=in_order if isinstance(in_order, bool) else None,
@@ -164,4 +195,5 @@ class PoolRules:
             least_real=least_real,
             least_golden=(mixer.min_golden_tasks_count or 0) if mixer else 0,
             suites_in_creation_order=issuing is None or issuing.issue_task_suites_in_creation_order is not False,
+            training_skill_ttl_days=_ttl_days(pool),
         )

@@ -17,10 +17,12 @@ from clipcrowd.domain.models.trainings import TrainingRequirement
 
 # collector type -> (allowed parameters, condition keys it produces)
 COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
+    # correct_answers_rate / incorrect_answers_rate count control and training tasks mixed into the pool;
+    # clipcrowd pools mix in no training tasks, so they are the control tasks' rates
     "GOLDEN_SET": (
         {"history_size"},
         {"golden_set_correct_answers_rate", "golden_set_incorrect_answers_rate", "golden_set_answers_count",
-         "total_answers_count"},
+         "total_answers_count", "correct_answers_rate", "incorrect_answers_rate"},
     ),
     # the captcha check, answered by the pool's golden tasks
     "CAPTCHA": ({"history_size"}, {"stored_results_count", "success_rate", "fail_rate"}),
@@ -29,13 +31,14 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
         {"fast_submitted_count", "total_submitted_count"},
     ),
     "ACCEPTANCE_RATE": (
-        set(),
+        {"history_size"},
         {"accepted_assignments_rate", "rejected_assignments_rate", "total_assignments_count",
          "accepted_assignments_count", "rejected_assignments_count"},
     ),
     "ASSIGNMENTS_ASSESSMENT": (
         set(),
-        {"accepted_assignments_count", "rejected_assignments_count", "assessment_event"},
+        {"accepted_assignments_count", "rejected_assignments_count", "pending_assignments_count",
+         "assessment_event"},
     ),
     "SKIPPED_IN_ROW_ASSIGNMENTS": (set(), {"skipped_in_row_count"}),
     # her answers against the majority of a task's answers, once the task has all of them
@@ -59,7 +62,7 @@ COLLECTORS: dict[str, tuple[set[str], set[str]]] = {
 AGGREGATION_METHODS = ("mv", "wawa", "gold_mv", "zbs", "ds", "one_coin_ds", "glad", "mace", "k_of_n")
 CONDITION_OPERATORS = {"EQ", "NE", "GT", "GTE", "LT", "LTE"}
 #: `assessment_event` compares with a named event; the collector measures it as this number
-ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0}
+ASSESSMENT_EVENTS = {"ACCEPT": 1.0, "REJECT": 2.0, "ACCEPT_AFTER_REJECT": 3.0}
 #: `pool_access_revoked_reason` compares with a named reason, measured as this number
 REVOKED_REASONS = {"RESTRICTION": 1.0, "SKILL_CHANGE": 2.0}
 #: condition keys compared with a name (EQ / NE only), and the names they take
@@ -89,6 +92,12 @@ SKILL_SOURCE_FIELDS = {
     "correct_answers_rate": "golden_set_correct_answers_rate",
     "golden_set_correct_answers_rate": "golden_set_correct_answers_rate",
     "rejectedAssignmentsRate": "rejected_assignments_rate",
+    "rejected_assignments_rate": "rejected_assignments_rate",
+    "incorrectAnswersRate": "golden_set_incorrect_answers_rate",
+    "incorrect_answers_rate": "golden_set_incorrect_answers_rate",
+    "golden_set_incorrect_answers_rate": "golden_set_incorrect_answers_rate",
+    "success_rate": "success_rate",
+    "fail_rate": "fail_rate",
     "aggregatedWorkerQuality": "aggregated_worker_quality",
     "aggregated_worker_quality": "aggregated_worker_quality",
 }
@@ -106,8 +115,14 @@ def _check_action(action: Any, path: str, keys: set[str]) -> None:
         if unit not in DURATION_UNITS:
             raise ValidationFailed.field(f"{path}.parameters.duration_unit", f"one of {sorted(DURATION_UNITS)}")
         duration = params.get("duration")
+        if kind == "RESTRICTION" and "duration" not in params:
+            # the first version's `duration_days`; left out, the restriction is permanent
+            duration, unit = params.get("duration_days"), "DAYS" if "duration_days" in params else "PERMANENT"
+            duration_path = f"{path}.parameters.duration_days"
+        else:
+            duration_path = f"{path}.parameters.duration"
         if unit != "PERMANENT":
-            bounds.check_number(duration, f"{path}.parameters.duration", minimum=1,
+            bounds.check_number(duration, duration_path, minimum=1,
                                 maximum=bounds.MAX_RESTRICTION_DURATION, integer=True)
     elif kind == "SET_SKILL_FROM_OUTPUT_FIELD":
         if not params.get("skill_id"):

@@ -14,7 +14,7 @@ from typing import Any
 from clipcrowd.domain.errors import ValidationFailed
 
 SCALAR_TYPES = {"string", "integer", "float", "boolean", "url", "file", "coordinates", "json"}
-FIELD_TYPES = SCALAR_TYPES | {f"array_{t}" for t in SCALAR_TYPES - {"json"}}
+FIELD_TYPES = SCALAR_TYPES | {f"array_{t}" for t in SCALAR_TYPES}
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 
 
@@ -32,12 +32,39 @@ def validate_spec(spec: Any, path: str) -> dict[str, dict[str, Any]]:
         elif field.get("type") not in FIELD_TYPES:
             faults[f"{where}.type"] = f"unknown type {field.get('type')!r}; one of {sorted(FIELD_TYPES)}"
         else:
-            for flag in ("required", "hidden"):
+            for flag in ("required", "hidden", "current_location"):
                 if flag in field and not isinstance(field[flag], bool):
                     faults[f"{where}.{flag}"] = "must be true or false"
+            faults.update(_constraint_faults(field, where))
     if faults:
         raise ValidationFailed.fields(faults)
     return dict(spec)
+
+
+#: a constraint's largest length or size (a value longer than this is refused elsewhere anyway)
+_MAX_SIZE = 10_000_000
+_MAX_ALLOWED_VALUES = 10_000
+
+
+def _constraint_faults(field: Mapping[str, Any], where: str) -> dict[str, str]:
+    """The constraints `check_values` compares with, each of the type it compares: a hostile spec is
+    refused when the project is written, never a TypeError when a task is."""
+    faults: dict[str, str] = {}
+    for name in ("min_length", "max_length", "min_size", "max_size"):
+        value = field.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or
+                                  not 0 <= value <= _MAX_SIZE):
+            faults[f"{where}.{name}"] = f"a whole number from 0 to {_MAX_SIZE:,}"
+    for name in ("min_value", "max_value"):
+        value = field.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or
+                                  not math.isfinite(value)):
+            faults[f"{where}.{name}"] = "a finite number"
+    allowed = field.get("allowed_values")
+    if allowed is not None and (not isinstance(allowed, list) or len(allowed) > _MAX_ALLOWED_VALUES or
+                                any(isinstance(v, (dict, list)) or v is None for v in allowed)):
+        faults[f"{where}.allowed_values"] = f"a list of at most {_MAX_ALLOWED_VALUES:,} plain values"
+    return faults
 
 
 def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None:
@@ -47,9 +74,9 @@ def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None
         if kind == "url" and not re.match(r"^(https?://|/)", value):
             return "must be an http(s) URL or a path on this server"
         if kind == "string":
-            if "min_length" in field and len(value) < field["min_length"]:
+            if field.get("min_length") is not None and len(value) < field["min_length"]:
                 return f"shorter than min_length {field['min_length']}"
-            if "max_length" in field and len(value) > field["max_length"]:
+            if field.get("max_length") is not None and len(value) > field["max_length"]:
                 return f"longer than max_length {field['max_length']}"
             allowed = field.get("allowed_values")
             if allowed and value not in allowed:
@@ -63,9 +90,9 @@ def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None
             return f"must be a{'n integer' if kind == 'integer' else ' number'}, got {type(value).__name__}"
         if isinstance(value, float) and not math.isfinite(value):
             return "must be a finite number"
-        if "min_value" in field and value < field["min_value"]:
+        if field.get("min_value") is not None and value < field["min_value"]:
             return f"below min_value {field['min_value']}"
-        if "max_value" in field and value > field["max_value"]:
+        if field.get("max_value") is not None and value > field["max_value"]:
             return f"above max_value {field['max_value']}"
         allowed = field.get("allowed_values")
         if allowed and value not in allowed:
@@ -87,6 +114,10 @@ def value_fault(field: Mapping[str, Any], value: Any) -> str | None:
     if kind.startswith("array_"):
         if not isinstance(value, list):
             return f"must be a list, got {type(value).__name__}"
+        if isinstance(field.get("min_size"), int) and len(value) < field["min_size"]:
+            return f"fewer items than min_size {field['min_size']}"
+        if isinstance(field.get("max_size"), int) and len(value) > field["max_size"]:
+            return f"more items than max_size {field['max_size']}"
         for i, item in enumerate(value):
             fault = _scalar_fault(kind[len("array_") :], item, field)
             if fault:

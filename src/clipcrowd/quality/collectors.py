@@ -41,12 +41,16 @@ def golden_set(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
         outcomes = outcomes[-size:]
     correct = sum(outcomes)
     total_answers = sum(int(e.data.get("tasks", 0)) for e in history if e.kind == "SUBMITTED")
-    return {
+    metrics = {
         "golden_set_answers_count": float(len(outcomes)),
         "golden_set_correct_answers_rate": _rate(correct, len(outcomes)),
         "golden_set_incorrect_answers_rate": _rate(len(outcomes) - correct, len(outcomes)),
         "total_answers_count": float(total_answers),
     }
+    # control and training tasks together: a clipcrowd pool mixes in no training tasks
+    metrics["correct_answers_rate"] = metrics["golden_set_correct_answers_rate"]
+    metrics["incorrect_answers_rate"] = metrics["golden_set_incorrect_answers_rate"]
+    return metrics
 
 
 def captcha(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
@@ -76,9 +80,13 @@ def submit_time(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
 
 
 def acceptance_rate(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
-    """Share of reviewed task suites that were accepted (auto-accepted ones included)."""
-    accepted = sum(e.kind == "ACCEPTED" for e in history)
-    rejected = sum(e.kind == "REJECTED" for e in history)
+    """Share of the last `history_size` reviewed task suites that were accepted (auto-accepted ones
+    included; all of them without `history_size`)."""
+    size = int(params.get("history_size") or 0)
+    reviews = [e.kind for e in history if e.kind in ("ACCEPTED", "REJECTED")]
+    if size:
+        reviews = reviews[-size:]
+    accepted, rejected = reviews.count("ACCEPTED"), reviews.count("REJECTED")
     total = accepted + rejected
     return {
         "accepted_assignments_rate": _rate(accepted, total),
@@ -90,12 +98,22 @@ def acceptance_rate(params: Mapping[str, Any], history: Sequence[Event]) -> Metr
 
 
 def assessment(params: Mapping[str, Any], history: Sequence[Event]) -> Metrics:
-    metrics = acceptance_rate(params, history)
-    last = history[-1].kind if history else ""
+    """Her reviews so far, the answers still waiting for one, and what the last event was: ACCEPT (1),
+    REJECT (2) or ACCEPT_AFTER_REJECT (3, an accepted answer that had been rejected)."""
+    metrics = acceptance_rate({}, history)
+    last = history[-1] if history else Event("")
+    event = 0.0
+    if last.kind == "ACCEPTED":
+        event = 3.0 if last.data.get("after_reject") else 1.0
+    elif last.kind == "REJECTED":
+        event = 2.0
+    submitted = sum(e.kind == "SUBMITTED" for e in history)
+    reviewed = sum(e.kind in ("ACCEPTED", "REJECTED") and not e.data.get("after_reject") for e in history)
     return {
         "accepted_assignments_count": metrics["accepted_assignments_count"],
         "rejected_assignments_count": metrics["rejected_assignments_count"],
-        "assessment_event": 1.0 if last == "ACCEPTED" else (2.0 if last == "REJECTED" else 0.0),
+        "pending_assignments_count": float(max(submitted - reviewed, 0)),
+        "assessment_event": event,
     }
 
 

@@ -60,9 +60,10 @@ def _decision(action: Mapping[str, Any], metrics: Mapping[str, float]) -> Decisi
     params = action.get("parameters") or {}
     kind = action.get("type")
     if kind in ("RESTRICTION_V2", "RESTRICTION"):
-        unit = params.get("duration_unit", "DAYS")
-        duration = None if unit == "PERMANENT" or params.get("duration") is None else (
-            _UNITS[unit] * int(params["duration"]))
+        unit, count = params.get("duration_unit", "DAYS"), params.get("duration")
+        if kind == "RESTRICTION" and "duration" not in params:  # the first version: `duration_days`
+            unit, count = "DAYS", params.get("duration_days")
+        duration = None if unit == "PERMANENT" or count is None else _UNITS[unit] * int(count)
         return Restrict(scope=params["scope"], duration=duration, comment=params.get("private_comment"))
     if kind == "SET_SKILL":
         return SetSkill(skill_id=str(params["skill_id"]), value=float(params["skill_value"]))

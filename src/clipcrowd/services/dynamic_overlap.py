@@ -5,6 +5,10 @@ for one more answer, up to `max_overlap`.
 The vote is `services.task_aggregation.weighted_vote` over the config's `fields`, weighted by each
 worker's value of `answer_weight_skill_id` (everyone alike while no answering worker has it), the
 same vote `aggregate_solutions_by_task` answers with.
+
+A completed task that needs no more answers (confident enough, at `max_overlap`, or with no answer to
+vote on) logs an OVERLAP_COMPLETED event with its id: a webhook subscription to
+DYNAMIC_OVERLAP_COMPLETED delivers it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from clipcrowd.domain.ids import parse_id
+from clipcrowd.domain.ids import format_id, parse_id
 from clipcrowd.services import events
 from clipcrowd.services.majority import answers
 from clipcrowd.services.task_aggregation import weighted_vote
@@ -22,7 +26,8 @@ from clipcrowd.store.tables import tasks, worker_skills
 
 
 def on_tasks_complete(conn: Connection, pool: Any, task_ids: list[int]) -> list[int]:
-    """Raise the overlap of the just-completed tasks that are not settled; returns their ids."""
+    """Raise the overlap of the just-completed tasks that are not settled; returns their ids. The
+    settled ones log OVERLAP_COMPLETED."""
     config = pool.data.get("dynamic_overlap_config")
     if not task_ids or not config:
         return []
@@ -44,4 +49,6 @@ def on_tasks_complete(conn: Connection, pool: Any, task_ids: list[int]) -> list[
     if raised:
         conn.execute(update(tasks).where(one_of(tasks.c.id, raised)).values(overlap=tasks.c.overlap + 1))
         events.record(conn, "OVERLAP_CHANGED", pool_id=pool.id, tasks=len(raised), reason="DYNAMIC_OVERLAP")
+    for task_id in sorted(set(task_ids) - set(raised)):
+        events.record(conn, "OVERLAP_COMPLETED", pool_id=pool.id, task_id=format_id(task_id))
     return raised

@@ -24,7 +24,7 @@ from clipcrowd.domain.errors import AccessDenied, ConflictState, NotFound
 from clipcrowd.domain.filters import matches, skill_ids
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
-from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.projects import ProjectData, localized
 from clipcrowd.domain.pool import PoolRules
 from clipcrowd.domain.timeutil import format_time, utcnow
 from clipcrowd.services import lifecycle, pools, present, refusals, restrictions, trainings, workers
@@ -190,7 +190,7 @@ def _issue(conn: Connection, worker_id: int, pool_id: int) -> tuple[Any, dict[in
     if found.open_suite is not None:
         active = lifecycle.load(conn, found.open_suite)
         return active, present.tasks_by_id(conn, set(active.task_ids))
-    training_id = trainings.gate(conn, worker_id, rules.quality_control)
+    training_id = trainings.gate(conn, worker_id, rules.quality_control, rules.training_skill_ttl_days)
     if training_id is not None:  # she has not passed the pool's training: it comes first (her open suite of it too)
         return _issue(conn, worker_id, training_id)
     if found.most_active is not None:
@@ -314,9 +314,10 @@ def available_pools(db: Database, worker_id: int) -> list[dict[str, Any]]:
             except (AccessDenied, ConflictState):
                 continue
             project, data = ProjectData.of(load_project(conn, pool.project_id).data), PoolData.of(pool.data)
+            title, description, _ = localized(project, worker.languages)
             result.append((data.priority or 0, {
                 "id": format_id(pool.id), "project_id": format_id(pool.project_id),
-                "title": project.public_name, "description": data.public_description or project.public_description,
+                "title": title, "description": data.public_description or description,
                 "reward_per_assignment": data.reward_per_assignment,
                 "assignment_max_duration_seconds": data.assignment_max_duration_seconds,
             }))

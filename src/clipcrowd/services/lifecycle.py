@@ -73,7 +73,8 @@ def accept(conn: Connection, row: Any, comment: str | None = None, *, automatic:
     conn.execute(update(assignments).where(assignments.c.id == row.id).values(
         status="ACCEPTED", accepted=utcnow(), auto_accepted=automatic,
         public_comment=comment if comment is not None else row.public_comment))
-    events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id)
+    again = {"after_reject": True} if getattr(row, "status", None) == "REJECTED" else {}
+    events.record(conn, "ACCEPTED", pool_id=row.pool_id, worker_id=row.worker_id, assignment_id=row.id, **again)
     paid(conn, row, pools.load(conn, row.pool_id))
 
 

@@ -132,8 +132,9 @@ def check_requirement(conn: Connection, qc: Any) -> None:
                                      f"training {wanted.training_pool_id} does not exist") from None
 
 
-def gate(conn: Connection, worker_id: int, qc: Any) -> int | None:
-    """The training she must take before this pool's tasks, or None when she passed it.
+def gate(conn: Connection, worker_id: int, qc: Any, ttl_days: int | None = None) -> int | None:
+    """The training she must take before this pool's tasks, or None when she passed it (less than
+    `ttl_days` ago, the pool's `training_config.training_skill_ttl_days`, when it sets one).
 
     Refused (FILTERED_OUT) when her value is under the passing one and she may not retry yet.
     """
@@ -147,7 +148,8 @@ def gate(conn: Connection, worker_id: int, qc: Any) -> int | None:
     if have is None:
         return int(training.id)
     if have.value >= wanted.training_passing_skill_value:
-        return None
+        expired = ttl_days is not None and have.modified + timedelta(days=ttl_days) <= utcnow()
+        return int(training.id) if expired else None
     retry = training.data.get("retry_training_after_days")
     if retry is not None and have.modified + timedelta(days=int(retry)) <= utcnow():
         return int(training.id)

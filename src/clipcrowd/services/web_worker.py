@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clipcrowd.domain.errors import AccessDenied, ClipcrowdError
 from clipcrowd.domain.ids import format_id
 from clipcrowd.domain.models.pools import PoolData
-from clipcrowd.domain.models.projects import ProjectData
+from clipcrowd.domain.models.projects import ProjectData, localized
 from clipcrowd.domain.models.trainings import TrainingCreate
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.services import issuing, lifecycle, pools, present, refusals, workers
@@ -24,10 +24,12 @@ from clipcrowd.store.tables import pools as pools_table
 from clipcrowd.store.tables import projects as projects_table
 
 
-def _public_project(project: Any, pool: Any) -> dict[str, Any]:
-    """The project's public texts and interface; a pool's own description and instructions, when it has
-    them, stand in for the project's (as on Toloka), and a training's unless it inherits the project's."""
+def _public_project(project: Any, pool: Any, languages: list[str]) -> dict[str, Any]:
+    """The project's public texts, in the first of her `languages` its `localization_config` has, and
+    its interface; a pool's own description and instructions, when it has them, stand in for the
+    project's (as on Toloka), and a training's unless it inherits the project's."""
     data = ProjectData.of(project.data)
+    name, own_description, own_instructions = localized(data, languages)
     view = data.task_spec.view_spec
     if pool.type == "TRAINING":
         training = TrainingCreate.of(pool.data)
@@ -36,9 +38,9 @@ def _public_project(project: Any, pool: Any) -> dict[str, Any]:
         own = PoolData.of(pool.data)
         description, instructions = own.public_description, own.public_instructions
     return {
-        "id": format_id(project.id), "title": data.public_name,
-        "description": description or data.public_description or "",
-        "instructions": instructions or data.public_instructions or "",
+        "id": format_id(project.id), "title": name,
+        "description": description or own_description or "",
+        "instructions": instructions or own_instructions or "",
         "view_config": view.get("config") if view.get("type", "tb") == "tb" else None,
         "output_spec": data.task_spec.output_spec,
     }
@@ -54,7 +56,7 @@ def task_page(db: Database, worker_id: int, assignment_id: int) -> dict[str, Any
         project = load_project(conn, pool.project_id)
         return {
             "assignment": issuing.worker_view(row, present.tasks_by_id(conn, set(row.task_ids))),
-            "project": _public_project(project, pool),
+            "project": _public_project(project, pool, workers.load(conn, worker_id).languages),
             "pool": {"id": format_id(pool.id), "status": pool.status,
                      "reward": PoolData.of(pool.data).reward_per_assignment},
             "public_comment": row.public_comment,
@@ -84,7 +86,8 @@ def pool_intro(db: Database, worker_id: int, pool_id: int) -> dict[str, Any]:
         return {
             "pool": {"id": format_id(pool.id), "reward": data.reward_per_assignment,
                      "max_seconds": data.assignment_max_duration_seconds, "status": pool.status},
-            "project": _public_project(project, pool), "refusal": refusals.shown(refusal) if refusal else None,
+            "project": _public_project(project, pool, worker.languages),
+            "refusal": refusals.shown(refusal) if refusal else None,
             "active_assignment": format_id(active) if active else None,
         }
 
@@ -99,7 +102,8 @@ def history(db: Database, worker_id: int, limit: int = 200) -> dict[str, Any]:
             .join(projects_table, projects_table.c.id == pools_table.c.project_id)
             .where(assignments.c.worker_id == worker_id).order_by(assignments.c.id.desc()).limit(limit)).all()
         items = [{
-            "id": format_id(r.id), "pool_id": format_id(r.pool_id), "title": ProjectData.of(r.project_data).public_name,
+            "id": format_id(r.id), "pool_id": format_id(r.pool_id),
+            "title": localized(ProjectData.of(r.project_data), worker.languages)[0],
             "status": r.status, "reward": r.reward, "created": format_time(r.created),
             "submitted": format_time(r.submitted), "comment": r.public_comment, "tasks": len(r.task_ids),
         } for r in rows]

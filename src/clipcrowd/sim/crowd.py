@@ -182,7 +182,8 @@ async def simulate_async(
         for worker in crowd:
             if not worker.token:
                 made = client.create_worker(f"sim-{run}-{worker.index}", languages=worker.languages,
-                                            client_type=worker.client_type)
+                                            client_type=worker.client_type,
+                                            **({"profile": worker.profile} if worker.profile else {}))
                 worker.token, worker.user_id = made["token"], made["id"]
     began = time.monotonic()
     async with async_session(url, connections=len(crowd) + 4) as http:
@@ -202,11 +203,14 @@ def simulate(
 ) -> SimReport:
     """Dry-run a pool with `workers` simulated people whose profile passes the pool's filter."""
     with Client(url, token) as client:
-        pool_filter = client.get_pool(pool_id).get("filter")
+        pool = client.get_pool(pool_id)
+    pool_filter = pool.get("filter")
     crowd = make_crowd(
         workers, accuracy=accuracy, spammers=spammers, fast=fast, think_seconds=think_seconds, seed=seed,
         languages=languages or _filter_values(pool_filter, "languages")[:1] or ["EN"],
         client_type=client_type or (_filter_values(pool_filter, "client_type")[:1] or ["BROWSER"])[0],
+        # a pool that may contain adult content goes only to those who accept it (domain.pool.ADULT_ALLOWED)
+        profile={"adult_allowed": True} if pool.get("may_contain_adult_content") else None,
     )
     return _run_to_end(simulate_async(url, token, pool_id, crowd, truth=truth, timeout=timeout,
                                       idle_seconds=idle_seconds, seed=seed))

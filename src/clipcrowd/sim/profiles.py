@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -20,6 +21,8 @@ class SimWorker:
     confusion_seed: int = 0
     languages: list[str] = field(default_factory=lambda: ["EN"])
     client_type: str = "BROWSER"
+    #: other profile facts a pool reads (`adult_allowed` for a pool that may contain adult content)
+    profile: dict[str, Any] = field(default_factory=dict)
     token: str = ""
     user_id: str = ""
 
@@ -27,6 +30,7 @@ class SimWorker:
 def make_crowd(
     n: int, *, accuracy: float = 0.9, spammers: float = 0.0, fast: float = 0.0, think_seconds: float = 0.0,
     languages: list[str] | None = None, client_type: str = "BROWSER", seed: int = 0,
+    profile: dict[str, Any] | None = None,
 ) -> list[SimWorker]:
     """A crowd of `n`: a share of spammers (random answers) and of fast submitters (no thinking)."""
     if n < 1:
@@ -45,6 +49,6 @@ def make_crowd(
             index=i, accuracy=min(1.0, max(0.0, accuracy + spread)),
             think_seconds=0.0 if i < n_fast else think_seconds * rng.uniform(0.8, 1.2),
             spammer=n_fast <= i < n_fast + n_spam, fast=i < n_fast, confusion_seed=rng.randrange(2**31),
-            languages=list(languages or ["EN"]), client_type=client_type,
+            languages=list(languages or ["EN"]), client_type=client_type, profile=dict(profile or {}),
         ))
     return crowd

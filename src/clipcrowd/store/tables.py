@@ -568,7 +568,8 @@ message_threads = Table(
     Column("replies", JSON),  # the requester's later messages: [{"text", "created"}]
 )
 
-# A URL that is sent a pool's events. `cursor` is the last event id delivered (or given up on);
+# A URL that is sent a pool's events. `cursor` is the last event id delivered (or given up on), for
+# ASSIGNMENT_CREATED the last assignment id (issues are read from `assignments`, not the event log);
 # a failed delivery is retried at `next_attempt` with a doubling delay, at most MAX_ATTEMPTS times.
 webhook_subscriptions = Table(
     "webhook_subscriptions", metadata,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
 
@@ -19,6 +19,28 @@ class TaskSpec(Incoming):
     view_spec: dict[str, Any] = Field(default_factory=dict)
 
 
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+
+
+class FieldTranslation(Incoming):
+    value: str = Field(max_length=100_000)
+    source: str | None = Field(None, max_length=40, description="who translated it (REQUESTER, ...), kept as given")
+
+
+class AdditionalLanguage(Incoming):
+    """A project's texts in one more language, shown to workers who speak it (their first such language)."""
+
+    language: LanguageCode
+    public_name: FieldTranslation | None = None
+    public_description: FieldTranslation | None = None
+    public_instructions: FieldTranslation | None = None
+
+
+class LocalizationConfig(Incoming):
+    default_language: LanguageCode | None = Field(None, description="the language of the project's own texts")
+    additional_languages: list[AdditionalLanguage] = Field(default_factory=list, max_length=100)
+
+
 class ProjectCreate(Incoming):
     public_name: NonBlank
     public_description: str | None = None
@@ -30,6 +52,9 @@ class ProjectCreate(Incoming):
         None, ge=1, le=10_000, description="how many suites of this project's pools a worker may hold at once")
     assignments_automerge_enabled: bool | None = Field(
         None, description="false only: answers are never carried over between identical tasks")
+    localization_config: LocalizationConfig | None = Field(
+        None, description="the texts in other languages: a worker reads them in the first of her languages "
+                          "that has them, else the project's own")
 
 
 class ProjectUpdate(ProjectCreate):
@@ -61,3 +86,31 @@ class ProjectPublic(ProjectCreate, Public):
 #: A project row's ``data`` JSON is the body as created (read-only fields dropped): read it with
 #: ``ProjectData.of(row.data)``.
 ProjectData = ProjectCreate
+
+
+def localized(project: ProjectCreate, languages: list[str]) -> tuple[str, str | None, str | None]:
+    """The public name, description and instructions in the first of `languages` the project has texts
+    in: its own (in `default_language`) or an additional language's, a missing translation falling back
+    to the project's own text; the project's own when none of her languages has any.
+
+    >>> p = ProjectCreate.of({"public_name": "Cats", "task_spec": {"output_spec": {}}, "localization_config": {
+    ...     "default_language": "EN", "additional_languages": [{"language": "FR", "public_name": {"value": "Chats"}}]}})
+    >>> localized(p, ["FR", "EN"])[0], localized(p, ["EN", "FR"])[0], localized(p, ["DE"])[0]
+    ('Chats', 'Cats', 'Cats')
+    """
+    own = (project.public_name, project.public_description, project.public_instructions)
+    config = project.localization_config
+    if config is None:
+        return own
+    default = (config.default_language or "").upper()
+    others = {extra.language.upper(): extra for extra in config.additional_languages}
+    for language in (str(x).upper() for x in languages):
+        if language == default:
+            return own
+        extra = others.get(language)
+        if extra is not None:
+            texts = (extra.public_name, extra.public_description, extra.public_instructions)
+            name, description, instructions = (t.value if t is not None else mine
+                                               for t, mine in zip(texts, own, strict=True))
+            return name or project.public_name, description, instructions
+    return own
