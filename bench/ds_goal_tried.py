@@ -48,7 +48,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -372,13 +372,28 @@ def correct(labels: pd.Series, gold: pd.Series) -> np.ndarray:
     return np.asarray(as_text_index(labels).reindex(gold.index).to_numpy() == gold.to_numpy())
 
 
-def main() -> None:
+class Goal(NamedTuple):
+    """The sets with their gold, and what issue #14's goal asks of DS on each."""
+
+    data: dict[str, tuple[pd.DataFrame, pd.Series]]
+    theirs: dict[str, np.ndarray]  # per set, which gold tasks crowd-kit's DS gets right
+    votes: dict[str, np.ndarray]  # the same for majority vote
+    crowdkit: pd.Series  # crowd-kit's DS accuracy per set
+    vote: pd.Series  # majority vote's
+    floor: pd.Series  # the least accuracy that meets both conditions
+
+
+def goal() -> Goal:
     data = {name: (answers, as_text_index(gold)) for name, (answers, gold) in ((n, load(n)) for n in DATASETS)}
     theirs = {name: correct(crowdkit_labels(name, "ds"), gold) for name, (_, gold) in data.items()}
     votes = {name: correct(MajorityVote().fit_predict(answers), gold) for name, (answers, gold) in data.items()}
     crowdkit = pd.Series({name: hits.mean() for name, hits in theirs.items()})
     vote = pd.Series({name: hits.mean() for name, hits in votes.items()})
-    floor = np.maximum(crowdkit - SLACK, vote) - 1e-9
+    return Goal(data, theirs, votes, crowdkit, vote, np.maximum(crowdkit - SLACK, vote) - 1e-9)
+
+
+def main() -> None:
+    data, theirs, votes, crowdkit, vote, floor = goal()
     print(f"crowd-kit's DS mean {100 * crowdkit.mean():.3f}; goal: DS >= crowd-kit - 0.3 and >= MV on every set\n")
 
     def misses(row: pd.Series) -> str:

@@ -67,11 +67,10 @@ from scipy.special import digamma, gammaln
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.ds_goal_tried import RESAMPLES, SLACK, correct, families  # noqa: E402
+from bench.ds_goal_tried import RESAMPLES, SLACK, correct, families, goal  # noqa: E402
 from tests.aggregation.realdata import FIRST_FOURTEEN as DATASETS  # noqa: E402
-from tests.aggregation.realdata import as_text_index, crowdkit_labels, load  # noqa: E402
 
-from clipcrowd.aggregation import DawidSkene, MajorityVote  # noqa: E402
+from clipcrowd.aggregation import DawidSkene  # noqa: E402
 from clipcrowd.aggregation._data import Answers, encode_answers  # noqa: E402
 from clipcrowd.aggregation.dawid_skene import _task_matrix, _vote_shares  # noqa: E402
 
@@ -167,12 +166,7 @@ def point(prior: str, stop: str, m: int | str) -> str:
 
 
 def main() -> None:
-    data = {name: (answers, as_text_index(gold)) for name, (answers, gold) in ((n, load(n)) for n in DATASETS)}
-    theirs = {name: correct(crowdkit_labels(name, "ds"), gold) for name, (_, gold) in data.items()}
-    votes = {name: correct(MajorityVote().fit_predict(answers), gold) for name, (answers, gold) in data.items()}
-    crowdkit = pd.Series({name: hits.mean() for name, hits in theirs.items()})
-    vote = pd.Series({name: hits.mean() for name, hits in votes.items()})
-    floor = np.maximum(crowdkit - SLACK, vote) - 1e-9
+    data, theirs, votes, crowdkit, vote, floor = goal()
 
     hits: dict[str, dict[str, np.ndarray]] = {}
     base = next(iter(families().values()))
