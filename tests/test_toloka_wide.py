@@ -9,15 +9,18 @@ constraint of the wrong type (before, the first task of its pool was a 500); arr
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.services import web_worker
 from clipcrowd.sim import simulate
 from clipcrowd.store.db import Database
+from clipcrowd.store.tables import projects
 from tests.apiclient import Api, add_tasks, expect_error, make_pool, worker
 from tests.factories import pool_body, text_project
 from tests.support import Live, ManualClock
@@ -129,6 +132,32 @@ def test_a_worker_reads_the_project_in_her_language(api: Api, db: Database) -> N
     assert texts["en"] == texts["de"] == ("Cats", "Pick one", "Cats", "Choose")
 
 
+def test_a_localization_config_stored_unchecked_by_an_earlier_release_reads_as_absent(api: Api, db: Database) -> None:
+    """Before 30 November 2026 `localization_config` was stored as sent: such a project still reads, its
+    pools still serve workers, and the stored value is kept until the project is written again."""
+    project = api.ok("POST", "/api/v1/projects", json=text_project(public_name="Cats"))
+    pool = api.ok("POST", "/api/v1/pools", json=pool_body(project["id"]))
+    add_tasks(api, pool["id"], 1)
+    api.call("POST", f"/api/v1/pools/{pool['id']}/open", expect=202)
+    unchecked = {"additional_languages": "FR", "default_language": ["EN"]}
+    with db.write() as conn:
+        row = conn.execute(select(projects.c.data).where(projects.c.id == _id(project))).scalar_one()
+        conn.execute(update(projects).where(projects.c.id == _id(project)).values(
+            data={**row, "localization_config": unchecked}))
+    assert api.ok("GET", f"/api/v1/projects/{project['id']}")["localization_config"] is None
+    person = worker(api, "reader", languages=["FR"])
+    assert api.ok("GET", "/api/v1/worker/pools", headers=person["headers"])["items"][0]["title"] == "Cats"
+    suite = api.ok("POST", f"/api/v1/worker/pools/{pool['id']}/next", headers=person["headers"])
+    assert web_worker.task_page(db, _id(person), _id(suite))["project"]["title"] == "Cats"
+    with db.read() as conn:  # nothing lost: the stored value is as it was
+        stored = conn.execute(select(projects.c.data).where(projects.c.id == _id(project))).scalar_one()
+    assert stored["localization_config"] == unchecked
+    # written again, it must be valid
+    expect_error(api.call("PUT", f"/api/v1/projects/{project['id']}",
+                          json=text_project(public_name="Cats", localization_config=unchecked)),
+                 400, "VALIDATION_ERROR", "localization_config")
+
+
 @pytest.mark.parametrize(("config", "field"), [
     ({"default_language": "english!"}, "localization_config.default_language"),
     ({"additional_languages": [{"language": 7}]}, "localization_config.additional_languages"),
@@ -183,5 +212,9 @@ def test_a_simulated_crowd_accepts_adult_content_when_the_pool_says_so(live: Liv
         http.post("/api/v1/tasks", params={"allow_defaults": "true"},
                   json=[{"pool_id": pool["id"], "input_values": {"text": f"t{i}"}} for i in range(2)])
         assert http.post(f"/api/v1/pools/{pool['id']}/open").status_code == 202
-    report = simulate(live.url, live.token, pool["id"], workers=2, timeout=60, idle_seconds=0.5)
+    # one worker: her last submission closes the pool itself (two last submissions side by side may each
+    # see the other's suite out and leave the closing to the maintenance loop, seconds later)
+    report = simulate(live.url, live.token, pool["id"], workers=1, timeout=60, idle_seconds=0.5)
+    assert sum(report.submitted.values()) == 2
+    assert report.stopped == Counter({"POOL_CLOSED": 1})
     assert report.pool_status == "CLOSED"

@@ -8,13 +8,17 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from clipcrowd.domain.ids import format_id
+from clipcrowd.domain.models.projects import stored_localization
 from clipcrowd.domain.timeutil import format_time
 from clipcrowd.store.lists import one_of
 from clipcrowd.store.tables import tasks
 
 
 def project(row: Any) -> dict[str, Any]:
-    return {**row.data, "id": format_id(row.id), "status": row.status, "created": format_time(row.created)}
+    data = row.data
+    if data.get("localization_config") is not None:
+        data = {**data, "localization_config": stored_localization(data["localization_config"])}
+    return {**data, "id": format_id(row.id), "status": row.status, "created": format_time(row.created)}
 
 
 def skill(row: Any) -> dict[str, Any]:

@@ -13,6 +13,10 @@ Item = TypeVar("Item")
 Model = TypeVar("Model", bound=BaseModel)
 
 
+#: the validation context of a read from the database, as opposed to a client's body
+STORED = {"stored": True}
+
+
 class Incoming(BaseModel):
     """A body a client sends: strict types, unknown fields kept as given."""
 
@@ -20,8 +24,9 @@ class Incoming(BaseModel):
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Self:
-        """The stored ``data`` JSON read back through the model (it was checked when written)."""
-        return cls.model_validate(data, strict=False)
+        """The stored ``data`` JSON read back through the model (it was checked when written; a field
+        that was stored unchecked by an earlier release may read it leniently: ``STORED`` context)."""
+        return cls.model_validate(data, strict=False, context=STORED)
 
     def body(self) -> dict[str, Any]:
         """The fields the client actually sent (unknown ones included), as plain JSON values."""

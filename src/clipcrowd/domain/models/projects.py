@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from pydantic import Field, StringConstraints
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
-from .base import PUBLIC, Id, Incoming, NonBlank, Public, Time
+from .base import PUBLIC, STORED, Id, Incoming, NonBlank, Public, Time
 
 FieldSpecs = dict[str, dict[str, Any]]
 
@@ -56,6 +63,18 @@ class ProjectCreate(Incoming):
         None, description="the texts in other languages: a worker reads them in the first of her languages "
                           "that has them, else the project's own")
 
+    @field_validator("localization_config", mode="wrap")
+    @classmethod
+    def _unchecked_before(cls, value: Any, handler: ValidatorFunctionWrapHandler,
+                          info: ValidationInfo) -> LocalizationConfig | None:
+        """A stored value that does not validate reads as absent (`stored_localization`)."""
+        try:
+            return cast(LocalizationConfig | None, handler(value))
+        except ValidationError:
+            if info.context == STORED:
+                return None
+            raise
+
 
 class ProjectUpdate(ProjectCreate):
     """`PUT` replaces the whole project (read-only fields are ignored)."""
@@ -86,6 +105,17 @@ class ProjectPublic(ProjectCreate, Public):
 #: A project row's ``data`` JSON is the body as created (read-only fields dropped): read it with
 #: ``ProjectData.of(row.data)``.
 ProjectData = ProjectCreate
+
+
+def stored_localization(value: Any) -> Any:
+    """A stored `localization_config` as it was sent, or None where it does not validate: releases before
+    30 November 2026 stored it unchecked. Such a value reads as absent (the project keeps it until it is
+    written again, when it must be valid) instead of failing every read of the project."""
+    try:
+        LocalizationConfig.model_validate(value, strict=False)
+    except ValidationError:
+        return None
+    return value
 
 
 def localized(project: ProjectCreate, languages: list[str]) -> tuple[str, str | None, str | None]:
