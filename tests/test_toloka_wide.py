@@ -16,6 +16,8 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from clipcrowd.domain import specs
+from clipcrowd.domain.errors import ValidationFailed
 from clipcrowd.domain.ids import parse_id
 from clipcrowd.services import web_worker
 from clipcrowd.sim import simulate
@@ -183,6 +185,23 @@ def test_a_spec_constraint_of_the_wrong_type_is_refused_naming_it(api: Api, cons
     project["task_spec"]["input_spec"]["text"] = {"type": kind, **constraint}
     expect_error(api.call("POST", "/api/v1/projects", json=project), 400, "VALIDATION_ERROR",
                  f"task_spec.input_spec.text.{next(iter(constraint))}")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ({"type": "string", "min_length": "3", "max_length": [9], "allowed_values": "abc"}, "x"),
+    ({"type": "integer", "min_value": "0", "max_value": None, "allowed_values": {"a": 1}}, 5),
+    ({"type": "array_string", "min_size": "2", "max_size": 1.5, "min_length": True}, ["a"]),
+])
+def test_a_constraint_stored_unchecked_by_an_earlier_release_is_ignored(field: dict[str, Any], value: Any) -> None:
+    """Constraints were not type-checked before 30 November 2026: a task of such a pool is checked against
+    the rest of its spec (a TypeError here was a 500), and the same spec written again is refused."""
+    specs.check_values({"f": field}, {"f": value}, "input_values")
+    with pytest.raises(ValidationFailed):
+        specs.check_values({"f": field}, {"f": {"not": "a match"}}, "input_values")
+    with pytest.raises(ValidationFailed) as refused:
+        specs.validate_spec({"f": field}, "task_spec.input_spec")
+    assert set(refused.value.payload) == {f"task_spec.input_spec.f.{name}" for name in field
+                                          if name != "type" and field[name] is not None}
 
 
 def test_array_sizes_and_json_arrays(api: Api) -> None:

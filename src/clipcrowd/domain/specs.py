@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from clipcrowd.domain.errors import ValidationFailed
@@ -46,25 +46,40 @@ _MAX_SIZE = 10_000_000
 _MAX_ALLOWED_VALUES = 10_000
 
 
+def _is_size(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= _MAX_SIZE
+
+
+def _is_bound(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _is_allowed_list(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) <= _MAX_ALLOWED_VALUES
+            and not any(isinstance(v, (dict, list)) or v is None for v in value))
+
+
+#: each constraint `value_fault` compares with, and the test of its type
+_CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{name: (_is_size, f"a whole number from 0 to {_MAX_SIZE:,}")
+       for name in ("min_length", "max_length", "min_size", "max_size")},
+    **{name: (_is_bound, "a finite number") for name in ("min_value", "max_value")},
+    "allowed_values": (_is_allowed_list, f"a list of at most {_MAX_ALLOWED_VALUES:,} plain values"),
+}
+
+
 def _constraint_faults(field: Mapping[str, Any], where: str) -> dict[str, str]:
-    """The constraints `check_values` compares with, each of the type it compares: a hostile spec is
+    """The constraints `value_fault` compares with, each of the type it compares: a hostile spec is
     refused when the project is written, never a TypeError when a task is."""
-    faults: dict[str, str] = {}
-    for name in ("min_length", "max_length", "min_size", "max_size"):
-        value = field.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or
-                                  not 0 <= value <= _MAX_SIZE):
-            faults[f"{where}.{name}"] = f"a whole number from 0 to {_MAX_SIZE:,}"
-    for name in ("min_value", "max_value"):
-        value = field.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or
-                                  not math.isfinite(value)):
-            faults[f"{where}.{name}"] = "a finite number"
-    allowed = field.get("allowed_values")
-    if allowed is not None and (not isinstance(allowed, list) or len(allowed) > _MAX_ALLOWED_VALUES or
-                                any(isinstance(v, (dict, list)) or v is None for v in allowed)):
-        faults[f"{where}.allowed_values"] = f"a list of at most {_MAX_ALLOWED_VALUES:,} plain values"
-    return faults
+    return {f"{where}.{name}": what for name, (ok, what) in _CONSTRAINTS.items()
+            if field.get(name) is not None and not ok(field[name])}
+
+
+def _limit(field: Mapping[str, Any], name: str) -> Any:
+    """A constraint of `field`, or None when absent or of the wrong type (a spec an earlier release stored
+    before constraints were checked: it is ignored rather than failing every task of the pool)."""
+    value = field.get(name)
+    return value if value is not None and _CONSTRAINTS[name][0](value) else None
 
 
 def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None:
@@ -74,11 +89,11 @@ def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None
         if kind == "url" and not re.match(r"^(https?://|/)", value):
             return "must be an http(s) URL or a path on this server"
         if kind == "string":
-            if field.get("min_length") is not None and len(value) < field["min_length"]:
-                return f"shorter than min_length {field['min_length']}"
-            if field.get("max_length") is not None and len(value) > field["max_length"]:
-                return f"longer than max_length {field['max_length']}"
-            allowed = field.get("allowed_values")
+            if (least := _limit(field, "min_length")) is not None and len(value) < least:
+                return f"shorter than min_length {least}"
+            if (most := _limit(field, "max_length")) is not None and len(value) > most:
+                return f"longer than max_length {most}"
+            allowed = _limit(field, "allowed_values")
             if allowed and value not in allowed:
                 return f"{value!r} is not one of the allowed values {allowed}"
         return None
@@ -90,11 +105,11 @@ def _scalar_fault(kind: str, value: Any, field: Mapping[str, Any]) -> str | None
             return f"must be a{'n integer' if kind == 'integer' else ' number'}, got {type(value).__name__}"
         if isinstance(value, float) and not math.isfinite(value):
             return "must be a finite number"
-        if field.get("min_value") is not None and value < field["min_value"]:
-            return f"below min_value {field['min_value']}"
-        if field.get("max_value") is not None and value > field["max_value"]:
-            return f"above max_value {field['max_value']}"
-        allowed = field.get("allowed_values")
+        if (low := _limit(field, "min_value")) is not None and value < low:
+            return f"below min_value {low}"
+        if (high := _limit(field, "max_value")) is not None and value > high:
+            return f"above max_value {high}"
+        allowed = _limit(field, "allowed_values")
         if allowed and value not in allowed:
             return f"{value!r} is not one of the allowed values {allowed}"
         return None
@@ -114,10 +129,10 @@ def value_fault(field: Mapping[str, Any], value: Any) -> str | None:
     if kind.startswith("array_"):
         if not isinstance(value, list):
             return f"must be a list, got {type(value).__name__}"
-        if isinstance(field.get("min_size"), int) and len(value) < field["min_size"]:
-            return f"fewer items than min_size {field['min_size']}"
-        if isinstance(field.get("max_size"), int) and len(value) > field["max_size"]:
-            return f"more items than max_size {field['max_size']}"
+        if (least := _limit(field, "min_size")) is not None and len(value) < least:
+            return f"fewer items than min_size {least}"
+        if (most := _limit(field, "max_size")) is not None and len(value) > most:
+            return f"more items than max_size {most}"
         for i, item in enumerate(value):
             fault = _scalar_fault(kind[len("array_") :], item, field)
             if fault:
