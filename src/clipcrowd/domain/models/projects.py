@@ -67,13 +67,9 @@ class ProjectCreate(Incoming):
     @classmethod
     def _unchecked_before(cls, value: Any, handler: ValidatorFunctionWrapHandler,
                           info: ValidationInfo) -> LocalizationConfig | None:
-        """A stored value that does not validate reads as absent (`stored_localization`)."""
-        try:
-            return cast(LocalizationConfig | None, handler(value))
-        except ValidationError:
-            if info.context == STORED:
-                return None
-            raise
+        """Read from the database, a value that does not validate is absent (`stored_localization`)."""
+        return cast(LocalizationConfig | None,
+                    handler(stored_localization(value) if info.context == STORED else value))
 
 
 class ProjectUpdate(ProjectCreate):
